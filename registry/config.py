@@ -1,0 +1,83 @@
+"""Settings: one place for every knob and limit.
+
+Values come, in increasing precedence, from the defaults below, a TOML file named by
+``EFREG_CONFIG`` (keys as the field names), environment variables ``EFREG_<FIELD>`` and explicit
+keyword arguments (the CLI's options).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+DEFAULT_STORE = "oxigraph://" + Path("var/store").resolve().as_posix()
+
+
+@dataclass(frozen=True)
+class Settings:
+    store: str = DEFAULT_STORE
+    base_uri: str = "http://localhost:8080/"
+    host: str = "127.0.0.1"
+    port: int = 8080
+    workers: int = 8
+    load_seeds: bool = True
+    # SPARQL endpoint limits
+    query_timeout: float = 30.0
+    max_rows: int = 100_000
+    max_body_bytes: int = 10 * 1024 * 1024
+    max_concurrent_queries: int = 4
+    service_allowlist: tuple[str, ...] = field(default_factory=tuple)
+    service_timeout: float = 10.0
+    # upload / import limits
+    max_upload_bytes: int = 200 * 1024 * 1024
+    zip_max_entries: int = 10_000
+    zip_max_uncompressed_bytes: int = 1024 * 1024 * 1024
+
+    def __post_init__(self) -> None:
+        if not self.base_uri.endswith("/"):
+            object.__setattr__(self, "base_uri", self.base_uri + "/")
+
+    @classmethod
+    def load(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+        """Defaults < TOML file (``EFREG_CONFIG``) < ``EFREG_*`` variables < ``overrides``."""
+        environ = dict(os.environ if environ is None else environ)
+        values: dict[str, Any] = {}
+        config_file = environ.get("EFREG_CONFIG")
+        if config_file:
+            with open(config_file, "rb") as fh:
+                values.update(tomllib.load(fh))
+        for f in fields(cls):
+            raw = environ.get("EFREG_" + f.name.upper())
+            if raw is not None:
+                values[f.name] = raw
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        unknown = set(values) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        return cls()._with(values)
+
+    def _with(self, values: dict[str, Any]) -> Settings:
+        converted: dict[str, Any] = {}
+        for f in fields(self):
+            if f.name not in values:
+                continue
+            value = values[f.name]
+            default = getattr(self, f.name)
+            if isinstance(default, bool):
+                if isinstance(value, str):
+                    value = value.strip().lower() in {"1", "true", "yes", "on"}
+            elif isinstance(default, tuple):
+                if isinstance(value, str):
+                    value = tuple(v.strip() for v in value.split(",") if v.strip())
+                else:
+                    value = tuple(value)
+            elif isinstance(default, (int, float)):
+                try:
+                    value = type(default)(value)
+                except (TypeError, ValueError):
+                    raise ValueError(f"setting {f.name}: {value!r} is not a {type(default).__name__}") from None
+            converted[f.name] = value
+        return replace(self, **converted)

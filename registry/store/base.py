@@ -1,0 +1,153 @@
+"""The one store interface every backend implements.
+
+All identifiers are plain IRI strings; terms handed back to the domain are rdflib terms.
+The SPARQL *dataset* of a query (its default graph and named graphs) is given by
+:class:`QueryDataset`; ``None`` fields mean "every graph except the system graph".
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Literal, Union
+
+from rdflib import Graph
+from rdflib.term import Identifier
+
+#: Input accepted by :meth:`Store.load`: raw bytes, text, a path, or a binary file object.
+RDFInput = Union[bytes, str, Path, IO[bytes]]
+
+#: RDF formats the store reads and writes, by short name -> media type.
+RDF_FORMATS: Mapping[str, str] = {
+    "turtle": "text/turtle",
+    "ntriples": "application/n-triples",
+    "nquads": "application/n-quads",
+    "trig": "application/trig",
+    "rdfxml": "application/rdf+xml",
+    "jsonld": "application/ld+json",
+}
+QUAD_FORMATS = frozenset({"nquads", "trig"})
+
+
+class StoreError(Exception):
+    """Base class of every error the store layer raises on purpose."""
+
+
+class UnknownSchemeError(StoreError):
+    pass
+
+
+class BaseURIMismatch(StoreError):
+    pass
+
+
+class RDFParseError(StoreError):
+    """Input that does not parse. ``line``/``column`` are 1-based when known."""
+
+    def __init__(self, message: str, *, source: str | None = None, line: int | None = None,
+                 column: int | None = None) -> None:
+        self.source, self.line, self.column, self.detail = source, line, column, message
+        where = source or "<input>"
+        if line is not None:
+            where += f":{line}" + (f":{column}" if column is not None else "")
+        super().__init__(f"{where}: {message}")
+
+
+class QuerySyntaxError(StoreError):
+    """A SPARQL query or update that does not parse (message carries line and column)."""
+
+
+class QueryTimeout(StoreError):
+    pass
+
+
+@dataclass(frozen=True)
+class QueryDataset:
+    """The RDF dataset a query runs against.
+
+    ``default_graphs``: graphs merged into the default graph (``None``: union of all graphs the
+    store holds except the system graph). ``named_graphs``: graphs visible to ``GRAPH``
+    (``None``: all except the system graph).
+    """
+
+    default_graphs: tuple[str, ...] | None = None
+    named_graphs: tuple[str, ...] | None = None
+
+
+QueryForm = Literal["select", "ask", "construct", "describe"]
+
+
+@dataclass
+class RawResult:
+    """A query answer already serialized by the store, for the SPARQL endpoint to stream."""
+
+    form: QueryForm
+    media_type: str
+    chunks: Iterator[bytes]
+
+
+class Store(abc.ABC):
+    """A quad store. Backends register themselves in ``registry.store.BACKENDS`` by URL scheme."""
+
+    url: str
+
+    # --- reading -----------------------------------------------------------------------------
+    @abc.abstractmethod
+    def select(self, query: str, dataset: QueryDataset | None = None) -> list[dict[str, Identifier]]:
+        """Run a SELECT; each row maps variable name (no ``?``) to an rdflib term (unbound: absent)."""
+
+    @abc.abstractmethod
+    def ask(self, query: str, dataset: QueryDataset | None = None) -> bool: ...
+
+    @abc.abstractmethod
+    def construct(self, query: str, dataset: QueryDataset | None = None) -> Graph:
+        """Run a CONSTRUCT or DESCRIBE; the answer as an rdflib Graph."""
+
+    @abc.abstractmethod
+    def query_raw(self, query: str, media_type: str, dataset: QueryDataset | None = None,
+                  timeout: float | None = None) -> RawResult:
+        """Run any query form and serialize the answer as ``media_type`` (SPARQL results JSON/XML/
+        CSV/TSV for SELECT and ASK; an RDF media type for CONSTRUCT/DESCRIBE)."""
+
+    # --- writing -----------------------------------------------------------------------------
+    @abc.abstractmethod
+    def update(self, update: str) -> None:
+        """Run a SPARQL 1.1 Update, atomically."""
+
+    @abc.abstractmethod
+    def load(self, data: RDFInput, format: str, graph: str | None = None,
+             base_iri: str | None = None) -> int:
+        """Add the triples of ``data`` to ``graph`` (quad formats: to the graphs they name;
+        ``graph`` then names where default-graph triples go). All or nothing: on
+        :class:`RDFParseError` the store is unchanged. Returns the number of quads read."""
+
+    @abc.abstractmethod
+    def replace_graph(self, graph: str, data: RDFInput, format: str,
+                      base_iri: str | None = None) -> int:
+        """Replace ``graph`` by the triples of ``data`` atomically (readers see old or new)."""
+
+    @abc.abstractmethod
+    def drop_graph(self, graph: str) -> None:
+        """Remove ``graph`` and its triples (no error when it does not exist)."""
+
+    # --- inspecting --------------------------------------------------------------------------
+    @abc.abstractmethod
+    def graphs(self) -> dict[str, int]:
+        """Every named graph with its triple count (the system graph included)."""
+
+    @abc.abstractmethod
+    def dump(self, out: IO[bytes], format: str = "nquads",
+             graphs: Iterable[str] | None = None) -> None:
+        """Write ``graphs`` (default: all but the system graph) to ``out`` as N-Quads or TriG,
+        streaming."""
+
+    def close(self) -> None:  # noqa: B027 - optional for backends
+        """Release files and connections."""
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
