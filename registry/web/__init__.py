@@ -1,0 +1,41 @@
+"""The Flask application: ``create_app`` wires settings, the store and one blueprint per URL family."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app
+
+from ..config import Settings
+from ..store import Store, open_store
+
+
+def create_app(config: Settings | None = None, store: Store | None = None) -> Flask:
+    """Build the app. Without ``store`` it opens ``config.store`` (loading the seeds when empty and
+    ``config.load_seeds``)."""
+    settings = config or Settings.load()
+    if store is None:
+        from ..seeding import load_seeds_if_empty
+        from ..store.meta import ensure_base_uri
+
+        store = open_store(settings.store)
+        ensure_base_uri(store, settings.base_uri)
+        if settings.load_seeds:
+            load_seeds_if_empty(store, settings.base_uri)
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes
+    app.config["JSON_AS_ASCII"] = False
+    app.extensions["efreg.settings"] = settings
+    app.extensions["efreg.store"] = store
+
+    from . import errors, home
+
+    errors.init_app(app)
+    app.register_blueprint(home.bp)
+    return app
+
+
+def get_store() -> Store:
+    return current_app.extensions["efreg.store"]
+
+
+def get_settings() -> Settings:
+    return current_app.extensions["efreg.settings"]

@@ -1,0 +1,40 @@
+"""The one place that maps domain errors to HTTP status codes and short, clear messages."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
+
+from ..store import QuerySyntaxError, QueryTimeout, RDFParseError
+
+#: domain error class -> (status, link to the rule broken)
+STATUS: dict[type[Exception], tuple[int, str]] = {
+    RDFParseError: (400, "https://www.w3.org/TR/rdf12-turtle/"),
+    QuerySyntaxError: (400, "https://www.w3.org/TR/sparql11-query/#grammar"),
+    QueryTimeout: (503, "https://www.w3.org/TR/sparql11-protocol/#query-failure"),
+}
+
+
+def problem(status: int, message: str, rule: str | None = None) -> Response:
+    """A short error answer: HTML for browsers, plain text otherwise."""
+    if request.accept_mimetypes.best_match(["text/plain", "text/html"]) == "text/html" and \
+            request.accept_mimetypes["text/html"] > request.accept_mimetypes["text/plain"]:
+        from flask import render_template
+
+        body = render_template("error.html", status=status, message=message, rule=rule)
+        return Response(body, status=status, mimetype="text/html")
+    text = message + (f"\nSee {rule}" if rule else "") + "\n"
+    return Response(text, status=status, mimetype="text/plain")
+
+
+def init_app(app: Flask) -> None:
+    for exc_class, (status, rule) in STATUS.items():
+        app.register_error_handler(exc_class, lambda exc, s=status, r=rule: problem(s, str(exc), r))
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Response:
+        response = problem(exc.code or 500, exc.description or exc.name)
+        for key, value in (exc.get_headers() or []):
+            if key.lower() not in ("content-type", "content-length"):
+                response.headers[key] = value
+        return response
