@@ -26,10 +26,11 @@ def create_app(config: Settings | None = None, store: Store | None = None) -> Fl
     app.extensions["efreg.settings"] = settings
     app.extensions["efreg.store"] = store
 
-    from . import errors, home
+    from . import errors, home, resources, sparql
 
     errors.init_app(app)
-    app.register_blueprint(home.bp)
+    for blueprint in (home.bp, sparql.bp, resources.bp):
+        app.register_blueprint(blueprint)
     return app
 
 

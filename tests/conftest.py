@@ -1,0 +1,79 @@
+"""Shared fixtures: settings, a fresh seeded store per test, the app, a test client, a live server."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from registry.config import Settings
+from registry.store import Store, open_store
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).resolve().parent / "data"
+SHARED = ROOT.parent / "shared" / "data"
+BASE = "http://localhost:8080/"
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(store="memory:", base_uri=BASE, load_seeds=False)
+
+
+@pytest.fixture
+def empty_store(settings: Settings) -> Iterator[Store]:
+    store = open_store(settings.store)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def store(empty_store: Store, settings: Settings) -> Store:
+    """A fresh in-memory store holding the seed data."""
+    from registry.seeding import load_seeds
+    from registry.store.meta import ensure_base_uri
+
+    ensure_base_uri(empty_store, settings.base_uri)
+    load_seeds(empty_store, settings.base_uri)
+    return empty_store
+
+
+@pytest.fixture
+def app(settings: Settings, store: Store):
+    from registry.web import create_app
+
+    app = create_app(settings, store=store)
+    app.config["TESTING"] = True
+    return app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[str]:
+    """The app served over real HTTP by waitress on a free loopback port; yields its root URL."""
+    from waitress.server import create_server
+
+    server = create_server(app, host="127.0.0.1", port=free_port(), threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}/"
+    server.close()
+    thread.join(timeout=5)
