@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := virtuoso-opensource-7-bin chromium
 
-.PHONY: run test venv system-deps lint format bench clean
+.PHONY: run test venv system-deps node-deps lint format bench clean
 
 $(BIN)/efreg: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,14 @@ system-deps:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-test: venv system-deps
+# npm packages the tests use (jsonld.js, Comunica), pinned by tests/js/package-lock.json.
+node-deps:
+	@if [ -f tests/js/package-lock.json ]; then \
+	  [ tests/js/node_modules/.package-lock.json -nt tests/js/package-lock.json ] || \
+	  npm ci --prefix tests/js --no-audit --no-fund --loglevel=error; \
+	fi
+
+test: venv system-deps node-deps
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
 
