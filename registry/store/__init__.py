@@ -27,8 +27,7 @@ def _register() -> None:
 
 def open_store(url: str) -> Store:
     """Open the store named by ``url``; an unknown scheme lists the supported ones."""
-    if not BACKENDS:
-        _register()
+    _register()  # idempotent; a backend module imported on its own must not hide the others
     scheme = urlsplit(url).scheme
     try:
         factory = BACKENDS[scheme]

@@ -11,13 +11,13 @@ import abc
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Literal, Union
+from typing import IO, Literal
 
 from rdflib import Graph
 from rdflib.term import Identifier
 
 #: Input accepted by :meth:`Store.load`: raw bytes, text, a path, or a binary file object.
-RDFInput = Union[bytes, str, Path, IO[bytes]]
+RDFInput = bytes | str | Path | IO[bytes]
 
 #: RDF formats the store reads and writes, by short name -> media type.
 RDF_FORMATS: Mapping[str, str] = {

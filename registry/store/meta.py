@@ -1,0 +1,44 @@
+"""The store's own metadata, kept in the system graph ``urn:efreg:system`` (see ontology/README.md)."""
+
+from __future__ import annotations
+
+from rdflib import Literal
+
+from ..vocab import EF, STORE_NODE, SYSTEM_GRAPH
+from .base import BaseURIMismatch, QueryDataset, Store
+
+_SYSTEM_ONLY = QueryDataset(default_graphs=(SYSTEM_GRAPH,), named_graphs=())
+
+
+def _sparql_string(value: str) -> str:
+    return Literal(value).n3()
+
+
+def stored_base_uri(store: Store) -> str | None:
+    """The base URI the store was created for, or None for a store that never recorded one."""
+    rows = store.select(f"SELECT ?b WHERE {{ <{STORE_NODE}> <{EF.baseURI}> ?b }}", _SYSTEM_ONLY)
+    return str(rows[0]["b"]) if rows else None
+
+
+def ensure_base_uri(store: Store, base_uri: str) -> None:
+    """Record ``base_uri`` in a new store; for a store that has one already, insist it is the same.
+
+    Instance IRIs are minted from the base URI, so a store created for one base cannot be served
+    under another. Raises :class:`BaseURIMismatch` saying how to fix it.
+    """
+    stored = stored_base_uri(store)
+    if stored is None:
+        store.update(
+            f"INSERT DATA {{ GRAPH <{SYSTEM_GRAPH}> {{ <{STORE_NODE}> <{EF.baseURI}> "
+            f"{_sparql_string(base_uri)} }} }}"
+        )
+        return
+    if stored != base_uri:
+        raise BaseURIMismatch(
+            f"the store {store.url} was created for base URI {stored}, but you asked for {base_uri}; "
+            f"start with --base-uri {stored} (or EFREG_BASE_URI={stored}), or dump it "
+            f"(efreg dump) and reload the dump into a new store under the new base URI"
+        )
+
+
+__all__ = ["ensure_base_uri", "stored_base_uri"]

@@ -1,0 +1,423 @@
+"""A remote SPARQL 1.1 store: ``sparql+http://HOST:PORT/PATH`` or ``sparql+https://…``.
+
+Reads use the SPARQL 1.1 Protocol (POST to the query endpoint ``http(s)://HOST:PORT/PATH``),
+writes use SPARQL 1.1 Update (``DROP SILENT GRAPH``) and the SPARQL 1.1 Graph Store HTTP Protocol
+(``POST``/``PUT`` of N-Triples to ``GSP?graph=IRI``). Parameters of the URL configure the store and
+are not sent to the endpoint:
+
+``update=/PATH``   update endpoint on the same host (default: the query path)
+``gsp=/PATH``      Graph Store Protocol endpoint on the same host (default: the query path)
+``user=``, ``password=``  credentials for every request; ``auth=digest`` or ``auth=basic`` (default)
+``timeout=SECONDS``  connect and read timeout of every HTTP call (default 30)
+``page=N``         dump each graph in sorted pages of N triples (default 0: one streamed CONSTRUCT
+                   per graph; a dump checks every graph's count and fails if the endpoint truncated)
+``hide=P1,P2``     graph-IRI prefixes that belong to the endpoint itself, never listed nor queried
+                   (default: Virtuoso's own graphs, see ``VIRTUOSO_GRAPHS``; ``hide=`` hides none)
+``dataset=graphs`` (default) or ``dataset=endpoint``: see "The default dataset" below
+``graph_ttl=SECONDS``  how long the list of graphs is cached (default 5; own writes refresh it)
+
+Example (a Virtuoso): ``sparql+http://127.0.0.1:8890/sparql?update=/sparql-auth&``
+``gsp=/sparql-graph-crud-auth&user=dba&password=dba&auth=digest``.
+
+The default dataset. When a :class:`QueryDataset` field is ``None`` the store must show every graph
+except the system graph ``urn:efreg:system`` (and here, except the endpoint's own graphs). Endpoints
+differ (Virtuoso's default graph is the union of *all* its graphs, its internals included), so with
+``dataset=graphs`` the store lists the graphs (``SELECT DISTINCT ?g``, minus hidden prefixes and the
+system graph; cached for ``graph_ttl`` seconds and after every own write) and sends them as
+``default-graph-uri`` and ``named-graph-uri`` parameters — the same answers as the embedded
+backends. With thousands of graphs that makes requests large; ``dataset=endpoint`` sends no
+parameters and accepts the endpoint's own default dataset (on Virtuoso the system graph's triples
+and Virtuoso's internal graphs then become visible to queries).
+
+Known Virtuoso 7.2 deviation: ``named-graph-uri`` restricts ``GRAPH ?g`` but not ``GRAPH <iri>``
+with a constant IRI, which still reads that graph. Do not rely on dataset restriction alone to hide
+graphs (e.g. commercial data) on Virtuoso; use its graph-level security for that.
+
+``RawResult.media_type`` is the endpoint's Content-Type header as sent (parameters included).
+
+Writes are not transactional across requests: a parse error is found locally before anything is
+sent (so :class:`RDFParseError` leaves the store unchanged), but a network failure half way through a
+multi-graph load leaves the graphs already sent; ``replace_graph`` is one GSP PUT, as atomic as the
+endpoint makes it. Blank nodes come back with the endpoint's labels; language tags as the endpoint
+keeps them (Virtuoso lower-cases them); decimals in the endpoint's canonical form (Virtuoso turns
+``"1.50"`` into ``"1.5"``). Requests go only to the configured host; redirects are not followed.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from typing import IO
+from urllib.parse import parse_qs, urlsplit, urlunsplit
+
+import pyoxigraph as ox
+import requests
+from rdflib import Graph, Literal, URIRef
+from rdflib.query import Result
+from rdflib.term import Identifier
+from requests.auth import HTTPBasicAuth, HTTPDigestAuth
+
+from ..vocab import SYSTEM_GRAPH
+from . import BACKENDS
+from .base import (
+    QueryDataset,
+    QueryForm,
+    QuerySyntaxError,
+    QueryTimeout,
+    RawResult,
+    RDFInput,
+    Store,
+    StoreError,
+)
+from .oxigraph import graph_format, parse_quads, query_form, rdf_format, triples_to_graph
+
+#: Graph-IRI prefixes a fresh Virtuoso 7 holds for itself.
+VIRTUOSO_GRAPHS = (
+    "http://www.openlinksw.com/",
+    "http://www.w3.org/ns/ldp#",
+    "http://www.w3.org/2002/07/owl#",
+    "http://localuriqaserver/",
+    "virtrdf:",
+    "http://localhost:8890/DAV/",
+)
+#: Sent as the only default graph when the store has no graph yet (an empty dataset).
+EMPTY_GRAPH = "urn:efreg:empty"
+_XSD_STRING = URIRef("http://www.w3.org/2001/XMLSchema#string")
+_OPTIONS = {"update", "gsp", "user", "password", "auth", "timeout", "page", "hide", "dataset", "graph_ttl"}
+_GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
+
+
+def _plain(term: Identifier) -> Identifier:
+    """xsd:string literals as plain literals (as the embedded backends and rdflib's parsers give)."""
+    if isinstance(term, Literal) and term.datatype == _XSD_STRING:
+        return Literal(str(term))
+    return term
+
+
+class RemoteStore(Store):
+    """A SPARQL 1.1 Protocol / Update / Graph Store endpoint. See the module docstring for the URL."""
+
+    def __init__(self, url: str) -> None:
+        parts = urlsplit(url)
+        scheme = parts.scheme.removeprefix("sparql+")
+        if scheme not in ("http", "https") or not parts.hostname:
+            raise StoreError(f"remote store URLs look like sparql+http://HOST:PORT/PATH, not {url!r}")
+        options = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+        unknown = set(options) - _OPTIONS
+        if unknown:
+            raise StoreError(
+                f"unknown option(s) {', '.join(sorted(unknown))} in {url!r}; "
+                f"known: {', '.join(sorted(_OPTIONS))}"
+            )
+        self.url = url
+        origin = f"{scheme}://{parts.netloc.rsplit('@', 1)[-1]}"
+        path = parts.path or "/sparql"
+        self.query_url = origin + path
+        self.update_url = origin + self._path(options.get("update", path), url)
+        self.gsp_url = origin + self._path(options.get("gsp", path), url)
+        self.timeout = float(options.get("timeout", "30"))
+        self.page = int(options.get("page", "0"))
+        self.graph_ttl = float(options.get("graph_ttl", "5"))
+        hide = options.get("hide")
+        self.hidden = VIRTUOSO_GRAPHS if hide is None else tuple(p for p in hide.split(",") if p)
+        self.dataset_mode = options.get("dataset", "graphs")
+        if self.dataset_mode not in ("graphs", "endpoint"):
+            raise StoreError(f"dataset= must be 'graphs' or 'endpoint', not {self.dataset_mode!r}")
+        self.session = requests.Session()
+        self.session.trust_env = False  # no proxies from the environment: only the endpoint
+        user = options.get("user", parts.username)
+        if user:
+            password = options.get("password", parts.password or "")
+            kind = options.get("auth", "basic")
+            if kind not in ("basic", "digest"):
+                raise StoreError(f"auth= must be 'basic' or 'digest', not {kind!r}")
+            self.session.auth = (HTTPDigestAuth if kind == "digest" else HTTPBasicAuth)(user, password)
+        self._graph_cache: tuple[float, list[str]] | None = None
+        self.endpoint_display = urlunsplit(
+            (scheme, parts.hostname + (f":{parts.port}" if parts.port else ""), path, "", "")
+        )
+
+    @staticmethod
+    def _path(value: str, url: str) -> str:
+        if not value.startswith("/"):
+            raise StoreError(
+                f"update= and gsp= take a path on the same host (/sparql-auth), not {value!r}, in {url!r}"
+            )
+        return value
+
+    # --- HTTP ----------------------------------------------------------------------------------
+    def _request(self, method: str, url: str, *, stream: bool = False, **kwargs: object) -> requests.Response:
+        try:
+            response = self.session.request(
+                method, url, timeout=self.timeout, allow_redirects=False, stream=stream, **kwargs
+            )  # type: ignore[arg-type]
+        except requests.Timeout:
+            raise QueryTimeout(f"{url} did not answer within {self.timeout:g} s") from None
+        except requests.ConnectionError as exc:
+            raise StoreError(f"cannot reach the SPARQL endpoint {url}: {exc}") from None
+        except requests.RequestException as exc:
+            raise StoreError(f"request to {url} failed: {exc}") from None
+        if response.status_code >= 300:
+            body = response.text[:500].strip()
+            response.close()
+            if response.status_code == 400:
+                raise QuerySyntaxError(f"{url} rejected the request: {body}")
+            raise StoreError(f"{url} answered {response.status_code} {response.reason}: {body}")
+        return response
+
+    def _dataset_params(self, dataset: QueryDataset | None) -> list[tuple[str, str]]:
+        dataset = dataset or QueryDataset()
+        params: list[tuple[str, str]] = []
+        need_list = self.dataset_mode == "graphs" and (
+            dataset.default_graphs is None or dataset.named_graphs is None
+        )
+        visible = self._visible_graphs() if need_list else []
+        if dataset.default_graphs is not None:
+            params += [("default-graph-uri", g) for g in dataset.default_graphs or (EMPTY_GRAPH,)]
+        elif need_list:
+            params += [("default-graph-uri", g) for g in visible or [EMPTY_GRAPH]]
+        if dataset.named_graphs is not None:
+            params += [("named-graph-uri", g) for g in dataset.named_graphs or (EMPTY_GRAPH,)]
+        elif need_list:
+            params += [("named-graph-uri", g) for g in visible or [EMPTY_GRAPH]]
+        return params
+
+    def _post_query(
+        self, query: str, accept: str, dataset: QueryDataset | None, stream: bool = False
+    ) -> requests.Response:
+        data = [("query", query), *self._dataset_params(dataset)]
+        return self._request("POST", self.query_url, data=data, headers={"Accept": accept}, stream=stream)
+
+    def _hidden(self, graph: str) -> bool:
+        return graph == EMPTY_GRAPH or any(graph.startswith(p) for p in self.hidden)
+
+    def _visible_graphs(self) -> list[str]:
+        now = time.monotonic()
+        if self._graph_cache is not None and now - self._graph_cache[0] < self.graph_ttl:
+            return self._graph_cache[1]
+        rows = self._select(
+            "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
+            QueryDataset(default_graphs=None, named_graphs=None),
+            raw_dataset=True,
+        )
+        graphs = sorted(
+            str(r["g"])
+            for r in rows
+            if isinstance(r.get("g"), URIRef)
+            and str(r["g"]) != SYSTEM_GRAPH
+            and not self._hidden(str(r["g"]))
+        )
+        self._graph_cache = (now, graphs)
+        return graphs
+
+    def _changed(self) -> None:
+        self._graph_cache = None
+
+    # --- reading -------------------------------------------------------------------------------
+    def _result(self, query: str, dataset: QueryDataset | None, raw_dataset: bool = False) -> Result:
+        accept = "application/sparql-results+json, application/sparql-results+xml;q=0.8"
+        if raw_dataset:
+            response = self._request(
+                "POST", self.query_url, data={"query": query}, headers={"Accept": accept}
+            )
+        else:
+            response = self._post_query(query, accept, dataset)
+        mime = response.headers.get("Content-Type", "").split(";")[0].strip()
+        fmt = "xml" if mime.endswith("xml") else "json"
+        try:
+            return Result.parse(io.BytesIO(response.content), format=fmt)
+        except ValueError as exc:
+            raise StoreError(f"{self.query_url} sent results that do not parse: {exc}") from None
+
+    def _select(
+        self, query: str, dataset: QueryDataset | None, raw_dataset: bool = False
+    ) -> list[dict[str, Identifier]]:
+        result = self._result(query, dataset, raw_dataset)
+        if result.type != "SELECT":
+            raise StoreError("select() needs a SELECT query")
+        return [
+            {str(k): _plain(v) for k, v in row.items() if v is not None}  # type: ignore[union-attr]
+            for row in result.bindings
+        ]
+
+    def select(self, query: str, dataset: QueryDataset | None = None) -> list[dict[str, Identifier]]:
+        return self._select(query, dataset)
+
+    def ask(self, query: str, dataset: QueryDataset | None = None) -> bool:
+        result = self._result(query, dataset)
+        if result.type != "ASK":
+            raise StoreError("ask() needs an ASK query")
+        return bool(result.askAnswer)
+
+    def construct(self, query: str, dataset: QueryDataset | None = None) -> Graph:
+        response = self._post_query(query, _GRAPH_ACCEPT, dataset)
+        return self._graph_from(response)
+
+    def _graph_from(self, response: requests.Response) -> Graph:
+        mime = response.headers.get("Content-Type", "text/turtle").split(";")[0].strip()
+        if mime == "text/plain":
+            mime = "application/n-triples"
+        fmt = graph_format(mime)
+        if fmt is None:
+            raise StoreError(f"{response.url} answered a graph as {mime}, which is not RDF")
+        try:
+            return triples_to_graph(q.triple for q in ox.parse(response.content, format=fmt))
+        except SyntaxError as exc:
+            raise StoreError(f"{response.url} sent a graph that does not parse: {exc}") from None
+
+    def query_raw(
+        self, query: str, media_type: str, dataset: QueryDataset | None = None, timeout: float | None = None
+    ) -> RawResult:
+        response = self._post_query(query, media_type, dataset, stream=True)
+        content_type = response.headers.get("Content-Type", media_type)
+        form: QueryForm | None = query_form(query)
+        if form is None:
+            form = "construct" if graph_format(content_type.split(";")[0].strip()) is not None else "select"
+        return RawResult(form=form, media_type=content_type, chunks=self._chunks(response, timeout))
+
+    @staticmethod
+    def _chunks(response: requests.Response, timeout: float | None) -> Iterator[bytes]:
+        deadline = time.monotonic() + timeout if timeout is not None else None
+        try:
+            for chunk in response.iter_content(chunk_size=65536):
+                if deadline is not None and time.monotonic() > deadline:
+                    raise QueryTimeout(f"query exceeded its time limit of {timeout:g} s")
+                if chunk:
+                    yield chunk
+        except requests.RequestException as exc:
+            raise StoreError(f"reading the answer of {response.url} failed: {exc}") from None
+        finally:
+            response.close()
+
+    # --- writing -------------------------------------------------------------------------------
+    def update(self, update: str) -> None:
+        self._request("POST", self.update_url, data={"update": update}).close()
+        self._changed()
+
+    def _by_graph(
+        self, data: RDFInput, format: str, graph: str | None, base_iri: str | None
+    ) -> tuple[dict[str, list[ox.Triple]], int]:
+        rdf_format(format)
+        by_graph: dict[str, list[ox.Triple]] = defaultdict(list)
+        count = 0
+        for quad in parse_quads(data, format, graph, base_iri):
+            if not isinstance(quad.graph_name, ox.NamedNode):
+                raise StoreError("the remote store keeps triples in named graphs only: give graph=")
+            by_graph[quad.graph_name.value].append(quad.triple)
+            count += 1
+        return by_graph, count
+
+    def _send(self, method: str, graph: str, triples: list[ox.Triple]) -> None:
+        body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
+        self._request(
+            method,
+            self.gsp_url,
+            params={"graph": graph},
+            data=body,
+            headers={"Content-Type": "application/n-triples"},
+        ).close()
+
+    def load(self, data: RDFInput, format: str, graph: str | None = None, base_iri: str | None = None) -> int:
+        by_graph, count = self._by_graph(data, format, graph, base_iri)  # parse fully before sending
+        try:
+            for name, triples in by_graph.items():
+                self._send("POST", name, triples)
+        finally:
+            self._changed()
+        return count
+
+    def replace_graph(self, graph: str, data: RDFInput, format: str, base_iri: str | None = None) -> int:
+        by_graph, count = self._by_graph(data, format, graph, base_iri)
+        others = set(by_graph) - {graph}
+        if others:
+            raise StoreError(
+                f"replace_graph({graph}): the data names other graphs: {', '.join(sorted(others))}"
+            )
+        try:
+            if count:
+                self._send("PUT", graph, by_graph[graph])
+            else:
+                self.drop_graph(graph)
+        finally:
+            self._changed()
+        return count
+
+    def drop_graph(self, graph: str) -> None:
+        self.update(f"DROP SILENT GRAPH {ox.NamedNode(graph)}")
+
+    # --- inspecting ----------------------------------------------------------------------------
+    def graphs(self) -> dict[str, int]:
+        rows = self._select(
+            "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g", None, raw_dataset=True
+        )
+        counts: dict[str, int] = {}
+        for row in rows:
+            g, n = row.get("g"), row.get("n")
+            if isinstance(g, URIRef) and isinstance(n, Literal) and not self._hidden(str(g)):
+                counts[str(g)] = int(n)
+        return counts
+
+    def dump(self, out: IO[bytes], format: str = "nquads", graphs: Iterable[str] | None = None) -> None:
+        if format not in ("nquads", "trig"):
+            raise StoreError(f"dump writes nquads or trig, not {format!r}")
+        fmt = rdf_format(format)
+        names = list(graphs) if graphs is not None else self._visible_graphs()
+        counts = self.graphs()
+        for name in names:
+            iri = ox.NamedNode(name)
+            if self.page:
+                written = 0
+                while True:
+                    query = (
+                        f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ SELECT ?s ?p ?o WHERE {{ GRAPH {iri} "
+                        f"{{ ?s ?p ?o }} }} ORDER BY ?s ?p ?o LIMIT {self.page} OFFSET {written} }}"
+                    )
+                    n = self._dump_query(query, iri, out, fmt)
+                    written += n
+                    if n < self.page:
+                        break
+            else:
+                written = self._dump_query(f"CONSTRUCT WHERE {{ GRAPH {iri} {{ ?s ?p ?o }} }}", iri, out, fmt)
+            if written != counts.get(name, 0):
+                raise StoreError(
+                    f"dump of graph {name} from {self.query_url} got {written} of "
+                    f"{counts.get(name, 0)} triples: the endpoint caps results (Virtuoso: "
+                    "raise [SPARQL] ResultSetMaxRows) — or use page=N with sorted paging"
+                )
+
+    def _dump_query(self, query: str, iri: ox.NamedNode, out: IO[bytes], fmt: ox.RdfFormat) -> int:
+        """Stream one CONSTRUCT's N-Triples into ``out`` as quads of ``iri``; the triple count."""
+        response = self._request(
+            "POST",
+            self.query_url,
+            data={"query": query},
+            headers={"Accept": "application/n-triples"},
+            stream=True,
+        )
+        count = 0
+
+        def quads() -> Iterator[ox.Quad]:
+            nonlocal count
+            for t in ox.parse(response.raw, format=ox.RdfFormat.N_TRIPLES):
+                count += 1
+                yield ox.Quad(t.subject, t.predicate, t.object, iri)
+
+        response.raw.decode_content = True
+        try:
+            ox.serialize(quads(), out, fmt)
+        except SyntaxError as exc:
+            raise StoreError(f"{self.query_url} sent N-Triples that do not parse: {exc}") from None
+        except (OSError, requests.RequestException) as exc:
+            raise StoreError(f"reading a dump from {self.query_url} failed: {exc}") from None
+        finally:
+            response.close()
+        return count
+
+    def close(self) -> None:
+        self.session.close()
+
+
+BACKENDS["sparql+http"] = RemoteStore
+BACKENDS["sparql+https"] = RemoteStore
