@@ -5,6 +5,11 @@ from __future__ import annotations
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
+from ..federation import RULE as FEDERATION_RULE
+from ..federation import FederationRefused
+from ..query.dataset import RULE as DATASET_RULE
+from ..query.dataset import GraphNotReadable
+from ..query.endpoint import RULE_LIMITS, DatasetConflict, EndpointBusy, UpdateRefused
 from ..store import QuerySyntaxError, QueryTimeout, RDFParseError
 
 #: domain error class -> (status, link to the rule broken)
@@ -12,6 +17,11 @@ STATUS: dict[type[Exception], tuple[int, str]] = {
     RDFParseError: (400, "https://www.w3.org/TR/rdf12-turtle/"),
     QuerySyntaxError: (400, "https://www.w3.org/TR/sparql11-query/#grammar"),
     QueryTimeout: (503, "https://www.w3.org/TR/sparql11-protocol/#query-failure"),
+    EndpointBusy: (503, RULE_LIMITS),
+    FederationRefused: (403, FEDERATION_RULE),
+    GraphNotReadable: (403, DATASET_RULE),
+    UpdateRefused: (403, "https://www.w3.org/TR/sparql11-protocol/#update-operation"),
+    DatasetConflict: (400, "https://www.w3.org/TR/sparql11-protocol/#update-dataset"),
 }
 
 

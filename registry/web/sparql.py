@@ -1,7 +1,248 @@
-"""The SPARQL 1.1 endpoint (filled by the SPARQL issue)."""
+"""The SPARQL 1.1 endpoint: ``GET|POST /sparql`` (Protocol, https://www.w3.org/TR/sparql11-protocol/).
+
+* Query: ``GET ?query=``, ``POST`` ``application/x-www-form-urlencoded`` (``query=``) or
+  ``application/sparql-query``; ``default-graph-uri`` / ``named-graph-uri`` (repeatable).
+* Update: ``POST`` form (``update=``) or ``application/sparql-update``, ``using-graph-uri`` /
+  ``using-named-graph-uri``; ``Authorization: Bearer <token>`` of an admin (401 without, 403 for
+  another role).
+* Answers by ``Accept`` or ``format=`` (``json xml csv tsv`` / ``turtle jsonld rdfxml ntriples trig
+  nquads``); nothing acceptable: 406. ``GET /sparql`` without a query: the service description
+  (Turtle, RDF/XML, JSON-LD, N-Triples) or, for browsers, the query page.
+
+The view parses the request, calls :class:`registry.query.endpoint.Endpoint`, negotiates and writes.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from urllib.parse import parse_qsl
+
+from flask import Blueprint, Response, current_app, render_template, request
+from werkzeug.datastructures import MultiDict, WWWAuthenticate
+from werkzeug.exceptions import (
+    BadRequest,
+    Forbidden,
+    NotAcceptable,
+    RequestEntityTooLarge,
+    Unauthorized,
+    UnsupportedMediaType,
+)
+
+from ..auth import Caller, authenticate
+from ..query.endpoint import Endpoint, readable_graphs
+from ..service_description import describe
+from . import get_settings, get_store
+from .negotiation import (
+    DATASET_FORMATS,
+    GRAPH_FORMATS,
+    HTML,
+    RESULT_FORMATS,
+    Format,
+    by_name,
+    negotiate,
+)
 
 bp = Blueprint("sparql", __name__)
+
+FORM = "application/x-www-form-urlencoded"
+QUERY_TYPE = "application/sparql-query"
+UPDATE_TYPE = "application/sparql-update"
+PROTOCOL = "https://www.w3.org/TR/sparql11-protocol/"
+QUERY_PARAMS = ("default-graph-uri", "named-graph-uri")
+UPDATE_PARAMS = ("using-graph-uri", "using-named-graph-uri")
+#: service description: machine formats first, so ``*/*`` gets Turtle and browsers HTML
+DESCRIPTION_FORMATS: tuple[Format, ...] = (*GRAPH_FORMATS, HTML)
+CONSTRUCT_FORMATS: tuple[Format, ...] = (*GRAPH_FORMATS, *DATASET_FORMATS)
+EXPOSED = "Efreg-Result-Rows, Efreg-Max-Rows, Efreg-Truncated"
+
+
+def get_endpoint() -> Endpoint:
+    endpoint = current_app.extensions.get("efreg.sparql")
+    if endpoint is None:
+        endpoint = current_app.extensions["efreg.sparql"] = Endpoint(get_store(), get_settings())
+    return endpoint
+
+
+# --- parsing the request ----------------------------------------------------------------------------
+def _body() -> bytes:
+    limit = get_settings().max_body_bytes
+    if request.content_length is not None and request.content_length > limit:
+        raise RequestEntityTooLarge(f"the request body is larger than this endpoint accepts "
+                                    f"({limit} bytes)")
+    data = request.stream.read(limit + 1)
+    if len(data) > limit:
+        raise RequestEntityTooLarge(f"the request body is larger than this endpoint accepts ({limit} bytes)")
+    return data
+
+
+def _text(data: bytes) -> str:
+    charset = (request.mimetype_params.get("charset") or "utf-8").lower()
+    if charset not in ("utf-8", "utf8"):
+        raise UnsupportedMediaType(f"SPARQL requests must be UTF-8, not {charset}")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadRequest(f"the request body is not valid UTF-8 ({exc.reason} at byte {exc.start})") from None
+
+
+def _params() -> tuple[MultiDict[str, str], str | None, str | None]:
+    """(all parameters, query text, update text) from the URL and the body, per the protocol."""
+    params: MultiDict[str, str] = MultiDict(request.args.items(multi=True))
+    query = update = None
+    if request.method == "POST":
+        mimetype = request.mimetype
+        if mimetype == FORM:
+            for key, value in parse_qsl(_text(_body()), keep_blank_values=True):
+                params.add(key, value)
+        elif mimetype == QUERY_TYPE:
+            query = _text(_body())
+        elif mimetype == UPDATE_TYPE:
+            update = _text(_body())
+        else:
+            raise UnsupportedMediaType(
+                f"POST to /sparql needs Content-Type {FORM}, {QUERY_TYPE} or {UPDATE_TYPE}, "
+                f"not {mimetype or 'none'}")
+    queries, updates = params.getlist("query"), params.getlist("update")
+    if len(queries) > 1 or len(updates) > 1:
+        raise BadRequest("give exactly one query or one update per request")
+    if queries:
+        if query is not None or update is not None:
+            raise BadRequest("the query is in the body already; do not add a query parameter")
+        query = queries[0]
+    if updates:
+        if request.method != "POST" or request.mimetype != FORM:
+            raise BadRequest("updates are sent by POST (form or application/sparql-update), never by GET")
+        update = updates[0]
+    if query is not None and update is not None:
+        raise BadRequest("a request carries a query or an update, not both")
+    if query is not None and any(params.getlist(k) for k in UPDATE_PARAMS):
+        raise BadRequest("using-graph-uri / using-named-graph-uri belong to updates, not queries")
+    if update is not None and any(params.getlist(k) for k in QUERY_PARAMS):
+        raise BadRequest("default-graph-uri / named-graph-uri belong to queries; updates use "
+                         "using-graph-uri / using-named-graph-uri")
+    return params, query, update
+
+
+def _caller() -> Caller | None:
+    header = request.headers.get("Authorization")
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    caller = authenticate(get_store(), token.strip()) if scheme.lower() == "bearer" else None
+    if caller is None:
+        raise Unauthorized("the bearer token is not valid", www_authenticate=_challenge("invalid_token"))
+    return caller
+
+
+def _challenge(error: str | None = None) -> WWWAuthenticate:
+    challenge = WWWAuthenticate("bearer", {"realm": "efreg"})
+    if error:
+        challenge["error"] = error
+    return challenge
+
+
+def _choose(offers: tuple[Format, ...]) -> Format:
+    name = request.values.get("format") if request.method == "GET" else request.args.get("format")
+    chosen = by_name(name, offers) if name else negotiate(request.headers.get("Accept"), offers)
+    if chosen is None:
+        wanted = f"format={name}" if name else f"Accept: {request.headers.get('Accept')}"
+        raise NotAcceptable(f"{wanted} is not offered here; available: "
+                            + ", ".join(f"{f.media_type} (format={f.name})" for f in offers))
+    return chosen
+
+
+# --- the route ----------------------------------------------------------------------------------------
+@bp.route("/sparql", methods=["GET", "POST"])
+def sparql() -> Response:
+    params, query, update = _params()
+    if update is not None:
+        return _update(update, params)
+    if query is None:
+        return _service()
+    caller = _caller()
+    endpoint = get_endpoint()
+    prepared = endpoint.prepare_query(query, caller, params.getlist("default-graph-uri"),
+                                      params.getlist("named-graph-uri"))
+    offers = RESULT_FORMATS if prepared.form in ("select", "ask") else CONSTRUCT_FORMATS
+    chosen = _choose(offers)
+    answer = endpoint.run_query(prepared, chosen.media_type)
+    response = Response(answer.body, mimetype=chosen.mimetype_header)
+    response.headers["Vary"] = "Accept"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Expose-Headers"] = EXPOSED
+    if answer.rows is not None:
+        response.headers["Efreg-Result-Rows"] = str(answer.rows)
+        response.headers["Efreg-Max-Rows"] = str(get_settings().max_rows)
+        if answer.truncated:
+            response.headers["Efreg-Truncated"] = "true"
+    return response
+
+
+def _update(text: str, params: MultiDict[str, str]) -> Response:
+    caller = _caller()
+    if caller is None:
+        raise Unauthorized("updates need Authorization: Bearer <token> of an admin",
+                           www_authenticate=_challenge())
+    if caller.role != "admin":
+        raise Forbidden(f"a {caller.role} token may not run SPARQL updates; an admin token may")
+    get_endpoint().update(text, caller, params.getlist("using-graph-uri"),
+                          params.getlist("using-named-graph-uri"))
+    return Response(status=204)
+
+
+def _service() -> Response:
+    settings = get_settings()
+    chosen = _choose(DESCRIPTION_FORMATS)
+    endpoint_url = request.base_url.rstrip("/")
+    if chosen is HTML:
+        return Response(render_template("sparql.html", endpoint=endpoint_url, examples=EXAMPLES,
+                                        settings=settings), mimetype="text/html")
+    store = get_store()
+    counts = store.graphs()
+    graphs = {g: counts.get(g, 0) for g in readable_graphs(store, _caller())}
+    media_types = [f.media_type for f in (*RESULT_FORMATS, *CONSTRUCT_FORMATS)]
+    graph = describe(endpoint_url, settings, graphs, media_types)
+    response = Response(graph.serialize(format=_RDFLIB[chosen.name]), mimetype=chosen.mimetype_header)
+    response.headers["Vary"] = "Accept"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Link"] = ", ".join(
+        f'<{endpoint_url}?format={f.name}>; rel="alternate"; type="{f.media_type}"' for f in GRAPH_FORMATS)
+    return response
+
+
+#: negotiation name -> rdflib serializer name
+_RDFLIB = {"turtle": "turtle", "jsonld": "json-ld", "rdfxml": "xml", "ntriples": "nt"}
+
+PREFIXES = """PREFIX ef: <https://w3id.org/efreg/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX dct: <http://purl.org/dc/terms/>
+PREFIX dcat: <http://www.w3.org/ns/dcat#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+"""
+
+#: (title, query) shown on the query page; tests run each on the seed data
+EXAMPLES: list[tuple[str, str]] = [
+    ("Emission factors with their CO2 component", PREFIXES + """
+SELECT ?factor ?label ?value ?unit WHERE {
+  ?factor a ef:EmissionFactor ; rdfs:label ?label ;
+          ef:component [ ef:gas <gas/CO2> ; ef:value ?value ; ef:unit ?unit ] .
+  FILTER(LANG(?label) = "en")
+} ORDER BY ?label LIMIT 50"""),
+    ("China grid electricity factors by year", PREFIXES + """
+SELECT ?label ?year ?value WHERE {
+  ?factor a ef:EmissionFactor ; ef:activityUnit <http://qudt.org/vocab/unit/KiloW-HR> ;
+          ef:referenceYear ?year ; rdfs:label ?label ; ef:component/ef:value ?value .
+  FILTER(LANG(?label) = "zh")
+} ORDER BY ?year ?label"""),
+    ("GWP100 values of methane in each IPCC report", PREFIXES + """
+SELECT ?set ?gas ?gwp WHERE {
+  ?set a ef:GWPSet ; rdfs:label ?set_label ; ef:gwpValue [ ef:gas ?gas ; ef:value ?gwp ] .
+  ?gas skos:notation "CH4" .
+} ORDER BY ?set"""),
+    ("Published datasets and their graphs", PREFIXES + """
+SELECT ?g ?title (COUNT(*) AS ?triples) WHERE {
+  GRAPH ?g { ?g a dcat:Dataset ; dct:title ?title . FILTER(LANG(?title) = "en") ?s ?p ?o }
+} GROUP BY ?g ?title ORDER BY ?g"""),
+    ("Describe one factor (Turtle)", PREFIXES + """
+DESCRIBE <factor/ipcc2006-t2.2-natural-gas/1>"""),
+]
+

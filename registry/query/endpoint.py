@@ -1,0 +1,116 @@
+"""The SPARQL endpoint as a domain object: check, restrict, limit and run queries and updates.
+
+The web view parses the HTTP request into plain values, calls :meth:`Endpoint.prepare_query` /
+:meth:`Endpoint.run_query` / :meth:`Endpoint.update`, negotiates and writes the answer.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .. import access
+from ..auth import Caller
+from ..config import Settings
+from ..federation import Allowlist
+from ..store import QueryDataset, Store, StoreError
+from ..vocab import SYSTEM_GRAPH
+from . import worker
+from .dataset import restrict
+from .inspect import QueryForm, RequestInfo, inspect_query, inspect_update
+from .rewrite import add_using, with_base
+
+UPDATE_ROLES = frozenset({"admin"})
+RULE_LIMITS = "https://www.w3.org/TR/sparql11-protocol/#query-failure"
+
+
+class EndpointBusy(StoreError):
+    """Every query slot is taken (503)."""
+
+
+class UpdateRefused(StoreError):
+    """An update that would reach the system graph or read graphs it did not name (403)."""
+
+
+class DatasetConflict(StoreError):
+    """using-graph-uri / using-named-graph-uri together with USING or WITH in the update (400)."""
+
+
+@dataclass
+class PreparedQuery:
+    text: str  #: with the service-defined BASE
+    form: QueryForm
+    dataset: QueryDataset
+    info: RequestInfo
+
+
+def readable_graphs(store: Store, caller: Caller | None) -> tuple[str, ...]:
+    """What ``caller`` may read: admins every graph but the system graph, others what
+    :func:`registry.access.readable_graphs` grants."""
+    if caller is not None and caller.is_admin:
+        return tuple(sorted(g for g in store.graphs() if g != SYSTEM_GRAPH))
+    return tuple(access.readable_graphs(store, caller))
+
+
+class Endpoint:
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self.store, self.settings = store, settings
+        self.allowlist = Allowlist(settings.service_allowlist)
+        self._slots = threading.BoundedSemaphore(max(1, settings.max_concurrent_queries))
+        self._update_lock = threading.Lock()
+
+    # --- queries -------------------------------------------------------------------------------
+    def prepare_query(self, text: str, caller: Caller | None, default_graph_uri: Sequence[str] = (),
+                      named_graph_uri: Sequence[str] = ()) -> PreparedQuery:
+        """Parse, check the allow-list and work out the dataset; nothing is evaluated yet."""
+        base = self.settings.base_uri
+        info = inspect_query(text, base)
+        self.allowlist.check(info)
+        dataset = restrict(readable_graphs(self.store, caller), info, default_graph_uri, named_graph_uri)
+        return PreparedQuery(with_base(text, base), info.form, dataset, info)  # type: ignore[arg-type]
+
+    def run_query(self, prepared: PreparedQuery, media_type: str) -> worker.Answer:
+        """Evaluate within the limits: a free slot, the time limit (the SERVICE time limit when the
+        query federates and that is shorter) and the row cap."""
+        timeout = self.settings.query_timeout
+        if prepared.info.services:
+            timeout = min(timeout, self.settings.service_timeout)
+        if not self._slots.acquire(timeout=min(1.0, timeout)):
+            raise EndpointBusy(f"all {self.settings.max_concurrent_queries} query slots are busy; "
+                               f"retry in a few seconds")
+        try:
+            return worker.run(self.store, prepared.text, prepared.form, media_type, prepared.dataset,
+                              timeout, self.settings.max_rows)
+        finally:
+            self._slots.release()
+
+    # --- updates -------------------------------------------------------------------------------
+    def update(self, text: str, caller: Caller, using_graph_uri: Sequence[str] = (),
+               using_named_graph_uri: Sequence[str] = ()) -> None:
+        """Run an update for an authorized caller (the view checked the role)."""
+        base = self.settings.base_uri
+        info = inspect_update(text, base)
+        self.allowlist.check(info)
+        if any(iri.startswith("urn:efreg:") for iri in info.iris):
+            raise UpdateRefused("updates cannot name the registry's system graph or its nodes")
+        if (using_graph_uri or using_named_graph_uri) and info.has_using_or_with:
+            raise DatasetConflict("using-graph-uri / using-named-graph-uri cannot be combined with "
+                                  "USING, USING NAMED or WITH in the update (SPARQL 1.1 Protocol 2.2.3)")
+        if info.graph_variable_in_where and not (using_named_graph_uri or info.has_using_or_with):
+            raise UpdateRefused("an update whose WHERE clause has GRAPH ?variable must name the graphs "
+                                "it reads (USING NAMED or using-named-graph-uri)")
+        final = with_base(add_using(text, list(using_graph_uri), list(using_named_graph_uri)), base)
+        with self._update_lock:
+            before = self._system_graph()
+            try:
+                self.store.update(final)
+            finally:
+                if self._system_graph() != before:  # CLEAR ALL, DROP ALL, ...: put it back
+                    self.store.replace_graph(SYSTEM_GRAPH, b"".join(before), "nquads")
+
+    def _system_graph(self) -> list[bytes]:
+        out = io.BytesIO()
+        self.store.dump(out, "nquads", graphs=[SYSTEM_GRAPH])
+        return sorted(line + b"\n" for line in out.getvalue().splitlines() if line.strip())

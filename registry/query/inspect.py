@@ -1,0 +1,131 @@
+"""Parse a query or update (rdflib's SPARQL parser) and report what it reaches out to.
+
+The store never sees a request that did not pass through here: syntax errors become
+:class:`~registry.store.QuerySyntaxError` with the parser's line and column, and the parse tree tells
+which SERVICE endpoints, FROM / FROM NAMED graphs, LOAD sources and USING / WITH clauses it holds.
+rdflib's parser is stricter than or equal to Oxigraph's on SPARQL 1.1, so a request rdflib cannot
+read is refused (fail closed) rather than handed to a store that might interpret it.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pyparsing import ParseBaseException
+from rdflib.plugins.sparql.algebra import translatePName, translatePrologue, traverse
+from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+from rdflib.plugins.sparql.parserutils import CompValue
+from rdflib.term import URIRef, Variable
+
+from ..store import QuerySyntaxError
+
+QueryForm = Literal["select", "ask", "construct", "describe"]
+FORMS: dict[str, QueryForm] = {"SelectQuery": "select", "AskQuery": "ask",
+                               "ConstructQuery": "construct", "DescribeQuery": "describe"}
+
+
+@dataclass(frozen=True)
+class ServiceRef:
+    iri: str | None  #: the endpoint, or None for ``SERVICE ?variable``
+    variable: str | None
+    silent: bool
+
+
+@dataclass
+class RequestInfo:
+    """What a parsed query or update names."""
+
+    form: QueryForm | Literal["update"]
+    services: list[ServiceRef] = field(default_factory=list)
+    from_default: list[str] = field(default_factory=list)  #: FROM (queries)
+    from_named: list[str] = field(default_factory=list)  #: FROM NAMED (queries)
+    loads: list[str] = field(default_factory=list)  #: LOAD sources (updates)
+    has_using_or_with: bool = False  #: USING / USING NAMED / WITH in any operation (updates)
+    graph_variable_in_where: bool = False  #: ``GRAPH ?g`` inside an update's WHERE
+    iris: set[str] = field(default_factory=set)  #: every IRI the request mentions
+
+
+def _syntax_error(kind: str, exc: ParseBaseException) -> QuerySyntaxError:
+    return QuerySyntaxError(
+        f"SPARQL {kind} syntax error at line {exc.lineno}, column {exc.col}: {exc.msg} "
+        f"(near {exc.line.strip()[:80]!r})")
+
+
+def _resolve(kind: str, tree: Any, prologue: Any) -> Any:
+    """Expand prefixed names and resolve relative IRIs (against BASE, else the registry base)."""
+    try:
+        return traverse(tree, visitPost=functools.partial(translatePName, prologue=prologue))
+    except Exception as exc:  # noqa: BLE001 - rdflib raises a bare Exception for an unknown prefix
+        if "prefix" not in str(exc).lower():
+            raise
+        raise QuerySyntaxError(f"SPARQL {kind}: {exc}") from None
+
+
+def _walk(node: Any) -> Iterator[Any]:
+    yield node
+    if isinstance(node, CompValue) or isinstance(node, dict):
+        for value in node.values():
+            yield from _walk(value)
+    elif isinstance(node, (list, tuple)) or hasattr(node, "asList"):
+        for value in node:
+            yield from _walk(value)
+
+
+def _collect(info: RequestInfo, tree: Any) -> None:
+    for node in _walk(tree):
+        if isinstance(node, URIRef):
+            info.iris.add(str(node))
+        if not isinstance(node, CompValue):
+            continue
+        if node.name == "ServiceGraphPattern":
+            term = node.get("term")
+            if isinstance(term, Variable):
+                info.services.append(ServiceRef(None, str(term), "silent" in node))
+            else:
+                info.services.append(ServiceRef(str(term), None, "silent" in node))
+
+
+def inspect_query(text: str, base: str | None = None) -> RequestInfo:
+    """Parse ``text`` as a SPARQL 1.1 query; raise :class:`QuerySyntaxError` when it does not parse."""
+    try:
+        parsed = parseQuery(text)
+    except ParseBaseException as exc:
+        raise _syntax_error("query", exc) from None
+    tree = _resolve("query", parsed[1], translatePrologue(parsed[0], base))
+    info = RequestInfo(form=FORMS[tree.name])
+    for clause in tree.get("datasetClause") or []:
+        if "default" in clause:
+            info.from_default.append(str(clause["default"]))
+        if "named" in clause:
+            info.from_named.append(str(clause["named"]))
+    _collect(info, tree)
+    return info
+
+
+def inspect_update(text: str, base: str | None = None) -> RequestInfo:
+    """Parse ``text`` as a SPARQL 1.1 update; raise :class:`QuerySyntaxError` when it does not parse."""
+    try:
+        parsed = parseUpdate(text)
+    except ParseBaseException as exc:
+        raise _syntax_error("update", exc) from None
+    info = RequestInfo(form="update")
+    prologues = list(parsed.get("prologue") or [])
+    prologue = None
+    for index, request in enumerate(parsed.get("request") or []):
+        if index < len(prologues):  # prefixes and BASE carry over to later operations
+            prologue = translatePrologue(prologues[index], base, None, prologue)
+        tree = _resolve("update", request, prologue or translatePrologue([], base))
+        if tree.name == "Load":
+            info.loads.append(str(tree["iri"]))
+        if tree.name == "Modify":
+            if "using" in tree or "withClause" in tree:
+                info.has_using_or_with = True
+            for node in _walk(tree.get("where")):
+                if isinstance(node, CompValue) and node.name == "GraphGraphPattern" \
+                        and isinstance(node.get("term"), Variable):
+                    info.graph_variable_in_where = True
+        _collect(info, tree)
+    return info
