@@ -454,8 +454,11 @@ class OxigraphStore(Store):
         ox.serialize(quads, out, rdf_format(format))
 
     def close(self) -> None:
-        if self.path is not None:
+        """Flush and drop the pyoxigraph store, which releases the on-disk lock so that another
+        process (or a later ``open_store`` in this one) can open it."""
+        if self.path is not None and self._store is not None:
             self._store.flush()
+            self._store = None  # type: ignore[assignment]
 
 
 def open_oxigraph(url: str) -> OxigraphStore:
