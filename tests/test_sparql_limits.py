@@ -1,0 +1,72 @@
+"""Limits: a runaway query is cut at the time limit while other queries answer; the slot cap."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from registry.config import Settings
+
+CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+LOOKUP = "SELECT ?id WHERE { <factor/ipcc2006-t2.2-natural-gas/1> <http://purl.org/dc/terms/identifier> ?id }"
+JSON = {"Accept": "application/sparql-results+json"}
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(store="memory:", base_uri="http://localhost:8080/", load_seeds=False,
+                    query_timeout=2.0, max_concurrent_queries=2)
+
+
+def children() -> set[int]:
+    """Live child processes of this process (the query workers)."""
+    found: set[int] = set()
+    for task in Path(f"/proc/{os.getpid()}/task").iterdir():
+        text = (task / "children").read_text().split()
+        found.update(int(pid) for pid in text)
+    return found
+
+
+def test_cartesian_product_is_cut_while_a_lookup_answers(live_server: str) -> None:
+    outcome: dict[str, object] = {}
+
+    def runaway() -> None:
+        started = time.monotonic()
+        response = requests.get(live_server + "sparql", params={"query": CARTESIAN}, headers=JSON, timeout=30)
+        outcome["status"], outcome["text"] = response.status_code, response.text
+        outcome["seconds"] = time.monotonic() - started
+
+    thread = threading.Thread(target=runaway)
+    thread.start()
+    time.sleep(0.5)
+    assert children(), "the runaway query should be running in a worker process"
+    started = time.monotonic()
+    lookup = requests.get(live_server + "sparql", params={"query": LOOKUP}, headers=JSON, timeout=30)
+    lookup_seconds = time.monotonic() - started
+    thread.join(timeout=30)
+    assert lookup.status_code == 200
+    assert lookup.json()["results"]["bindings"][0]["id"]["value"] == "ipcc2006-t2.2-natural-gas"
+    assert lookup_seconds < 0.5, f"the lookup took {lookup_seconds:.2f} s next to a runaway query"
+    assert outcome["status"] == 503 and "time limit of 2 s" in str(outcome["text"])
+    assert 1.9 < float(outcome["seconds"]) < 4.0  # type: ignore[arg-type]
+    time.sleep(0.1)
+    assert not children(), "the worker of the runaway query must be gone"
+
+
+def test_slots_are_capped(live_server: str) -> None:
+    threads = [threading.Thread(target=requests.get, args=(live_server + "sparql",),
+                                kwargs={"params": {"query": CARTESIAN}, "timeout": 30}) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.4)
+    busy = requests.get(live_server + "sparql", params={"query": LOOKUP}, headers=JSON, timeout=30)
+    for thread in threads:
+        thread.join(timeout=30)
+    assert busy.status_code == 503 and "slots are busy" in busy.text
+    after = requests.get(live_server + "sparql", params={"query": LOOKUP}, headers=JSON, timeout=30)
+    assert after.status_code == 200
