@@ -1,7 +1,265 @@
-"""Resource pages: every thing URI dereferences (filled by the dereferencing issue)."""
+"""Every thing URI dereferences: ``/{kind}/{id}`` answers 303 to a document, ``/{kind}/{id}.{ext}``
+is the document (the suffix wins over Accept).
+
+This module also holds the response helpers the other document families (ontology, VoID, catalog)
+share: the 303, the document with its headers (Vary, Content-Location, Link, ETag, Last-Modified,
+CORS), and the serializers by format, which come from rdflib (DESIGN rule 3).
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import hashlib
+import json
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
+from datetime import UTC, datetime
+from urllib.parse import quote
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
+from rdflib.term import Node
+
+from .. import access
+from ..describe import MATCH_PROPERTIES, Description, describe
+from ..store import Store
+from ..vocab import EF, PREFIXES
+from ..vocabulary import DCAT, jsonld_context, ontology_graph
+from . import get_settings, get_store
+from .i18n import Namer, lang
+from .negotiation import DOCUMENT_FORMATS, GRAPH_FORMATS, HTML, JSONLD, Format, negotiate
 
 bp = Blueprint("resources", __name__)
+
+#: First path segment of each kind of resource (ontology/README.md, "Instance IRIs").
+KINDS = ("factor", "dataset", "publisher", "source", "gas", "gwp", "geo", "unit", "category", "mapping",
+         "license")
+KIND_RULE = "any(" + ", ".join(KINDS) + ")"
+SEGMENT = re.compile(r"[A-Za-z0-9._-]{1,200}")
+MAX_PATH = 400
+
+#: pyoxigraph serializer by format name (JSON-LD, compacted against our context, is rdflib's).
+#: pyoxigraph writes every literal with its exact lexical form ("56200"^^xsd:decimal), where
+#: rdflib's Turtle shorthand would turn it into 56200.0, a different RDF term.
+OX_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "rdfxml": ox.RdfFormat.RDF_XML, "ntriples": ox.RdfFormat.N_TRIPLES}
+OX_PREFIXES = {name: str(namespace) for name, namespace in PREFIXES.items()}
+
+
+# --- paths -------------------------------------------------------------------------------------
+
+def valid_path(path: str) -> bool:
+    """Identifiers use ``[A-Za-z0-9._-]``; no empty, ``.`` or ``..`` segment; bounded length."""
+    if len(path) > MAX_PATH:
+        return False
+    return all(SEGMENT.fullmatch(part) and part not in (".", "..") for part in path.split("/"))
+
+
+def split_suffix(path: str, offers: Sequence[Format] = DOCUMENT_FORMATS) -> tuple[str, Format | None]:
+    for fmt in offers:
+        if fmt.suffix and path.endswith(fmt.suffix) and len(path) > len(fmt.suffix):
+            return path[: -len(fmt.suffix)], fmt
+    return path, None
+
+
+def local_path(path: str) -> str:
+    """A path on this server (under the app's script root), percent-encoded."""
+    return request.script_root + quote(path, safe="/.-_~#")
+
+
+# --- serializing -------------------------------------------------------------------------------
+
+def context_url() -> str:
+    return get_settings().base_uri + "context.jsonld"
+
+
+def serialize(graph: Graph, fmt: Format) -> bytes:
+    """``graph`` in an RDF format, by rdflib. JSON-LD is compact, against the published context."""
+    if fmt is JSONLD:
+        ctx = jsonld_context()["@context"]
+        data = json.loads(graph.serialize(format="json-ld", context=ctx, auto_compact=True))
+        if isinstance(data, dict):
+            data["@context"] = context_url()
+        else:
+            data = {"@context": context_url(), "@graph": data}
+        return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+    triples = sorted(graph, key=lambda t: (isinstance(t[0], BNode), t[0], t[1], t[2]))
+    return ox.serialize((ox.Triple(_ox(s), _ox(p), _ox(o)) for s, p, o in triples),  # type: ignore[arg-type]
+                        format=OX_FORMATS[fmt.name], prefixes=OX_PREFIXES) or b""
+
+
+def _ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype is not None:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise TypeError(f"cannot serialize {term!r}")
+
+
+# --- caching -----------------------------------------------------------------------------------
+
+class DocumentCache:
+    """Serialized documents, least recently used out; keys include the access snapshot, so a
+    release or withdrawal (which changes the public graphs) makes old entries unreachable."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._items: OrderedDict[Hashable, tuple[bytes, str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> tuple[bytes, str] | None:
+        with self._lock:
+            item = self._items.get(key)
+            if item is not None:
+                self._items.move_to_end(key)
+            return item
+
+    def put(self, key: Hashable, body: bytes) -> tuple[bytes, str]:
+        item = (body, hashlib.blake2b(body, digest_size=16).hexdigest())
+        with self._lock:
+            self._items[key] = item
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return item
+
+
+def cache() -> DocumentCache:
+    return current_app.extensions.setdefault("efreg.documents", DocumentCache())
+
+
+def snapshot_key(store: Store) -> Hashable:
+    snap = access.snapshot(store)
+    return (snap.generation, snap.public)
+
+
+# --- responses ---------------------------------------------------------------------------------
+
+def cors(response: Response) -> Response:
+    if request.method in ("GET", "HEAD"):
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Access-Control-Expose-Headers"] = "ETag, Last-Modified, Link, Content-Location, Vary"
+    return response
+
+
+def alternates(stem: str, offers: Sequence[Format], current: Format | None = None) -> str:
+    return ", ".join(f'<{local_path(stem + f.suffix)}>; rel="alternate"; type="{f.media_type}"'
+                     for f in offers if f is not current and f.suffix)
+
+
+def not_acceptable(offers: Sequence[Format]) -> None:
+    abort(406, description="None of the media types in your Accept header is available here. Available: "
+          + ", ".join(f.media_type for f in offers) + ".")
+
+
+def see_other(stem: str, offers: Sequence[Format] = DOCUMENT_FORMATS) -> Response:
+    """The thing URI: 303 See Other to the document in the negotiated format."""
+    fmt = negotiate(request.headers.get("Accept"), offers)
+    if fmt is None:
+        not_acceptable(offers)
+    assert fmt is not None and fmt.suffix
+    location = local_path(stem + fmt.suffix)
+    if request.query_string:
+        location += "?" + request.query_string.decode("latin-1")
+    response = redirect(location, 303)
+    response.vary.add("Accept")
+    response.headers["Link"] = alternates(stem, offers)
+    return response
+
+
+def send_document(key: Hashable, fmt: Format, stem: str, build: Callable[[], bytes | None],
+                  offers: Sequence[Format] = DOCUMENT_FORMATS, last_modified: float | None = None) -> Response:
+    """A document: from the cache or ``build()`` (``None``: 404), with every header a client needs."""
+    store = get_store()
+    full_key = (snapshot_key(store), key, fmt.name, lang() if fmt is HTML else None)
+    documents = cache()
+    item = documents.get(full_key)
+    if item is None:
+        body = build()
+        if body is None:
+            abort(404, description=f"There is no {stem.strip('/')} here.")
+        item = documents.put(full_key, body)
+    body, etag = item
+    response = Response(body, status=200)
+    response.headers["Content-Type"] = fmt.mimetype_header if fmt is not HTML else "text/html; charset=utf-8"
+    response.headers["Content-Location"] = local_path(stem + (fmt.suffix or ""))
+    response.headers["Link"] = alternates(stem, offers, fmt)
+    response.vary.add("Accept")
+    response.set_etag(etag)
+    changed = access.data_changed_at(store) if last_modified is None else last_modified
+    response.last_modified = datetime.fromtimestamp(int(changed), tz=UTC)
+    return response.make_conditional(request)
+
+
+# --- resource documents ------------------------------------------------------------------------
+
+def describe_path(path: str) -> Description | None:
+    store = get_store()
+    return describe(store, get_settings().base_uri + path, access.readable_graphs(store), ontology_graph())
+
+
+EXAMPLE_QUERY = """PREFIX ef: <https://w3id.org/efreg/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?gas ?gasLabel ?value ?unit WHERE {{
+  <{iri}> ef:component [ ef:gas ?gas ; ef:value ?value ; ef:unit ?unit ] .
+  OPTIONAL {{ ?gas rdfs:label ?gasLabel FILTER(LANG(?gasLabel) = "{lang}") }}
+}}"""
+#: Kinds whose page links to the search filtered by them (search parameter = kind).
+FACET_KINDS = ("gas", "geo", "publisher", "category", "dataset")
+
+
+def render_html(desc: Description, path: str) -> str:
+    base = get_settings().base_uri
+    namer = Namer(desc.graph, lang(), base)
+    focus = desc.focus or desc.iri
+    kind = path.split("/", 1)[0]
+    context = {"d": desc, "n": namer, "focus": focus, "kind": kind, "path": path, "base": base,
+               "formats": GRAPH_FORMATS, "stem": local_path("/" + path),
+               "EF": EF, "DCT": DCTERMS, "DCAT": DCAT, "RDFS": RDFS, "SKOS": SKOS}
+    if (focus, RDF.type, EF.EmissionFactor) in desc.graph:
+        context["mappings"] = sorted((s, p, o) for s, p, o in desc.graph if p in MATCH_PROPERTIES)
+        context["example_query"] = EXAMPLE_QUERY.format(iri=focus, lang=lang())
+        return render_template("factor.html", **context)
+    facet_path = str(focus)[len(base) + len(kind) + 1:] if str(focus).startswith(base + kind + "/") else ""
+    context["facet"] = (kind, facet_path) if kind in FACET_KINDS and facet_path else None
+    context["subjects"] = [desc.iri] + ([focus] if focus != desc.iri else [])
+    return render_template("resource.html", **context)
+
+
+def build_document(path: str, fmt: Format) -> Callable[[], bytes | None]:
+    def build() -> bytes | None:
+        desc = describe_path(path)
+        if desc is None:
+            return None
+        if fmt is HTML:
+            return render_html(desc, path).encode("utf-8")
+        return serialize(desc.graph, fmt)
+    return build
+
+
+def exists(path: str) -> bool:
+    from ..describe import exists as exists_in
+
+    store = get_store()
+    return exists_in(store, get_settings().base_uri + path, access.readable_graphs(store))
+
+
+@bp.get(f"/<{KIND_RULE}:kind>/<path:rest>")
+def resource(kind: str, rest: str) -> Response:
+    stem, fmt = split_suffix(rest)
+    if fmt is not None and valid_path(stem):
+        path = f"{kind}/{stem}"
+        return send_document(("resource", path), fmt, "/" + path, build_document(path, fmt))
+    if valid_path(rest) and exists(f"{kind}/{rest}"):
+        return see_other(f"/{kind}/{rest}")
+    abort(404, description=f"There is no {kind} {rest[:100]!r} in this registry.")
+
+
+bp.after_request(cors)

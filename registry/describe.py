@@ -1,0 +1,283 @@
+"""What a resource's document holds (Flask-free).
+
+A document is the resource's concise bounded description (its triples and the blank nodes they
+reach: gas components, CO2e values, quality, uncertainty, period) plus the labels of every IRI it
+links to, so that a client can show names without further requests. A version-independent resource
+(``factor/{id}``) adds its catalog record (``dcat:hasVersion``, ``dcat:hasCurrentVersion``) and the
+description of its current version; a superseded version says by which version it was replaced
+(``dct:isReplacedBy``, derived from the catalog when the data does not say it).
+
+Only triples in ``graphs`` (see :mod:`registry.access`) are read. The work per document is a few
+index look-ups by subject, independent of the size of the store: with the embedded Oxigraph store
+they go straight to its SPOG index; any other store gets a handful of SPARQL queries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, FOAF, RDFS, SKOS
+from rdflib.term import Node
+
+from .store import Store
+from .vocab import EF, PREFIXES, QUDT
+from .vocabulary import DCAT
+
+Quad = tuple[Node, URIRef, Node, str]
+
+#: Properties copied from every linked IRI ("labels" in the broad sense: what a page shows of it).
+LABEL_PROPERTIES: tuple[URIRef, ...] = (RDFS.label, SKOS.prefLabel, FOAF.name, DCTERMS.title,
+                                        SKOS.notation, QUDT.symbol, DCAT.version, EF.table, EF.page)
+MATCH_PROPERTIES: tuple[URIRef, ...] = (SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch,
+                                        SKOS.narrowMatch, SKOS.relatedMatch)
+#: How deep blank nodes nest under a resource (factor -> component -> uncertainty is 2).
+MAX_BNODE_DEPTH = 4
+
+
+@dataclass
+class Version:
+    iri: URIRef
+    number: str
+
+    @property
+    def key(self) -> tuple[int, str]:
+        return (int(self.number), self.number) if self.number.isdigit() else (1 << 62, self.number)
+
+
+@dataclass
+class Description:
+    iri: URIRef
+    graph: Graph
+    #: the graphs the triples were read from
+    sources: set[str] = field(default_factory=set)
+    #: the resource a page shows the values of: the current version of a version-independent thing
+    focus: URIRef | None = None
+    #: the version-independent resource and its readable versions, oldest first
+    thing: URIRef | None = None
+    versions: list[Version] = field(default_factory=list)
+    current: URIRef | None = None
+    replaced_by: URIRef | None = None
+
+
+# --- reading quads ------------------------------------------------------------------------------
+
+class _Reader:
+    """Subject look-ups restricted to readable graphs."""
+
+    def __init__(self, store: Store, graphs: Collection[str]) -> None:
+        self.store = store
+        self.graphs = graphs if isinstance(graphs, (set, frozenset)) else frozenset(graphs)
+
+    def closure(self, iri: URIRef) -> list[Quad]:
+        raise NotImplementedError
+
+    def properties(self, subjects: Iterable[URIRef], predicates: Sequence[URIRef]) -> list[Quad]:
+        raise NotImplementedError
+
+    def incoming(self, objects: Iterable[URIRef], predicates: Sequence[URIRef]) -> list[Quad]:
+        raise NotImplementedError
+
+
+class _OxigraphReader(_Reader):
+    """Direct index look-ups on an embedded pyoxigraph store."""
+
+    def __init__(self, store: Store, graphs: Collection[str], ox_store: object) -> None:
+        super().__init__(store, graphs)
+        import pyoxigraph as ox
+
+        from .store.oxigraph import to_rdflib
+
+        self.ox, self.db, self.to_rdflib = ox, ox_store, to_rdflib
+
+    def _quads(self, s: object, p: object, o: object, g: object = None) -> Iterator[Quad]:
+        for quad in self.db.quads_for_pattern(s, p, o, g):  # type: ignore[attr-defined]
+            graph = quad.graph_name
+            if not isinstance(graph, self.ox.NamedNode) or graph.value not in self.graphs:
+                continue
+            yield (self.to_rdflib(quad.subject), self.to_rdflib(quad.predicate),  # type: ignore[misc]
+                   self.to_rdflib(quad.object), graph.value)
+
+    def closure(self, iri: URIRef) -> list[Quad]:
+        out = list(self._quads(self.ox.NamedNode(str(iri)), None, None))
+        frontier = [(q[2], q[3]) for q in out if isinstance(q[2], BNode)]
+        seen: set[tuple[Node, str]] = set()
+        for _ in range(MAX_BNODE_DEPTH):
+            nxt: list[tuple[Node, str]] = []
+            for node, graph in frontier:
+                if (node, graph) in seen:
+                    continue
+                seen.add((node, graph))
+                for quad in self._quads(self.ox.BlankNode(str(node)), None, None, self.ox.NamedNode(graph)):
+                    out.append(quad)
+                    if isinstance(quad[2], BNode):
+                        nxt.append((quad[2], graph))
+            frontier = nxt
+        return out
+
+    def properties(self, subjects: Iterable[URIRef], predicates: Sequence[URIRef]) -> list[Quad]:
+        # One look-up per subject, predicates filtered here: fewer index scans than one per pair.
+        wanted = {self.ox.NamedNode(str(p)) for p in predicates}
+        out: list[Quad] = []
+        for s in subjects:
+            for quad in self.db.quads_for_pattern(self.ox.NamedNode(str(s)), None, None, None):  # type: ignore[attr-defined]
+                graph = quad.graph_name
+                if quad.predicate in wanted and isinstance(graph, self.ox.NamedNode) and graph.value in self.graphs:
+                    out.append((s, self.to_rdflib(quad.predicate), self.to_rdflib(quad.object),  # type: ignore[arg-type]
+                                graph.value))
+        return out
+
+    def incoming(self, objects: Iterable[URIRef], predicates: Sequence[URIRef]) -> list[Quad]:
+        preds = [self.ox.NamedNode(str(p)) for p in predicates]
+        return [q for o in objects for p in preds for q in self._quads(None, p, self.ox.NamedNode(str(o)))]
+
+
+class _SparqlReader(_Reader):
+    """The same look-ups as SPARQL SELECTs, for stores that are not embedded Oxigraph."""
+
+    def _rows(self, query: str, fixed: dict[str, Node]) -> list[Quad]:
+        out: list[Quad] = []
+        for row in self.store.select(query):
+            graph = str(row["g"])
+            if graph in self.graphs:
+                s = row.get("s", fixed.get("s"))
+                p = row.get("p", fixed.get("p"))
+                out.append((s, p, row.get("o", fixed.get("o")), graph))  # type: ignore[arg-type]
+        return out
+
+    def closure(self, iri: URIRef) -> list[Quad]:
+        branches = [f"{{ BIND({iri.n3()} AS ?s) GRAPH ?g {{ ?s ?p ?o }} }}"]
+        for depth in range(1, MAX_BNODE_DEPTH + 1):
+            chain = [f"{iri.n3()} ?q0 ?b1 . FILTER(isBlank(?b1))"]
+            chain += [f"?b{i} ?q{i} ?b{i + 1} . FILTER(isBlank(?b{i + 1}))" for i in range(1, depth)]
+            chain.append(f"?b{depth} ?p ?o . BIND(?b{depth} AS ?s)")
+            branches.append("{ GRAPH ?g { " + " ".join(chain) + " } }")
+        return self._rows("SELECT ?g ?s ?p ?o WHERE {\n" + "\nUNION ".join(branches) + "\n}", {})
+
+    def properties(self, subjects: Iterable[URIRef], predicates: Sequence[URIRef]) -> list[Quad]:
+        subjects = list(subjects)
+        if not subjects:
+            return []
+        values = " ".join(s.n3() for s in subjects)
+        preds = " ".join(p.n3() for p in predicates)
+        return self._rows(f"SELECT ?g ?s ?p ?o WHERE {{ VALUES ?s {{ {values} }} VALUES ?p {{ {preds} }} "
+                          "GRAPH ?g { ?s ?p ?o } }", {})
+
+    def incoming(self, objects: Iterable[URIRef], predicates: Sequence[URIRef]) -> list[Quad]:
+        objects = list(objects)
+        if not objects:
+            return []
+        values = " ".join(o.n3() for o in objects)
+        preds = " ".join(p.n3() for p in predicates)
+        return self._rows(f"SELECT ?g ?s ?p ?o WHERE {{ VALUES ?o {{ {values} }} VALUES ?p {{ {preds} }} "
+                          "GRAPH ?g { ?s ?p ?o } FILTER(isIRI(?s)) }", {})
+
+
+def reader(store: Store, graphs: Collection[str]) -> _Reader:
+    import pyoxigraph as ox
+
+    db = getattr(store, "pyoxigraph", None)
+    if isinstance(db, ox.Store):
+        return _OxigraphReader(store, graphs, db)
+    return _SparqlReader(store, graphs)
+
+
+# --- the description ----------------------------------------------------------------------------
+
+def new_graph() -> Graph:
+    graph = Graph(bind_namespaces="core")
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace, override=True)
+    return graph
+
+
+def _add(description: Description, quads: Iterable[Quad]) -> None:
+    for s, p, o, g in quads:
+        description.graph.add((s, p, o))
+        description.sources.add(g)
+
+
+def _version_number(graph: Graph, iri: URIRef) -> str | None:
+    value = graph.value(iri, DCAT.version)
+    return str(value) if isinstance(value, Literal) else None
+
+
+def describe(store: Store, iri: str | URIRef, graphs: Collection[str],
+             vocabulary: Graph | None = None) -> Description | None:
+    """The document of ``iri`` read from ``graphs``; ``None`` when no readable graph describes it.
+
+    ``vocabulary`` (the ontology graph) supplies labels of ``ef:`` terms (boundaries, scopes, ...)."""
+    iri = URIRef(str(iri))
+    read = reader(store, graphs)
+    desc = Description(iri, new_graph())
+    _add(desc, read.closure(iri))
+    if not desc.sources:
+        return None
+    graph = desc.graph
+    desc.focus = iri
+
+    thing = graph.value(iri, DCTERMS.isVersionOf)
+    if not isinstance(thing, URIRef) and (iri, DCAT.hasVersion, None) in graph:
+        thing = iri
+    if isinstance(thing, URIRef):
+        desc.thing = thing
+        if thing != iri:
+            _add(desc, read.properties([thing], (DCAT.hasVersion, DCAT.hasCurrentVersion)))
+        _versions(desc, read)
+        if thing == iri and not desc.versions and all(p in (DCAT.hasVersion, DCAT.hasCurrentVersion)
+                                                      for p in graph.predicates(iri, None)):
+            return None  # a catalog record whose versions nobody may read
+        if thing == iri and desc.current is not None:
+            _add(desc, read.closure(desc.current))
+            desc.focus = desc.current
+
+    linked = {o for _, _, o in graph if isinstance(o, URIRef)}
+    focus_links = [o for p in (EF.activity, EF.activityCategory)
+                   for o in graph.objects(desc.focus, p) if isinstance(o, URIRef)]
+    _add(desc, read.incoming([desc.focus, *focus_links], MATCH_PROPERTIES))
+    _add(desc, read.properties(focus_links, MATCH_PROPERTIES))
+    linked |= {s for s, p, _ in graph if p in MATCH_PROPERTIES and isinstance(s, URIRef)}
+    linked |= {o for _, p, o in graph if p in MATCH_PROPERTIES and isinstance(o, URIRef)}
+    linked.discard(iri)
+    _add(desc, read.properties(sorted(linked), LABEL_PROPERTIES))
+    if vocabulary is not None:
+        for term in linked:
+            if str(term).startswith(str(EF)):
+                for label in vocabulary.objects(term, RDFS.label):
+                    graph.add((term, RDFS.label, label))
+    return desc
+
+
+def _versions(desc: Description, read: _Reader) -> None:
+    """Fill ``versions``, ``current`` and ``replaced_by``; drop versions no readable graph holds."""
+    graph, thing = desc.graph, desc.thing
+    assert thing is not None
+    listed = [v for v in graph.objects(thing, DCAT.hasVersion) if isinstance(v, URIRef)]
+    numbers = {s: str(o) for s, _, o, _ in read.properties(listed, (DCAT.version,))}
+    for version in listed:
+        if version in numbers:
+            graph.add((version, DCAT.version, Literal(numbers[version])))
+        else:
+            graph.remove((thing, DCAT.hasVersion, version))
+            graph.remove((thing, DCAT.hasCurrentVersion, version))
+    desc.versions = sorted((Version(v, n) for v, n in numbers.items()), key=lambda v: v.key)
+    current = graph.value(thing, DCAT.hasCurrentVersion)
+    desc.current = current if isinstance(current, URIRef) else (
+        desc.versions[-1].iri if desc.versions else None)
+    if desc.iri == thing:
+        return
+    stated = graph.value(desc.iri, DCTERMS.isReplacedBy)
+    if isinstance(stated, URIRef):
+        desc.replaced_by = stated
+        return
+    order = [v.iri for v in desc.versions]
+    if desc.iri in order and order.index(desc.iri) + 1 < len(order):
+        desc.replaced_by = order[order.index(desc.iri) + 1]
+        graph.add((desc.iri, DCTERMS.isReplacedBy, desc.replaced_by))
+
+
+def exists(store: Store, iri: str, graphs: Collection[str]) -> bool:
+    """Whether ``iri`` has a document: a readable graph describes it (a version-independent
+    resource needs at least one readable version)."""
+    return describe(store, iri, graphs) is not None

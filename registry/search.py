@@ -1,0 +1,170 @@
+"""Finding factors (Flask-free): label search in English and Chinese, facets, paginated lists.
+
+Queries run over the public dataset graphs only. A search scans labels, so its cost grows with the
+data (unlike a resource document); pages are bounded by ``size``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from rdflib import Literal, URIRef
+from rdflib.term import Node
+
+from .store import QueryDataset, Store
+
+PREFIXES = """PREFIX ef: <https://w3id.org/efreg/ontology#>
+PREFIX dct: <http://purl.org/dc/terms/>
+PREFIX dcat: <http://www.w3.org/ns/dcat#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX foaf: <http://xmlns.com/foaf/0.1/>
+PREFIX qudt: <http://qudt.org/schema/qudt/>
+"""
+
+#: facet name -> (path prefix of its values under the base URI, graph pattern from ?f to ?v)
+FACETS: dict[str, tuple[str, str]] = {
+    "publisher": ("publisher/", "?f dct:publisher ?v ."),
+    "geo": ("geo/", "?f ef:geography ?v ."),
+    "gas": ("gas/", "?f ef:component/ef:gas ?v ."),
+    "category": ("category/", "{ ?f ef:activityCategory ?v } UNION { ?f ef:activity ?v }"),
+    "dataset": ("dataset/", "?f dct:isPartOf ?v ."),
+}
+#: How a filter on a facet matches: a geography or category also matches what lies beneath it.
+FILTERS: dict[str, str] = {
+    "publisher": "?f dct:publisher {v} .",
+    "geo": "?f ef:geography/skos:broader* {v} .",
+    "gas": "?f ef:component/ef:gas/skos:broader* {v} .",
+    "category": "{{ ?f ef:activityCategory/skos:broader* {v} }} UNION {{ ?f ef:activity/skos:broader* {v} }}",
+    "dataset": "?f dct:isPartOf {v} .",
+}
+LABELS = (PREFIXES + "SELECT ?s ?l WHERE {{ VALUES ?s {{ {values} }} "
+          "?s rdfs:label|skos:prefLabel|foaf:name|dct:title ?l }}")
+
+#: kind (first path segment) -> the class its members have, for the list pages
+KIND_CLASSES: dict[str, str] = {
+    "factor": "ef:EmissionFactor", "dataset": "dcat:Dataset", "publisher": "foaf:Organization",
+    "source": "ef:Source", "gas": "ef:Gas", "gwp": "ef:GWPSet", "geo": "ef:Geography", "unit": "qudt:Unit",
+    "category": "skos:Concept", "license": "dct:LicenseDocument",
+}
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    text: str = ""
+    filters: tuple[tuple[str, str], ...] = ()  #: (facet, value path under the facet's prefix)
+    page: int = 1
+    size: int = 20
+
+
+@dataclass
+class Hit:
+    iri: URIRef
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class FacetValue:
+    iri: URIRef
+    count: int
+    labels: dict[str, str] = field(default_factory=dict)
+    value: str = ""  #: the value as a search parameter
+
+
+@dataclass
+class SearchResult:
+    query: SearchQuery
+    total: int
+    hits: list[Hit]
+    facets: dict[str, list[FacetValue]]
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.query.size))
+
+
+def _public(graphs: Sequence[str]) -> QueryDataset:
+    return QueryDataset(default_graphs=tuple(graphs), named_graphs=tuple(graphs))
+
+
+def _where(query: SearchQuery, base: str) -> str:
+    parts = ["?f a ef:EmissionFactor ."]
+    if query.text.strip():
+        needle = Literal(query.text.strip().lower()).n3()
+        parts.append("?f rdfs:label|dct:identifier ?text . "
+                     f"FILTER(CONTAINS(LCASE(STR(?text)), {needle}))")
+    for name, value in query.filters:
+        if name in FILTERS:
+            parts.append(FILTERS[name].format(v=URIRef(base + FACETS[name][0] + value).n3()))
+    return "\n".join(parts)
+
+
+def labels(store: Store, graphs: Sequence[str], nodes: Sequence[Node]) -> dict[Node, dict[str, str]]:
+    """Labels by language (``""`` for none) of ``nodes``."""
+    out: dict[Node, dict[str, str]] = {node: {} for node in nodes}
+    iris = [n for n in nodes if isinstance(n, URIRef)]
+    if not iris:
+        return out
+    values = " ".join(n.n3() for n in iris)
+    for row in store.select(LABELS.format(values=values), _public(graphs)):
+        label = row["l"]
+        language = label.language or "" if isinstance(label, Literal) else ""
+        out[row["s"]].setdefault(language, str(label))
+    return out
+
+
+def search(store: Store, graphs: Sequence[str], base: str, query: SearchQuery) -> SearchResult:
+    dataset = _public([g for g in graphs if g.startswith(base + "dataset/")] or list(graphs))
+    where = _where(query, base)
+    count = store.select(PREFIXES + f"SELECT (COUNT(DISTINCT ?f) AS ?n) WHERE {{ {where} }}", dataset)
+    total = int(count[0]["n"]) if count and "n" in count[0] else 0
+    offset = (max(query.page, 1) - 1) * query.size
+    rows = store.select(PREFIXES + f"SELECT DISTINCT ?f WHERE {{ {where} }} ORDER BY ?f "
+                        f"LIMIT {query.size} OFFSET {offset}", dataset)
+    hit_iris = [row["f"] for row in rows]
+    hit_labels = labels(store, graphs, hit_iris)
+    hits = [Hit(iri, hit_labels.get(iri, {})) for iri in hit_iris]  # type: ignore[arg-type]
+    facets: dict[str, list[FacetValue]] = {}
+    for name, (prefix, pattern) in FACETS.items():
+        facet_rows = store.select(PREFIXES + f"SELECT ?v (COUNT(DISTINCT ?f) AS ?n) WHERE {{ {where}\n"
+                                  f"{pattern} }} GROUP BY ?v ORDER BY DESC(?n) ?v LIMIT 25", dataset)
+        values = [FacetValue(row["v"], int(row["n"])) for row in facet_rows  # type: ignore[arg-type]
+                  if isinstance(row.get("v"), URIRef) and str(row["v"]).startswith(base + prefix)]
+        names = labels(store, graphs, [v.iri for v in values])
+        for value in values:
+            value.labels = names.get(value.iri, {})
+            value.value = str(value.iri)[len(base + prefix):]
+        facets[name] = values
+    return SearchResult(query, total, hits, facets)
+
+
+@dataclass
+class Listing:
+    kind: str
+    page: int
+    size: int
+    total: int
+    items: list[Hit]
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+
+def list_kind(store: Store, graphs: Sequence[str], base: str, kind: str, page: int = 1,
+              size: int = 50) -> Listing:
+    """The resources of one kind whose IRIs live under ``{base}{kind}/``, a page at a time."""
+    cls = KIND_CLASSES.get(kind)
+    prefix = Literal(base + kind + "/").n3()
+    pattern = f"?s a {cls} ." if cls else "?s ?p ?o ."
+    where = f"GRAPH ?g {{ {pattern} }} FILTER(STRSTARTS(STR(?s), {prefix}))"
+    dataset = _public(graphs)
+    count = store.select(PREFIXES + f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {where} }}", dataset)
+    total = int(count[0]["n"]) if count and "n" in count[0] else 0
+    offset = (max(page, 1) - 1) * size
+    rows = store.select(PREFIXES + f"SELECT DISTINCT ?s WHERE {{ {where} }} ORDER BY ?s "
+                        f"LIMIT {size} OFFSET {offset}", dataset)
+    iris = [row["s"] for row in rows]
+    names = labels(store, graphs, iris)
+    return Listing(kind, page, size, total, [Hit(i, names.get(i, {})) for i in iris])  # type: ignore[arg-type]

@@ -1,0 +1,135 @@
+"""Dumps: ``/dumps/`` lists them; ``/dumps/all.nq.gz`` (all public data) and
+``/dumps/dataset/{id}/{version}.nq.gz`` (one dataset version) are gzipped N-Quads.
+
+A dump is streamed: the store writes N-Quads into a gzip stream on a worker thread, which hands
+compressed chunks through a small bounded queue to the response; nothing holds the whole dump. The
+ETag names the public data snapshot and the graphs, so it changes exactly when the content can.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import queue
+import threading
+from collections.abc import Iterator, Sequence
+
+from flask import Blueprint, Response, abort, render_template, request
+
+from .. import access
+from ..store import Store
+from ..void import Urls, dataset_graphs
+from . import get_settings, get_store
+from .resources import cors, valid_path
+
+bp = Blueprint("dumps", __name__)
+
+CHUNK = 64 * 1024
+QUEUE_CHUNKS = 16
+_DONE = object()
+
+
+class _Cancelled(Exception):
+    """The client went away; the writer thread stops."""
+
+
+class _QueueWriter(io.RawIOBase):
+    """A binary file whose writes become items of a bounded queue (blocking when it is full)."""
+
+    def __init__(self, chunks: queue.Queue[object], cancelled: threading.Event) -> None:
+        self.chunks, self.cancelled = chunks, cancelled
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b: bytes) -> int:  # type: ignore[override]
+        data = bytes(b)
+        while True:
+            if self.cancelled.is_set():
+                raise _Cancelled()
+            try:
+                self.chunks.put(data, timeout=0.5)
+                return len(data)
+            except queue.Full:
+                continue
+
+
+def stream_dump(store: Store, graphs: Sequence[str]) -> Iterator[bytes]:
+    """Gzipped N-Quads of ``graphs``, produced while it is read."""
+    chunks: queue.Queue[object] = queue.Queue(maxsize=QUEUE_CHUNKS)
+    cancelled = threading.Event()
+
+    def run() -> None:
+        sink = io.BufferedWriter(_QueueWriter(chunks, cancelled), buffer_size=CHUNK)
+        try:
+            with gzip.GzipFile(fileobj=sink, mode="wb", mtime=0) as zipped:
+                store.dump(zipped, "nquads", graphs=list(graphs))
+            sink.flush()
+            chunks.put(_DONE)
+        except _Cancelled:
+            return
+        except BaseException as exc:  # noqa: BLE001 - handed to the reading thread, re-raised there
+            chunks.put(exc)
+
+    worker = threading.Thread(target=run, name="efreg-dump", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = chunks.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item  # type: ignore[misc]
+    finally:
+        cancelled.set()
+
+
+def etag(graphs: Sequence[str]) -> str:
+    snap = access.snapshot(get_store())
+    text = repr((snap.generation, snap.public, tuple(graphs)))
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def send_dump(graphs: Sequence[str], filename: str) -> Response:
+    tag = etag(graphs)
+    if request.if_none_match.contains(tag):
+        response = Response(status=304)
+        response.set_etag(tag)
+        return response
+    body = stream_dump(get_store(), graphs) if request.method != "HEAD" else iter(())
+    # A .gz file, not a compressed transfer: Content-Type application/gzip, no Content-Encoding.
+    response = Response(body, mimetype="application/gzip", direct_passthrough=True)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.set_etag(tag)
+    return response
+
+
+@bp.get("/dumps/")
+def index() -> Response:
+    store = get_store()
+    base = get_settings().base_uri
+    graphs = access.public_graphs(store)
+    counts = store.graphs()
+    datasets = [(g[len(base):], Urls(base).dataset_dump(g)[len(base) - 1:], counts.get(g, 0))
+                for g in dataset_graphs(graphs, base)]
+    total = sum(counts.get(g, 0) for g in graphs)
+    return Response(render_template("dumps.html", datasets=datasets, total=total), mimetype="text/html")
+
+
+@bp.get("/dumps/all.nq.gz")
+def all_data() -> Response:
+    return send_dump(access.public_graphs(get_store()), "efreg-all.nq.gz")
+
+
+@bp.get("/dumps/dataset/<path:rest>.nq.gz")
+def dataset(rest: str) -> Response:
+    base = get_settings().base_uri
+    graph = base + "dataset/" + rest
+    if not valid_path(rest) or graph not in access.public_graphs(get_store()):
+        abort(404, description=f"There is no public dataset {rest[:100]!r} to dump.")
+    return send_dump([graph], "efreg-" + rest.replace("/", "-") + ".nq.gz")
+
+
+bp.after_request(cors)

@@ -1,0 +1,50 @@
+"""Search: ``/search?q=…&publisher=…&geo=…&gas=…&category=…&dataset=…&page=N`` (HTML)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, render_template, request
+
+from .. import access
+from ..search import FACETS, SearchQuery, search
+from . import get_settings, get_store
+from .i18n import lang
+from .resources import cors, valid_path
+
+bp = Blueprint("search", __name__)
+
+MAX_TEXT = 200
+PAGE_SIZE = 20
+MAX_PAGE = 10_000
+
+
+def parse_query() -> SearchQuery:
+    """The search a request asks for; nonsense values are dropped, never an error."""
+    text = request.args.get("q", "")[:MAX_TEXT]
+    filters = tuple((name, value) for name in FACETS
+                    for value in request.args.getlist(name)[:5] if value and valid_path(value))
+    try:
+        page = min(max(int(request.args.get("page", "1")), 1), MAX_PAGE)
+    except ValueError:
+        page = 1
+    return SearchQuery(text=text, filters=filters, page=page, size=PAGE_SIZE)
+
+
+def pick(labels: dict[str, str], fallback: str) -> str:
+    language = lang()
+    return labels.get(language) or labels.get("en") or labels.get("zh") or labels.get("") or fallback
+
+
+@bp.get("/search")
+def search_page() -> Response:
+    store = get_store()
+    base = get_settings().base_uri
+    query = parse_query()
+    result = search(store, access.readable_graphs(store), base, query)
+    body = render_template("search.html", r=result, q=query, base=base, pick=pick,
+                           active={(name, value) for name, value in query.filters})
+    response = Response(body, mimetype="text/html")
+    response.vary.add("Accept-Language")
+    return response
+
+
+bp.after_request(cors)
