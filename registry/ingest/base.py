@@ -1,0 +1,202 @@
+"""Shared types of the importers: errors, results, the import context and the IRIs they mint."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, Protocol
+
+from rdflib import Dataset, Literal, URIRef
+
+from ..config import Settings
+from ..vocab import XSD
+
+#: ``dcat:version`` (DCAT 3; rdflib's closed DCAT namespace predates it).
+DCAT_VERSION = URIRef("http://www.w3.org/ns/dcat#version")
+
+
+class IngestError(Exception):
+    """Bad input. The message names the file and the place (row, line, XPath, UUID); the CLI exits 2."""
+
+    def __init__(self, message: str, *, file: str | Path | None = None, where: str | None = None) -> None:
+        self.file = str(file) if file is not None else None
+        self.where = where
+        self.detail = message
+        prefix = self.file or ""
+        if where:
+            prefix = f"{prefix}, {where}" if prefix else where
+        super().__init__(f"{prefix}: {message}" if prefix else message)
+
+
+@dataclass
+class Skipped:
+    """A row or dataset that could not be mapped: where it is and why."""
+
+    where: str
+    reason: str
+
+
+@dataclass
+class ImportResult:
+    dataset: Dataset
+    dataset_iris: list[str]
+    skipped: list[Skipped]
+    read: int
+    imported: int
+
+    def summary(self) -> str:
+        """One line: read, imported, skipped and the commonest reasons."""
+        reasons: dict[str, int] = {}
+        for s in self.skipped:
+            key = s.reason.split(":")[0]
+            reasons[key] = reasons.get(key, 0) + 1
+        why = "; ".join(f"{n}× {r}" for r, n in sorted(reasons.items(), key=lambda kv: -kv[1])[:5])
+        return (f"read {self.read}, imported {self.imported}, skipped {len(self.skipped)}"
+                + (f" ({why})" if why else ""))
+
+
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass
+class Context:
+    """What every importer is told: where IRIs live, which dataset, who publishes, limits."""
+
+    base_uri: str
+    settings: Settings
+    dataset_id: str | None = None
+    publisher: str | None = None
+    publish_contacts: bool = False
+    encoding: str | None = None
+    progress: ProgressCallback | None = None
+    next_version: Callable[[str], int] = field(default=lambda _id: 1)
+    review_status: str = "Published"
+    access_level: str = "Open"
+
+    def iri(self, path: str) -> URIRef:
+        return URIRef(self.base_uri + path)
+
+    def tick(self, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress(done, total)
+
+
+@dataclass
+class Input:
+    """One input file: a display name (a path, or ``archive.zip!member``), its bytes, and a way to find
+    the files it references by relative URI (ILCD's ``../flows/<uuid>.xml``)."""
+
+    name: str
+    data: bytes
+    resolve: Callable[[str], tuple[str, bytes] | None] = field(default=lambda _rel: None)
+
+    @property
+    def suffix(self) -> str:
+        return Path(self.name.rsplit("!", 1)[-1]).suffix.lower()
+
+
+class Importer(Protocol):
+    """Reads every input of one format into ``into`` (an accumulator shared by the whole import)."""
+
+    def __call__(self, inputs: list[Input], ctx: Context, into: Accumulator) -> None: ...
+
+
+@dataclass
+class Accumulator:
+    """Everything read so far in one import."""
+
+    dataset: Dataset
+    dataset_iris: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    read: int = 0
+    imported: int = 0
+    writers: dict[str, Any] = field(default_factory=dict)
+
+    def writer(self, ctx: Context, dataset_id: str) -> tuple[Any, bool]:
+        """The :class:`~registry.ingest.factor.Writer` of ``dataset_id`` (made on first use: ``True``)."""
+        from .factor import Writer
+
+        if dataset_id in self.writers:
+            return self.writers[dataset_id], False
+        w = Writer(ctx, self.dataset, dataset_id, ctx.next_version(dataset_id))
+        self.writers[dataset_id] = w
+        self.dataset_iris.append(str(w.iri))
+        return w, True
+
+    def skip(self, where: str, reason: str) -> None:
+        self.skipped.append(Skipped(where, reason))
+
+
+_ID_BAD = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def slug(text: str, max_len: int = 80) -> str:
+    """An identifier made of ``[A-Za-z0-9._-]`` only (the contract's rule)."""
+    s = _ID_BAD.sub("-", text.strip()).strip("-.")
+    return s[:max_len].rstrip("-.") or "x"
+
+
+def valid_id(text: str) -> bool:
+    return bool(text) and _ID_BAD.search(text) is None
+
+
+def dec(value: Decimal) -> Literal:
+    """An ``xsd:decimal`` literal in canonical-ish lexical form (never an exponent, never float)."""
+    if not value.is_finite():
+        raise ValueError(f"not a finite decimal: {value}")
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".") or "0"
+    if text in {"-0", ""}:
+        text = "0"
+    return Literal(text, datatype=XSD.decimal)
+
+
+_PLAIN = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+_EXP = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)[eE][+-]?\d+")
+
+
+class NumberError(ValueError):
+    pass
+
+
+def parse_decimal(text: str, *, allow_exponent: bool = True) -> Decimal:
+    """Parse a number as :class:`Decimal`. Thousands separators ("1,234.5"), dashes ("—"), words
+    are refused with a message saying why; exponents ("1.2e3") are accepted when allowed."""
+    t = text.strip()
+    if _PLAIN.fullmatch(t):
+        return Decimal(t)
+    if _EXP.fullmatch(t):
+        if not allow_exponent:
+            raise NumberError(f"{text!r} uses an exponent; write it as a plain decimal")
+        return Decimal(t)
+    if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?", t):
+        raise NumberError(f"{text!r} has a thousands separator; write it without commas (e.g. "
+                          f"{t.replace(',', '')})")
+    if re.fullmatch(r"[+-]?\d+,\d+", t):
+        raise NumberError(f"{text!r} uses a decimal comma; use a decimal point")
+    if t in {"—", "–", "-", "‒", "―"}:
+        raise NumberError(f"{text!r} is a dash, not a number; leave the cell empty when there is no value")
+    raise NumberError(f"{text!r} is not a number")
+
+
+def to_decimal(text: str) -> Decimal:
+    """Strict parse used on machine-written fields (ILCD amounts)."""
+    try:
+        return parse_decimal(text)
+    except InvalidOperation as e:  # pragma: no cover - guarded by the regexes
+        raise NumberError(f"{text!r} is not a number") from e
+
+
+#: Significant digits kept when a factor is divided by its reference amount.
+DIVISION_DIGITS = 12
+
+
+def divide(a: Decimal, b: Decimal) -> Decimal:
+    from decimal import Context as DecContext
+
+    q = DecContext(prec=DIVISION_DIGITS).divide(a, b)
+    return q

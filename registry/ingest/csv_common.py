@@ -1,0 +1,101 @@
+"""Reading CSV files: encoding (declared, or detected line by line), delimiter and header checks.
+
+Detection: a UTF-8 byte-order mark means UTF-8; otherwise each line is decoded as UTF-8 and, failing
+that, as GB18030 (a superset of GBK and GB2312, what Chinese spreadsheets save). A file where some
+non-ASCII lines are UTF-8 and others are not is refused as mixed encodings, naming a line of each.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Iterator
+
+from .base import IngestError, Input
+
+csv.field_size_limit(1 << 20)
+
+
+def decode(inp: Input, declared: str | None = None) -> tuple[str, str]:
+    """``(text, encoding)`` of a CSV file."""
+    data = inp.data
+    if declared:
+        try:
+            codecs.lookup(declared)
+        except LookupError:
+            raise IngestError(f"unknown encoding {declared!r}", file=inp.name) from None
+        try:
+            return data.decode(declared).lstrip("\ufeff"), declared
+        except UnicodeDecodeError as e:
+            line = data[:e.start].count(b"\n") + 1
+            raise IngestError(f"not {declared}: {e.reason} at byte {e.start}", file=inp.name,
+                              where=f"line {line}") from None
+    if data.startswith(codecs.BOM_UTF8):
+        try:
+            return data[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError as e:
+            line = data[:e.start].count(b"\n") + 1
+            raise IngestError(f"starts with a UTF-8 byte-order mark but is not UTF-8 ({e.reason})",
+                              file=inp.name, where=f"line {line}") from None
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    utf8_line = gb_line = None
+    for n, raw in enumerate(data.split(b"\n"), 1):
+        if raw.isascii():
+            continue
+        try:
+            raw.decode("utf-8")
+            utf8_line = utf8_line or n
+        except UnicodeDecodeError:
+            gb_line = gb_line or n
+    if utf8_line and gb_line:
+        raise IngestError(f"mixed encodings: line {utf8_line} is UTF-8 but line {gb_line} is not; save the "
+                          f"file in one encoding (UTF-8) or declare it", file=inp.name, where=f"line {gb_line}")
+    try:
+        return data.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError as e:
+        line = data[:e.start].count(b"\n") + 1
+        raise IngestError(f"neither UTF-8 nor GB18030/GBK ({e.reason}); declare the encoding",
+                          file=inp.name, where=f"line {line}") from None
+
+
+def rows(inp: Input, text: str, expected: list[str], *, required: set[str] | None = None
+         ) -> Iterator[tuple[int, dict[str, str]]]:
+    """``(line number, row)`` for each data row; checks the delimiter and the header first.
+
+    ``expected``: the header (all of it must be there, in any order, unless ``required`` says which)."""
+    first = text.split("\n", 1)[0]
+    if "," not in first:
+        for sep, name in (("\t", "tab"), (";", "semicolon"), ("|", "vertical bar")):
+            if sep in first:
+                raise IngestError(f"the header is separated by {name}s, not commas; save the file as "
+                                  f"comma-separated CSV", file=inp.name, where="line 1")
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        raise IngestError("the file is empty", file=inp.name) from None
+    except csv.Error as e:
+        raise IngestError(f"bad CSV: {e}", file=inp.name, where="line 1") from None
+    need = required if required is not None else set(expected)
+    missing = [h for h in expected if h in need and h not in header]
+    unknown = [h for h in header if h and h not in expected]
+    if missing or unknown:
+        raise IngestError("wrong header: " + "; ".join(
+            ([f"missing column(s) {', '.join(missing)}"] if missing else [])
+            + ([f"unknown column(s) {', '.join(unknown)}"] if unknown else []))
+            + f" (expected: {','.join(expected)})", file=inp.name, where="line 1")
+    try:
+        for fields in reader:
+            line = reader.line_num
+            if not any(f.strip() for f in fields):
+                continue
+            if len(fields) != len(header):
+                raise IngestError(f"{len(fields)} fields where the header has {len(header)}",
+                                  file=inp.name, where=f"line {line}")
+            yield line, dict(zip(header, fields, strict=True))
+    except csv.Error as e:
+        raise IngestError(f"bad CSV: {e}", file=inp.name, where=f"line {reader.line_num}") from None

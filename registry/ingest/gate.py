@@ -1,0 +1,102 @@
+"""The SHACL gate: read → validate → store, all graphs or none.
+
+Warnings are kept with the dataset: when a conforming import has warnings, the SHACL report (its
+``to_turtle()``) is stored in the dataset version graph itself, linked from the dataset record by
+``ef:validationReport``. Nothing is stored when there is a violation or on ``dry_run``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rdflib import BNode, Dataset, Graph, URIRef
+
+from ..store import Store
+from ..vocab import EF, RDF, SH
+from .base import ImportResult, IngestError
+
+
+@dataclass
+class ImportOutcome:
+    stored: bool
+    report: Any  # registry.validate.ValidationReport
+    result: ImportResult
+
+
+def next_version_fn(store: Store, base_uri: str):
+    """``id → the next free integer version`` of ``dataset/{id}/N`` in ``store``."""
+    existing = store.graphs()
+    prefix = base_uri + "dataset/"
+
+    def next_version(dataset_id: str) -> int:
+        pat = re.compile(re.escape(prefix + dataset_id) + r"/(\d+)$")
+        taken = [int(m.group(1)) for g in existing if (m := pat.match(g))]
+        return max(taken, default=0) + 1
+
+    return next_version
+
+
+def _check_targets(store: Store, result: ImportResult, base_uri: str) -> None:
+    existing = store.graphs()
+    for g in result.dataset_iris:
+        if not g.startswith(base_uri + "dataset/"):
+            raise IngestError(f"uploads may only write dataset graphs ({base_uri}dataset/…), not <{g}>")
+        if g in existing:
+            raise IngestError(f"dataset version <{g}> already exists; versions are immutable — "
+                              f"send the data without a graph name or under a new version")
+
+
+def import_paths(store: Store, paths: list[Path], *, dry_run: bool = False, **read_kwargs: Any) -> ImportOutcome:
+    """Read ``paths``, validate the result with the SHACL shapes and, if it conforms and this is not
+    a dry run, store every dataset graph in one load (the store loads all or nothing)."""
+    from ..validate import validate
+    from . import read_paths
+
+    base_uri = read_kwargs["base_uri"]
+    read_kwargs.setdefault("next_version", next_version_fn(store, base_uri))
+    result = read_paths(paths, **read_kwargs)
+    _check_targets(store, result, base_uri)
+    _drop_reports(result.dataset, result.dataset_iris)
+    report = validate(result.dataset, base_iri=base_uri)
+    if not report.conforms or dry_run:
+        return ImportOutcome(stored=False, report=report, result=result)
+    if report.warnings:
+        _attach_warnings(result.dataset, result.dataset_iris, report.to_turtle())
+    payload = result.dataset.serialize(format="nquads", encoding="utf-8")
+    store.load(payload, "nquads")
+    from ..catalog import refresh_versions
+
+    refresh_versions(store, base_uri)
+    return ImportOutcome(stored=True, report=report, result=result)
+
+
+def _attach_warnings(ds: Dataset, graphs: list[str], report_ttl: str) -> None:
+    rep = Graph().parse(data=report_ttl, format="turtle")
+    nodes = list(rep.subjects(RDF.type, SH.ValidationReport))
+    for g in graphs:
+        target = ds.graph(URIRef(g))
+        for t in rep:
+            target.add(t)
+        for node in nodes:
+            target.add((URIRef(g), EF.validationReport, node))
+
+
+def _drop_reports(ds: Dataset, graphs: list[str]) -> None:
+    """Remove stored SHACL reports from re-imported data: the gate writes a fresh one."""
+    for name in graphs:
+        g = ds.graph(URIRef(name))
+        todo = list(g.objects(None, EF.validationReport)) + list(g.subjects(RDF.type, SH.ValidationReport))
+        g.remove((None, EF.validationReport, None))
+        seen = set()
+        while todo:
+            node = todo.pop()
+            if node in seen:
+                continue
+            seen.add(node)
+            for _s, _p, o in g.triples((node, None, None)):
+                if isinstance(o, BNode):
+                    todo.append(o)
+            g.remove((node, None, None))

@@ -1,0 +1,115 @@
+"""RDF already in the efreg model: Turtle, TriG, N-Triples, N-Quads, JSON-LD, RDF/XML.
+
+Quads go to the graphs they name; triples in the default graph go to the dataset graph named by
+``--dataset`` (``dataset/{id}/{next version}``); without ``--dataset`` that is an error. Relative IRIs
+resolve against the registry's base URI. Nothing is fetched from the network: a JSON-LD ``@context``
+given by URL is refused, and RDF/XML with a DTD entity declaration is refused (no XXE, no billion laughs).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.sax
+from xml.parsers.expat import ExpatError
+
+from defusedxml import DefusedXmlException
+from defusedxml import ElementTree as SafeET
+from rdflib import Dataset, URIRef
+from rdflib.exceptions import ParserError
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from rdflib.plugins.parsers.notation3 import BadSyntax
+
+from .base import Accumulator, Context, Importer, IngestError, Input
+
+FORMATS = {"turtle": "turtle", "trig": "trig", "ntriples": "nt", "nquads": "nquads", "jsonld": "json-ld",
+           "rdfxml": "xml"}
+QUADS = {"trig", "nquads"}
+
+
+def importer(name: str) -> Importer:
+    def run(inputs: list[Input], ctx: Context, acc: Accumulator) -> None:
+        for i, inp in enumerate(inputs):
+            _read(inp, name, ctx, acc)
+            ctx.tick(i + 1, len(inputs))
+    run.__name__ = f"import_{name}"
+    return run
+
+
+def _guard(inp: Input, name: str) -> None:
+    if name == "rdfxml":
+        try:
+            SafeET.fromstring(inp.data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+        except DefusedXmlException as e:
+            raise IngestError(f"XML entity declarations are not accepted ({type(e).__name__})",
+                              file=inp.name) from None
+        except SafeET.ParseError as e:
+            line, col = e.position
+            raise IngestError(f"malformed XML: {e.msg if hasattr(e, 'msg') else e}", file=inp.name,
+                              where=f"line {line}, column {col}") from None
+    if name == "jsonld":
+        try:
+            doc = json.loads(inp.data.decode("utf-8-sig"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+            where = f"line {e.lineno}, column {e.colno}" if isinstance(e, json.JSONDecodeError) else None
+            raise IngestError(f"not JSON: {e}", file=inp.name, where=where) from None
+        for ctx in _contexts(doc):
+            if isinstance(ctx, str):
+                raise IngestError(f"remote @context {ctx!r} is not fetched; inline the context", file=inp.name)
+
+
+def _contexts(doc: object):
+    if isinstance(doc, dict):
+        for k, v in doc.items():
+            if k == "@context":
+                yield from (v if isinstance(v, list) else [v])
+            else:
+                yield from _contexts(v)
+    elif isinstance(doc, list):
+        for v in doc:
+            yield from _contexts(v)
+
+
+def _line_of(message: str) -> str | None:
+    m = re.search(r"line (\d+)", message) or re.search(r"at line (\d+)", message)
+    return f"line {m.group(1)}" if m else None
+
+
+def _read(inp: Input, name: str, ctx: Context, acc: Accumulator) -> None:
+    _guard(inp, name)
+    ds = Dataset(default_union=False)
+    try:
+        ds.parse(data=inp.data, format=FORMATS[name], publicID=ctx.base_uri)
+    except BadSyntax as e:
+        raise IngestError(f"does not parse as {name}: {e.message}", file=inp.name,
+                          where=f"line {e.lines + 1}") from None
+    except xml.sax.SAXParseException as e:
+        raise IngestError(f"does not parse as RDF/XML: {e.getMessage()}", file=inp.name,
+                          where=f"line {e.getLineNumber()}, column {e.getColumnNumber()}") from None
+    except (ParserError, ValueError, SyntaxError, ExpatError, xml.sax.SAXException, UnicodeDecodeError,
+            TypeError, KeyError) as e:
+        msg = str(e)
+        raise IngestError(f"does not parse as {name}: {msg[:300]}", file=inp.name, where=_line_of(msg)) from None
+    default = ds.graph(DATASET_DEFAULT_GRAPH_ID)
+    n_default = len(default)
+    if n_default:
+        if ctx.dataset_id is None:
+            raise IngestError(f"{n_default} triples are in no named graph; pass --dataset ID to store them in "
+                              f"dataset/ID/<next version>", file=inp.name)
+        w, _new = acc.writer(ctx, ctx.dataset_id)
+        for t in default:
+            w.g.add(t)
+    for g in ds.graphs():
+        if g.identifier == DATASET_DEFAULT_GRAPH_ID or not len(g):
+            continue
+        name_iri = str(g.identifier)
+        if not isinstance(g.identifier, URIRef):
+            raise IngestError("a graph named by a blank node; name dataset graphs by IRI", file=inp.name)
+        target = acc.dataset.graph(URIRef(name_iri))
+        for t in g:
+            target.add(t)
+        if name_iri not in acc.dataset_iris:
+            acc.dataset_iris.append(name_iri)
+    n = sum(len(g) for g in ds.graphs())
+    acc.read += n
+    acc.imported += n
