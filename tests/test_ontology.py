@@ -7,6 +7,7 @@ built to be wrong, to show that it can fail.
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -78,6 +79,8 @@ CLASSES = [
     "Source",
     "DataQualityRating",
     "Uncertainty",
+    "MappingSet",
+    "Mapping",
 ]
 OBJECT_PROPERTIES = [
     "activity",
@@ -103,6 +106,9 @@ OBJECT_PROPERTIES = [
     "coversRegion",
     "numeratorUnit",
     "denominatorUnit",
+    "sourceUnit",
+    "targetUnit",
+    "validationReport",
 ]
 #: datatype property -> the datatype its values have (directly, or as the base of a restricted datatype)
 DATATYPE_PROPERTIES = {
@@ -124,6 +130,7 @@ DATATYPE_PROPERTIES = {
     "page": XSD.string,
     "baseURI": XSD.string,
     "sourceRecord": XSD.string,
+    "conversionFactor": XSD.decimal,
 }
 
 
@@ -501,10 +508,14 @@ def term_files() -> list[Path]:
 def parse_any(path: Path) -> Graph:
     if path.suffix == ".trig":
         dataset = Dataset()
-        dataset.parse(path, format="trig", publicID=BASE)
         graph = Graph()
-        for s, p, o, _ in dataset.quads():
-            graph.add((s, p, o))
+        with (
+            warnings.catch_warnings()
+        ):  # rdflib's TriG parser and quads() use deprecated ConjunctiveGraph API
+            warnings.simplefilter("ignore", DeprecationWarning)
+            dataset.parse(path, format="trig", publicID=BASE)
+            for s, p, o, _ in dataset.quads():
+                graph.add((s, p, o))
         return graph
     return load(path, BASE)
 
