@@ -120,7 +120,9 @@ class Rejected:
 
     def __str__(self) -> str:
         where = f"row {self.mapping.row}: " if self.mapping.row is not None else ""
-        return f"{where}<{self.mapping.subject}> {self.mapping.predicate.n3()} <{self.mapping.object}>: {self.reason}"
+        p = str(self.mapping.predicate)
+        short = "skos:" + p[len(str(SKOS)):] if p.startswith(str(SKOS)) else f"<{p}>"
+        return f"{where}<{self.mapping.subject}> {short} <{self.mapping.object}>: {self.reason}"
 
 
 @dataclass
