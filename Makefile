@@ -46,5 +46,9 @@ lint: venv
 format: venv
 	$(BIN)/ruff format .
 
+# The quick benchmark (10k factors, efreg against Virtuoso); results: benchmarks/out/, benchmarks/RESULTS.md.
+bench: venv system-deps
+	$(BIN)/python -m benchmarks --factors 10000
+
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,114 @@
+"""The query mix: parameterized SPARQL queries over data from ``benchmarks.generate``.
+
+Each query is a template and a function drawing its parameters from a seeded RNG, so every run (and
+both systems in one run) asks the same questions.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .generate import ACTIVITIES, GWP_SETS, PROVINCES, Sizes
+
+PREFIXES = """PREFIX ef: <https://w3id.org/efreg/ontology#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX dct: <http://purl.org/dc/terms/>
+PREFIX dcat: <http://www.w3.org/ns/dcat#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+"""
+
+
+@dataclass(frozen=True)
+class Query:
+    name: str
+    what: str
+    template: str
+    draw: Callable[[random.Random, Sizes, str], dict[str, str]]
+    accept: str = "application/sparql-results+json"
+
+    def render(self, rng: random.Random, sizes: Sizes, base: str) -> str:
+        return PREFIXES + self.template.format(base=base, **self.draw(rng, sizes, base))
+
+
+def _factor(rng: random.Random, sizes: Sizes, base: str) -> dict[str, str]:
+    i = rng.randrange(min(sizes.factors, sizes.per_dataset))
+    d = rng.randrange(max(1, sizes.factors // sizes.per_dataset))
+    return {"factor": f"{base}factor/bench-{d:05d}-f{i:05d}/1"}
+
+
+def _category_geo_year(rng: random.Random, sizes: Sizes, base: str) -> dict[str, str]:
+    return {"category": f"{base}category/bench/C{rng.randrange(10):04d}",
+            "geo": f"{base}geo/CN-{rng.choice(PROVINCES)}", "year": str(2015 + rng.randrange(10))}
+
+
+def _label(rng: random.Random, sizes: Sizes, base: str) -> dict[str, str]:
+    en, zh = rng.choice(ACTIVITIES)
+    return {"needle": rng.choice([en, zh])}
+
+
+def _isic(rng: random.Random, sizes: Sizes, base: str) -> dict[str, str]:
+    return {"isic": f"https://isic.example/rev4/{3510 + rng.randrange(10)}"}
+
+
+def _gwp(rng: random.Random, sizes: Sizes, base: str) -> dict[str, str]:
+    return {"gwp": f"{base}gwp/{rng.choice(GWP_SETS)}", "geo": f"{base}geo/CN-{rng.choice(PROVINCES)}"}
+
+
+def _revised(rng: random.Random, sizes: Sizes, base: str) -> dict[str, str]:
+    revised = [d for d in range(max(1, sizes.factors // sizes.per_dataset)) if d % 5 == 4] or [0]
+    d = rng.choice(revised)
+    version = 2 if d % 5 == 4 else 1
+    return {"factor": f"{base}factor/bench-{d:05d}-f{rng.randrange(max(1, sizes.per_dataset // 10)):05d}/{version}"}
+
+
+def _dataset(rng: random.Random, sizes: Sizes, base: str) -> dict[str, str]:
+    return {"dataset": f"{base}dataset/bench-{rng.randrange(max(1, sizes.factors // sizes.per_dataset)):05d}/1"}
+
+
+def _nothing(rng: random.Random, sizes: Sizes, base: str) -> dict[str, str]:
+    return {}
+
+
+MIX: tuple[Query, ...] = (
+    Query("describe", "everything about one factor, with its blank-node components",
+          "CONSTRUCT {{ <{factor}> ?p ?o . ?o ?p2 ?o2 }} WHERE {{ <{factor}> ?p ?o "
+          "OPTIONAL {{ ?o ?p2 ?o2 FILTER(isBlank(?o)) }} }}", _factor, "application/n-triples"),
+    Query("select-fallback", "factors of a category (and narrower) for a province or anything broader, one year",
+          """SELECT ?f ?geo ?value WHERE {{
+  <{geo}> skos:broader* ?geo .
+  ?cat skos:broader* <{category}> .
+  ?f ef:activity ?cat ; ef:geography ?geo ; ef:referenceYear "{year}"^^xsd:gYear ;
+     ef:component ?c . ?c ef:gas <{base}gas/CO2> ; ef:value ?value .
+}} LIMIT 200""", _category_geo_year),
+    Query("facets", "factor counts by publisher, gas and geography",
+          """SELECT ?facet ?value (COUNT(*) AS ?n) WHERE {{
+  {{ ?f dct:publisher ?value ; a ef:EmissionFactor BIND("publisher" AS ?facet) }}
+  UNION {{ ?f ef:component ?c . ?c ef:gas ?value BIND("gas" AS ?facet) }}
+  UNION {{ ?f ef:geography ?value ; a ef:EmissionFactor BIND("geography" AS ?facet) }}
+}} GROUP BY ?facet ?value""", _nothing),
+    Query("label-search", "label search, Chinese or English",
+          """SELECT ?f ?label WHERE {{
+  ?f a ef:EmissionFactor ; rdfs:label ?label . FILTER(CONTAINS(?label, "{needle}"))
+}} LIMIT 50""", _label),
+    Query("crosswalk", "factors whose category maps (through broader categories) to an ISIC class",
+          """SELECT ?f ?cat WHERE {{
+  ?top skos:closeMatch <{isic}> . ?cat skos:broader* ?top . ?f ef:activity ?cat .
+}} LIMIT 500""", _isic),
+    Query("co2e-recompute", "CO2e recomputed under a chosen GWP set for one geography",
+          """SELECT ?f (SUM(?v * ?gwp) AS ?co2e) WHERE {{
+  ?f ef:geography <{geo}> ; ef:component ?c . ?c ef:gas ?gas ; ef:value ?v .
+  <{gwp}> ef:gwpValue ?g . ?g ef:gas ?gas ; ef:value ?gwp .
+}} GROUP BY ?f LIMIT 1000""", _gwp),
+    Query("provenance", "a factor's version chain with each version's dataset and publisher",
+          """SELECT ?v ?version ?dataset ?publisher WHERE {{
+  <{factor}> prov:wasRevisionOf* ?v . ?v dcat:version ?version ; dct:isPartOf ?dataset .
+  ?dataset dct:publisher ?publisher .
+}}""", _revised),
+    Query("export", "a whole dataset version as N-Triples",
+          "CONSTRUCT {{ ?f ?p ?o }} WHERE {{ ?f dct:isPartOf <{dataset}> ; ?p ?o }}", _dataset,
+          "application/n-triples"),
+)

@@ -1,0 +1,308 @@
+"""Benchmark runner: efreg (embedded Oxigraph, over HTTP) against Virtuoso 7 on the same data.
+
+    python -m benchmarks --factors 10000 [--factors 100000] [--repeat 15] [--no-virtuoso]
+
+For each size it generates the data (``benchmarks.generate``), loads the same N-Quads into a fresh
+efreg store and a throwaway Virtuoso (``registry.store.virtuoso``), starts ``efreg serve`` as its own
+process, then runs the query mix (``benchmarks.queries``) against both ``/sparql`` endpoints from one
+client, interleaved (the order alternates per round), and measures dereferencing under concurrency,
+import throughput with and without SHACL, the server's peak RSS and its start-up time. Results go to
+``benchmarks/out/results.json`` and a Markdown table on standard output; nothing here asserts a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import requests
+
+from registry.catalog import refresh_versions
+from registry.store import open_store
+from registry.store.virtuoso import VirtuosoServer, free_port
+
+from .generate import Sizes, generate
+from .queries import MIX, Query
+
+BASE = "http://localhost:8080/"
+OUT = Path(__file__).resolve().parent / "out"
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
+
+
+class EfregServer:
+    """``efreg serve`` as a child process on a free loopback port."""
+
+    def __init__(self, store_dir: Path, threads: int = 8) -> None:
+        self.store_dir, self.threads, self.port = store_dir, threads, free_port()
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    def start(self, timeout: float = 120.0) -> float:
+        """Start and wait until ``/sparql`` answers; returns the seconds that took."""
+        efreg = shutil.which("efreg", path=str(Path(sys.executable).parent)) or "efreg"
+        env = {**os.environ, "EFREG_BASE_URI": BASE, "EFREG_QUERY_TIMEOUT": "120"}
+        started = time.perf_counter()
+        self.proc = subprocess.Popen(
+            [efreg, "serve", "--no-seeds", "--port", str(self.port), "--workers", str(self.threads),
+             "--store", "oxigraph://" + self.store_dir.as_posix()],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        while time.perf_counter() - started < timeout:
+            if self.proc.poll() is not None:
+                raise RuntimeError("efreg serve exited: " + self.proc.stderr.read().decode()[-2000:])
+            try:
+                if requests.get(self.url + "sparql", params={"query": "ASK {}"}, timeout=2).ok:
+                    return time.perf_counter() - started
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.02)
+        raise RuntimeError("efreg serve did not answer in time")
+
+    def peak_rss_mb(self) -> float:
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=30)
+
+
+def timed_query(session: requests.Session, endpoint: str, query: str, accept: str) -> float:
+    started = time.perf_counter()
+    response = session.post(endpoint, data={"query": query}, headers={"Accept": accept}, timeout=300)
+    body = response.content
+    elapsed = time.perf_counter() - started
+    if response.status_code != 200:
+        raise RuntimeError(f"{endpoint} answered {response.status_code}: {body[:300]!r}\n{query}")
+    return elapsed
+
+
+def run_mix(endpoints: dict[str, str], sizes: Sizes, repeat: int, seed: int) -> dict[str, dict[str, list[float]]]:
+    """Every query of the mix, ``repeat`` rounds, both systems per round with alternating order."""
+    rng = random.Random(seed)
+    session = requests.Session()
+    times: dict[str, dict[str, list[float]]] = {q.name: {name: [] for name in endpoints} for q in MIX}
+    for q in MIX:  # warm-up round, not recorded
+        text = q.render(random.Random(seed), sizes, BASE)
+        for endpoint in endpoints.values():
+            timed_query(session, endpoint, text, q.accept)
+    for round_no in range(repeat):
+        order = list(endpoints.items()) if round_no % 2 == 0 else list(reversed(endpoints.items()))
+        for q in MIX:
+            text = q.render(rng, sizes, BASE)
+            for name, endpoint in order:
+                times[q.name][name].append(timed_query(session, endpoint, text, q.accept))
+    return times
+
+
+def dereference(url: str, sizes: Sizes, seconds: float, concurrency: int, seed: int) -> dict[str, float]:
+    """GET factor documents (Turtle) from ``concurrency`` threads for ``seconds``; bounded by time."""
+    rng = random.Random(seed)
+    paths = [f"factor/bench-{rng.randrange(max(1, sizes.factors // sizes.per_dataset)):05d}-f"
+             f"{rng.randrange(min(sizes.factors, sizes.per_dataset)):05d}/1.ttl" for _ in range(500)]
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+
+    def worker(k: int) -> None:
+        nonlocal errors
+        session = requests.Session()
+        i = k
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            ok = session.get(url + paths[i % len(paths)], timeout=30).status_code == 200
+            elapsed = time.perf_counter() - started
+            with lock:
+                latencies.append(elapsed)
+                errors += not ok
+            i += concurrency
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(concurrency)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - started
+    return {"requests": len(latencies), "errors": errors, "req_per_s": len(latencies) / wall,
+            "p50_ms": percentile(latencies, 0.5) * 1000, "p99_ms": percentile(latencies, 0.99) * 1000,
+            "concurrency": concurrency}
+
+
+def shacl_import_rate(factors: int, seed: int, workdir: Path) -> dict[str, float]:
+    """Triples per second through the whole import gate (parse + pySHACL + store) on ``factors``."""
+    from registry.config import Settings
+    from registry.ingest import import_paths
+
+    path = workdir / "shacl-slice.nq"
+    with path.open("wb") as fh:
+        generate(fh, Sizes(factors=factors), seed, BASE)
+    store = open_store("memory:")
+    started = time.perf_counter()
+    outcome = import_paths(store, [path], format="nquads", base_uri=BASE, dataset_id=None, publisher=None,
+                           settings=Settings(store="memory:", base_uri=BASE))
+    elapsed = time.perf_counter() - started
+    quads = sum(store.graphs().values())
+    return {"factors": factors, "quads": quads, "seconds": elapsed, "triples_per_s": quads / elapsed,
+            "conforms": outcome.report.conforms}
+
+
+def bench_size(factors: int, args: argparse.Namespace, workdir: Path) -> dict:
+    sizes = Sizes(factors=factors)
+    data = workdir / f"bench-{factors}.nq"
+    with data.open("wb") as fh:
+        quads = generate(fh, sizes, args.seed, BASE)
+    result: dict = {"factors": factors, "quads": quads}
+    print(f"[{factors}] generated {quads} quads", file=sys.stderr)
+
+    store_dir = workdir / f"efreg-{factors}"
+    started = time.perf_counter()
+    store = open_store("oxigraph://" + store_dir.as_posix())
+    store.load(data, "nquads")
+    refresh_versions(store, BASE)
+    store.close()
+    load_s = time.perf_counter() - started
+    result["import_no_shacl"] = {"seconds": load_s, "triples_per_s": quads / load_s}
+
+    server = EfregServer(store_dir)
+    virtuoso = None
+    try:
+        result["startup_s"] = server.start()
+        endpoints = {"efreg": server.url + "sparql"}
+        if not args.no_virtuoso:
+            virtuoso = VirtuosoServer(buffers=args.virtuoso_buffers, dirty_buffers=args.virtuoso_buffers * 3 // 4)
+            virtuoso.start()
+            started = time.perf_counter()
+            virtuoso.bulk_load(data)
+            result["virtuoso_load_s"] = time.perf_counter() - started
+            endpoints["virtuoso"] = virtuoso.sparql_url
+        print(f"[{factors}] running the mix ({args.repeat} rounds)", file=sys.stderr)
+        times = run_mix(endpoints, sizes, args.repeat, args.seed)
+        result["queries"] = summarize(times)
+        print(f"[{factors}] dereferencing for {args.deref_seconds} s", file=sys.stderr)
+        result["dereference"] = dereference(server.url, sizes, args.deref_seconds, args.concurrency, args.seed)
+        result["peak_rss_mb"] = server.peak_rss_mb()
+        server.stop()
+        result["restart_s"] = server.start()
+    finally:
+        server.stop()
+        if virtuoso is not None:
+            virtuoso.stop()
+    if args.shacl_factors:
+        result["import_shacl"] = shacl_import_rate(args.shacl_factors, args.seed, workdir)
+    return result
+
+
+def summarize(times: dict[str, dict[str, list[float]]]) -> dict:
+    summary: dict = {}
+    for name, per_system in times.items():
+        row = {system: {"median_ms": statistics.median(v) * 1000, "p95_ms": percentile(v, 0.95) * 1000}
+               for system, v in per_system.items()}
+        if "virtuoso" in row:
+            row["ratio"] = row["efreg"]["median_ms"] / row["virtuoso"]["median_ms"]
+        summary[name] = row
+    ratios = [row["ratio"] for row in summary.values() if "ratio" in row]
+    if ratios:
+        summary["_geomean_ratio"] = math.exp(sum(map(math.log, ratios)) / len(ratios))
+    return summary
+
+
+def markdown(results: list[dict], command: str) -> str:
+    lines = [f"Command: `{command}`  ",
+             f"Date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}  ",
+             f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}", ""]
+    for r in results:
+        lines += [f"### {r['factors']:,} factors ({r['quads']:,} quads)", "",
+                  "| query | efreg median ms | efreg p95 ms | Virtuoso median ms | Virtuoso p95 ms | ratio |",
+                  "| --- | ---: | ---: | ---: | ---: | ---: |"]
+        for q in MIX:
+            row = r["queries"][q.name]
+            v = row.get("virtuoso", {})
+            lines.append(f"| {q.name} | {row['efreg']['median_ms']:.1f} | {row['efreg']['p95_ms']:.1f} | "
+                         f"{v.get('median_ms', float('nan')):.1f} | {v.get('p95_ms', float('nan')):.1f} | "
+                         f"{row.get('ratio', float('nan')):.2f} |")
+        d = r["dereference"]
+        lines += ["", f"- geometric-mean ratio efreg/Virtuoso: **{r['queries'].get('_geomean_ratio', float('nan')):.2f}**",
+                  f"- dereference ({d['concurrency']} clients): {d['req_per_s']:.0f} req/s, p50 {d['p50_ms']:.1f} ms, "
+                  f"p99 {d['p99_ms']:.1f} ms, {d['errors']} errors of {d['requests']}",
+                  f"- import without SHACL: {r['import_no_shacl']['triples_per_s']:,.0f} triples/s"]
+        if "import_shacl" in r:
+            s = r["import_shacl"]
+            lines.append(f"- import through the SHACL gate ({s['factors']} factors): {s['triples_per_s']:,.0f} triples/s"
+                         f" (conforms: {s['conforms']})")
+        lines += [f"- server peak RSS: {r['peak_rss_mb']:.0f} MB; start-up {r['startup_s']:.2f} s; "
+                  f"restart {r['restart_s']:.2f} s", ""]
+    return "\n".join(lines)
+
+
+def plot(results: list[dict], path: Path) -> bool:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    sizes = [r["factors"] for r in results]
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for system, style in (("efreg", "-o"), ("virtuoso", "--s")):
+        if all(system in r["queries"][MIX[0].name] for r in results):
+            geo = [math.exp(statistics.mean(math.log(r["queries"][q.name][system]["median_ms"]) for q in MIX))
+                   for r in results]
+            ax.plot(sizes, geo, style, label=system)
+    ax.set_xscale("log"), ax.set_yscale("log")
+    ax.set_xlabel("factors"), ax.set_ylabel("geometric-mean median latency (ms)")
+    ax.set_title("Query mix latency against size"), ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    parser.add_argument("--factors", type=int, action="append", help="size (repeatable); default 10000")
+    parser.add_argument("--repeat", type=int, default=15, help="rounds of the query mix")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--deref-seconds", type=float, default=10.0)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--shacl-factors", type=int, default=2000, help="size of the SHACL-import sample (0: skip)")
+    parser.add_argument("--virtuoso-buffers", type=int, default=170000, help="NumberOfBuffers (8 KiB each)")
+    parser.add_argument("--no-virtuoso", action="store_true", help="measure efreg alone")
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args(argv)
+    if not args.no_virtuoso and not VirtuosoServer.available():
+        parser.error("virtuoso-t is not installed (apt-get install virtuoso-opensource-7-bin) or pass --no-virtuoso")
+    args.out.mkdir(parents=True, exist_ok=True)
+    command = "python -m benchmarks " + " ".join(argv if argv is not None else sys.argv[1:])
+    results = []
+    with tempfile.TemporaryDirectory(prefix="efreg-bench-") as tmp:
+        for factors in args.factors or [10_000]:
+            results.append(bench_size(factors, args, Path(tmp)))
+    (args.out / "results.json").write_text(json.dumps(results, indent=2))
+    if len(results) > 1 and plot(results, args.out / "latency.png"):
+        print(f"plot: {args.out / 'latency.png'}", file=sys.stderr)
+    print(markdown(results, command))
+    return 0
