@@ -114,6 +114,7 @@ class Accumulator:
     read: int = 0
     imported: int = 0
     writers: dict[str, Any] = field(default_factory=dict)
+    seen: dict[str, str] = field(default_factory=dict)  # source identifier (e.g. ILCD UUID) → file
 
     def writer(self, ctx: Context, dataset_id: str) -> tuple[Any, bool]:
         """The :class:`~registry.ingest.factor.Writer` of ``dataset_id`` (made on first use: ``True``)."""
@@ -137,6 +138,16 @@ def slug(text: str, max_len: int = 80) -> str:
     """An identifier made of ``[A-Za-z0-9._-]`` only (the contract's rule)."""
     s = _ID_BAD.sub("-", text.strip()).strip("-.")
     return s[:max_len].rstrip("-.") or "x"
+
+
+def short_id(text: str, max_len: int = 120) -> str:
+    """:func:`slug`, with long ones cut and made unique by a hash of the whole text."""
+    s = slug(text, 10_000)
+    if len(s) <= max_len:
+        return s
+    import hashlib
+
+    return s[:max_len - 11].rstrip("-.") + "-" + hashlib.sha1(text.encode()).hexdigest()[:10]
 
 
 def valid_id(text: str) -> bool:

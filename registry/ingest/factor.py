@@ -12,7 +12,7 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 
 from ..vocab import DCAT, DCT, EF, FOAF, PROV, RDF, RDFS, SKOS, XSD
 from . import gases, geography, units
-from .base import DCAT_VERSION, Context, dec, slug
+from .base import DCAT_VERSION, Context, dec, short_id, slug
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
@@ -102,7 +102,7 @@ class Writer:
         return units.ratio_iri(self.ctx.base_uri, num.id, denominator)
 
     def concept(self, scheme: str, code: str, label_en: str, label_zh: str | None = None) -> URIRef:
-        s = self.ctx.iri(f"category/{scheme}/{slug(code, 120)}")
+        s = self.ctx.iri(f"category/{scheme}/{short_id(code)}")
         self.concepts.setdefault(s, (label_en, label_zh, self.ctx.iri(f"category/{scheme}")))
         return s
 

@@ -36,6 +36,10 @@ CN_GRIDS = {
 }
 #: Region codes in CSV files that are not ISO codes.
 SPECIAL = {"GLOBAL": "GLO", "WORLD": "GLO", "GLO": "GLO", "CN-BJS": "CN-BJ"}
+#: ISO 3166-1 codes newer than ILCD's location list.
+NEWER_COUNTRIES = {"ME": "Montenegro", "RS": "Serbia", "BL": "Saint Barthélemy", "MF": "Saint Martin (French part)",
+                   "SS": "South Sudan", "CW": "Curaçao", "SX": "Sint Maarten (Dutch part)",
+                   "BQ": "Bonaire, Sint Eustatius and Saba"}
 REGIONS = {"EU": ("European Union", "欧盟"), "EURASIA": ("Eurasia", "欧亚大陆"),
            "LATAM": ("Latin America", "拉丁美洲")}
 
@@ -69,7 +73,7 @@ def _country(code: str) -> Geo | None:
         return Geo("GLO", "Global", "全球", None)
     if code == "CN":
         return Geo("CN", "China", "中国", "GLO")
-    name = ilcd_locations().get(code)
+    name = ilcd_locations().get(code) or NEWER_COUNTRIES.get(code)
     if name is None or not re.fullmatch(r"[A-Z]{2}", code):
         return None
     return Geo(code, name, None, "GLO")

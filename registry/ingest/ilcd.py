@@ -60,6 +60,11 @@ def import_ilcd(inputs: list[Input], ctx: Context, acc: Accumulator, *, json: bo
     processes = [d for d in docs if d.kind == "processDataSet"]
     for i, doc in enumerate(processes):
         acc.read += 1
+        if doc.uuid in acc.seen:
+            acc.skip(f"{doc.name} (ILCD process {doc.uuid})",
+                     f"duplicate: the same process (UUID) was already read from {acc.seen[doc.uuid]}")
+            continue
+        acc.seen[doc.uuid] = doc.name
         _process(doc, pool, ctx, acc)
         ctx.tick(i + 1, len(processes))
 

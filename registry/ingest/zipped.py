@@ -1,2 +1,81 @@
-"""stub"""
-def import_zip(inputs, ctx, acc, reader=None): raise NotImplementedError
+"""ZIP archives of any of the other formats (TIDAS packages are ZIP files), within limits.
+
+Refused before anything is extracted: more than ``Settings.zip_max_entries`` entries, a declared
+uncompressed total above ``Settings.zip_max_uncompressed_bytes``, absolute paths, ``..`` segments,
+nested archives. Extraction is in memory and stops at the declared size (a lying header cannot expand
+further). Members find each other by relative path (ILCD's ``../flows/<uuid>.xml``).
+"""
+
+from __future__ import annotations
+
+import posixpath
+import zipfile
+from collections.abc import Callable
+from io import BytesIO
+
+from .base import Accumulator, Context, IngestError, Input
+
+SKIP = (".md", ".txt", ".png", ".pdf", ".tsv", ".xsl", ".xsd", ".css")
+
+
+def _members(inp: Input, ctx: Context) -> list[Input]:
+    s = ctx.settings
+    try:
+        zf = zipfile.ZipFile(BytesIO(inp.data))
+    except zipfile.BadZipFile as e:
+        raise IngestError(f"not a ZIP archive ({e})", file=inp.name) from None
+    infos = zf.infolist()
+    if len(infos) > s.zip_max_entries:
+        raise IngestError(f"{len(infos)} entries, more than the limit of {s.zip_max_entries}", file=inp.name)
+    total = sum(i.file_size for i in infos)
+    if total > s.zip_max_uncompressed_bytes:
+        raise IngestError(f"{total} bytes uncompressed, more than the limit of {s.zip_max_uncompressed_bytes}",
+                          file=inp.name)
+    for i in infos:
+        name = i.filename
+        if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":") or "\\" in name:
+            raise IngestError("absolute path in the archive", file=inp.name, where=f"entry {name!r}")
+        if ".." in name.split("/"):
+            raise IngestError("'..' in a path in the archive", file=inp.name, where=f"entry {name!r}")
+    contents: dict[str, bytes] = {}
+    for i in infos:
+        if i.is_dir() or posixpath.basename(i.filename).startswith(".") or i.filename.startswith("__MACOSX/"):
+            continue
+        if i.filename.lower().endswith(".zip"):
+            raise IngestError("nested archives are not accepted", file=inp.name, where=f"entry {i.filename!r}")
+        try:
+            with zf.open(i) as fh:
+                data = fh.read(i.file_size + 1)
+        except (zipfile.BadZipFile, OSError, NotImplementedError) as e:
+            raise IngestError(f"cannot read the entry ({e})", file=inp.name, where=f"entry {i.filename!r}") from None
+        if len(data) > i.file_size:
+            raise IngestError("the entry is larger than its header says", file=inp.name,
+                              where=f"entry {i.filename!r}")
+        contents[i.filename] = data
+
+    def resolver(member: str) -> Callable[[str], tuple[str, bytes] | None]:
+        def resolve(rel: str) -> tuple[str, bytes] | None:
+            if not rel or "://" in rel or rel.startswith("/"):
+                return None
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(member), rel))
+            if target in contents:
+                return f"{inp.name}!{target}", contents[target]
+            return None
+        return resolve
+
+    return [Input(f"{inp.name}!{name}", data, resolver(name)) for name, data in sorted(contents.items())
+            if not name.lower().endswith(SKIP) and posixpath.basename(name) not in {"LICENSE"}]
+
+
+def import_zip(inputs: list[Input], ctx: Context, acc: Accumulator, *,
+               reader: Callable[[list[Input]], None] | None = None) -> None:
+    if reader is None:
+        from . import read_inputs
+
+        def reader(members: list[Input]) -> None:
+            read_inputs(members, format=None, ctx=ctx, acc=acc)
+    for inp in inputs:
+        members = _members(inp, ctx)
+        if not members:
+            raise IngestError("the archive holds no file to import", file=inp.name)
+        reader(members)
