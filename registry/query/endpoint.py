@@ -21,6 +21,7 @@ from . import worker
 from .dataset import restrict
 from .inspect import QueryForm, RequestInfo, inspect_query, inspect_update
 from .rewrite import add_using, with_base
+from .service import inline_services
 
 UPDATE_ROLES = frozenset({"admin"})
 RULE_LIMITS = "https://www.w3.org/TR/sparql11-protocol/#query-failure"
@@ -75,13 +76,15 @@ class Endpoint:
         """Evaluate within the limits: a free slot, the time limit (the SERVICE time limit when the
         query federates and that is shorter) and the row cap."""
         timeout = self.settings.query_timeout
-        if prepared.info.services:
-            timeout = min(timeout, self.settings.service_timeout)
         if not self._slots.acquire(timeout=min(1.0, timeout)):
             raise EndpointBusy(f"all {self.settings.max_concurrent_queries} query slots are busy; "
                                f"retry in a few seconds")
         try:
-            return worker.run(self.store, prepared.text, prepared.form, media_type, prepared.dataset,
+            text = prepared.text
+            if prepared.info.services:
+                text = inline_services(text, self.allowlist, self.settings.service_timeout,
+                                       self.settings.max_rows)
+            return worker.run(self.store, text, prepared.form, media_type, prepared.dataset,
                               timeout, self.settings.max_rows)
         finally:
             self._slots.release()

@@ -62,3 +62,83 @@ def add_using(text: str, default_graphs: list[str], named_graphs: list[str]) -> 
     for offset in reversed(cuts):
         text = text[:offset] + clause + " " + text[offset:]
     return text
+
+
+def _skip_space(text: str, i: int) -> int:
+    while i < len(text):
+        if text[i].isspace():
+            i += 1
+        elif text[i] == "#":
+            end = text.find("\n", i)
+            i = len(text) if end < 0 else end + 1
+        else:
+            break
+    return i
+
+
+def _matching_brace(text: str, open_at: int) -> int:
+    """Offset of the ``}`` closing the ``{`` at ``open_at`` (strings, IRIs and comments skipped)."""
+    depth, i = 0, open_at
+    while i < len(text):
+        ch = text[i]
+        if ch == "#":
+            end = text.find("\n", i)
+            i = len(text) if end < 0 else end + 1
+            continue
+        if ch in "'\"" and (match := _STRING.match(text, i)):
+            i = match.end()
+            continue
+        if ch == "<" and (match := _IRI.match(text, i)):
+            i = match.end()
+            continue
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    raise ValueError("unbalanced braces")
+
+
+def service_blocks(text: str) -> list[tuple[int, int, bool, str, str]]:
+    """Outermost ``SERVICE [SILENT] term { … }`` blocks: (start, end after ``}``, silent, term text,
+    inner group text)."""
+    blocks: list[tuple[int, int, bool, str, str]] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "#":
+            end = text.find("\n", i)
+            i = n if end < 0 else end + 1
+        elif ch in "'\"" and (match := _STRING.match(text, i)):
+            i = match.end()
+        elif ch == "<" and (match := _IRI.match(text, i)):
+            i = match.end()
+        elif (match := _WORD.match(text, i)):
+            if match.group().upper() == "SERVICE":
+                j = _skip_space(text, match.end())
+                silent = text[j:j + 6].upper() == "SILENT"
+                if silent:
+                    j = _skip_space(text, j + 6)
+                term = _IRI.match(text, j) or _WORD.match(text, j)
+                if term is not None:
+                    open_at = _skip_space(text, term.end())
+                    if open_at < n and text[open_at] == "{":
+                        close = _matching_brace(text, open_at)
+                        blocks.append((match.start(), close + 1, silent, term.group(),
+                                       text[open_at:close + 1]))
+                        i = close + 1
+                        continue
+            i = match.end()
+        else:
+            i += 1
+    return blocks
+
+
+def prologue(text: str) -> str:
+    """The PREFIX / BASE declarations before the query form."""
+    for offset, word in top_level_keywords(text):
+        if word in ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE"):
+            return text[:offset]
+    return ""

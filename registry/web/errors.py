@@ -10,6 +10,7 @@ from ..federation import FederationRefused
 from ..query.dataset import RULE as DATASET_RULE
 from ..query.dataset import GraphNotReadable
 from ..query.endpoint import RULE_LIMITS, DatasetConflict, EndpointBusy, UpdateRefused
+from ..query.service import ServiceFailed
 from ..store import QuerySyntaxError, QueryTimeout, RDFParseError
 
 #: domain error class -> (status, link to the rule broken)
@@ -21,6 +22,7 @@ STATUS: dict[type[Exception], tuple[int, str]] = {
     FederationRefused: (403, FEDERATION_RULE),
     GraphNotReadable: (403, DATASET_RULE),
     UpdateRefused: (403, "https://www.w3.org/TR/sparql11-protocol/#update-operation"),
+    ServiceFailed: (502, FEDERATION_RULE),
     DatasetConflict: (400, "https://www.w3.org/TR/sparql11-protocol/#update-dataset"),
 }
 
