@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from urllib.parse import quote
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, request
+from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 from rdflib.term import Node
@@ -135,8 +135,15 @@ def cache() -> DocumentCache:
     return current_app.extensions.setdefault("efreg.documents", DocumentCache())
 
 
+def snapshot(store: Store) -> access.Snapshot:
+    """The access snapshot, computed once per request."""
+    if "efreg_snapshot" not in g:
+        g.efreg_snapshot = access.snapshot(store)
+    return g.efreg_snapshot
+
+
 def snapshot_key(store: Store) -> Hashable:
-    snap = access.snapshot(store)
+    snap = snapshot(store)
     return (snap.generation, snap.public)
 
 
@@ -193,7 +200,7 @@ def send_document(key: Hashable, fmt: Format, stem: str, build: Callable[[], byt
     response.headers["Link"] = alternates(stem, offers, fmt)
     response.vary.add("Accept")
     response.set_etag(etag)
-    changed = access.data_changed_at(store) if last_modified is None else last_modified
+    changed = snapshot(store).seen_at if last_modified is None else last_modified
     response.last_modified = datetime.fromtimestamp(int(changed), tz=UTC)
     return response.make_conditional(request)
 
