@@ -26,10 +26,11 @@ def create_app(config: Settings | None = None, store: Store | None = None) -> Fl
     app.extensions["efreg.settings"] = settings
     app.extensions["efreg.store"] = store
 
-    from . import dumps, errors, home, i18n, ontology_docs, pages, resources, search, sparql
+    from . import dumps, errors, home, i18n, mappings, ontology_docs, pages, resources, search, sparql
 
     errors.init_app(app)
-    for blueprint in (home.bp, sparql.bp, resources.bp, i18n.bp, pages.bp, search.bp, dumps.bp, ontology_docs.bp):
+    for blueprint in (home.bp, sparql.bp, resources.bp, i18n.bp, pages.bp, search.bp, dumps.bp, ontology_docs.bp,
+                      mappings.bp):
         app.register_blueprint(blueprint)
     return app
 
