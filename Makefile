@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := virtuoso-opensource-7-bin chromium
+# Virtuoso (remote store, federation, benchmarks), Chromium (page tests), a CJK font (Chinese pages).
+APT_PACKAGES := virtuoso-opensource-7-bin chromium fonts-wqy-microhei
 
 .PHONY: run test venv system-deps node-deps lint format bench clean
 
@@ -21,8 +22,9 @@ run: venv
 # Debian packages the tests need (Virtuoso for the remote store and federation, Chromium for pages).
 system-deps:
 	@missing=""; \
-	command -v virtuoso-t >/dev/null 2>&1 || missing="$$missing virtuoso-opensource-7-bin"; \
-	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \

@@ -277,6 +277,9 @@ class OxigraphStore(Store):
 
     def __init__(self, path: str | None = None) -> None:
         self.path = path
+        #: Bumped by every write through this object, so callers can cache what they derive from
+        #: the store (this process is the only writer of an embedded store).
+        self.generation = 0
         if path is not None:
             try:
                 Path(path).mkdir(parents=True, exist_ok=True)
@@ -389,6 +392,7 @@ class OxigraphStore(Store):
 
     # --- writing -------------------------------------------------------------------------------
     def update(self, update: str) -> None:
+        self.generation += 1
         try:
             self._store.update(update)
         except SyntaxError as exc:
@@ -406,6 +410,7 @@ class OxigraphStore(Store):
                 yield quad
 
         # Store.extend is one transaction: an RDFParseError raised by the iterator aborts it.
+        self.generation += 1
         try:
             self._store.extend(counted())
         except OSError as exc:
@@ -422,6 +427,7 @@ class OxigraphStore(Store):
             )
         body = ox.serialize([q.triple for q in quads], format=ox.RdfFormat.N_TRIPLES) or b""
         iri = ox.NamedNode(graph)
+        self.generation += 1
         # One SPARQL Update = one transaction: readers see the old graph or the new one.
         self._store.update(
             f"DROP SILENT GRAPH {iri} ;\nINSERT DATA {{ GRAPH {iri} {{\n{body.decode('utf-8')}\n}} }}"
@@ -429,6 +435,7 @@ class OxigraphStore(Store):
         return len(quads)
 
     def drop_graph(self, graph: str) -> None:
+        self.generation += 1
         self._store.remove_graph(ox.NamedNode(graph))
 
     # --- inspecting ----------------------------------------------------------------------------

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, render_template, request
 
+from .. import access
+from ..store import QueryDataset
 from . import get_settings, get_store
 
 bp = Blueprint("home", __name__)
@@ -22,9 +24,22 @@ WHERE {
 }"""
 
 
+_cache: dict[int, tuple[object, dict[str, int]]] = {}
+
+
 def counts() -> dict[str, int]:
-    row = get_store().select(COUNTS)[0]
-    return {key: int(row[key]) if key in row else 0 for key in ("factors", "datasets", "publishers")}
+    """What the public graphs hold; recounted only when the set of public graphs or the store moved."""
+    store = get_store()
+    snap = access.snapshot(store)
+    key = (snap.generation, snap.public)
+    cached = _cache.get(id(store))
+    if cached is not None and cached[0] == key and snap.generation is not None:
+        return cached[1]
+    rows = store.select(COUNTS, QueryDataset(default_graphs=snap.public, named_graphs=()))
+    row = rows[0] if rows else {}
+    data = {k: int(row[k]) if k in row else 0 for k in ("factors", "datasets", "publishers")}
+    _cache[id(store)] = (key, data)
+    return data
 
 
 @bp.get("/")
