@@ -51,6 +51,12 @@ def test_oefdb_slice_imports_and_conforms():
         assert str(g.value(f, EF.sourceRecord)).startswith("oefdb-slice.csv line ")
 
 
+def test_progress_is_reported():
+    calls: list[tuple[int, int]] = []
+    read(SLICE, progress=lambda done, total: calls.append((done, total)))
+    assert calls and calls[-1][0] == calls[-1][1] > 0
+
+
 def test_oefdb_row_values():
     """Line 3 of the slice: GHG Protocol, USD, AR4 2.09, the AR5 cell 'not-supplied'."""
     g = union(read(SLICE))

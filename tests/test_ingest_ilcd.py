@@ -151,3 +151,11 @@ def test_all_45_processes_are_imported_or_reported():
     assert len(imported) == r.imported >= 35
     assert len(imported | reported) == 45
     assert seconds < 10, seconds
+    from registry.validate import validate
+
+    report = validate(r.dataset, base_iri=BASE)
+    assert report.conforms, report.to_text("en")
+    # every factor carries its provenance
+    g = union(r)
+    for f in g.subjects(EF.sourceRecord, None):
+        assert g.value(g.value(f, PROV.wasDerivedFrom), DCT.identifier) is not None

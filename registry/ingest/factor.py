@@ -194,8 +194,8 @@ class Writer:
             basis = EF.CO2eBasis
         g.add((s, EF.gasBasis, basis))
         if "CO2-biogenic" in spec.components:
-            spec.comments.append(("Biogenic CO2 is given as its own component and is not counted in CO2e.",
-                                  "en"))
+            spec.comments.append(("Biogenic CO2 is given as its own component; the GWP sets give it no value, "
+                                  "so no CO2e is stated.", "en"))
         for text, lang in spec.comments:
             g.add((s, RDFS.comment, Literal(text, lang=lang)))
         if spec.source is not None:

@@ -3,7 +3,8 @@
 GWP100 values: IPCC AR4 WG1 (2007) Table 2.14, AR5 WG1 (2013) Table 8.A.1 (no climate-carbon
 feedback), AR6 WG1 (2021) Table 7.15 — the same figures as ``seed-facts/gwp100.csv`` and the
 ``seeds/gwp100.trig`` GWP sets. Biogenic CO2 has no value: it is reported as its own component and left
-out of CO2e (GHG Protocol practice), and the factor says so in ``rdfs:comment``.
+out of CO2e (GHG Protocol practice); as the GWP sets give it no value and the shapes check CO2e against
+every component, a factor with a biogenic CO2 component carries no CO2e value (it says so in a comment).
 """
 
 from __future__ import annotations
@@ -111,12 +112,10 @@ def identify_gas(cas: str | None, name: str) -> str | None:
 
 
 def co2e(components: dict[str, Decimal], gwp_set: str) -> Decimal | None:
-    """Σ value × GWP over the components counted in CO2e; ``None`` if a counted gas has no GWP in
-    the set."""
+    """Σ value × GWP over the components; ``None`` if a gas has no GWP in the set (biogenic CO2 has
+    none, so a factor with a biogenic component states no CO2e: the shapes check every component)."""
     total = Decimal(0)
     for gas, value in components.items():
-        if gas in NOT_IN_CO2E:
-            continue
         gwp = GWP100.get(gas, {}).get(gwp_set)
         if gwp is None:
             return None

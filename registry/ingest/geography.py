@@ -94,7 +94,7 @@ def from_ilcd(location: str) -> Geo | None:
         if len(parts) == 2:
             return Geo(f"CN-{prov}", en, zh, "CN")
         city = "-".join(parts[:-2])
-        return Geo(f"CN-{prov}-{city}", en, zh, f"CN-{prov}")
+        return Geo(f"CN-{prov}-{city}", en, zh, f"CN-{prov}", True)
     geo = _country(code)
     if geo is not None:
         return geo
@@ -135,7 +135,8 @@ def from_region(region: str) -> Geo | None:
         prov = province(code)
         if prov is not None:
             return prov
-    return Geo(code, f"{parts[1]}, {country.label_en}", None, country.code)
+    iso_like = re.fullmatch(r"[A-Z0-9]{1,3}", parts[1]) is not None
+    return Geo(code, f"{parts[1]}, {country.label_en}", None, country.code, not iso_like)
 
 
 def chain(geo: Geo) -> list[Geo]:
