@@ -231,5 +231,16 @@ def info(store_url: str | None, base_uri: str | None, as_json: bool) -> None:
         click.echo(f"  {count:>9}  {graph}")
 
 
+def _mapping_commands() -> None:
+    """``efreg harvest`` and ``efreg mappings`` (defined in registry/mapping_cli.py)."""
+    from .mapping_cli import harvest, mappings
+
+    main.add_command(harvest)
+    main.add_command(mappings)
+
+
+_mapping_commands()
+
+
 if __name__ == "__main__":
     main()

@@ -41,6 +41,10 @@ class HarvestError(Exception):
     """The harvest could not be done; nothing was stored."""
 
 
+class HarvestNotConforming(HarvestError):
+    """The converted data violates the shapes; nothing was stored."""
+
+
 class HarvestRefused(HarvestError):
     """The endpoint is neither allow-listed nor explicitly allowed by an administrator."""
 
@@ -222,7 +226,8 @@ def harvest(store: Store, endpoint: str, *, dataset_id: str, publisher: str, set
     result = validate(converted.dataset, base_iri=base_uri)
     report.warnings = len(result.warnings)
     if not result.conforms:
-        raise HarvestError(f"the converted data does not conform to the shapes; nothing stored:\n{result.to_text('en')}")
+        raise HarvestNotConforming(
+            f"the converted data does not conform to the shapes; nothing stored:\n{result.to_text('en')}")
     report.dataset_iri, report.version = str(ds_iri), current + 1
     if not dry_run:
         store.load(converted.dataset.serialize(format="nquads", encoding="utf-8"), "nquads")
