@@ -111,8 +111,12 @@ def read_inputs(inputs: list[Input], *, format: str | None, ctx: Context, acc: A
 def read_paths(paths: Sequence[Path], *, format: str | None, base_uri: str, dataset_id: str | None,
                publisher: str | None, settings: Settings, progress: Callable[[int, int], None] | None = None,
                publish_contacts: bool = False, encoding: str | None = None,
-               next_version: Callable[[str], int] | None = None) -> ImportResult:
+               next_version: Callable[[str], int] | None = None, review_status: str = "Published",
+               access_level: str = "Open") -> ImportResult:
     """Read files (or directories of them) into one :class:`rdflib.Dataset`; nothing is stored.
+
+    ``review_status``: ``Published`` for CLI loads by administrators; uploads pass ``Draft``.
+    ``access_level``: ``Open`` or ``Commercial``.
 
     Raises :class:`IngestError` for input that does not parse or breaks a limit."""
     if format is not None and format not in IMPORTERS:
@@ -124,7 +128,9 @@ def read_paths(paths: Sequence[Path], *, format: str | None, base_uri: str, data
             raise IngestError(f"dataset id {dataset_id!r} may only use letters, digits, '.', '_' and '-'")
     ctx = Context(base_uri=base_uri if base_uri.endswith("/") else base_uri + "/", settings=settings,
                   dataset_id=dataset_id, publisher=publisher, publish_contacts=publish_contacts,
-                  encoding=encoding, progress=progress)
+                  encoding=encoding, progress=progress, review_status=review_status, access_level=access_level)
+    if review_status not in {"Draft", "Submitted", "Published"} or access_level not in {"Open", "Commercial"}:
+        raise IngestError(f"review status {review_status!r} / access level {access_level!r} not allowed")
     if next_version is not None:
         ctx.next_version = next_version
     inputs = []
