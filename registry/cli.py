@@ -108,10 +108,14 @@ def serve(host: str | None, port: int | None, store_url: str | None, base_uri: s
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--format", "fmt", metavar="F", help="Input format (default: from the file name and content).")
+@click.option("--format", "fmt", metavar="F", help="Input format: ilcd, tidas, oefdb-csv, csv (efreg template), "
+              "turtle, trig, ntriples, nquads, jsonld, rdfxml, zip (default: from the file name and content).")
 @click.option("--dataset", metavar="ID", help="Dataset identifier the data is stored under.")
 @click.option("--publisher", metavar="ID", help="Publisher identifier (publisher/ID).")
 @click.option("--dry-run", is_flag=True, help="Validate and report, store nothing.")
+@click.option("--encoding", metavar="NAME", help="Encoding of CSV input (default: detected; e.g. gb18030).")
+@click.option("--publish-contacts", is_flag=True,
+              help="Publish ILCD contact details (names, e-mail). By default only organisations and roles.")
 @click.option("--report", "report_path", type=click.Path(path_type=Path),
               help="Also write the SHACL report to this file (.json or .ttl).")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
@@ -119,7 +123,7 @@ def serve(host: str | None, port: int | None, store_url: str | None, base_uri: s
 @click.option("--store", "store_url", metavar="URL", help=STORE_HELP)
 @click.option("--base-uri", metavar="URI", help=BASE_HELP)
 def load(paths: tuple[Path, ...], fmt: str | None, dataset: str | None, publisher: str | None, dry_run: bool,
-         report_path: Path | None, lang: str, store_url: str | None, base_uri: str | None) -> None:
+         encoding: str | None, publish_contacts: bool, report_path: Path | None, lang: str, store_url: str | None, base_uri: str | None) -> None:
     """Import files (RDF, ILCD XML, TIDAS JSON, CSV, ZIP) through the SHACL gate into the store.
 
     Nothing is stored when the data violates a shape (exit 1) or does not parse (exit 2).
@@ -131,7 +135,8 @@ def load(paths: tuple[Path, ...], fmt: str | None, dataset: str | None, publishe
     update, close = _progress("importing")
     try:
         outcome = import_paths(store, list(paths), dry_run=dry_run, format=fmt, base_uri=settings.base_uri,
-                               dataset_id=dataset, publisher=publisher, settings=settings, progress=update)
+                               dataset_id=dataset, publisher=publisher, settings=settings, progress=update,
+                               encoding=encoding, publish_contacts=publish_contacts)
     except (IngestError, RDFParseError) as exc:
         close()
         click.echo(f"error: {exc}", err=True)

@@ -9,22 +9,19 @@ given by URL is refused, and RDF/XML with a DTD entity declaration is refused (n
 from __future__ import annotations
 
 import json
-import re
-import xml.sax
-from xml.parsers.expat import ExpatError
 
+import pyoxigraph as ox
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 from rdflib import Dataset, URIRef
-from rdflib.exceptions import ParserError
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
-from rdflib.plugins.parsers.notation3 import BadSyntax
 
+from ..store import RDFParseError
+from ..store.oxigraph import parse_quads, to_rdflib
 from .base import Accumulator, Context, Importer, IngestError, Input
 
-FORMATS = {"turtle": "turtle", "trig": "trig", "ntriples": "nt", "nquads": "nquads", "jsonld": "json-ld",
-           "rdfxml": "xml"}
-QUADS = {"trig", "nquads"}
+#: The RDF formats imported as they are (short names as in ``store.base.RDF_FORMATS``).
+FORMATS = ("turtle", "trig", "ntriples", "nquads", "jsonld", "rdfxml")
 
 
 def importer(name: str) -> Importer:
@@ -70,26 +67,18 @@ def _contexts(doc: object):
             yield from _contexts(v)
 
 
-def _line_of(message: str) -> str | None:
-    m = re.search(r"line (\d+)", message) or re.search(r"at line (\d+)", message)
-    return f"line {m.group(1)}" if m else None
-
-
 def _read(inp: Input, name: str, ctx: Context, acc: Accumulator) -> None:
     _guard(inp, name)
     ds = Dataset(default_union=False)
+    # pyoxigraph parses every format and reports line and column; rdflib holds the result.
     try:
-        ds.parse(data=inp.data, format=FORMATS[name], publicID=ctx.base_uri)
-    except BadSyntax as e:
-        raise IngestError(f"does not parse as {name}: {e.message}", file=inp.name,
-                          where=f"line {e.lines + 1}") from None
-    except xml.sax.SAXParseException as e:
-        raise IngestError(f"does not parse as RDF/XML: {e.getMessage()}", file=inp.name,
-                          where=f"line {e.getLineNumber()}, column {e.getColumnNumber()}") from None
-    except (ParserError, ValueError, SyntaxError, ExpatError, xml.sax.SAXException, UnicodeDecodeError,
-            TypeError, KeyError) as e:
-        msg = str(e)
-        raise IngestError(f"does not parse as {name}: {msg[:300]}", file=inp.name, where=_line_of(msg)) from None
+        for quad in parse_quads(inp.data, name, None, ctx.base_uri):
+            graph = DATASET_DEFAULT_GRAPH_ID if isinstance(quad.graph_name, ox.DefaultGraph) \
+                else to_rdflib(quad.graph_name)
+            ds.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object), graph))
+    except RDFParseError as e:
+        where = None if e.line is None else f"line {e.line}" + (f", column {e.column}" if e.column else "")
+        raise IngestError(f"does not parse as {name}: {e.detail}", file=inp.name, where=where) from None
     default = ds.graph(DATASET_DEFAULT_GRAPH_ID)
     n_default = len(default)
     if n_default:
