@@ -35,7 +35,7 @@ from registry.store import open_store
 from registry.store.virtuoso import VirtuosoServer, free_port
 
 from .generate import Sizes, generate
-from .queries import MIX, Query
+from .queries import MIX
 
 BASE = "http://localhost:8080/"
 OUT = Path(__file__).resolve().parent / "out"
