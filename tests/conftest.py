@@ -8,10 +8,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from store_fixtures import any_store, virtuoso_server  # noqa: F401  (shared fixtures)
 
 from registry.config import Settings
 from registry.store import Store, open_store
+
+from store_fixtures import any_store, virtuoso_server  # noqa: F401  (shared fixtures)
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"

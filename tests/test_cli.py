@@ -14,12 +14,13 @@ from pathlib import Path
 import pytest
 import requests
 from click.testing import CliRunner
-from conftest import BASE, ROOT, free_port
 from rdflib import Dataset, Literal, Namespace, URIRef
 from rdflib.namespace import XSD
 
 from registry.cli import main
 from registry.seeding import seed_files
+
+from conftest import BASE, ROOT, free_port
 
 EF = Namespace("https://w3id.org/efreg/ontology#")
 

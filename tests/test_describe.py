@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from conftest import BASE, DATA
 from rdflib import URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, RDFS
@@ -13,6 +12,8 @@ from registry.catalog import refresh_versions
 from registry.search import SearchQuery, list_kind, search
 from registry.vocab import EF
 from registry.vocabulary import DCAT, jsonld_context, ontology_graph, term_names
+
+from conftest import BASE, DATA
 
 FACTOR = BASE + "factor/ipcc2006-t2.2-natural-gas"
 

@@ -12,13 +12,14 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import free_port
-from store_fixtures import virtuoso_server  # noqa: F401
 
 from registry.auth import create_token
 from registry.config import Settings
 from registry.federation import Allowlist, normalize
 from registry.store import Store, open_store
+
+from conftest import free_port
+from store_fixtures import virtuoso_server  # noqa: F401
 
 BASE = "http://localhost:8080/"
 JSON = {"Accept": "application/sparql-results+json"}

@@ -11,7 +11,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import BASE, DATA, free_port
 from rdflib import Dataset, Graph, Literal, URIRef
 
 from registry.config import Settings
@@ -20,6 +19,8 @@ from registry.mapping import store_set
 from registry.mapping_sssom import read_sssom
 from registry.profiles import render_ecfo
 from registry.vocab import DCT, ECFO, EF, PROV, RDF, XSD
+
+from conftest import BASE, DATA, free_port
 
 ECFO_FILE = DATA / "mapping" / "ecfo-factors.ttl"
 PARTNER = "https://example.org/ecfkg-test/i/"

@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import pytest
 import yaml
-from conftest import BASE, DATA, SHARED
 from rdflib import Graph, Literal, URIRef
 
 from registry.mapping import (
@@ -24,6 +23,8 @@ from registry.mapping import (
 from registry.mapping_flowmap import read_flowmap
 from registry.mapping_sssom import read_sssom, write_sssom
 from registry.vocab import OWL, SKOS, UNIT
+
+from conftest import BASE, DATA, SHARED
 
 MAPPING_DATA = DATA / "mapping"
 USLCI = SHARED / "mappings" / "USLCIv2019Q4_to_FEDEFL.csv"

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import BASE, DATA, SHARED
 
 from registry.cli import main
+
+from conftest import BASE, DATA, SHARED
 
 
 @pytest.fixture

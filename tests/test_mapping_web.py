@@ -5,12 +5,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from conftest import BASE, DATA
 from rdflib import Graph, URIRef
 
 from registry.mapping import store_set
 from registry.mapping_sssom import read_sssom
 from registry.vocab import ECFO, RDF, TIME, XSD
+
+from conftest import BASE, DATA
 
 NATURAL_GAS = f"{BASE}factor/ipcc2006-t2.2-natural-gas/1"
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from w3c_protocol import load_cases, replay
 
 from registry.auth import create_token
 from registry.store import Store
+
+from w3c_protocol import load_cases, replay
 
 CASES = load_cases()
 

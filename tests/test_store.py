@@ -13,7 +13,6 @@ import pytest
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, RDFS
-from store_fixtures import any_store, virtuoso_server  # noqa: F401  (fixtures)
 
 from registry.store import (
     BaseURIMismatch,
@@ -30,6 +29,8 @@ from registry.store.meta import ensure_base_uri, stored_base_uri
 from registry.store.oxigraph import query_form
 from registry.store.virtuoso import VirtuosoServer, free_port
 from registry.vocab import EF, SYSTEM_GRAPH
+
+from store_fixtures import any_store, virtuoso_server  # noqa: F401  (fixtures)
 
 DATA = Path(__file__).resolve().parent / "data" / "store"
 BASE = "http://localhost:8080/"

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import DATA, free_port
 from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import VOID
@@ -22,6 +21,8 @@ from rdflib.namespace import VOID
 from registry.catalog import refresh_versions
 from registry.config import Settings
 from registry.store import open_store
+
+from conftest import DATA, free_port
 
 JS = Path(__file__).resolve().parent / "js"
 FORMATS = {"text/turtle": "turtle", "application/ld+json": "json-ld", "application/rdf+xml": "xml",

@@ -7,7 +7,6 @@ import json
 from html.parser import HTMLParser
 
 import pytest
-from conftest import BASE, DATA, ROOT
 from rdflib import Dataset, Graph, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, VOID
 
@@ -15,6 +14,8 @@ from registry import access
 from registry.catalog import refresh_versions
 from registry.vocab import EF
 from registry.vocabulary import DCAT
+
+from conftest import BASE, DATA, ROOT
 
 
 @pytest.fixture

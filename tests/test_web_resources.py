@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import BASE, DATA
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, RDF, RDFS
@@ -16,6 +15,8 @@ from rdflib.namespace import DCTERMS, RDF, RDFS
 from registry.catalog import refresh_versions
 from registry.vocab import EF
 from registry.vocabulary import DCAT
+
+from conftest import BASE, DATA
 
 FACTOR = "factor/ipcc2006-t2.2-natural-gas"
 RDF_SUFFIXES = {".ttl": "turtle", ".nt": "nt", ".rdf": "xml", ".jsonld": "json-ld"}
