@@ -57,7 +57,9 @@ def test_cartesian_product_is_cut_while_a_lookup_answers(live_server: str) -> No
     assert lookup_ended < float(outcome["ended"]), f"the lookup ({lookup_seconds:.2f} s) waited for the runaway"
     assert outcome["status"] == 503 and "time limit of 2 s" in str(outcome["text"])
     assert 1.9 < float(outcome["seconds"]) < 20  # type: ignore[arg-type]  # cut at the limit, not run out
-    time.sleep(0.1)
+    deadline = time.monotonic() + 10  # killed at the limit; reaping it may lag on a loaded machine
+    while children() and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert not children(), "the worker of the runaway query must be gone"
 
 
