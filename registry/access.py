@@ -1,9 +1,18 @@
-"""Who may read which graphs: the one place that decides what is public.
+"""Who may read which graphs: the one place that decides it. Every route asks :func:`readable_graphs`.
 
-For now a graph is public when it is the catalog graph, or a dataset version graph whose dataset
-record says ``ef:reviewStatus ef:Published`` and ``ef:accessLevel ef:Open`` (a status or access
-level written in the catalog graph overrides the one in the dataset's own graph). The publishing
-issue extends :func:`readable_graphs` with callers (tokens) and commercial data.
+Each dataset version is a named graph. Its **review status**, **access level** and **publisher** come
+from its workflow record in the system graph when it was uploaded through the publishing workflow
+(:mod:`registry.publishing`); otherwise (seeds, ``efreg load``, harvests) from the catalog graph,
+whose word wins, or the version's own record. A **commercial** version is stored as two graphs: the
+version graph, which describes what it covers (names, activity, geography, period, publisher,
+quality, license), and its **values graph** (``dct:hasPart``, ``…/values``) holding the numbers and
+gas components.
+
+* Anyone reads the catalog graph and every published version graph that is open, or commercial and
+  split (a commercial version whose values were never split off is never public).
+* A publisher's token also reads its own versions in any state, values included; a reviewer's the
+  submitted versions; a token whose publisher was granted a commercial dataset its values graphs.
+* An admin's token reads every graph but the registry's own (``urn:efreg:…``).
 
 The answer is cached per store and recomputed when the store's write generation changes
 (``store.generation``, an int every write bumps). A backend without a generation is asked every
@@ -15,26 +24,56 @@ from __future__ import annotations
 import threading
 import time
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from .auth import Caller
 from .store import QueryDataset, Store
 from .vocab import STORE_NODE, SYSTEM_GRAPH
 
-BASE_URI_QUERY = f"""PREFIX ef: <https://w3id.org/efreg/ontology#>
+EF = "https://w3id.org/efreg/ontology#"
+#: Private predicate of the system graph: dataset ``grantedTo`` publisher (commercial access).
+GRANTED_TO = "urn:efreg:auth#grantedTo"
+PRIVATE_PREFIX = "urn:efreg:"
+
+BASE_URI_QUERY = f"""PREFIX ef: <{EF}>
 SELECT ?base WHERE {{ GRAPH <{SYSTEM_GRAPH}> {{ <{STORE_NODE}> ef:baseURI ?base }} }} LIMIT 1"""
 
-#: Dataset version graphs with their review status and access level; the catalog graph's word wins.
-PUBLIC_QUERY = """PREFIX ef: <https://w3id.org/efreg/ontology#>
+_PREFIXES = f"""PREFIX ef: <{EF}>
 PREFIX dcat: <http://www.w3.org/ns/dcat#>
-SELECT DISTINCT ?g WHERE {{
-  GRAPH ?g {{ ?g a dcat:Dataset }}
-  OPTIONAL {{ GRAPH <{catalog}> {{ ?g ef:reviewStatus ?catalogStatus }} }}
-  OPTIONAL {{ GRAPH <{catalog}> {{ ?g ef:accessLevel ?catalogAccess }} }}
-  OPTIONAL {{ GRAPH ?g {{ ?g ef:reviewStatus ?ownStatus }} }}
-  OPTIONAL {{ GRAPH ?g {{ ?g ef:accessLevel ?ownAccess }} }}
-  FILTER(COALESCE(?catalogStatus, ?ownStatus) = ef:Published)
-  FILTER(COALESCE(?catalogAccess, ?ownAccess) = ef:Open)
-}}"""
+PREFIX dct: <http://purl.org/dc/terms/>
+"""
+#: Each version's own record (in its own graph).
+OWN_QUERY = _PREFIXES + """SELECT ?g ?status ?access ?publisher ?dataset WHERE { GRAPH ?g {
+  ?g a dcat:Dataset
+  OPTIONAL { ?g ef:reviewStatus ?status } OPTIONAL { ?g ef:accessLevel ?access }
+  OPTIONAL { ?g dct:publisher ?publisher } OPTIONAL { ?g dct:isVersionOf ?dataset } } }"""
+#: Records kept about versions in a registry graph (the catalog, or the system graph's workflow).
+RECORD_QUERY = _PREFIXES + """SELECT ?g ?status ?access ?publisher ?dataset ?part WHERE { GRAPH <{graph}> {
+  ?g ef:reviewStatus ?status
+  OPTIONAL { ?g ef:accessLevel ?access } OPTIONAL { ?g dct:publisher ?publisher }
+  OPTIONAL { ?g dct:isVersionOf ?dataset } OPTIONAL { ?g dct:hasPart ?part } } }"""
+GRANTS_QUERY = f"SELECT ?d ?p WHERE {{ GRAPH <{SYSTEM_GRAPH}> {{ ?d <{GRANTED_TO}> ?p }} }}"
+
+
+@dataclass(frozen=True)
+class Version:
+    """What the registry knows about one dataset version graph (statuses and levels as local names:
+    ``Draft`` … ``Withdrawn``, ``Open`` / ``Commercial``)."""
+
+    graph: str
+    dataset: str | None
+    publisher: str | None
+    status: str | None
+    access: str | None
+    values: str | None  #: the values graph of a commercial version
+    in_store: bool  #: the version graph holds its dataset record
+    recorded: bool  #: has a workflow record (uploaded through the publishing workflow)
+
+    @property
+    def public(self) -> bool:
+        if not self.in_store or self.status != "Published":
+            return False
+        return self.access == "Open" or (self.access == "Commercial" and self.values is not None)
 
 
 @dataclass(frozen=True)
@@ -46,6 +85,8 @@ class Snapshot:
     public: tuple[str, ...]
     public_set: frozenset[str]
     seen_at: float
+    versions: dict[str, Version] = field(default_factory=dict, compare=False)
+    grants: frozenset[tuple[str, str]] = frozenset()
 
 
 _cache: weakref.WeakKeyDictionary[Store, Snapshot] = weakref.WeakKeyDictionary()
@@ -65,22 +106,67 @@ def base_uri(store: Store) -> str | None:
     return str(rows[0]["base"]) if rows else None
 
 
+def _local(term: object | None) -> str | None:
+    return str(term).rsplit("#", 1)[-1] if term is not None else None
+
+
+def _records(store: Store, graph: str) -> dict[str, dict[str, str]]:
+    rows = store.select(RECORD_QUERY.replace("{graph}", graph),
+                        QueryDataset(default_graphs=(), named_graphs=(graph,)))
+    out: dict[str, dict[str, str]] = {}
+    for row in rows:
+        record = out.setdefault(str(row["g"]), {})
+        for key, value in row.items():
+            record.setdefault(key, str(value))
+    return out
+
+
+def load_versions(store: Store, base: str) -> dict[str, Version]:
+    """Every dataset version the store knows of, by graph IRI (see the module docstring)."""
+    own: dict[str, dict[str, str]] = {}
+    for row in store.select(OWN_QUERY):
+        record = own.setdefault(str(row["g"]), {})
+        for key, value in row.items():
+            record.setdefault(key, str(value))
+    catalog = _records(store, base + "catalog")
+    workflow = _records(store, SYSTEM_GRAPH)
+    versions: dict[str, Version] = {}
+    for g in own.keys() | catalog.keys() | workflow.keys():
+        if g not in own and not g.startswith(base + "dataset/"):
+            continue
+        mine, cat, flow = own.get(g, {}), catalog.get(g, {}), workflow.get(g)
+        if flow is not None:
+            versions[g] = Version(g, flow.get("dataset") or mine.get("dataset"), flow.get("publisher"),
+                                  _local(flow.get("status")), _local(flow.get("access")), flow.get("part"),
+                                  g in own, True)
+        else:
+            versions[g] = Version(g, mine.get("dataset"), mine.get("publisher"),
+                                  _local(cat.get("status") or mine.get("status")),
+                                  _local(cat.get("access") or mine.get("access")), cat.get("part"), g in own, False)
+    return versions
+
+
 def _compute(store: Store, gen: int | None, previous: Snapshot | None) -> Snapshot:
     base = base_uri(store)
     graphs: list[str] = []
+    versions: dict[str, Version] = {}
+    grants: frozenset[tuple[str, str]] = frozenset()
     if base is not None:
         catalog = base + "catalog"
-        graphs = sorted(str(row["g"]) for row in store.select(PUBLIC_QUERY.format(catalog=catalog)))
+        versions = load_versions(store, base)
+        graphs = sorted(g for g, v in versions.items() if v.public)
         if store.ask(f"ASK {{ GRAPH <{catalog}> {{ ?s ?p ?o }} }}"):
             graphs.insert(0, catalog)
+        rows = store.select(GRANTS_QUERY, QueryDataset(default_graphs=(), named_graphs=(SYSTEM_GRAPH,)))
+        grants = frozenset((str(r["d"]), str(r["p"])) for r in rows)
     public = tuple(graphs)
     unchanged = previous is not None and previous.public == public and previous.base_uri == base
     seen_at = previous.seen_at if unchanged and previous is not None else time.time()
-    return Snapshot(gen, base, public, frozenset(public), seen_at)
+    return Snapshot(gen, base, public, frozenset(public), seen_at, versions, grants)
 
 
 def snapshot(store: Store) -> Snapshot:
-    """The cached public view of ``store``, recomputed when its generation moved."""
+    """The cached view of ``store``, recomputed when its generation moved."""
     gen = generation(store)
     cached = _cache.get(store)
     if cached is not None and gen is not None and cached.generation == gen:
@@ -101,14 +187,44 @@ def invalidate(store: Store) -> None:
 
 
 def public_graphs(store: Store) -> tuple[str, ...]:
-    """Every graph anyone may read: the catalog graph and the published, open dataset versions."""
+    """Every graph anyone may read: the catalog graph and the published version graphs (never a
+    commercial values graph)."""
     return snapshot(store).public
 
 
-def readable_graphs(store: Store, caller: object | None = None) -> tuple[str, ...]:
-    """The graphs ``caller`` may read. Anonymous callers (``None``) read the public graphs; the
-    publishing issue adds tokens (a publisher reads its own drafts) and commercial data."""
-    return public_graphs(store)
+def all_graphs(store: Store) -> tuple[str, ...]:
+    """Every graph but the registry's own (``urn:efreg:…``)."""
+    rows = store.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")
+    return tuple(sorted(g for g in (str(r["g"]) for r in rows) if not g.startswith(PRIVATE_PREFIX)))
+
+
+def readable_graphs(store: Store, caller: Caller | None = None) -> tuple[str, ...]:
+    """The graphs ``caller`` may read (anonymous callers, ``None``: the public graphs)."""
+    snap = snapshot(store)
+    if caller is None or snap.base_uri is None:
+        return snap.public
+    if caller.is_admin:
+        return all_graphs(store)
+    agent = caller.agent(snap.base_uri)
+    extra: set[str] = set()
+    for v in snap.versions.values():
+        parts = [v.graph] + ([v.values] if v.values else [])
+        if v.publisher == agent or (caller.role == "reviewer" and v.status == "Submitted"):
+            extra.update(parts)
+        elif v.values and v.public and v.dataset is not None and (v.dataset, agent) in snap.grants:
+            extra.add(v.values)
+    return snap.public + tuple(sorted(extra - snap.public_set))
+
+
+def may_read(store: Store, caller: Caller | None, graph: str) -> bool:
+    """Whether ``caller`` may read ``graph``."""
+    return graph in readable_graphs(store, caller)
+
+
+def may_read_values(store: Store, caller: Caller | None, version: Version) -> bool:
+    """Whether ``caller`` sees the numbers of ``version`` (its own graph, or its values graph)."""
+    readable = set(readable_graphs(store, caller))
+    return version.graph in readable and (version.values is None or version.values in readable)
 
 
 def data_changed_at(store: Store) -> float:

@@ -95,6 +95,10 @@ def serve(host: str | None, port: int | None, store_url: str | None, base_uri: s
     settings = _settings(host=host, port=port, store=store_url, base_uri=base_uri, workers=workers,
                          load_seeds=False if no_seeds else None)
     store = _open(settings)
+    from .publishing import recover
+
+    for graph in recover(store, settings.base_uri):  # graphs an interrupted upload left behind
+        click.echo(f"dropped {graph} (left by an interrupted upload)", err=True)
     if settings.load_seeds:
         loaded = load_seeds_if_empty(store, settings.base_uri)
         if loaded:
@@ -245,6 +249,17 @@ def _mapping_commands() -> None:
 
 
 _mapping_commands()
+
+
+def _publishing_commands() -> None:
+    """``efreg token`` and ``efreg dataset`` (defined in registry/publishing_cli.py)."""
+    from .publishing_cli import dataset, token
+
+    main.add_command(token)
+    main.add_command(dataset)
+
+
+_publishing_commands()
 
 
 if __name__ == "__main__":

@@ -48,11 +48,8 @@ class PreparedQuery:
 
 
 def readable_graphs(store: Store, caller: Caller | None) -> tuple[str, ...]:
-    """What ``caller`` may read: admins every graph but the system graph, others what
-    :func:`registry.access.readable_graphs` grants."""
-    if caller is not None and caller.is_admin:
-        return tuple(sorted(g for g in store.graphs() if g != SYSTEM_GRAPH))
-    return tuple(access.readable_graphs(store, caller))
+    """What ``caller`` may read: :func:`registry.access.readable_graphs` decides, for every caller."""
+    return access.readable_graphs(store, caller)
 
 
 class Endpoint:
