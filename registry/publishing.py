@@ -309,10 +309,10 @@ def recover(store: Store, base: str) -> list[str]:
 def _permit(caller: Caller, base: str, v: access.Version, action: str) -> None:
     mine = v.publisher == caller.agent(base)
     if action in ("approve", "reject"):
-        if caller.role not in ("reviewer", "admin"):
-            raise NotPermitted(f"only reviewer or admin tokens may {action}; yours is a {caller.role} token")
         if mine:
             raise NotPermitted(f"publishers cannot {action} their own data: {v.graph} is by {v.publisher}")
+        if caller.role not in ("reviewer", "admin"):
+            raise NotPermitted(f"only reviewer or admin tokens may {action}; yours is a {caller.role} token")
     elif action == "comment":
         if not (mine or caller.role in ("reviewer", "admin")):
             raise NotPermitted("only the publisher of a version and reviewers may comment on it")

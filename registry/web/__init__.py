@@ -26,11 +26,11 @@ def create_app(config: Settings | None = None, store: Store | None = None) -> Fl
     app.extensions["efreg.settings"] = settings
     app.extensions["efreg.store"] = store
 
-    from . import dumps, errors, home, i18n, mappings, ontology_docs, pages, resources, search, sparql
+    from . import api, dumps, errors, home, i18n, mappings, ontology_docs, pages, resources, search, sparql
 
     errors.init_app(app)
     for blueprint in (home.bp, sparql.bp, resources.bp, i18n.bp, pages.bp, search.bp, dumps.bp, ontology_docs.bp,
-                      mappings.bp):
+                      mappings.bp, api.bp):
         app.register_blueprint(blueprint)
     return app
 

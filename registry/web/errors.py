@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from ..federation import RULE as FEDERATION_RULE
 from ..federation import FederationRefused
+from ..ingest.base import IngestError
+from ..publishing import RULE as REVIEW_RULE
+from ..publishing import InvalidTransition, NotFound, NotPermitted
 from ..query.dataset import RULE as DATASET_RULE
 from ..query.dataset import GraphNotReadable
 from ..query.endpoint import RULE_LIMITS, DatasetConflict, EndpointBusy, UpdateRefused
@@ -24,11 +29,21 @@ STATUS: dict[type[Exception], tuple[int, str]] = {
     UpdateRefused: (403, "https://www.w3.org/TR/sparql11-protocol/#update-operation"),
     ServiceFailed: (502, FEDERATION_RULE),
     DatasetConflict: (400, "https://www.w3.org/TR/sparql11-protocol/#update-dataset"),
+    IngestError: (400, "https://w3id.org/efreg/ontology"),
+    NotPermitted: (403, REVIEW_RULE),
+    NotFound: (404, REVIEW_RULE),
+    InvalidTransition: (409, REVIEW_RULE),
 }
 
 
-def problem(status: int, message: str, rule: str | None = None) -> Response:
-    """A short error answer: HTML for browsers, plain text otherwise."""
+def problem(status: int, message: str, rule: str | None = None, exc: Exception | None = None) -> Response:
+    """A short error answer: JSON (RFC 9457 problem details) under /api/, HTML for browsers, plain
+    text otherwise."""
+    if request.path.startswith("/api/"):
+        body = {"status": status, "detail": message, "type": rule or "about:blank"}
+        if isinstance(exc, InvalidTransition):
+            body.update(state=exc.status.lower(), allowed=exc.allowed)
+        return Response(json.dumps(body, ensure_ascii=False), status=status, mimetype="application/problem+json")
     if request.accept_mimetypes.best_match(["text/plain", "text/html"]) == "text/html" and \
             request.accept_mimetypes["text/html"] > request.accept_mimetypes["text/plain"]:
         from flask import render_template
@@ -41,7 +56,7 @@ def problem(status: int, message: str, rule: str | None = None) -> Response:
 
 def init_app(app: Flask) -> None:
     for exc_class, (status, rule) in STATUS.items():
-        app.register_error_handler(exc_class, lambda exc, s=status, r=rule: problem(s, str(exc), r))
+        app.register_error_handler(exc_class, lambda exc, s=status, r=rule: problem(s, str(exc), r, exc))
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
