@@ -216,6 +216,38 @@ def readable_graphs(store: Store, caller: Caller | None = None) -> tuple[str, ..
     return snap.public + tuple(sorted(extra - snap.public_set))
 
 
+class ReadView:
+    """A read-only view of a store restricted to what one caller may read: domain code that takes a
+    store (crosswalks, profiles, mapping sets) is handed this, so it cannot see past the caller's
+    graphs whatever its queries say. An explicit dataset is intersected with the readable graphs."""
+
+    def __init__(self, store: Store, caller: Caller | None = None) -> None:
+        self.store, self.readable = store, readable_graphs(store, caller)
+
+    def _dataset(self, dataset: QueryDataset | None) -> QueryDataset:
+        allowed = set(self.readable)
+        if dataset is None:
+            return QueryDataset(default_graphs=self.readable, named_graphs=self.readable)
+
+        def keep(graphs: tuple[str, ...] | None) -> tuple[str, ...]:
+            return self.readable if graphs is None else tuple(g for g in graphs if g in allowed)
+
+        return QueryDataset(default_graphs=keep(dataset.default_graphs), named_graphs=keep(dataset.named_graphs))
+
+    def select(self, query: str, dataset: QueryDataset | None = None):  # noqa: ANN201 - as Store.select
+        return self.store.select(query, self._dataset(dataset))
+
+    def ask(self, query: str, dataset: QueryDataset | None = None) -> bool:
+        return self.store.ask(query, self._dataset(dataset))
+
+    def construct(self, query: str, dataset: QueryDataset | None = None):  # noqa: ANN201 - as Store.construct
+        return self.store.construct(query, self._dataset(dataset))
+
+    def graphs(self) -> dict[str, int]:
+        allowed = set(self.readable)
+        return {g: n for g, n in self.store.graphs().items() if g in allowed}
+
+
 def may_read(store: Store, caller: Caller | None, graph: str) -> bool:
     """Whether ``caller`` may read ``graph``."""
     return graph in readable_graphs(store, caller)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, jsonify, render_template_string, request
 
+from ..access import ReadView
 from ..mapping import MappingError, read_set
 from ..mapping_crosswalk import concept_by_notation, crosswalk, to_json
 from ..mapping_sssom import write_sssom
@@ -29,7 +30,7 @@ SSSOM_MEDIA_TYPE = "text/tab-separated-values; charset=utf-8"
 def mapping_sets() -> Response:
     from ..mapping import list_sets
 
-    return jsonify(list_sets(get_store(), get_settings().base_uri))
+    return jsonify(list_sets(ReadView(get_store()), get_settings().base_uri))
 
 
 @bp.get("/api/mappings/<set_id>.sssom.tsv")
@@ -37,7 +38,7 @@ def sssom(set_id: str) -> Response:
     base = get_settings().base_uri
     version = request.args.get("version", type=int)
     try:
-        mset, version = read_set(get_store(), base, set_id, version)
+        mset, version = read_set(ReadView(get_store()), base, set_id, version)
     except MappingError as exc:
         abort(404, str(exc))
     text = write_sssom(mset, mapping_set_id=f"{base}dataset/{set_id}/{version}", version=version,
@@ -73,7 +74,7 @@ PAGE = """{% extends "base.html" %}
 @bp.get("/api/crosswalk")
 def crosswalk_view() -> Response:
     base = get_settings().base_uri
-    store = get_store()
+    store = ReadView(get_store())  # anonymous: what is published
     concept = request.args.get("concept", "").strip()
     if not concept:
         scheme, code = request.args.get("scheme", "").strip(), request.args.get("code", "").strip()
@@ -128,7 +129,7 @@ def factor_in_a_profile() -> Response | None:
     if fmt is None:
         abort(406, "the ECFO profile is offered as " + ", ".join(f.media_type for f in GRAPH_FORMATS))
     base = get_settings().base_uri
-    store = get_store()
+    store = ReadView(get_store())  # anonymous: what is published
     iri = f"{base}factor/{rest}"
     if rest.count("/") == 0:  # version-independent: the current version
         rows = store.select(f"SELECT ?v WHERE {{ <{iri}> <http://www.w3.org/ns/dcat#hasCurrentVersion> ?v }}")
