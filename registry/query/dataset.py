@@ -16,15 +16,26 @@ Semantics (documented in the service description and on the query page):
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from ..store import QueryDataset, StoreError
-from .inspect import RequestInfo
+from .inspect import Check, RequestInfo
 
 RULE = "https://www.w3.org/TR/sparql11-query/#specifyingDataset"
 
 
 class GraphNotReadable(StoreError):
     """FROM / FROM NAMED naming a graph that is not one the caller may read (403)."""
+
+
+@dataclass(frozen=True)
+class ReadableDataset(QueryDataset):
+    """The dataset of a query that names none: every graph the caller may read, with the query's
+    data checks (:func:`registry.query.inspect.data_checks`), so that a store may evaluate the
+    default graph as the union of all its graphs when the others cannot change the answer
+    (``OxigraphStore.union_dataset``, decided where the query runs, on the state it reads)."""
+
+    checks: tuple[Check, ...] | None = None
 
 
 def restrict(readable: Iterable[str], info: RequestInfo, default_graph_uri: Sequence[str] = (),
@@ -46,4 +57,5 @@ def restrict(readable: Iterable[str], info: RequestInfo, default_graph_uri: Sequ
                   "description at GET /sparql)")
         return QueryDataset(default_graphs=tuple(dict.fromkeys(info.from_default)),
                             named_graphs=tuple(dict.fromkeys(info.from_named)))
-    return QueryDataset(default_graphs=tuple(allowed), named_graphs=tuple(allowed))
+    checks = None if info.services else info.checks
+    return ReadableDataset(default_graphs=tuple(allowed), named_graphs=tuple(allowed), checks=checks)

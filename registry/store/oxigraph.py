@@ -18,7 +18,8 @@ import queue
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 from urllib.parse import unquote, urlsplit
@@ -272,6 +273,18 @@ def stream_serialized(
 
 
 # --- the store ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class UnionDataset(QueryDataset):
+    """A dataset whose default graph Oxigraph may evaluate as the union of *every* graph of the
+    store (one index look-up per pattern instead of one per listed graph), because
+    :meth:`OxigraphStore.union_dataset` found that the graphs outside ``default_graphs`` cannot
+    change the answer. ``named_graphs`` stay as listed."""
+
+
+#: (subject, predicate, object) IRIs, None for anything (registry.query.inspect.Check)
+Check = tuple[str | None, str | None, str | None]
+
+
 class OxigraphStore(Store):
     """A pyoxigraph store on disk (``path``) or in memory (``path=None``)."""
 
@@ -302,7 +315,27 @@ class OxigraphStore(Store):
     def _visible_graphs(self) -> list[ox.NamedNode | ox.BlankNode]:
         return [g for g in self._store.named_graphs() if g != _SYSTEM]
 
+    def union_dataset(self, dataset: QueryDataset, checks: Sequence[Check]) -> QueryDataset:
+        """``dataset`` as a :class:`UnionDataset` when no graph outside its default graphs (nor the
+        store's default graph) holds a triple matching one of ``checks``, so that merging them into
+        the default graph changes nothing; else ``dataset`` unchanged."""
+        if dataset.default_graphs is None or dataset.named_graphs is None:
+            return dataset
+        listed = frozenset(dataset.default_graphs)
+        others: list[object] = [g for g in self._store.named_graphs()
+                                if not (isinstance(g, ox.NamedNode) and g.value in listed)]
+        others.append(ox.DefaultGraph())
+        patterns = [tuple(None if t is None else ox.NamedNode(t) for t in check) for check in checks]
+        for graph in others:
+            for s, p, o in patterns:
+                for _ in self._store.quads_for_pattern(s, p, o, graph):  # type: ignore[arg-type]
+                    return dataset
+        return UnionDataset(dataset.default_graphs, dataset.named_graphs)
+
     def _dataset_args(self, dataset: QueryDataset | None) -> dict[str, object]:
+        if isinstance(dataset, UnionDataset):
+            return {"use_default_graph_as_union": True,
+                    "named_graphs": [ox.NamedNode(g) for g in dataset.named_graphs or ()]}
         dataset = dataset or QueryDataset()
         visible: list[ox.NamedNode | ox.BlankNode] | None = None
         if dataset.default_graphs is None or dataset.named_graphs is None:
