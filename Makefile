@@ -50,6 +50,7 @@ format: venv
 
 # The quick benchmark (10k factors, efreg against Virtuoso); results: benchmarks/out/, benchmarks/RESULTS.md.
 bench: venv system-deps
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python -m benchmarks --factors 10000
 
 clean:

@@ -3,8 +3,8 @@
 ``python -m benchmarks.generate --factors 10000 --seed 1 --out bench.nq`` writes the seeds'
 reference data (geographies, gases, units, GWP sets — taken from ``seeds/``) plus generated
 publishers, category scheme, datasets with versions, factors (per-gas components, CO2e under each
-GWP set, quality, uncertainty, labels in English and Chinese) and ISIC mappings. About 20 triples per
-factor. The output conforms to the shapes (``tests/test_benchmarks.py`` checks a small size).
+GWP set, a data quality rating on one factor in five, labels in English and Chinese) and ISIC
+mappings (``skos:closeMatch`` on the top categories). About 26 triples per factor. The output conforms to the shapes (``tests/test_benchmarks.py`` checks a small size).
 """
 
 from __future__ import annotations
@@ -78,9 +78,15 @@ def n(iri: str) -> ox.NamedNode:
 
 def reference_quads(base: str) -> Iterator[ox.Quad]:
     """The seeds' reference and GWP datasets (so geographies, gases, units and GWP sets are real)."""
+    names: dict[ox.BlankNode, ox.BlankNode] = {}
+
+    def same(term: object) -> object:  # the parser's blank node ids are random: renumber them
+        return names.setdefault(term, ox.BlankNode(f"ref{len(names)}")) if isinstance(term, ox.BlankNode) else term
+
     for path in seed_files():
         if path.name in ("reference.trig", "gwp100.trig"):
-            yield from ox.parse(path=str(path), format=ox.RdfFormat.TRIG, base_iri=base)
+            for q in ox.parse(path=str(path), format=ox.RdfFormat.TRIG, base_iri=base):
+                yield ox.Quad(same(q.subject), q.predicate, same(q.object), q.graph_name)
 
 
 def generate(out: IO[bytes], sizes: Sizes, seed: int = 1, base: str = "http://localhost:8080/") -> int:
@@ -124,7 +130,14 @@ def generate(out: IO[bytes], sizes: Sizes, seed: int = 1, base: str = "http://lo
                   (n(source), n(EF + "table"), lit("Table 1")),
                   (n(license_), typ, n(DCT + "LicenseDocument")),
                   (n(license_), label, lit("CC BY 4.0", lang="en"))]
-    writer.graph(base + "dataset/bench-reference/1", iter(cat_quads + pub_quads))
+    ref_graph = base + "dataset/bench-reference/1"
+    g = n(ref_graph)
+    ref_record = [(g, typ, n(DCAT + "Dataset")), (g, n(DCT + "title"), lit("Benchmark reference data", lang="en")),
+                  (g, n(DCT + "title"), lit("基准参考数据", lang="zh")), (g, n(DCAT + "version"), lit("1")),
+                  (g, n(DCT + "isVersionOf"), n(base + "dataset/bench-reference")),
+                  (g, n(DCT + "publisher"), n(publishers[0])), (g, n(DCT + "license"), n(license_)),
+                  (g, n(EF + "accessLevel"), n(EF + "Open")), (g, n(EF + "reviewStatus"), n(EF + "Published"))]
+    writer.graph(ref_graph, iter(ref_record + cat_quads + pub_quads))
 
     geos = [f"{base}geo/CN-{code}" for code in PROVINCES] + [f"{base}geo/CN", f"{base}geo/GLO"]
     made = 0
@@ -190,15 +203,23 @@ def _dataset(rng: random.Random, graph: str, ds_id: str, version: int, publisher
             values["CH4-fossil"] = Decimal(rng.randrange(1, 30))
             values["N2O"] = Decimal(rng.randrange(1, 20)) / 10
         for gas, value in values.items():
-            c = ox.BlankNode()
+            c = ox.BlankNode(f"{fid}v{version}{gas}")  # named, so that the output is deterministic
             yield f, n(EF + "component"), c
             yield c, typ, n(EF + "GasComponent")
             yield c, n(EF + "gas"), n(f"{base}gas/{gas}")
             yield c, n(EF + "value"), lit(str(value), XSD + "decimal")
             yield c, n(EF + "unit"), unit
+        if i % 5 == 0:  # a data quality rating on one factor in five: ~26 triples per factor
+            ratings = [rng.randrange(1, 6) for _ in range(4)]
+            q = ox.BlankNode(f"{fid}v{version}q")
+            yield f, n(EF + "dataQuality"), q
+            yield q, typ, n(EF + "DataQualityRating")
+            for prop, rating in zip(("ter", "ger", "tir", "precision"), ratings, strict=True):
+                yield q, n(EF + prop), lit(str(rating), XSD + "integer")
+            yield q, n(EF + "dqr"), lit(str(Decimal(sum(ratings)) / 4), XSD + "decimal")
         if multi:
             total = sum(v * Decimal(GWP[gas][2]) for gas, v in values.items())
-            c = ox.BlankNode()
+            c = ox.BlankNode(f"{fid}v{version}co2e")
             yield f, n(EF + "co2e"), c
             yield c, typ, n(EF + "CO2eValue")
             yield c, n(EF + "gwpSet"), n(f"{base}gwp/{GWP_SETS[2]}")

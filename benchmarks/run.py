@@ -13,8 +13,11 @@ import throughput with and without SHACL, the server's peak RSS and its start-up
 from __future__ import annotations
 
 import argparse
+import collections
+import http.client
 import json
 import math
+import multiprocessing
 import os
 import platform
 import random
@@ -27,6 +30,7 @@ import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
 
@@ -90,24 +94,40 @@ class EfregServer:
 
 
 def timed_query(session: requests.Session, endpoint: str, query: str, accept: str) -> float:
+    return _query(session, endpoint, query, accept)[0]
+
+
+def _query(session: requests.Session, endpoint: str, query: str, accept: str) -> tuple[float, bytes]:
     started = time.perf_counter()
     response = session.post(endpoint, data={"query": query}, headers={"Accept": accept}, timeout=300)
     body = response.content
     elapsed = time.perf_counter() - started
     if response.status_code != 200:
         raise RuntimeError(f"{endpoint} answered {response.status_code}: {body[:300]!r}\n{query}")
-    return elapsed
+    return elapsed, body
 
 
-def run_mix(endpoints: dict[str, str], sizes: Sizes, repeat: int, seed: int) -> dict[str, dict[str, list[float]]]:
-    """Every query of the mix, ``repeat`` rounds, both systems per round with alternating order."""
+def count_rows(body: bytes, accept: str) -> int:
+    """Solutions (SPARQL JSON) or triples (N-Triples) in an answer."""
+    if accept == "application/sparql-results+json":
+        return len(json.loads(body)["results"]["bindings"])
+    return sum(1 for line in body.splitlines() if line.strip() and not line.startswith(b"#"))
+
+
+def run_mix(endpoints: dict[str, str], sizes: Sizes, repeat: int, seed: int,
+            rows: dict[str, dict[str, int]] | None = None) -> dict[str, dict[str, list[float]]]:
+    """Every query of the mix, ``repeat`` rounds, both systems per round with alternating order.
+    ``rows`` receives the answer size of each query in the (unrecorded) warm-up round, per system,
+    so that a run where the systems disagree shows it."""
     rng = random.Random(seed)
     session = requests.Session()
     times: dict[str, dict[str, list[float]]] = {q.name: {name: [] for name in endpoints} for q in MIX}
     for q in MIX:  # warm-up round, not recorded
         text = q.render(random.Random(seed), sizes, BASE)
-        for endpoint in endpoints.values():
-            timed_query(session, endpoint, text, q.accept)
+        for name, endpoint in endpoints.items():
+            body = _query(session, endpoint, text, q.accept)[1]
+            if rows is not None:
+                rows.setdefault(q.name, {})[name] = count_rows(body, q.accept)
     for round_no in range(repeat):
         order = list(endpoints.items()) if round_no % 2 == 0 else list(reversed(endpoints.items()))
         for q in MIX:
@@ -117,39 +137,82 @@ def run_mix(endpoints: dict[str, str], sizes: Sizes, repeat: int, seed: int) -> 
     return times
 
 
-def dereference(url: str, sizes: Sizes, seconds: float, concurrency: int, seed: int) -> dict[str, float]:
-    """GET factor documents (Turtle) from ``concurrency`` threads for ``seconds``; bounded by time."""
-    rng = random.Random(seed)
-    paths = [f"factor/bench-{rng.randrange(max(1, sizes.factors // sizes.per_dataset)):05d}-f"
-             f"{rng.randrange(min(sizes.factors, sizes.per_dataset)):05d}/1.ttl" for _ in range(500)]
+def _deref_worker(url: str, paths: list[str], seconds: float, threads: int, offset: int,
+                  out: multiprocessing.Queue) -> None:
+    """One client process: ``threads`` keep-alive connections (http.client, lighter than requests)
+    GETting ``paths`` round-robin until ``seconds`` have passed; puts (latencies, error statuses)."""
+    parts = urlsplit(url)
     latencies: list[float] = []
-    errors = 0
+    errors: collections.Counter[str] = collections.Counter()
     lock = threading.Lock()
     deadline = time.perf_counter() + seconds
 
     def worker(k: int) -> None:
-        nonlocal errors
-        session = requests.Session()
-        i = k
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        i = offset + k
+        mine: list[float] = []
         while time.perf_counter() < deadline:
             started = time.perf_counter()
-            ok = session.get(url + paths[i % len(paths)], timeout=30).status_code == 200
-            elapsed = time.perf_counter() - started
-            with lock:
-                latencies.append(elapsed)
-                errors += not ok
-            i += concurrency
+            try:
+                conn.request("GET", parts.path + paths[i % len(paths)])
+                response = conn.getresponse()
+                response.read()
+                status = str(response.status)
+            except (OSError, http.client.HTTPException) as exc:
+                status = type(exc).__name__
+                conn.close()
+                conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+            mine.append(time.perf_counter() - started)
+            if status != "200":
+                with lock:
+                    errors[status] += 1
+            i += threads * 97
+        with lock:
+            latencies.extend(mine)
 
-    threads = [threading.Thread(target=worker, args=(k,)) for k in range(concurrency)]
-    started = time.perf_counter()
-    for t in threads:
+    pool = [threading.Thread(target=worker, args=(k,)) for k in range(threads)]
+    for t in pool:
         t.start()
-    for t in threads:
+    for t in pool:
         t.join()
+    out.put((latencies, dict(errors)))
+
+
+def dereference(url: str, sizes: Sizes, seconds: float, concurrency: int, seed: int,
+                processes: int = 2) -> dict[str, float]:
+    """GET factor documents (Turtle) over ``concurrency`` keep-alive connections spread over
+    ``processes`` client processes (one Python process cannot load a server on the same cores) for
+    ``seconds``; bounded by time. The first second is a warm-up, not recorded."""
+    rng = random.Random(seed)
+    paths = [f"factor/bench-{rng.randrange(max(1, sizes.factors // sizes.per_dataset)):05d}-f"
+             f"{rng.randrange(min(sizes.factors, sizes.per_dataset)):05d}/1.ttl" for _ in range(500)]
+    ctx = multiprocessing.get_context("spawn")
+    _run_clients(ctx, url, paths, min(1.0, seconds), concurrency, processes)  # warm-up
+    started = time.perf_counter()
+    results = _run_clients(ctx, url, paths, seconds, concurrency, processes)
     wall = time.perf_counter() - started
-    return {"requests": len(latencies), "errors": errors, "req_per_s": len(latencies) / wall,
-            "p50_ms": percentile(latencies, 0.5) * 1000, "p99_ms": percentile(latencies, 0.99) * 1000,
-            "concurrency": concurrency}
+    latencies = [x for lat, _ in results for x in lat]
+    errors: collections.Counter[str] = collections.Counter()
+    for _, errs in results:
+        errors.update(errs)
+    return {"requests": len(latencies), "errors": sum(errors.values()), "error_statuses": dict(errors),
+            "req_per_s": len(latencies) / wall, "p50_ms": percentile(latencies, 0.5) * 1000,
+            "p99_ms": percentile(latencies, 0.99) * 1000, "concurrency": concurrency,
+            "client_processes": processes}
+
+
+def _run_clients(ctx: multiprocessing.context.BaseContext, url: str, paths: list[str], seconds: float,
+                 concurrency: int, processes: int) -> list[tuple[list[float], dict[str, int]]]:
+    out = ctx.Queue()
+    per = [concurrency // processes + (k < concurrency % processes) for k in range(processes)]
+    procs = [ctx.Process(target=_deref_worker, args=(url, paths, seconds, n, k * 1000, out))
+             for k, n in enumerate(per) if n]
+    for p in procs:
+        p.start()
+    results = [out.get(timeout=seconds + 120) for _ in procs]
+    for p in procs:
+        p.join(timeout=30)
+    return results
 
 
 def shacl_import_rate(factors: int, seed: int, workdir: Path) -> dict[str, float]:
@@ -202,10 +265,13 @@ def bench_size(factors: int, args: argparse.Namespace, workdir: Path) -> dict:
             result["virtuoso_load_s"] = time.perf_counter() - started
             endpoints["virtuoso"] = virtuoso.sparql_url
         print(f"[{factors}] running the mix ({args.repeat} rounds)", file=sys.stderr)
-        times = run_mix(endpoints, sizes, args.repeat, args.seed)
+        rows: dict[str, dict[str, int]] = {}
+        times = run_mix(endpoints, sizes, args.repeat, args.seed, rows)
         result["queries"] = summarize(times)
+        result["rows"] = rows
         print(f"[{factors}] dereferencing for {args.deref_seconds} s", file=sys.stderr)
-        result["dereference"] = dereference(server.url, sizes, args.deref_seconds, args.concurrency, args.seed)
+        result["dereference"] = dereference(server.url, sizes, args.deref_seconds, args.concurrency, args.seed,
+                                           args.client_processes)
         result["peak_rss_mb"] = server.peak_rss_mb()
         server.stop()
         result["restart_s"] = server.start()
@@ -238,19 +304,24 @@ def markdown(results: list[dict], command: str) -> str:
              f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}", ""]
     for r in results:
         lines += [f"### {r['factors']:,} factors ({r['quads']:,} quads)", "",
-                  "| query | efreg median ms | efreg p95 ms | Virtuoso median ms | Virtuoso p95 ms | ratio |",
-                  "| --- | ---: | ---: | ---: | ---: | ---: |"]
+                  "| query | efreg median ms | efreg p95 ms | Virtuoso median ms | Virtuoso p95 ms | ratio | rows efreg / Virtuoso |",
+                  "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
         for q in MIX:
             row = r["queries"][q.name]
             v = row.get("virtuoso", {})
+            counts = r.get("rows", {}).get(q.name, {})
             lines.append(f"| {q.name} | {row['efreg']['median_ms']:.1f} | {row['efreg']['p95_ms']:.1f} | "
                          f"{v.get('median_ms', float('nan')):.1f} | {v.get('p95_ms', float('nan')):.1f} | "
-                         f"{row.get('ratio', float('nan')):.2f} |")
+                         f"{row.get('ratio', float('nan')):.2f} | "
+                         f"{counts.get('efreg', '–')} / {counts.get('virtuoso', '–')} |")
         d = r["dereference"]
         lines += ["", f"- geometric-mean ratio efreg/Virtuoso: **{r['queries'].get('_geomean_ratio', float('nan')):.2f}**",
-                  f"- dereference ({d['concurrency']} clients): {d['req_per_s']:.0f} req/s, p50 {d['p50_ms']:.1f} ms, "
-                  f"p99 {d['p99_ms']:.1f} ms, {d['errors']} errors of {d['requests']}",
-                  f"- import without SHACL: {r['import_no_shacl']['triples_per_s']:,.0f} triples/s"]
+                  f"- dereference ({d['concurrency']} connections, {d.get('client_processes', 1)} client processes): "
+                  f"{d['req_per_s']:.0f} req/s, p50 {d['p50_ms']:.1f} ms, "
+                  f"p99 {d['p99_ms']:.1f} ms, {d['errors']} errors of {d['requests']} {d.get('error_statuses') or ''}",
+                  f"- import without SHACL: {r['import_no_shacl']['triples_per_s']:,.0f} triples/s "
+                  f"({r['import_no_shacl']['seconds']:.1f} s; catalog refresh apart: {r['catalog_refresh_s']:.1f} s)"
+                  + (f"; Virtuoso bulk load {r['virtuoso_load_s']:.1f} s" if "virtuoso_load_s" in r else "")]
         if "import_shacl" in r:
             s = r["import_shacl"]
             lines.append(f"- import through the SHACL gate ({s['factors']} factors): {s['triples_per_s']:,.0f} triples/s"
@@ -289,7 +360,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=15, help="rounds of the query mix")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--deref-seconds", type=float, default=10.0)
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--concurrency", type=int, default=8, help="dereferencing connections")
+    parser.add_argument("--client-processes", type=int, default=2, help="dereferencing client processes")
     parser.add_argument("--shacl-factors", type=int, default=2000, help="size of the SHACL-import sample (0: skip)")
     parser.add_argument("--virtuoso-buffers", type=int, default=170000, help="NumberOfBuffers (8 KiB each)")
     parser.add_argument("--no-virtuoso", action="store_true", help="measure efreg alone")
