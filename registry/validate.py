@@ -442,6 +442,12 @@ def validate(
     )
     if not isinstance(pyshacl_graph, Graph):  # pySHACL returns its failure instead of a graph
         raise ValidationSetupError(f"SHACL validation failed to run: {pyshacl_graph}")
+    return report_from_pyshacl(pyshacl_graph, merged, described)
+
+
+def report_from_pyshacl(pyshacl_graph: Graph, merged: Graph, described: set[Node]) -> ValidationReport:
+    """The typed report from pySHACL's report graph, keeping results whose focus node the data
+    describes (``merged`` is data ∪ reference, as validated)."""
     kept = [
         node
         for node in pyshacl_graph.subjects(RDF.type, SH.ValidationResult)

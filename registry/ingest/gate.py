@@ -52,7 +52,7 @@ def _check_targets(store: Store, result: ImportResult, base_uri: str) -> None:
 def import_paths(store: Store, paths: list[Path], *, dry_run: bool = False, **read_kwargs: Any) -> ImportOutcome:
     """Read ``paths``, validate the result with the SHACL shapes and, if it conforms and this is not
     a dry run, store every dataset graph in one load (the store loads all or nothing)."""
-    from ..validate import validate
+    from ..shacl import get_validator
     from . import read_paths
 
     base_uri = read_kwargs["base_uri"]
@@ -60,6 +60,8 @@ def import_paths(store: Store, paths: list[Path], *, dry_run: bool = False, **re
     result = read_paths(paths, **read_kwargs)
     _check_targets(store, result, base_uri)
     _drop_reports(result.dataset, result.dataset_iris)
+    settings = read_kwargs.get("settings")
+    validate = get_validator(getattr(settings, "validator", "fast"))
     report = validate(result.dataset, base_iri=base_uri)
     if not report.conforms or dry_run:
         return ImportOutcome(stored=False, report=report, result=result)
