@@ -43,6 +43,7 @@ ACTIVITIES = (("coal", "煤"), ("natural gas", "天然气"), ("diesel", "柴油"
               ("fertiliser", "化肥"), ("freight transport", "货运"), ("paper", "纸"), ("glass", "玻璃"))
 PROCESSES = (("production", "生产"), ("combustion", "燃烧"), ("use", "使用"), ("supply", "供应"))
 BOUNDARIES = ("Combustion", "CradleToGate", "WellToTank", "CradleToGrave")
+FIRST_YEAR, YEARS = 1995, 31  # 33 geographies x 31 years >= 1,000 factors of a dataset
 
 
 @dataclass(frozen=True)
@@ -140,11 +141,7 @@ def generate(out: IO[bytes], sizes: Sizes, seed: int = 1, base: str = "http://lo
     writer.graph(ref_graph, iter(ref_record + cat_quads + pub_quads))
 
     geos = [f"{base}geo/CN-{code}" for code in PROVINCES] + [f"{base}geo/CN", f"{base}geo/GLO"]
-    made = 0
-    dataset_no = 0
-    while made < sizes.factors:
-        count = min(sizes.per_dataset, sizes.factors - made)
-        versions = 2 if dataset_no % 5 == 4 and count > 1 else 1
+    for dataset_no, (count, versions) in enumerate(layout(sizes)):
         for version in range(1, versions + 1):
             ds_id = f"bench-{dataset_no:05d}"
             take = count if version == 1 else count // 10  # a revision replaces a tenth of the factors
@@ -152,9 +149,20 @@ def generate(out: IO[bytes], sizes: Sizes, seed: int = 1, base: str = "http://lo
             publisher = publishers[dataset_no % len(publishers)]
             writer.graph(graph, _dataset(rng, graph, ds_id, version, publisher, source, license_, take,
                                          cats, geos, base))
-            made += take
-        dataset_no += 1
     return writer.count
+
+
+def layout(sizes: Sizes) -> list[tuple[int, int]]:
+    """(factors in version 1, versions) of each dataset: every fifth dataset has a second version
+    replacing a tenth of its factors; the revised factors count towards ``sizes.factors``."""
+    out: list[tuple[int, int]] = []
+    made = 0
+    while made < sizes.factors:
+        count = min(sizes.per_dataset, sizes.factors - made)
+        versions = 2 if len(out) % 5 == 4 and count > 1 else 1
+        out.append((count, versions))
+        made += count + (count // 10 if versions == 2 else 0)
+    return out
 
 
 def _dataset(rng: random.Random, graph: str, ds_id: str, version: int, publisher: str, source: str,
@@ -178,7 +186,7 @@ def _dataset(rng: random.Random, graph: str, ds_id: str, version: int, publisher
         f = n(f"{base}factor/{fid}/{version}")
         cat = cats[rng.randrange(len(cats))]
         geo = geos[i % len(geos)]
-        year = 2015 + (i // len(geos)) % 10
+        year = FIRST_YEAR + (i // len(geos)) % YEARS  # (geography, year) unique in a dataset: keys unique
         en, zh = ACTIVITIES[int(cat[-4:]) % len(ACTIVITIES)]
         yield f, typ, n(EF + "EmissionFactor")
         yield f, label, lit(f"{en} {fid}", lang="en")

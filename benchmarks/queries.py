@@ -13,7 +13,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .generate import ACTIVITIES, GWP_SETS, PROVINCES, Sizes
+from .generate import ACTIVITIES, FIRST_YEAR, GWP_SETS, PROVINCES, YEARS, Sizes, layout
 
 PREFIXES = """PREFIX ef: <https://w3id.org/efreg/ontology#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
@@ -37,15 +37,20 @@ class Query:
         return PREFIXES + self.template.format(base=base, **self.draw(rng, sizes, base))
 
 
+def factor_path(rng: random.Random, sizes: Sizes) -> str:
+    """``factor/{id}/1`` of a factor that exists (drawn uniformly over the datasets' layout)."""
+    datasets = layout(sizes)
+    d = rng.randrange(len(datasets))
+    return f"factor/bench-{d:05d}-f{rng.randrange(datasets[d][0]):05d}/1"
+
+
 def _factor(rng: random.Random, sizes: Sizes, base: str) -> dict[str, str]:
-    i = rng.randrange(min(sizes.factors, sizes.per_dataset))
-    d = rng.randrange(max(1, sizes.factors // sizes.per_dataset))
-    return {"factor": f"{base}factor/bench-{d:05d}-f{i:05d}/1"}
+    return {"factor": base + factor_path(rng, sizes)}
 
 
 def _category_geo_year(rng: random.Random, sizes: Sizes, base: str) -> dict[str, str]:
     return {"category": f"{base}category/bench/C{rng.randrange(10):04d}",
-            "geo": f"{base}geo/CN-{rng.choice(PROVINCES)}", "year": str(2015 + rng.randrange(10))}
+            "geo": f"{base}geo/CN-{rng.choice(PROVINCES)}", "year": str(FIRST_YEAR + rng.randrange(YEARS))}
 
 
 def _label(rng: random.Random, sizes: Sizes, base: str) -> dict[str, str]:
@@ -62,14 +67,15 @@ def _gwp(rng: random.Random, sizes: Sizes, base: str) -> dict[str, str]:
 
 
 def _revised(rng: random.Random, sizes: Sizes, base: str) -> dict[str, str]:
-    revised = [d for d in range(max(1, sizes.factors // sizes.per_dataset)) if d % 5 == 4] or [0]
+    datasets = layout(sizes)
+    revised = [d for d, (_, versions) in enumerate(datasets) if versions == 2] or [0]
     d = rng.choice(revised)
-    version = 2 if d % 5 == 4 else 1
-    return {"factor": f"{base}factor/bench-{d:05d}-f{rng.randrange(max(1, sizes.per_dataset // 10)):05d}/{version}"}
+    count, versions = datasets[d]
+    return {"factor": f"{base}factor/bench-{d:05d}-f{rng.randrange(max(1, count // 10)):05d}/{versions}"}
 
 
 def _dataset(rng: random.Random, sizes: Sizes, base: str) -> dict[str, str]:
-    return {"dataset": f"{base}dataset/bench-{rng.randrange(max(1, sizes.factors // sizes.per_dataset)):05d}/1"}
+    return {"dataset": f"{base}dataset/bench-{rng.randrange(len(layout(sizes))):05d}/1"}
 
 
 def _nothing(rng: random.Random, sizes: Sizes, base: str) -> dict[str, str]:

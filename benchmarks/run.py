@@ -39,7 +39,7 @@ from registry.store import open_store
 from registry.store.virtuoso import VirtuosoServer, free_port
 
 from .generate import Sizes, generate
-from .queries import MIX
+from .queries import MIX, factor_path
 
 BASE = "http://localhost:8080/"
 OUT = Path(__file__).resolve().parent / "out"
@@ -184,8 +184,7 @@ def dereference(url: str, sizes: Sizes, seconds: float, concurrency: int, seed: 
     ``processes`` client processes (one Python process cannot load a server on the same cores) for
     ``seconds``; bounded by time. The first second is a warm-up, not recorded."""
     rng = random.Random(seed)
-    paths = [f"factor/bench-{rng.randrange(max(1, sizes.factors // sizes.per_dataset)):05d}-f"
-             f"{rng.randrange(min(sizes.factors, sizes.per_dataset)):05d}/1.ttl" for _ in range(500)]
+    paths = [factor_path(rng, sizes) + ".ttl" for _ in range(500)]
     ctx = multiprocessing.get_context("spawn")
     _run_clients(ctx, url, paths, min(1.0, seconds), concurrency, processes)  # warm-up
     started = time.perf_counter()
