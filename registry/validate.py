@@ -10,7 +10,7 @@ judges the data it is given. Validate the reference datasets by passing them as 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -178,7 +178,14 @@ class ValidationReport:
 
     conforms: bool
     results: list[ValidationResult]
-    graph: Graph = field(repr=False, compare=False)
+    #: the report graph, or a function that builds it when first asked for (see :attr:`graph`)
+    graph_source: Graph | Callable[[], Graph] = field(repr=False, compare=False)
+
+    @functools.cached_property
+    def graph(self) -> Graph:
+        """The SHACL validation report graph (``sh:ValidationReport``, its results and what they name)."""
+        source = self.graph_source
+        return source if isinstance(source, Graph) else source()
 
     @property
     def violations(self) -> list[ValidationResult]:
@@ -459,7 +466,8 @@ def report_from_pyshacl(pyshacl_graph: Graph, merged: Graph, described: set[Node
                        str(r.source_shape), str(r.value)),
     )
     conforms = not any(r.severity == "Violation" for r in results)
-    return ValidationReport(conforms=conforms, results=results, graph=_report_graph(pyshacl_graph, kept, conforms))
+    return ValidationReport(conforms=conforms, results=results,
+                            graph_source=_report_graph(pyshacl_graph, kept, conforms))
 
 
 def _reference_triples(ref: Graph, described: set[Node]) -> Iterable[tuple[Node, Node, Node]]:

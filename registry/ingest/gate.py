@@ -66,7 +66,7 @@ def import_paths(store: Store, paths: list[Path], *, dry_run: bool = False, **re
     if not report.conforms or dry_run:
         return ImportOutcome(stored=False, report=report, result=result)
     if report.warnings:
-        _attach_warnings(result.dataset, result.dataset_iris, report.to_turtle())
+        _attach_warnings(result.dataset, result.dataset_iris, report.graph)
     payload = result.dataset.serialize(format="nquads", encoding="utf-8")
     store.load(payload, "nquads")
     from ..catalog import refresh_versions
@@ -75,13 +75,11 @@ def import_paths(store: Store, paths: list[Path], *, dry_run: bool = False, **re
     return ImportOutcome(stored=True, report=report, result=result)
 
 
-def _attach_warnings(ds: Dataset, graphs: list[str], report_ttl: str) -> None:
-    rep = Graph().parse(data=report_ttl, format="turtle")
-    nodes = list(rep.subjects(RDF.type, SH.ValidationReport))
+def _attach_warnings(ds: Dataset, graphs: list[str], report: Graph) -> None:
+    nodes = list(report.subjects(RDF.type, SH.ValidationReport))
     for g in graphs:
         target = ds.graph(URIRef(g))
-        for t in rep:
-            target.add(t)
+        target.addN((s, p, o, target) for s, p, o in report)
         for node in nodes:
             target.add((URIRef(g), EF.validationReport, node))
 

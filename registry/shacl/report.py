@@ -36,8 +36,8 @@ class ReportBuilder:
         self.described = described
         self.shapes = shapes
         self.results: list[ValidationResult] = []
-        self.graph = Graph()
-        _bind(self.graph)
+        #: the report graph's triples, added to a graph only when someone asks for it
+        self.out: list[Triple] = []
         self.report = BNode()
         self._bnode_pairs: dict[Node, list[tuple[Node, Node]]] | None = None
         self._parents: dict[Node, Node] | None = None
@@ -78,7 +78,7 @@ class ReportBuilder:
             return
         seen.add(node)
         for p, o in list(pairs_of(node)):
-            self.graph.add((node, p, o))
+            self.out.append((node, p, o))
             self._copy(o, pairs_of, seen)
 
     # -- results ---------------------------------------------------------------------------------
@@ -134,21 +134,17 @@ class ReportBuilder:
             source_shape=plan.node, constraint=component, message_en=message_en, message_zh=message_zh,
             source_record=record, owner=owner))
         r = BNode()
-        g = self.graph
-        g.add((self.report, SH.result, r))
-        g.add((r, RDF.type, SH.ValidationResult))
-        g.add((r, SH.sourceConstraintComponent, component))
-        g.add((r, SH.sourceShape, plan.node))
-        g.add((r, SH.resultSeverity, severity_node))
-        g.add((r, SH.focusNode, focus))
+        out = self.out
+        out += [(self.report, SH.result, r), (r, RDF.type, SH.ValidationResult),
+                (r, SH.sourceConstraintComponent, component), (r, SH.sourceShape, plan.node),
+                (r, SH.resultSeverity, severity_node), (r, SH.focusNode, focus)]
         if value is not None:
-            g.add((r, SH.value, value))
+            out.append((r, SH.value, value))
         if path is not None:
-            g.add((r, SH.resultPath, path))
+            out.append((r, SH.resultPath, path))
         if source_constraint is not None:
-            g.add((r, SH.sourceConstraint, source_constraint))
-        for m in messages:
-            g.add((r, SH.resultMessage, m))
+            out.append((r, SH.sourceConstraint, source_constraint))
+        out += [(r, SH.resultMessage, m) for m in messages]
         seen: set[Node] = set()
         self._copy(focus, self._data_pairs, seen)
         if value is not None:
@@ -163,8 +159,8 @@ class ReportBuilder:
             if pyshacl_graph.value(node, SH.focusNode) not in self.described:
                 continue
             self.results.append(_result(pyshacl_graph, node, merged))
-            self.graph.add((self.report, SH.result, node))
-            self.graph += pyshacl_graph.cbd(node)
+            self.out.append((self.report, SH.result, node))
+            self.out += pyshacl_graph.cbd(node)
 
     def finish(self) -> ValidationReport:
         results = sorted(
@@ -173,9 +169,16 @@ class ReportBuilder:
                            str(r.source_shape), str(r.value)),
         )
         conforms = not any(r.severity == "Violation" for r in results)
-        self.graph.add((self.report, RDF.type, SH.ValidationReport))
-        self.graph.add((self.report, SH.conforms, Literal(conforms)))
-        return ValidationReport(conforms=conforms, results=results, graph=self.graph)
+        triples = self.out
+        triples += [(self.report, RDF.type, SH.ValidationReport), (self.report, SH.conforms, Literal(conforms))]
+
+        def build() -> Graph:
+            graph = Graph()
+            _bind(graph)
+            graph.addN((s, p, o, graph) for s, p, o in triples)
+            return graph
+
+        return ValidationReport(conforms=conforms, results=results, graph_source=build)
 
 
 def _format(message: str, fields: dict[str, Node]) -> str:
