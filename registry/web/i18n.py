@@ -272,6 +272,11 @@ class Namer:
             return []
         return sorted(self.graph.objects(subject, predicate), key=lambda n: (isinstance(n, BNode), self.label(n)))
 
+    def values_by(self, subject: Node | None, predicate: URIRef, key: URIRef) -> list[Node]:
+        """The values of ``predicate`` ordered by the label of their ``key`` (gas components by gas,
+        CO2e values by GWP set), so blank nodes come in a stable, readable order."""
+        return sorted(self.values(subject, predicate), key=lambda n: self.label(self.value(n, key)))
+
     def properties(self, subject: Node) -> list[tuple[URIRef, list[Node]]]:
         """Every property of ``subject`` with its values, for a generic page."""
         by_predicate: dict[URIRef, list[Node]] = {}
