@@ -182,7 +182,7 @@ def harvest(store: Store, endpoint: str, *, dataset_id: str, publisher: str, set
     from .catalog import refresh_versions
     from .federation import Allowlist
     from .ingest.base import valid_id
-    from .validate import validate
+    from .shacl import get_validator
 
     base_uri = settings.base_uri
     if profile != "ecfo":
@@ -223,7 +223,7 @@ def harvest(store: Store, endpoint: str, *, dataset_id: str, publisher: str, set
         if isomorphic(_content(same.dataset.graph(old_iri), old_iri), _content(old, old_iri)):
             report.unchanged, report.dataset_iri, report.version = True, str(old_iri), current
             return report
-    result = validate(converted.dataset, base_iri=base_uri)
+    result = get_validator(settings.validator)(converted.dataset, base_iri=base_uri)
     report.warnings = len(result.warnings)
     if not result.conforms:
         raise HarvestNotConforming(

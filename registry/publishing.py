@@ -135,7 +135,7 @@ def upload(store: Store, settings: Settings, caller: Caller, dataset_id: str, pa
                             next_version=next_version_fn(store, base))
         graph = _check(store, base, dataset_id, result)
         _prepare(result.dataset, graph, agent, access_level)
-        report = _validate(result.dataset, base, agent, store)
+        report = _validate(result.dataset, base, agent, settings)
         if not report.conforms or dry_run:
             return UploadOutcome(False, graph, report, result)
         payload = _payload(result.dataset, graph, access_level, report)
@@ -175,9 +175,11 @@ def _prepare(ds: Dataset, graph: str, agent: str, access_level: str) -> None:
     g.remove((subject, EF.reviewStatus, None))
 
 
-def _validate(ds: Dataset, base: str, agent: str, store: Store) -> Any:
-    from .validate import reference_graph, validate
+def _validate(ds: Dataset, base: str, agent: str, settings: Settings) -> Any:
+    from .shacl import get_validator
+    from .validate import reference_graph
 
+    validate = get_validator(settings.validator)
     reference = Graph()
     reference += reference_graph(base)
     reference.add((URIRef(agent), RDF.type, FOAF.Organization))
