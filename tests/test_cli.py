@@ -113,8 +113,10 @@ def test_validate_on_a_file_that_is_not_rdf_is_a_parse_error_not_a_traceback(tmp
     assert "Traceback" not in result.output
 
 
-def test_the_seeds_conform():
-    result = CliRunner().invoke(main, ["validate", *map(str, seed_files())], env={"EFREG_BASE_URI": BASE})
+@pytest.mark.parametrize("validator", ["pyshacl", "fast"])
+def test_the_seeds_conform(validator):
+    result = CliRunner().invoke(main, ["validate", "--validator", validator, *map(str, seed_files())],
+                                env={"EFREG_BASE_URI": BASE})
     assert result.exit_code == 0, result.output
     assert "0 violation(s)" in result.output
 
