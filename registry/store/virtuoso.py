@@ -109,6 +109,19 @@ DeferInferenceRulesInit = 0
 """
 
 
+def _die_with_parent() -> None:
+    """In the child, before exec: ask Linux to SIGTERM this server when its parent dies, so a test run
+    or benchmark killed outright (SIGKILL) leaves no Virtuoso behind. Elsewhere a no-op."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    except OSError:
+        return
+    pr_set_pdeathsig = 1
+    libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -198,6 +211,7 @@ class VirtuosoServer:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                preexec_fn=_die_with_parent,
             )
         try:
             self._wait_ready()
