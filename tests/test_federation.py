@@ -174,3 +174,13 @@ def test_comunica_joins_efreg_with_a_partner_file(live_server: str, tmp_path: Pa
                           text=True, timeout=120, env={**os.environ, "NODE_PATH": str(NODE_MODULES)})
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stdout.strip().splitlines()[-1]) == [{"code": "HB-NG-01", "value": "56100"}]
+
+
+def test_a_service_the_inspection_misses_never_reaches_the_store():
+    """Defence in depth: whatever the parsers think, the text handed to the store has no SERVICE."""
+    from registry.query.rewrite import mentions_service
+
+    assert mentions_service("SELECT * WHERE { SERVICE <http://x/> { ?s ?p ?o } }")
+    assert mentions_service("SELECT * WHERE { service#comment\n<http://x/> { ?s ?p ?o } }")
+    assert not mentions_service('SELECT * WHERE { ?s ?p "SERVICE" . ?s <http://x/SERVICE> ex:SERVICE }')
+    assert not mentions_service("SELECT * WHERE { ?s :SERVICE ?o } # SERVICE in a comment")

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from .. import access
 from ..auth import Caller
 from ..config import Settings
-from ..federation import Allowlist
+from ..federation import Allowlist, FederationRefused
 from ..store import QueryDataset, Store, StoreError
 from ..vocab import SYSTEM_GRAPH
 from . import worker
 from .dataset import restrict
 from .inspect import QueryForm, RequestInfo, inspect_query, inspect_update
-from .rewrite import add_using, with_base
+from .rewrite import add_using, mentions_service, with_base
 from .service import inline_services
 
 UPDATE_ROLES = frozenset({"admin"})
@@ -81,6 +81,9 @@ class Endpoint:
             if prepared.info.services:
                 text = inline_services(text, self.allowlist, self.settings.service_timeout,
                                        self.settings.max_rows)
+            if mentions_service(text):
+                raise FederationRefused("a SERVICE that this registry's query inspection did not resolve; "
+                                        "write it as SERVICE <endpoint> { … }")
             return worker.run(self.store, text, prepared.form, media_type, prepared.dataset,
                               timeout, self.settings.max_rows)
         finally:

@@ -7,11 +7,12 @@ inside a literal, an IRI or a sub-select is never touched.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 _STRING = re.compile(r"""'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*\"""",
                      re.S)
 _IRI = re.compile(r"<[^<>\"{}|^`\\\x00-\x20]*>")
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*(?::[A-Za-z0-9_.\-]*)?|[?$][A-Za-z0-9_]+")
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*(?::[A-Za-z0-9_.\-]*)?|:[A-Za-z0-9_.\-]*|[?$][A-Za-z0-9_]+")
 
 
 def top_level_keywords(text: str) -> list[tuple[int, str]]:
@@ -101,10 +102,8 @@ def _matching_brace(text: str, open_at: int) -> int:
     raise ValueError("unbalanced braces")
 
 
-def service_blocks(text: str) -> list[tuple[int, int, bool, str, str]]:
-    """Outermost ``SERVICE [SILENT] term { … }`` blocks: (start, end after ``}``, silent, term text,
-    inner group text)."""
-    blocks: list[tuple[int, int, bool, str, str]] = []
+def _words(text: str) -> Iterator[re.Match[str]]:
+    """Every word (keyword, prefixed name, variable) outside comments, strings and IRIs."""
     i, n = 0, len(text)
     while i < n:
         ch = text[i]
@@ -116,24 +115,39 @@ def service_blocks(text: str) -> list[tuple[int, int, bool, str, str]]:
         elif ch == "<" and (match := _IRI.match(text, i)):
             i = match.end()
         elif (match := _WORD.match(text, i)):
-            if match.group().upper() == "SERVICE":
-                j = _skip_space(text, match.end())
-                silent = text[j:j + 6].upper() == "SILENT"
-                if silent:
-                    j = _skip_space(text, j + 6)
-                term = _IRI.match(text, j) or _WORD.match(text, j)
-                if term is not None:
-                    open_at = _skip_space(text, term.end())
-                    if open_at < n and text[open_at] == "{":
-                        close = _matching_brace(text, open_at)
-                        blocks.append((match.start(), close + 1, silent, term.group(),
-                                       text[open_at:close + 1]))
-                        i = close + 1
-                        continue
+            yield match
             i = match.end()
         else:
             i += 1
+
+
+def service_blocks(text: str) -> list[tuple[int, int, bool, str, str]]:
+    """Outermost ``SERVICE [SILENT] term { … }`` blocks: (start, end after ``}``, silent, term text,
+    inner group text)."""
+    blocks: list[tuple[int, int, bool, str, str]] = []
+    n, inside_until = len(text), 0
+    for match in _words(text):
+        if match.start() < inside_until or match.group().upper() != "SERVICE":
+            continue
+        j = _skip_space(text, match.end())
+        silent = text[j:j + 6].upper() == "SILENT"
+        if silent:
+            j = _skip_space(text, j + 6)
+        term = _IRI.match(text, j) or _WORD.match(text, j)
+        if term is not None:
+            open_at = _skip_space(text, term.end())
+            if open_at < n and text[open_at] == "{":
+                close = _matching_brace(text, open_at)
+                blocks.append((match.start(), close + 1, silent, term.group(), text[open_at:close + 1]))
+                inside_until = close + 1
     return blocks
+
+
+def mentions_service(text: str) -> bool:
+    """Whether the keyword SERVICE stands anywhere in ``text`` outside comments, strings and IRIs:
+    the last check before a query reaches the store (pyoxigraph would call the endpoint itself), so
+    that no difference between parsers can let a SERVICE through."""
+    return any(match.group().upper() == "SERVICE" for match in _words(text))
 
 
 def prologue(text: str) -> str:
