@@ -151,7 +151,7 @@ def _check(store: Store, base: str, dataset_id: str, result: ImportResult) -> st
     if len(graphs) != 1 or not graphs[0].startswith(expected) or not graphs[0][len(expected):].isdigit():
         raise IngestError(f"an upload is one version of dataset {dataset_id} (graph {expected}N, or triples in "
                           f"no graph); this one names " + (", ".join(f"<{g}>" for g in graphs) or "no graph"))
-    if graphs[0] in store.graphs():
+    if graphs[0] in store.graph_names():
         raise IngestError(f"dataset version <{graphs[0]}> already exists; versions are immutable")
     return graphs[0]
 
@@ -293,7 +293,7 @@ def recover(store: Store, base: str) -> list[str]:
     access.invalidate(store)
     versions = access.snapshot(store).versions
     recorded = {g for g, v in versions.items() if v.recorded}
-    existing = set(store.graphs())
+    existing = store.graph_names()
     orphans = {g for g in existing if g.startswith(base + "dataset/") and g.endswith("/values")
                and g[: -len("/values")] not in versions}
     dropped = sorted(g for g in (pending | orphans) if g in existing

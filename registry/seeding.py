@@ -26,6 +26,6 @@ def load_seeds(store: Store, base_uri: str, directory: Path = SEEDS_DIR) -> int:
 
 def load_seeds_if_empty(store: Store, base_uri: str) -> int:
     """Load the seeds when the store holds no graph but its own system graph; else do nothing."""
-    if any(graph != SYSTEM_GRAPH for graph in store.graphs()):
+    if any(graph != SYSTEM_GRAPH for graph in store.graph_names()):
         return 0
     return load_seeds(store, base_uri)

@@ -137,6 +137,11 @@ class Store(abc.ABC):
     def graphs(self) -> dict[str, int]:
         """Every named graph with its triple count (the system graph included)."""
 
+    def graph_names(self) -> set[str]:
+        """The names of every named graph (the system graph included), without counting triples:
+        what start-up checks use. Backends override it when they can answer from an index."""
+        return set(self.graphs())
+
     @abc.abstractmethod
     def dump(self, out: IO[bytes], format: str = "nquads",
              graphs: Iterable[str] | None = None) -> None:

@@ -472,6 +472,9 @@ class OxigraphStore(Store):
         self._store.remove_graph(ox.NamedNode(graph))
 
     # --- inspecting ----------------------------------------------------------------------------
+    def graph_names(self) -> set[str]:
+        return {g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode)}
+
     def graphs(self) -> dict[str, int]:
         # One COUNT per graph measured fastest on 1M quads / 100 graphs (0.31 s against 0.41 s for
         # GROUP BY and 4.7 s for counting quads_for_pattern in Python); it also lists empty graphs.
