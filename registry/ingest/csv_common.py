@@ -10,9 +10,17 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
-from .base import IngestError, Input
+from .base import Accumulator, Context, IngestError, Input
+
+T = TypeVar("T")
+
+
+class RowError(ValueError):
+    pass
+
 
 csv.field_size_limit(1 << 20)
 
@@ -99,3 +107,24 @@ def rows(inp: Input, text: str, expected: list[str], *, required: set[str] | Non
             yield line, dict(zip(header, fields, strict=True))
     except csv.Error as e:
         raise IngestError(f"bad CSV: {e}", file=inp.name, where=f"line {reader.line_num}") from None
+
+
+def mapped_rows(inp: Input, text: str, expected: list[str], ctx: Context, acc: Accumulator,
+                to_spec: Callable[[dict[str, str], str], T], *, required: set[str] | None = None
+                ) -> Iterator[tuple[int, str, dict[str, str], T]]:
+    """``(line, where, row, spec)`` for each row that ``to_spec(row, where)`` maps; a row it refuses
+    with :class:`RowError` is listed as skipped with where it is. Counts rows read and ticks progress."""
+    total = max(text.count("\n") - 1, 1)
+    fname = inp.name.rsplit("/", 1)[-1]
+    for n, (line, row) in enumerate(rows(inp, text, expected, required=required)):
+        acc.read += 1
+        if n % 500 == 0:
+            ctx.tick(n, total)
+        where = f"{fname} line {line}"
+        try:
+            spec = to_spec(row, where)
+        except RowError as e:
+            acc.skip(where, str(e))
+            continue
+        yield line, where, row, spec
+    ctx.tick(total, total)

@@ -18,7 +18,7 @@ from rdflib import Literal, URIRef
 from ..vocab import DCT, EF, RDF, RDFS, SCHEMA, XSD
 from . import gases, geography, units
 from .base import Accumulator, Context, Input, NumberError, parse_decimal, short_id, slug
-from .csv_common import decode, rows
+from .csv_common import RowError, decode, mapped_rows
 from .factor import FactorSpec, Writer
 
 COLUMNS = ["sector", "category", "activity_id", "name", "activity_unit", "kgCO2e-AR5", "kgCO2e-AR4", "kgCO2",
@@ -33,8 +33,6 @@ SCOPES = {"1": EF.Scope1, "2": EF.Scope2, "3": EF.Scope3}
 TOLERANCE = Decimal("0.005")
 
 
-class RowError(ValueError):
-    pass
 
 
 def _num(row: dict[str, str], col: str) -> Decimal | None:
@@ -65,7 +63,6 @@ def _year(text: str, col: str) -> tuple[int, int] | None:
 def import_oefdb(inputs: list[Input], ctx: Context, acc: Accumulator) -> None:
     for inp in inputs:
         text, _enc = decode(inp, ctx.encoding)
-        total = max(text.count("\n") - 1, 1)
         stem = slug(inp.name.rsplit("/", 1)[-1].rsplit("!", 1)[-1].rsplit(".", 1)[0]).lower()
         dataset_id = ctx.dataset_id or f"oefdb-{stem}" if not stem.startswith("oefdb") else ctx.dataset_id or stem
         w, new = acc.writer(ctx, dataset_id)
@@ -75,17 +72,8 @@ def import_oefdb(inputs: list[Input], ctx: Context, acc: Accumulator) -> None:
                      license=LICENSE, dataset_type=EF.FactorTable,
                      description="Imported from the Open Emission Factors DB CSV (Climatiq, CC BY-SA 4.0).")
         keys: dict[tuple, int] = {}
-        fname = inp.name.rsplit("/", 1)[-1]
-        for n, (line, row) in enumerate(rows(inp, text, COLUMNS)):
-            acc.read += 1
-            if n % 500 == 0:
-                ctx.tick(n, total)
-            where = f"{fname} line {line}"
-            try:
-                spec = _spec(row, where, w, publisher)
-            except RowError as e:
-                acc.skip(where, str(e))
-                continue
+        for line, where, row, spec in mapped_rows(
+                inp, text, COLUMNS, ctx, acc, lambda row, where, w=w, p=publisher: _spec(row, where, w, p)):
             key = (spec.activity, spec.geography.code, spec.reference_year, spec.period, str(spec.boundary),
                    _basis(spec))
             if key in keys:
@@ -95,7 +83,6 @@ def import_oefdb(inputs: list[Input], ctx: Context, acc: Accumulator) -> None:
             keys[key] = line
             w.factor(spec)
             acc.imported += 1
-        ctx.tick(total, total)
 
 
 def _basis(spec: FactorSpec) -> str:

@@ -14,8 +14,8 @@ from rdflib import Literal, URIRef
 from ..vocab import DCT, EF, RDF, RDFS, SCHEMA, XSD
 from . import gases, geography, units
 from .base import Accumulator, Context, Input, NumberError, parse_decimal, short_id, slug, valid_id
-from .csv_common import decode, rows
-from .csv_oefdb import SCOPES, RowError, _year
+from .csv_common import RowError, decode, mapped_rows
+from .csv_oefdb import SCOPES, _year
 from .factor import FactorSpec, Writer
 
 GAS_COLUMNS = {"co2_kg": "CO2", "co2_biogenic_kg": "CO2-biogenic", "ch4_fossil_kg": "CH4-fossil",
@@ -56,17 +56,9 @@ def import_template(inputs: list[Input], ctx: Context, acc: Accumulator) -> None
                      description=f"Imported from {fname} (efreg CSV template).")
         seen: dict[str, int] = {}
         licenses: list[URIRef] = []
-        total = max(text.count("\n") - 1, 1)
-        for n, (line, row) in enumerate(rows(inp, text, COLUMNS, required=REQUIRED)):
-            acc.read += 1
-            if n % 500 == 0:
-                ctx.tick(n, total)
-            where = f"{fname} line {line}"
-            try:
-                spec = _spec(row, where, w, publisher)
-            except RowError as e:
-                acc.skip(where, str(e))
-                continue
+        for line, where, _row, spec in mapped_rows(
+                inp, text, COLUMNS, ctx, acc, lambda row, where, w=w, p=publisher: _spec(row, where, w, p),
+                required=REQUIRED):
             if spec.id in seen:
                 acc.skip(where, f"duplicate id {spec.id!r} (first on line {seen[spec.id]})")
                 continue
