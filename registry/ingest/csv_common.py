@@ -10,10 +10,11 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
+from decimal import Decimal
 from typing import TypeVar
 
-from .base import Accumulator, Context, IngestError, Input
+from .base import Accumulator, Context, IngestError, Input, NumberError, parse_decimal
 
 T = TypeVar("T")
 
@@ -128,3 +129,18 @@ def mapped_rows(inp: Input, text: str, expected: list[str], ctx: Context, acc: A
             continue
         yield line, where, row, spec
     ctx.tick(total, total)
+
+
+def cell_number(row: dict[str, str], col: str, absent: Collection[str] = ("",)) -> Decimal | None:
+    """The non-negative decimal in ``row[col]``; ``None`` when the cell is one of ``absent``
+    (compared in lower case); :class:`RowError` naming the column otherwise."""
+    raw = row.get(col, "").strip()
+    if raw.lower() in absent:
+        return None
+    try:
+        value = parse_decimal(raw)
+    except NumberError as e:
+        raise RowError(f"bad number in column {col}: {e}") from None
+    if value < 0:
+        raise RowError(f"negative value in column {col} ({raw}); factors are ≥ 0")
+    return value

@@ -17,8 +17,8 @@ from rdflib import Literal, URIRef
 
 from ..vocab import DCT, EF, RDF, RDFS, SCHEMA, XSD
 from . import gases, geography, units
-from .base import Accumulator, Context, Input, NumberError, parse_decimal, short_id, slug
-from .csv_common import RowError, decode, mapped_rows
+from .base import Accumulator, Context, Input, short_id, slug
+from .csv_common import RowError, cell_number, decode, mapped_rows
 from .factor import FactorSpec, Writer
 
 COLUMNS = ["sector", "category", "activity_id", "name", "activity_unit", "kgCO2e-AR5", "kgCO2e-AR4", "kgCO2",
@@ -31,21 +31,6 @@ BOUNDARY = {"fuel_combustion": "Combustion", "well_to_tank": "WellToTank", "crad
             "cradle_to_shelf": "CradleToShelf", "well_to_propeller": "WellToWheel"}
 SCOPES = {"1": EF.Scope1, "2": EF.Scope2, "3": EF.Scope3}
 TOLERANCE = Decimal("0.005")
-
-
-
-
-def _num(row: dict[str, str], col: str) -> Decimal | None:
-    raw = row.get(col, "").strip()
-    if raw.lower() in ABSENT:
-        return None
-    try:
-        value = parse_decimal(raw)
-    except NumberError as e:
-        raise RowError(f"bad number in column {col}: {e}") from None
-    if value < 0:
-        raise RowError(f"negative value in column {col} ({raw}); factors are ≥ 0")
-    return value
 
 
 def _year(text: str, col: str) -> tuple[int, int] | None:
@@ -101,12 +86,12 @@ def _spec(row: dict[str, str], where: str, w: Writer, publisher: URIRef) -> Fact
     if not row["activity_id"].strip():
         raise RowError("empty activity_id")
     comps = {gas: v for gas, col in (("CO2", "kgCO2"), ("CH4", "kgCH4"), ("N2O", "kgN2O"))
-             if (v := _num(row, col)) is not None}
+             if (v := cell_number(row, col, ABSENT)) is not None}
     co2e = {s: v for s, col in (("AR5-GWP100", "kgCO2e-AR5"), ("AR4-GWP100", "kgCO2e-AR4"))
-            if (v := _num(row, col)) is not None}
+            if (v := cell_number(row, col, ABSENT)) is not None}
     other = {s: v for s, col in (("AR5-GWP100", "kgCO2e-OtherGHGs-AR5"), ("AR4-GWP100", "kgCO2e-OtherGHGs-AR4"))
-             if (v := _num(row, col)) is not None}
-    uncertainty = _num(row, "uncertainty")
+             if (v := cell_number(row, col, ABSENT)) is not None}
+    uncertainty = cell_number(row, "uncertainty", ABSENT)
     if not comps and not co2e:
         raise RowError("no value: none of kgCO2e-AR5, kgCO2e-AR4, kgCO2, kgCH4, kgN2O is given")
     comments: list[tuple[str, str]] = []

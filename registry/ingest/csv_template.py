@@ -13,8 +13,8 @@ from rdflib import Literal, URIRef
 
 from ..vocab import DCT, EF, RDF, RDFS, SCHEMA, XSD
 from . import gases, geography, units
-from .base import Accumulator, Context, Input, NumberError, parse_decimal, short_id, slug, valid_id
-from .csv_common import RowError, decode, mapped_rows
+from .base import Accumulator, Context, Input, short_id, slug, valid_id
+from .csv_common import RowError, cell_number, decode, mapped_rows
 from .csv_oefdb import SCOPES, _year
 from .factor import FactorSpec, Writer
 
@@ -29,19 +29,6 @@ BOUNDARIES = {"combustion": "Combustion", "well-to-tank": "WellToTank", "well-to
               "cradle-to-gate": "CradleToGate", "cradle-to-grave": "CradleToGrave",
               "cradle-to-shelf": "CradleToShelf", "gate-to-gate": "GateToGate"}
 DEFAULT_LICENSE = "https://creativecommons.org/licenses/by/4.0/"
-
-
-def _num(row: dict[str, str], col: str) -> Decimal | None:
-    raw = row.get(col, "").strip()
-    if not raw:
-        return None
-    try:
-        value = parse_decimal(raw)
-    except NumberError as e:
-        raise RowError(f"bad number in column {col}: {e}") from None
-    if value < 0:
-        raise RowError(f"negative value in column {col} ({raw}); factors are ≥ 0")
-    return value
 
 
 def import_template(inputs: list[Input], ctx: Context, acc: Accumulator) -> None:
@@ -87,8 +74,8 @@ def _spec(row: dict[str, str], where: str, w: Writer, publisher: URIRef) -> Fact
     b = row["boundary"].strip().lower()
     if b not in BOUNDARIES:
         raise RowError(f"unknown boundary {row['boundary']!r}; one of {', '.join(BOUNDARIES)}")
-    comps = {gas: v for col, gas in GAS_COLUMNS.items() if (v := _num(row, col)) is not None}
-    co2e = {s: v for col, s in CO2E_COLUMNS.items() if (v := _num(row, col)) is not None}
+    comps = {gas: v for col, gas in GAS_COLUMNS.items() if (v := cell_number(row, col)) is not None}
+    co2e = {s: v for col, s in CO2E_COLUMNS.items() if (v := cell_number(row, col)) is not None}
     if not comps and not co2e:
         raise RowError("no value: give at least one gas column or one co2e column")
     for s, v in co2e.items():
@@ -99,7 +86,7 @@ def _spec(row: dict[str, str], where: str, w: Writer, publisher: URIRef) -> Fact
     valid = _year(row.get("years_valid", ""), "years_valid")
     if year is None and valid is None:
         raise RowError("no year: give reference_year or years_valid")
-    unc = _num(row, "uncertainty_percent")
+    unc = cell_number(row, "uncertainty_percent")
     scopes = []
     for s in (row.get("scope") or "").split("|"):
         s = s.strip()
