@@ -7,33 +7,20 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from rdflib import Graph, URIRef
+from rdflib import URIRef
 
-from registry.config import Settings
-from registry.ingest import IngestError, read_paths
+from registry.ingest import IngestError
 from registry.ingest.base import NumberError, parse_decimal
 from registry.validate import validate
 from registry.vocab import DCT, EF, RDFS
+
+from ingest_support import BASE, read, union
 
 ROOT = Path(__file__).resolve().parents[1]
 SLICE = ROOT / "tests" / "data" / "ingest" / "oefdb" / "oefdb-slice.csv"
 EXAMPLE = ROOT / "docs" / "examples" / "efreg-template-example.csv"
 FULL = ROOT.parent / "shared" / "data" / "oefdb" / "OpenEmissionFactorsDB.csv"
-BASE = "http://localhost:8080/"
 HEADER = EXAMPLE.read_text(encoding="utf-8").splitlines()[0]
-
-
-def read(*paths: Path, **kw):
-    kw.setdefault("dataset_id", None)
-    return read_paths(list(paths), format=kw.pop("format", None), base_uri=BASE, publisher=None,
-                      settings=Settings(), **kw)
-
-
-def union(result) -> Graph:
-    g = Graph()
-    for s, p, o, _c in result.dataset.quads((None, None, None, None)):
-        g.add((s, p, o))
-    return g
 
 
 def test_oefdb_slice_imports_and_conforms():

@@ -11,28 +11,15 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
-from registry.config import Settings
-from registry.ingest import IngestError, read_paths
+from registry.ingest import IngestError
 from registry.vocab import DCT, EF, PROV, RDFS, SCHEMA
+
+from ingest_support import BASE, read, union
 
 DATA = Path(__file__).resolve().parent / "data" / "ingest" / "tiangong"
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "tiangong"
-BASE = "http://localhost:8080/"
 ELEC = "aef876a0-dd1f-4e00-97c5-3e59a0cfb6ac"
 PROPYLENE = "0059b3c2-8989-44a7-882e-c26a3dc06a2f"
-
-
-def read(*paths: Path, **kw):
-    kw.setdefault("dataset_id", None)
-    return read_paths(list(paths), format=kw.pop("format", None), base_uri=BASE, publisher=None,
-                      settings=Settings(), **kw)
-
-
-def union(result) -> Graph:
-    g = Graph()
-    for s, p, o, _c in result.dataset.quads((None, None, None, None)):
-        g.add((s, p, o))
-    return g
 
 
 def component(g: Graph, factor: URIRef, gas: str) -> Decimal:

@@ -9,16 +9,11 @@ import pytest
 from rdflib import URIRef
 
 from registry.config import Settings
-from registry.ingest import IngestError, detect_format, read_paths
+from registry.ingest import IngestError, detect_format
+
+from ingest_support import BASE, read
 
 DATA = Path(__file__).resolve().parent / "data" / "ingest"
-BASE = "http://localhost:8080/"
-
-
-def read(*paths: Path, settings: Settings | None = None, **kw):
-    kw.setdefault("dataset_id", None)
-    return read_paths(list(paths), format=kw.pop("format", None), base_uri=BASE, publisher=None,
-                      settings=settings or Settings(), **kw)
 
 
 def make_zip(path: Path, members: dict[str, bytes]) -> Path:
