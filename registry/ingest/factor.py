@@ -9,6 +9,7 @@ from functools import cache
 from pathlib import Path
 
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib.term import Node
 
 from ..vocab import DCAT, DCT, EF, FOAF, PROV, RDF, RDFS, SKOS, XSD
 from . import gases, geography, units
@@ -67,11 +68,7 @@ class Writer:
                identifier: str | None = None) -> None:
         ctx, g, s = self.ctx, self.g, self.iri
         g.add((s, RDF.type, DCAT.Dataset))
-        g.add((s, DCT.title, Literal(title_en, lang="en")))
-        g.add((s, RDFS.label, Literal(title_en, lang="en")))
-        if title_zh:
-            g.add((s, DCT.title, Literal(title_zh, lang="zh")))
-            g.add((s, RDFS.label, Literal(title_zh, lang="zh")))
+        _labels(g, s, title_en, title_zh, DCT.title, RDFS.label)
         g.add((s, DCT.identifier, Literal(identifier or self.dataset_id)))
         g.add((s, DCAT_VERSION, Literal(str(self.version))))
         g.add((s, DCT.isVersionOf, ctx.iri(f"dataset/{self.dataset_id}")))
@@ -129,9 +126,7 @@ class Writer:
         self.factor_ids.add(fid)
         s = ctx.iri(f"factor/{fid}/{self.version}")
         g.add((s, RDF.type, EF.EmissionFactor))
-        g.add((s, RDFS.label, Literal(spec.label_en, lang="en")))
-        if spec.label_zh:
-            g.add((s, RDFS.label, Literal(spec.label_zh, lang="zh")))
+        _labels(g, s, spec.label_en, spec.label_zh)
         g.add((s, DCT.identifier, Literal(fid)))
         g.add((s, DCAT_VERSION, Literal(str(self.version))))
         g.add((s, DCT.isVersionOf, ctx.iri(f"factor/{fid}")))
@@ -233,9 +228,7 @@ class Writer:
             if geo.registry_region:
                 g.add((s, RDF.type, EF.RegistryRegion))
             g.add((s, SKOS.notation, Literal(geo.code)))
-            g.add((s, RDFS.label, Literal(geo.label_en, lang="en")))
-            if geo.label_zh:
-                g.add((s, RDFS.label, Literal(geo.label_zh, lang="zh")))
+            _labels(g, s, geo.label_en, geo.label_zh)
             scheme = "registry-regions" if geo.registry_region else "iso3166"
             g.add((s, SKOS.inScheme, ctx.iri(f"geo/{scheme}")))
             if geo.broader:
@@ -255,8 +248,7 @@ class Writer:
                 continue
             info = gases.GASES[gas]
             g.add((s, RDF.type, EF.Gas))
-            g.add((s, RDFS.label, Literal(info.label_en, lang="en")))
-            g.add((s, RDFS.label, Literal(info.label_zh, lang="zh")))
+            _labels(g, s, info.label_en, info.label_zh)
             g.add((s, SKOS.notation, Literal(info.formula)))
             g.add((s, EF.formula, Literal(info.formula)))
             if info.cas:
@@ -265,11 +257,7 @@ class Writer:
             if s in known:
                 continue
             g.add((s, RDF.type, SKOS.Concept))
-            g.add((s, SKOS.prefLabel, Literal(en, lang="en")))
-            g.add((s, RDFS.label, Literal(en, lang="en")))
-            if zh:
-                g.add((s, SKOS.prefLabel, Literal(zh, lang="zh")))
-                g.add((s, RDFS.label, Literal(zh, lang="zh")))
+            _labels(g, s, en, zh, SKOS.prefLabel, RDFS.label)
             g.add((s, SKOS.inScheme, scheme))
             if scheme not in known and (scheme, RDF.type, SKOS.ConceptScheme) not in g:
                 g.add((scheme, RDF.type, SKOS.ConceptScheme))
@@ -288,3 +276,11 @@ def known_reference(base_uri: str) -> frozenset[URIRef]:
         ds.parse(path, format="trig", publicID=base_uri)
         out.update(s for s, _p, _o, _g in ds.quads((None, RDF.type, None, None)) if isinstance(s, URIRef))
     return frozenset(out)
+
+
+def _labels(g: Graph, s: Node, en: str, zh: str | None, *predicates: URIRef) -> None:
+    """English and (when given) Chinese labels of ``s`` under each predicate (default rdfs:label)."""
+    for predicate in predicates or (RDFS.label,):
+        g.add((s, predicate, Literal(en, lang="en")))
+        if zh:
+            g.add((s, predicate, Literal(zh, lang="zh")))
