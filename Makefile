@@ -49,6 +49,8 @@ format: venv
 	$(BIN)/ruff format .
 
 # The quick benchmark (10k factors, efreg against Virtuoso); results: benchmarks/out/, benchmarks/RESULTS.md.
+# wrk generates the dereferencing load (without it the runner falls back to Python client processes).
+bench: APT_PACKAGES += wrk
 bench: venv system-deps
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python -m benchmarks --factors 10000

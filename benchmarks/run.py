@@ -181,11 +181,16 @@ def _deref_worker(url: str, paths: list[str], seconds: float, threads: int, offs
 
 def dereference(url: str, sizes: Sizes, seconds: float, concurrency: int, seed: int,
                 processes: int = 2) -> dict[str, float]:
-    """GET factor documents (Turtle) over ``concurrency`` keep-alive connections spread over
-    ``processes`` client processes (one Python process cannot load a server on the same cores) for
-    ``seconds``; bounded by time. The first second is a warm-up, not recorded."""
+    """GET factor documents (Turtle), 500 paths round-robin, over ``concurrency`` keep-alive
+    connections for ``seconds``; bounded by time, after a warm-up of up to a second that is not
+    recorded. The load comes from ``wrk`` (C, ``processes`` threads) when it is on PATH, otherwise from
+    ``processes`` Python client processes (one Python process cannot load a server on the same cores).
+    Every answer other than 200, and every socket error, counts as an error."""
     rng = random.Random(seed)
     paths = [factor_path(rng, sizes) + ".ttl" for _ in range(500)]
+    wrk = shutil.which("wrk")
+    if wrk:
+        return _dereference_wrk(wrk, url, paths, seconds, concurrency, processes)
     ctx = multiprocessing.get_context("spawn")
     _run_clients(ctx, url, paths, min(1.0, seconds), concurrency, processes)  # warm-up
     started = time.perf_counter()
@@ -198,7 +203,40 @@ def dereference(url: str, sizes: Sizes, seconds: float, concurrency: int, seed: 
     return {"requests": len(latencies), "errors": sum(errors.values()), "error_statuses": dict(errors),
             "req_per_s": len(latencies) / wall, "p50_ms": percentile(latencies, 0.5) * 1000,
             "p99_ms": percentile(latencies, 0.99) * 1000, "concurrency": concurrency,
-            "client_processes": processes}
+            "client_processes": processes, "client": "python"}
+
+
+WRK_SCRIPT = Path(__file__).resolve().parent / "deref.lua"
+
+
+def _dereference_wrk(wrk: str, url: str, paths: list[str], seconds: float, concurrency: int,
+                     threads: int) -> dict[str, float]:
+    """``dereference`` by wrk and ``deref.lua`` (whole seconds, at least one)."""
+    threads = max(1, min(threads, concurrency))
+    prefix = urlsplit(url).path
+    with tempfile.NamedTemporaryFile("w", prefix="efreg-deref-", suffix=".txt") as fh:
+        fh.write("".join(prefix + p + "\n" for p in paths))
+        fh.flush()
+
+        def run(duration: int) -> dict:
+            done = subprocess.run(
+                [wrk, "-t", str(threads), "-c", str(concurrency), "-d", f"{duration}s", "--timeout", "30s",
+                 "--latency", "-s", str(WRK_SCRIPT), url, "--", fh.name],
+                capture_output=True, text=True, check=True, timeout=duration + 120)
+            line = next((x for x in done.stdout.splitlines() if x.startswith("EFREG_RESULT ")), None)
+            if line is None:
+                raise RuntimeError("wrk printed no result: " + (done.stdout + done.stderr)[-2000:])
+            return json.loads(line.split(" ", 1)[1])
+
+        run(1)  # warm-up
+        out = run(max(1, round(seconds)))
+    statuses = out["error_statuses"]
+    sockets = sum(n for key, n in statuses.items() if key.startswith("socket "))
+    requests = out["requests"] + sockets
+    return {"requests": requests, "errors": sum(statuses.values()), "error_statuses": statuses,
+            "req_per_s": out["requests"] / (out["duration_us"] / 1e6), "p50_ms": out["p50_us"] / 1000,
+            "p99_ms": out["p99_us"] / 1000, "concurrency": concurrency, "client_processes": 1,
+            "client_threads": threads, "client": "wrk"}
 
 
 def _run_clients(ctx: multiprocessing.context.BaseContext, url: str, paths: list[str], seconds: float,
@@ -333,8 +371,10 @@ def markdown(results: list[dict], command: str) -> str:
                          f"{row.get('ratio', float('nan')):.2f} | "
                          f"{counts.get('efreg', '–')} / {counts.get('virtuoso', '–')} |")
         d = r["dereference"]
+        client = (f"wrk, {d.get('client_threads', 1)} threads" if d.get("client") == "wrk"
+                  else f"{d.get('client_processes', 1)} client processes")
         lines += ["", f"- geometric-mean ratio efreg/Virtuoso: **{r['queries'].get('_geomean_ratio', float('nan')):.2f}**",
-                  f"- dereference ({d['concurrency']} connections, {d.get('client_processes', 1)} client processes): "
+                  f"- dereference ({d['concurrency']} connections, {client}): "
                   f"{d['req_per_s']:.0f} req/s, p50 {d['p50_ms']:.1f} ms, "
                   f"p99 {d['p99_ms']:.1f} ms, {d['errors']} errors of {d['requests']} {d.get('error_statuses') or ''}"]
         fill = r.get("bulk_load")
