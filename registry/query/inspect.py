@@ -9,7 +9,9 @@ read is refused (fail closed) rather than handed to a store that might interpret
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -18,6 +20,7 @@ from pyparsing import ParseBaseException
 from rdflib.plugins.sparql.algebra import translatePName, translatePrologue, traverse
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
+from rdflib.term import Literal as RDFLiteral
 from rdflib.term import URIRef, Variable
 
 from ..store import QuerySyntaxError
@@ -97,29 +100,107 @@ def _collect(info: RequestInfo, tree: Any) -> None:
 def inspect_query(text: str, base: str | None = None) -> RequestInfo:
     """Parse ``text`` as a SPARQL 1.1 query; raise :class:`QuerySyntaxError` when it does not parse.
 
-    Answers for texts up to :data:`CACHED_TEXT` characters are remembered per (text, base)
-    (rdflib's parser takes 2–20 ms a query, half the time of a small query over HTTP); callers
-    must not modify the :class:`RequestInfo` they get."""
-    if len(text) <= CACHED_TEXT:
-        return _inspect_query_cached(text, base)
+    rdflib's parser takes 2–12 ms a query (a third of a small query's time over HTTP), and clients
+    send the same query shapes with other IRIs and strings. So the query's absolute IRIs and short
+    strings are replaced by numbered slots (:func:`query_template`), the template is parsed once
+    (cached per template and base) and the slots are put back into the answer. A template that does
+    not read back every slot exactly once, as the kind of term it replaced, is not used: the text
+    is then parsed as it is. Callers must not modify the :class:`RequestInfo` they get."""
+    template = query_template(text)
+    if template is not None:
+        shape, values = template
+        info = _inspect_template(shape, base, len(values))
+        if info is not None:
+            return _fill(info, values)
     return _inspect_query(text, base)
 
 
-#: Longest query text whose inspection is cached (1,024 entries: at most 8 MiB of text).
-CACHED_TEXT = 8192
+#: The slots of a template: ``<urn:x-efreg-slot:N>`` for an IRI, ``"x-efreg-slot:N"`` for a string.
+SLOT = "x-efreg-slot:"
+_TOKENS = re.compile(r"""
+    (?P<long>"{3}|'{3})                                 # a long string: no template
+  | (?P<comment>\#[^\n\r]*)
+  | (?P<string>"[^"\n\r\\]*"(?!")|'[^'\n\r\\]*'(?!'))
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<lt><)                                          # a comparison: no template
+""", re.VERBOSE)
+_PREFIX_DECL = re.compile(r"PREFIX\s*[^\s:]*:\s*$", re.IGNORECASE)
+_NO_TEMPLATE = re.compile(r"\\|\bBASE\b|x-efreg-slot", re.IGNORECASE)
+
+
+def query_template(text: str) -> tuple[str, tuple[str, ...]] | None:
+    """``text`` with every absolute IRI (``<scheme:…>``) outside PREFIX declarations and every short
+    string replaced by a numbered slot, and the values replaced, in order; ``None`` when the text
+    holds what a lexical scan cannot read with certainty (backslashes, hence escapes; BASE; long
+    strings; a ``<`` that does not open an IRI) or nothing to replace."""
+    if _NO_TEMPLATE.search(text):
+        return None
+    parts: list[str] = []
+    values: list[str] = []
+    last = 0
+    for match in _TOKENS.finditer(text):
+        kind, token = match.lastgroup, match.group()
+        if kind in ("long", "lt"):
+            return None
+        if kind == "comment" or (kind == "iri" and (":" not in token or _PREFIX_DECL.search(text[:match.start()]))):
+            continue
+        slot = f"<urn:{SLOT}{len(values)}>" if kind == "iri" else f'"{SLOT}{len(values)}"'
+        parts += [text[last:match.start()], slot]
+        values.append(token[1:-1])
+        last = match.end()
+    if not values:
+        return None
+    parts.append(text[last:])
+    return "".join(parts), tuple(values)
 
 
 @functools.lru_cache(maxsize=1024)
-def _inspect_query_cached(text: str, base: str | None) -> RequestInfo:
-    return _inspect_query(text, base)
+def _inspect_template(shape: str, base: str | None, slots: int) -> RequestInfo | None:
+    """The inspection of a template; ``None`` when it does not parse or does not read back each
+    slot exactly once as the kind of term it stands for."""
+    try:
+        tree = _parse_tree(shape, base)
+    except QuerySyntaxError:
+        return None
+    found = [0] * slots
+    for node in _walk(tree):
+        if isinstance(node, URIRef) and node.startswith("urn:" + SLOT):
+            found[int(node[len("urn:" + SLOT):])] += 1
+        elif isinstance(node, RDFLiteral) and node.startswith(SLOT):
+            found[int(node[len(SLOT):])] += 1
+    return _info(tree) if found == [1] * slots else None
 
 
-def _inspect_query(text: str, base: str | None) -> RequestInfo:
+def _fill(info: RequestInfo, values: tuple[str, ...]) -> RequestInfo:
+    """``info`` of a template with its IRI slots replaced by the IRIs they stand for."""
+    def iri(term: str) -> str:
+        return values[int(term[len("urn:" + SLOT):])] if term.startswith("urn:" + SLOT) else term
+
+    def maybe(term: str | None) -> str | None:
+        return None if term is None else iri(term)
+
+    return dataclasses.replace(
+        info, services=[dataclasses.replace(ref, iri=maybe(ref.iri)) for ref in info.services],
+        from_default=[iri(g) for g in info.from_default], from_named=[iri(g) for g in info.from_named],
+        iris={iri(term) for term in info.iris},
+        checks=None if info.checks is None else tuple(
+            dict.fromkeys((maybe(s), maybe(p), maybe(o)) for s, p, o in info.checks)))
+
+
+def _parse_tree(text: str, base: str | None) -> Any:
+    """The parse tree of a query, prefixed names expanded and relative IRIs resolved."""
     try:
         parsed = parseQuery(text)
     except ParseBaseException as exc:
         raise _syntax_error("query", exc) from None
-    tree = _resolve("query", parsed[1], translatePrologue(parsed[0], base))
+    return _resolve("query", parsed[1], translatePrologue(parsed[0], base))
+
+
+def _inspect_query(text: str, base: str | None) -> RequestInfo:
+    return _info(_parse_tree(text, base))
+
+
+def _info(tree: Any) -> RequestInfo:
     info = RequestInfo(form=FORMS[tree.name])
     for clause in tree.get("datasetClause") or []:
         if "default" in clause:
