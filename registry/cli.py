@@ -10,12 +10,18 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from . import __version__
 from .config import Settings
-from .store import BaseURIMismatch, RDFParseError, Store, StoreError, open_store
+
+if TYPE_CHECKING:
+    from .store import Store
+
+# Imports of the store, rdflib, Flask and the ingest stack stay inside the commands that use them, so
+# that ``efreg --help`` and the start of ``efreg serve`` load only what they need.
 
 STORE_HELP = "Store URL: oxigraph:///PATH (default, on disk), memory:, sparql+http://HOST:PORT/PATH. [env EFREG_STORE]"
 BASE_HELP = "Base URI of every instance IRI, e.g. https://registry.example/ [env EFREG_BASE_URI]"
@@ -29,6 +35,7 @@ def _settings(**overrides: object) -> Settings:
 
 
 def _open(settings: Settings) -> Store:
+    from .store import BaseURIMismatch, StoreError, open_store
     from .store.meta import ensure_base_uri
 
     try:
@@ -133,6 +140,7 @@ def load(paths: tuple[Path, ...], fmt: str | None, dataset: str | None, publishe
     Nothing is stored when the data violates a shape (exit 1) or does not parse (exit 2).
     """
     from .ingest import IngestError, import_paths
+    from .store import RDFParseError
 
     settings = _settings(store=store_url, base_uri=base_uri)
     store = _open(settings)
@@ -186,6 +194,7 @@ def validate(paths: tuple[Path, ...], fmt: str | None, lang: str, as_json: bool,
     """
     from .ingest import IngestError, read_paths
     from .shacl import get_validator
+    from .store import RDFParseError
 
     settings = _settings(base_uri=base_uri)
     try:

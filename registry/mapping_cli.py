@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 import click
-from rdflib import Graph, URIRef
 
 STORE_HELP = "Store URL (default EFREG_STORE)."
 BASE_HELP = "Base URI of every instance IRI (default EFREG_BASE_URI)."
@@ -96,6 +95,8 @@ def import_(path: Path, fmt: str | None, set_id: str | None, publisher: str, pub
             title: str | None, license_iri: str | None, source_url: str | None, dry_run: bool,
             store_url: str | None, base_uri: str | None) -> None:
     """Import a mapping set. Mappings naming a concept the registry does not know are reported, not stored."""
+    from rdflib import Graph, URIRef
+
     from .cli import _open, _settings
     from .mapping import MappingError, MappingSet, mappings_from_skos, store_set
     from .mapping_flowmap import read_flowmap

@@ -10,11 +10,17 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from .auth import ROLES, Caller, UnknownToken, create_token, ensure_publisher, list_tokens, revoke_token
-from .store import Store
+if TYPE_CHECKING:  # the store, rdflib and the workflow are imported by the commands that use them
+    from .auth import Caller
+    from .store import Store
+
+#: :data:`registry.auth.ROLES`, spelled out so that ``efreg --help`` need not import rdflib
+#: (tests/test_cli.py checks that they agree).
+ROLES = ("publisher", "reviewer", "admin")
 
 STORE_OPTION = click.option("--store", "store_url", metavar="URL", help="Store URL. [env EFREG_STORE]")
 BASE_OPTION = click.option("--base-uri", metavar="URI", help="Base URI. [env EFREG_BASE_URI]")
@@ -31,6 +37,8 @@ def _open(store_url: str | None, base_uri: str | None) -> tuple[Store, str]:
 
 
 def _admin(acting: str) -> Caller:
+    from .auth import Caller
+
     return Caller(publisher=acting, role="admin", token_id="cli")
 
 
@@ -52,6 +60,8 @@ def token() -> None:
 @BASE_OPTION
 def token_create(publisher: str, role: str, name: str | None, store_url: str | None, base_uri: str | None) -> None:
     """Issue a token; it is printed once and stored only as a salted hash."""
+    from .auth import create_token, ensure_publisher
+
     store, base = _open(store_url, base_uri)
     try:
         ensure_publisher(store, base, publisher, name)
@@ -68,6 +78,8 @@ def token_create(publisher: str, role: str, name: str | None, store_url: str | N
 @BASE_OPTION
 def token_revoke(token_id: str, store_url: str | None, base_uri: str | None) -> None:
     """Revoke a token (its id, as `efreg token list` shows, or the whole token)."""
+    from .auth import UnknownToken, revoke_token
+
     store, _ = _open(store_url, base_uri)
     try:
         revoke_token(store, token_id)
@@ -83,6 +95,8 @@ def token_revoke(token_id: str, store_url: str | None, base_uri: str | None) -> 
 @BASE_OPTION
 def token_list(store_url: str | None, base_uri: str | None) -> None:
     """List tokens: id, publisher, role, created, revoked (never a secret)."""
+    from .auth import list_tokens
+
     store, _ = _open(store_url, base_uri)
     with store:
         for t in list_tokens(store):

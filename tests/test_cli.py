@@ -62,6 +62,23 @@ def test_every_command_documents_itself():
         assert len(main.commands[command].help or "") > 20
 
 
+def test_help_imports_neither_rdflib_nor_the_store():
+    """`efreg --help` stays fast: the store, rdflib, Flask and the ingest stack load in the commands."""
+    code = ("import sys\nfrom registry.cli import main\n"
+            "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('rdflib', 'flask', 'pyoxigraph', 'registry.store', 'registry.ingest',"
+            " 'registry.auth') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_the_cli_role_choices_are_the_roles():
+    from registry.auth import ROLES
+    from registry.publishing_cli import ROLES as CLI_ROLES
+
+    assert tuple(CLI_ROLES) == tuple(ROLES)
+
+
 def test_load_then_info_and_dump_round_trip(cli, tmp_path: Path):
     seed = next(p for p in seed_files() if p.name == "reference.trig")
     result = cli("load", str(seed))
