@@ -106,6 +106,19 @@ def test_document_headers(client):
     assert f"/{FACTOR}/1.ttl>" not in links
 
 
+def test_cached_document_answers_alike_and_follows_the_script_root(client):
+    """The second answer comes from the document cache with the same headers (Date apart); the
+    same document under another script root names its own paths."""
+    first, second = client.get(f"/{FACTOR}/1.ttl"), client.get(f"/{FACTOR}/1.ttl")
+    assert first.data == second.data and first.headers["Date"] and second.headers["Date"]
+    assert [h for h in first.headers if h[0] != "Date"] == [h for h in second.headers if h[0] != "Date"]
+    mounted = client.get(f"/{FACTOR}/1.ttl", environ_overrides={"SCRIPT_NAME": "/efreg"})
+    assert mounted.data == first.data and mounted.headers["ETag"] == first.headers["ETag"]
+    assert mounted.headers["Content-Location"] == f"/efreg/{FACTOR}/1.ttl"
+    assert f'</efreg/{FACTOR}/1.jsonld>; rel="alternate"' in mounted.headers["Link"]
+    assert client.get(f"/{FACTOR}/1.ttl").headers["Content-Location"] == f"/{FACTOR}/1.ttl"
+
+
 def test_etag_304_and_if_modified_since(client):
     first = client.get(f"/{FACTOR}/1.jsonld")
     etag = first.headers["ETag"]

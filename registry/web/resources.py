@@ -22,6 +22,7 @@ from flask import Blueprint, Response, abort, current_app, g, redirect, render_t
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 from rdflib.term import Node
+from werkzeug.http import http_date, quote_etag
 
 from .. import access
 from ..describe import MATCH_PROPERTIES, Description, describe
@@ -106,24 +107,56 @@ def _ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
 
 # --- caching -----------------------------------------------------------------------------------
 
+class Document:
+    """A serialized document and its ETag, with the response headers that depend only on it and on
+    what ``send_document`` is asked for (computed on the first answer, reused while those agree;
+    each is replaced as one tuple, so threads never see a half-updated pair)."""
+
+    __slots__ = ("body", "etag", "_headers", "_last_modified")
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+        self.etag = hashlib.blake2b(body, digest_size=16).hexdigest()
+        self._headers: tuple[tuple, list[tuple[str, str]]] | None = None
+        self._last_modified: tuple[int, str] | None = None
+
+    def response_headers(self, fmt: Format, stem: str, offers: Sequence[Format], changed: float) -> list[tuple[str, str]]:
+        """Content-Type, Content-Location, Link, Vary, ETag and Last-Modified of this document."""
+        inputs = (fmt, stem, tuple(offers), request.script_root)
+        headers = self._headers
+        if headers is None or headers[0] != inputs:
+            headers = self._headers = (inputs, [
+                ("Content-Type", fmt.mimetype_header if fmt is not HTML else "text/html; charset=utf-8"),
+                ("Content-Location", local_path(stem + (fmt.suffix or ""))),
+                ("Link", alternates(stem, offers, fmt)),
+                ("Vary", "Accept"),
+                ("ETag", quote_etag(self.etag)),
+            ])
+        seconds = int(changed)
+        modified = self._last_modified
+        if modified is None or modified[0] != seconds:
+            modified = self._last_modified = (seconds, http_date(datetime.fromtimestamp(seconds, tz=UTC)))
+        return [*headers[1], ("Last-Modified", modified[1])]
+
+
 class DocumentCache:
     """Serialized documents, least recently used out; keys include the access snapshot, so a
     release or withdrawal (which changes the public graphs) makes old entries unreachable."""
 
     def __init__(self, size: int = 4096) -> None:
         self.size = size
-        self._items: OrderedDict[Hashable, tuple[bytes, str]] = OrderedDict()
+        self._items: OrderedDict[Hashable, Document] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable) -> tuple[bytes, str] | None:
+    def get(self, key: Hashable) -> Document | None:
         with self._lock:
             item = self._items.get(key)
             if item is not None:
                 self._items.move_to_end(key)
             return item
 
-    def put(self, key: Hashable, body: bytes) -> tuple[bytes, str]:
-        item = (body, hashlib.blake2b(body, digest_size=16).hexdigest())
+    def put(self, key: Hashable, body: bytes) -> Document:
+        item = Document(body)
         with self._lock:
             self._items[key] = item
             while len(self._items) > self.size:
@@ -181,6 +214,10 @@ def see_other(stem: str, offers: Sequence[Format] = DOCUMENT_FORMATS) -> Respons
     return response
 
 
+#: Request headers that can make a document's answer other than 200 (werkzeug's ``make_conditional``).
+CONDITIONAL_HEADERS = ("HTTP_IF_MATCH", "HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_UNMODIFIED_SINCE")
+
+
 def send_document(key: Hashable, fmt: Format, stem: str, build: Callable[[], bytes | None],
                   offers: Sequence[Format] = DOCUMENT_FORMATS, last_modified: float | None = None) -> Response:
     """A document: from the cache or ``build()`` (``None``: 404), with every header a client needs."""
@@ -193,16 +230,15 @@ def send_document(key: Hashable, fmt: Format, stem: str, build: Callable[[], byt
         if body is None:
             abort(404, description=f"There is no {stem.strip('/')} here.")
         item = documents.put(full_key, body)
-    body, etag = item
-    response = Response(body, status=200)
-    response.headers["Content-Type"] = fmt.mimetype_header if fmt is not HTML else "text/html; charset=utf-8"
-    response.headers["Content-Location"] = local_path(stem + (fmt.suffix or ""))
-    response.headers["Link"] = alternates(stem, offers, fmt)
-    response.vary.add("Accept")
-    response.set_etag(etag)
     changed = snapshot(store).seen_at if last_modified is None else last_modified
-    response.last_modified = datetime.fromtimestamp(int(changed), tz=UTC)
-    return response.make_conditional(request)
+    response = Response(item.body, status=200, headers=item.response_headers(fmt, stem, offers, changed))
+    environ = request.environ
+    if any(name in environ for name in CONDITIONAL_HEADERS):
+        return response.make_conditional(request)
+    # What make_conditional does to a GET or HEAD without conditional headers (Content-Length is set).
+    if request.method in ("GET", "HEAD"):
+        response.headers["Date"] = http_date()
+    return response
 
 
 # --- resource documents ------------------------------------------------------------------------
