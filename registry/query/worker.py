@@ -2,17 +2,17 @@
 
 pyoxigraph has no way to cancel a query, and it computes ORDER BY, aggregates and cartesian products
 before the first row; a thread running such a query cannot be stopped. So queries on the embedded
-stores (``memory:``, ``oxigraph://``) run in a **forked child process** that the server kills at the
-deadline: the child shares the parent's store pages copy-on-write (a consistent snapshot of an
-in-memory store; for RocksDB the child reads through the inherited handles), evaluates, and streams
-the serialized answer through a pipe. The parent reads with the deadline, counts rows as they come,
-stops reading (and kills the child) after ``max_rows`` rows, and converts to the negotiated format.
-Forking costs about 10 ms per query (measured on 2 cores, 200k-quad store); that is the price of a
-runaway query never holding a CPU past its time limit. Stores evaluated elsewhere (``sparql+http``,
-Virtuoso) run in the calling thread: the remote server does the work and the backend's own HTTP
-timeout applies.
+stores (``memory:``, ``oxigraph://``) run in **forked worker processes** that the server kills at the
+deadline: a worker shares the server's store pages copy-on-write (the state of an in-memory store
+when it was forked; for RocksDB it reads through the inherited handles), evaluates, and streams the
+serialized answer through a pipe. The server reads with the deadline, counts rows as they come,
+stops reading (and kills the worker) after ``max_rows`` rows, and converts to the negotiated format.
+Workers are kept between queries (:class:`WorkerPool`) as long as the store has not been written
+since they were forked: forking took about 10 ms a query. Stores evaluated elsewhere
+(``sparql+http``, Virtuoso) run in the calling thread: the remote server does the work and the
+backend's own HTTP timeout applies.
 
-Before evaluating, the child asks the store whether the caller's default graph (the union of the
+Before evaluating, the worker asks the store whether the caller's default graph (the union of the
 graphs it may read, each looked up apart by Oxigraph) can be evaluated as the union of every graph
 (one index look-up per pattern; 10× faster on aggregates at 10k factors): only when no other graph
 holds a triple matching the query's patterns (:func:`registry.query.inspect.data_checks`).
@@ -24,10 +24,15 @@ lines and serializes them in the format the client asked for.
 
 from __future__ import annotations
 
+import ctypes
 import os
+import pickle
 import select
 import signal
+import stat
+import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -63,70 +68,212 @@ def _timeout(timeout: float) -> QueryTimeout:
                         f"stopped; narrow it (LIMIT, more specific patterns) or ask the operators")
 
 
-def _forked(store: Store, query: str, media_type: str, dataset: QueryDataset, timeout: float) -> _Source:
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # child: evaluate, stream, exit without running the parent's cleanup
-        status = 2
+class _Worker:
+    """A forked query process: takes requests on one pipe, answers in frames on another."""
+
+    def __init__(self, pid: int, requests: int, answers: int, generation: int | None) -> None:
+        self.pid, self.requests, self.answers, self.generation = pid, requests, answers, generation
+        self.born = time.monotonic()
+
+    def kill(self) -> None:
         try:
-            os.close(read_fd)
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        os.waitpid(self.pid, 0)
+        os.close(self.requests)
+        os.close(self.answers)
+
+
+class WorkerPool:
+    """Query workers forked from this process, kept between queries of one store generation.
+
+    A worker serves one query at a time. It is reused while the store's generation (bumped before
+    and after every write, :meth:`OxigraphStore.writing`) is the one it was forked at and it is
+    younger than :data:`MAX_AGE`; a worker stopped mid-answer (time limit, row cap, client gone) is
+    killed. At most ``idle`` workers wait between queries."""
+
+    def __init__(self, store: Store, idle: int) -> None:
+        self.store, self.idle_max = store, idle
+        self._idle: list[_Worker] = []
+        self._lock = threading.Lock()
+
+    def acquire(self) -> _Worker:
+        generation = getattr(self.store, "generation", None)
+        with self._lock:
+            while self._idle:
+                found = self._idle.pop()
+                if self._usable(found, generation):
+                    return found
+                found.kill()
+        return self._fork(generation)
+
+    def release(self, found: _Worker) -> None:
+        with self._lock:
+            if self._usable(found, getattr(self.store, "generation", None)) and len(self._idle) < self.idle_max:
+                self._idle.append(found)
+                return
+        found.kill()
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for found in idle:
+            found.kill()
+
+    @staticmethod
+    def _usable(found: _Worker, generation: int | None) -> bool:
+        return generation is not None and found.generation == generation \
+            and time.monotonic() - found.born < MAX_AGE
+
+    def _fork(self, generation: int | None) -> _Worker:
+        request_read, request_write = os.pipe()
+        answer_read, answer_write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # child: serve until the parent closes the request pipe, never return
+            status = 1
+            try:
+                _close_inherited(keep={request_read, answer_write})
+                _die_with_parent()
+                _serve(self.store, request_read, answer_write)
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(request_read)
+        os.close(answer_write)
+        return _Worker(pid, request_write, answer_read, generation)
+
+
+#: Seconds after which a worker is not reused (it reads the store as it was when forked).
+MAX_AGE = 60.0
+_POOLS: weakref.WeakKeyDictionary[Store, WorkerPool] = weakref.WeakKeyDictionary()
+_POOLS_LOCK = threading.Lock()
+
+
+def pool(store: Store, idle: int = 4) -> WorkerPool:
+    """The worker pool of ``store`` (made on first use; its workers end with the store object)."""
+    with _POOLS_LOCK:
+        found = _POOLS.get(store)
+        if found is None:
+            found = _POOLS[store] = WorkerPool(store, idle)
+            weakref.finalize(store, found.close)
+    return found
+
+
+def _close_inherited(keep: set[int]) -> None:
+    """In a new worker: close the sockets (client connections, the listening socket) and pipes
+    (other workers') it inherited, so that none stays open for as long as the worker lives; the
+    store's own files stay open."""
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        if fd in keep or fd < 3:
+            continue
+        try:
+            mode = os.fstat(fd).st_mode
+        except OSError:
+            continue
+        if stat.S_ISSOCK(mode) or stat.S_ISFIFO(mode):
+            os.close(fd)
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this worker when the server process dies (a no-op elsewhere)."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    except OSError:
+        return
+    libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def _serve(store: Store, requests: int, answers: int) -> None:
+    """The worker's loop: one request (pickled query, media type, dataset) at a time, answered as
+    frames: ``D`` data, ``E`` end, ``X`` error (its class name, a newline, the message)."""
+    while True:
+        request = _read_message(requests)
+        if request is None:
+            return
+        query, media_type, dataset = pickle.loads(request)
+        try:
             raw = store.query_raw(query, media_type, _fastest(store, dataset))
-            started = False
             for chunk in raw.chunks:
-                if not started:
-                    os.write(write_fd, b"OK\n")
-                    started = True
-                _write_all(write_fd, chunk)
-            if not started:
-                os.write(write_fd, b"OK\n")
-            status = 0
+                _write_frame(answers, b"D", chunk)
+            _write_frame(answers, b"E", b"")
         except StoreError as exc:
             name = type(exc).__name__ if type(exc).__name__ in _ERRORS else "StoreError"
-            _write_all(write_fd, f"ER{name}\n{exc}".encode())
-            status = 0
-        except OSError:  # the parent stopped reading (row cap reached, client gone)
-            status = 1
-        finally:
-            os._exit(status)
-    os.close(write_fd)
+            _write_frame(answers, b"X", f"{name}\n{exc}".encode())
+
+
+def _read_message(fd: int) -> bytes | None:
+    head = _read_exactly(fd, 4)
+    return None if head is None else _read_exactly(fd, int.from_bytes(head, "big"))
+
+
+def _read_exactly(fd: int, size: int) -> bytes | None:
+    parts, left = [], size
+    while left:
+        data = os.read(fd, left)
+        if not data:
+            return None
+        parts.append(data)
+        left -= len(data)
+    return b"".join(parts)
+
+
+def _write_frame(fd: int, kind: bytes, payload: bytes) -> None:
+    _write_all(fd, kind + len(payload).to_bytes(4, "big") + payload)
+
+
+def _pooled(store: Store, query: str, media_type: str, dataset: QueryDataset, timeout: float) -> _Source:
+    workers = pool(store)
+    found = workers.acquire()
+    message = pickle.dumps((query, media_type, dataset))
+    try:
+        _write_all(found.requests, len(message).to_bytes(4, "big") + message)
+    except BrokenPipeError:  # the worker died while it waited: fork a fresh one
+        found.kill()
+        found = workers.acquire()
+        _write_all(found.requests, len(message).to_bytes(4, "big") + message)
     deadline = time.monotonic() + timeout
-    finished = False
+    state = {"done": False, "clean": False}
+    buffer = bytearray()
+
+    def need(size: int) -> bytes:
+        while len(buffer) < size:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([found.answers], [], [], remaining)[0]:
+                raise _timeout(timeout)
+            data = os.read(found.answers, max(1 << 16, size - len(buffer)))
+            if not data:
+                raise StoreError("the query worker ended without an answer")
+            buffer.extend(data)
+        out = bytes(buffer[:size])
+        del buffer[:size]
+        return out
 
     def stop() -> None:
-        nonlocal finished
-        if not finished:
-            finished = True
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            os.waitpid(pid, 0)
-            os.close(read_fd)
+        if not state["done"]:
+            state["done"] = True
+            if state["clean"]:
+                workers.release(found)
+            else:
+                found.kill()
 
     def chunks() -> Iterator[bytes]:
-        head = b""
         try:
             while True:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0 or not select.select([read_fd], [], [], remaining)[0]:
-                    raise _timeout(timeout)
-                data = os.read(read_fd, 1 << 16)
-                if not data:
-                    break
-                if head is not None:
-                    head += data
-                    if head.startswith(b"OK\n"):
-                        data, head = head[3:], None
-                    elif len(head) < 3 or head.startswith(b"ER"):
-                        continue
-                    else:
-                        raise StoreError("the query worker sent an unexpected answer")
-                yield data
-            if head is not None:  # the child ended without OK: an error report (or a crash)
-                if head.startswith(b"ER"):
-                    name, _, message = head[2:].decode("utf-8", "replace").partition("\n")
-                    raise _ERRORS.get(name, StoreError)(message)
-                raise StoreError("the query worker ended without an answer")
+                head = need(5)
+                payload = need(int.from_bytes(head[1:], "big"))
+                if head[:1] == b"D":
+                    yield payload
+                elif head[:1] == b"E":
+                    state["clean"] = True
+                    return
+                elif head[:1] == b"X":
+                    state["clean"] = True
+                    name, _, text = payload.decode("utf-8", "replace").partition("\n")
+                    raise _ERRORS.get(name, StoreError)(text)
+                else:
+                    raise StoreError("the query worker sent an unexpected answer")
         finally:
             stop()
 
@@ -157,8 +304,8 @@ def _in_thread(store: Store, query: str, media_type: str, dataset: QueryDataset,
 
 #: store URL scheme -> how its queries are executed (see the module docstring)
 EXECUTORS: dict[str, Callable[[Store, str, str, QueryDataset, float], _Source]] = {
-    "memory": _forked,
-    "oxigraph": _forked,
+    "memory": _pooled,
+    "oxigraph": _pooled,
 }
 
 

@@ -19,6 +19,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -424,10 +425,21 @@ class OxigraphStore(Store):
         return RawResult(form=form, media_type=media, chunks=chunks)
 
     # --- writing -------------------------------------------------------------------------------
-    def update(self, update: str) -> None:
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Around every write: bump :attr:`generation` before and after it, so that whatever was
+        derived from the store during the write (a cached view, a forked query worker) is of a
+        generation that ends with the write."""
         self.generation += 1
         try:
-            self._store.update(update)
+            yield
+        finally:
+            self.generation += 1
+
+    def update(self, update: str) -> None:
+        try:
+            with self.writing():
+                self._store.update(update)
         except SyntaxError as exc:
             raise QuerySyntaxError(f"SPARQL Update syntax error: {exc}") from None
         except (OSError, ValueError) as exc:
@@ -443,9 +455,9 @@ class OxigraphStore(Store):
                 yield quad
 
         # Store.extend is one transaction: an RDFParseError raised by the iterator aborts it.
-        self.generation += 1
         try:
-            self._store.extend(counted())
+            with self.writing():
+                self._store.extend(counted())
         except OSError as exc:
             raise StoreError(f"load into {self.url} failed: {exc}") from None
         return count
@@ -460,16 +472,16 @@ class OxigraphStore(Store):
             )
         body = ox.serialize([q.triple for q in quads], format=ox.RdfFormat.N_TRIPLES) or b""
         iri = ox.NamedNode(graph)
-        self.generation += 1
         # One SPARQL Update = one transaction: readers see the old graph or the new one.
-        self._store.update(
-            f"DROP SILENT GRAPH {iri} ;\nINSERT DATA {{ GRAPH {iri} {{\n{body.decode('utf-8')}\n}} }}"
-        )
+        with self.writing():
+            self._store.update(
+                f"DROP SILENT GRAPH {iri} ;\nINSERT DATA {{ GRAPH {iri} {{\n{body.decode('utf-8')}\n}} }}"
+            )
         return len(quads)
 
     def drop_graph(self, graph: str) -> None:
-        self.generation += 1
-        self._store.remove_graph(ox.NamedNode(graph))
+        with self.writing():
+            self._store.remove_graph(ox.NamedNode(graph))
 
     # --- inspecting ----------------------------------------------------------------------------
     def graph_names(self) -> set[str]:
