@@ -180,12 +180,19 @@ class ValidationReport:
     results: list[ValidationResult]
     #: the report graph, or a function that builds it when first asked for (see :attr:`graph`)
     graph_source: Graph | Callable[[], Graph] = field(repr=False, compare=False)
+    #: the report graph's triples without building the graph (duplicates possible), when known
+    triples_source: Callable[[], Iterable[tuple[Node, Node, Node]]] | None = field(
+        default=None, repr=False, compare=False)
 
     @functools.cached_property
     def graph(self) -> Graph:
         """The SHACL validation report graph (``sh:ValidationReport``, its results and what they name)."""
         source = self.graph_source
         return source if isinstance(source, Graph) else source()
+
+    def triples(self) -> Iterable[tuple[Node, Node, Node]]:
+        """The triples of :attr:`graph` (without building it when the validator kept them)."""
+        return self.triples_source() if self.triples_source is not None else iter(self.graph)
 
     @property
     def violations(self) -> list[ValidationResult]:

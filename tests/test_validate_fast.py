@@ -171,8 +171,9 @@ def test_validators_by_name() -> None:
 @pytest.mark.parametrize("name", ["fast", "pyshacl"])
 def test_the_gate_uses_the_configured_validator(store: Store, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     used: list[str] = []
-    for key, fn in list(shacl.VALIDATORS.items()):
-        monkeypatch.setitem(shacl.VALIDATORS, key, lambda *a, _k=key, _fn=fn, **kw: used.append(_k) or _fn(*a, **kw))
+    for table in (shacl.VALIDATORS, shacl.TRIPLE_VALIDATORS):
+        for key, fn in list(table.items()):
+            monkeypatch.setitem(table, key, lambda *a, _k=key, _fn=fn, **kw: used.append(_k) or _fn(*a, **kw))
     out = import_paths(store, [INGEST / "oefdb" / "oefdb-slice.csv"], dry_run=True, format=None, base_uri=BASE,
                        dataset_id=None, publisher=None, settings=Settings(validator=name))
     assert used == [name]

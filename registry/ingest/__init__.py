@@ -2,7 +2,8 @@
 the efreg model, then the SHACL gate (see :mod:`registry.ingest.gate`).
 
 ``IMPORTERS`` maps a format name to an importer; ``read_paths`` reads files into one
-:class:`rdflib.Dataset` without touching a store; ``import_paths`` validates and stores.
+:class:`~registry.ingest.quads.ImportData` (``ImportResult.dataset`` is it as an rdflib ``Dataset``)
+without touching a store; ``import_paths`` validates and stores.
 """
 
 from __future__ import annotations
@@ -11,12 +12,11 @@ import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from rdflib import Dataset
-
 from ..config import Settings
 from . import csv_oefdb, csv_template, ilcd, rdf, tidas, zipped
 from .base import Accumulator, Context, Importer, ImportResult, IngestError, Input, Skipped
 from .gate import ImportOutcome, import_paths
+from .quads import ImportData
 
 IMPORTERS: dict[str, Importer] = {
     "ilcd": ilcd.import_ilcd,
@@ -113,7 +113,7 @@ def read_paths(paths: Sequence[Path], *, format: str | None, base_uri: str, data
                publish_contacts: bool = False, encoding: str | None = None,
                next_version: Callable[[str], int] | None = None, review_status: str = "Published",
                access_level: str = "Open") -> ImportResult:
-    """Read files (or directories of them) into one :class:`rdflib.Dataset`; nothing is stored.
+    """Read files (or directories of them) into one :class:`ImportData`; nothing is stored.
 
     ``review_status``: ``Published`` for CLI loads by administrators; uploads pass ``Draft``.
     ``access_level``: ``Open`` or ``Commercial``.
@@ -142,11 +142,11 @@ def read_paths(paths: Sequence[Path], *, format: str | None, base_uri: str, data
         inputs.append(Input(str(f), f.read_bytes(), _fs_resolver(f)))
     if not inputs:
         raise IngestError("no input files", file=", ".join(str(p) for p in paths))
-    acc = Accumulator(Dataset())
+    acc = Accumulator(ImportData())
     read_inputs(inputs, format=format, ctx=ctx, acc=acc)
     for w in acc.writers.values():
         w.finish()
-    return ImportResult(dataset=acc.dataset, dataset_iris=acc.dataset_iris, skipped=acc.skipped,
+    return ImportResult(data=acc.dataset, dataset_iris=acc.dataset_iris, skipped=acc.skipped,
                         read=acc.read, imported=acc.imported)
 
 

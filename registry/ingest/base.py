@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from rdflib import Dataset, Literal, URIRef
 
 from ..config import Settings
 from ..vocab import XSD
+from .quads import ImportData
 
 #: ``dcat:version`` (DCAT 3; rdflib's closed DCAT namespace predates it).
 DCAT_VERSION = URIRef("http://www.w3.org/ns/dcat#version")
@@ -41,11 +43,16 @@ class Skipped:
 
 @dataclass
 class ImportResult:
-    dataset: Dataset
+    data: ImportData
     dataset_iris: list[str]
     skipped: list[Skipped]
     read: int
     imported: int
+
+    @functools.cached_property
+    def dataset(self) -> Dataset:
+        """What was read as an rdflib ``Dataset`` (built on first use; the gate does not need it)."""
+        return self.data.to_dataset()
 
     def summary(self) -> str:
         """One line: read, imported, skipped and the commonest reasons."""
@@ -108,7 +115,7 @@ class Importer(Protocol):
 class Accumulator:
     """Everything read so far in one import."""
 
-    dataset: Dataset
+    dataset: ImportData
     dataset_iris: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     read: int = 0

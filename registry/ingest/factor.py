@@ -14,6 +14,7 @@ from rdflib.term import Node
 from ..vocab import DCAT, DCT, EF, FOAF, PROV, RDF, RDFS, SKOS, XSD
 from . import gases, geography, units
 from .base import DCAT_VERSION, Context, dec, short_id, slug
+from .quads import ImportData, TripleGraph
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
@@ -48,12 +49,12 @@ class FactorSpec:
 class Writer:
     """Writes one dataset version graph and remembers which reference terms it used."""
 
-    def __init__(self, ctx: Context, ds: Dataset, dataset_id: str, version: int) -> None:
+    def __init__(self, ctx: Context, ds: ImportData, dataset_id: str, version: int) -> None:
         self.ctx = ctx
         self.dataset_id = dataset_id
         self.version = version
         self.iri = ctx.iri(f"dataset/{dataset_id}/{version}")
-        self.g: Graph = ds.graph(self.iri)
+        self.g: TripleGraph = ds.graph(self.iri)
         self.geos: dict[str, geography.Geo] = {}
         self.unit_infos: dict[str, units.UnitInfo] = {}
         self.ratios: dict[str, units.UnitInfo] = {}
@@ -278,7 +279,7 @@ def known_reference(base_uri: str) -> frozenset[URIRef]:
     return frozenset(out)
 
 
-def _labels(g: Graph, s: Node, en: str, zh: str | None, *predicates: URIRef) -> None:
+def _labels(g: Graph | TripleGraph, s: Node, en: str, zh: str | None, *predicates: URIRef) -> None:
     """English and (when given) Chinese labels of ``s`` under each predicate (default rdfs:label)."""
     for predicate in predicates or (RDFS.label,):
         g.add((s, predicate, Literal(en, lang="en")))

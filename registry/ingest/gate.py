@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rdflib import BNode, Dataset, Graph, URIRef
+import pyoxigraph as ox
+from rdflib import BNode, URIRef
 
-from ..store import Store
+from ..store import Store, StoreError
 from ..vocab import EF, RDF, SH
 from .base import ImportResult, IngestError
+from .quads import ImportData, TermError
 
 
 @dataclass
@@ -52,6 +54,13 @@ def _check_targets(store: Store, result: ImportResult, base_uri: str) -> None:
 def import_paths(store: Store, paths: list[Path], *, dry_run: bool = False, **read_kwargs: Any) -> ImportOutcome:
     """Read ``paths``, validate the result with the SHACL shapes and, if it conforms and this is not
     a dry run, store every dataset graph in one load (the store loads all or nothing)."""
+    from ..shacl.index import no_gc
+
+    with no_gc():  # an import allocates millions of objects and frees few: no cyclic-GC rescans
+        return _import(store, paths, dry_run, read_kwargs)
+
+
+def _import(store: Store, paths: list[Path], dry_run: bool, read_kwargs: dict[str, Any]) -> ImportOutcome:
     from ..shacl import get_validator
     from . import read_paths
 
@@ -59,35 +68,53 @@ def import_paths(store: Store, paths: list[Path], *, dry_run: bool = False, **re
     read_kwargs.setdefault("next_version", next_version_fn(store, base_uri))
     result = read_paths(paths, **read_kwargs)
     _check_targets(store, result, base_uri)
-    _drop_reports(result.dataset, result.dataset_iris)
+    _drop_reports(result.data, result.dataset_iris)
     settings = read_kwargs.get("settings")
-    validate = get_validator(getattr(settings, "validator", "fast"))
-    report = validate(result.dataset, base_iri=base_uri)
+    validate = get_validator(getattr(settings, "validator", "fast"), triples=True)
+    report = validate(result.data.triples(), base_iri=base_uri)
     if not report.conforms or dry_run:
         return ImportOutcome(stored=False, report=report, result=result)
     if report.warnings:
-        _attach_warnings(result.dataset, result.dataset_iris, report.graph)
-    payload = result.dataset.serialize(format="nquads", encoding="utf-8")
-    store.load(payload, "nquads")
+        _attach_warnings(result.data, result.dataset_iris, report)
+    _store(store, result.data)
     from ..catalog import refresh_versions
 
     refresh_versions(store, base_uri)
     return ImportOutcome(stored=True, report=report, result=result)
 
 
-def _attach_warnings(ds: Dataset, graphs: list[str], report: Graph) -> None:
-    nodes = list(report.subjects(RDF.type, SH.ValidationReport))
+def _store(store: Store, data: ImportData) -> None:
+    """All graphs of ``data`` in one transaction: pyoxigraph quads straight into an Oxigraph store,
+    else (a remote store) one N-Quads load."""
+    try:
+        quads = data.to_pyoxigraph()
+    except TermError as exc:
+        raise IngestError(f"cannot store the data: {exc}") from None
+    native = getattr(store, "pyoxigraph", None)
+    if isinstance(native, ox.Store) and hasattr(store, "generation"):
+        store.generation += 1  # as OxigraphStore.load does: readers' caches see a new version
+        try:
+            native.extend(quads)  # one transaction
+        except OSError as exc:
+            raise StoreError(f"load into {getattr(store, 'url', 'the store')} failed: {exc}") from None
+        return
+    store.load(ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"", "nquads")
+
+
+def _attach_warnings(data: ImportData, graphs: list[str], report: Any) -> None:
+    triples = list(report.triples())
+    nodes = [s for s, p, o in triples if p == RDF.type and o == SH.ValidationReport]
+    data.attach(triples, graphs)
     for g in graphs:
-        target = ds.graph(URIRef(g))
-        target.addN((s, p, o, target) for s, p, o in report)
+        target = data.graph(g)
         for node in nodes:
             target.add((URIRef(g), EF.validationReport, node))
 
 
-def _drop_reports(ds: Dataset, graphs: list[str]) -> None:
+def _drop_reports(data: ImportData, graphs: list[str]) -> None:
     """Remove stored SHACL reports from re-imported data: the gate writes a fresh one."""
     for name in graphs:
-        g = ds.graph(URIRef(name))
+        g = data.graph(name)
         todo = list(g.objects(None, EF.validationReport)) + list(g.subjects(RDF.type, SH.ValidationReport))
         g.remove((None, EF.validationReport, None))
         seen = set()

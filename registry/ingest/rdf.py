@@ -13,10 +13,9 @@ import json
 import pyoxigraph as ox
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
-from rdflib import Dataset, URIRef
-from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from rdflib.term import Node
 
-from ..store import RDFParseError
+from ..store import RDFParseError, StoreError
 from ..store.oxigraph import parse_quads, to_rdflib
 from .base import Accumulator, Context, Importer, IngestError, Input
 
@@ -69,36 +68,47 @@ def _contexts(doc: object):
 
 def _read(inp: Input, name: str, ctx: Context, acc: Accumulator) -> None:
     _guard(inp, name)
-    ds = Dataset(default_union=False)
-    # pyoxigraph parses every format and reports line and column; rdflib holds the result.
+    # pyoxigraph parses every format and reports line and column; each distinct term becomes an
+    # rdflib term once (the same terms rdflib's parsers give: plain literals for xsd:string).
+    by_graph: dict[object, dict[tuple[Node, Node, Node], None]] = {}
+    terms: dict[object, Node] = {}
+    get = terms.get
+
+    def term(t: object) -> Node:
+        found = terms[t] = to_rdflib(t)
+        return found
+
     try:
         for quad in parse_quads(inp.data, name, None, ctx.base_uri):
-            graph = DATASET_DEFAULT_GRAPH_ID if isinstance(quad.graph_name, ox.DefaultGraph) \
-                else to_rdflib(quad.graph_name)
-            ds.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object), graph))
+            graph = quad.graph_name
+            triples = by_graph.get(graph)
+            if triples is None:
+                triples = by_graph[graph] = {}
+            s, p, o = quad.subject, quad.predicate, quad.object
+            triples[(get(s) or term(s), get(p) or term(p), get(o) or term(o))] = None
     except RDFParseError as e:
         where = None if e.line is None else f"line {e.line}" + (f", column {e.column}" if e.column else "")
         raise IngestError(f"does not parse as {name}: {e.detail}", file=inp.name, where=where) from None
-    default = ds.graph(DATASET_DEFAULT_GRAPH_ID)
-    n_default = len(default)
-    if n_default:
+    except StoreError as e:  # a quoted triple
+        raise IngestError(str(e), file=inp.name) from None
+    default = by_graph.pop(ox.DefaultGraph(), {})
+    if default:
         if ctx.dataset_id is None:
-            raise IngestError(f"{n_default} triples are in no named graph; pass --dataset ID to store them in "
+            raise IngestError(f"{len(default)} triples are in no named graph; pass --dataset ID to store them in "
                               f"dataset/ID/<next version>", file=inp.name)
         w, _new = acc.writer(ctx, ctx.dataset_id)
+        add = w.g.add
         for t in default:
-            w.g.add(t)
-    for g in ds.graphs():
-        if g.identifier == DATASET_DEFAULT_GRAPH_ID or not len(g):
-            continue
-        name_iri = str(g.identifier)
-        if not isinstance(g.identifier, URIRef):
+            add(t)
+    for graph, triples in by_graph.items():
+        if not isinstance(graph, ox.NamedNode):
             raise IngestError("a graph named by a blank node; name dataset graphs by IRI", file=inp.name)
-        target = acc.dataset.graph(URIRef(name_iri))
-        for t in g:
-            target.add(t)
+        name_iri = graph.value
+        add = acc.dataset.graph(name_iri).add
+        for t in triples:
+            add(t)
         if name_iri not in acc.dataset_iris:
             acc.dataset_iris.append(name_iri)
-    n = sum(len(g) for g in ds.graphs())
+    n = len(default) + sum(len(triples) for triples in by_graph.values())
     acc.read += n
     acc.imported += n

@@ -29,12 +29,12 @@ from registry.validate import (
     validate,
 )
 
-from .index import Index, OxStore, data_triples, no_gc
+from .index import Index, OxStore, Triple, data_triples, no_gc
 from .plan import Plan, Targets, Unsupported, compile_plan
 from .report import ReportBuilder
 from .screen import Confirm, Hits, Solutions, screen
 
-__all__ = ["VALIDATORS", "Unsupported", "get_validator", "validate_fast"]
+__all__ = ["TRIPLE_VALIDATORS", "VALIDATORS", "Unsupported", "get_validator", "validate_fast", "validate_triples"]
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,12 @@ def validate_fast(data: Graph | Dataset, *, base_iri: str, reference: Graph | No
     """Validate ``data`` like :func:`registry.validate.validate`, screening set-at-a-time first."""
     if not isinstance(data, Graph):
         raise TypeError(f"data must be an rdflib Graph or Dataset, got {type(data).__name__}")
+    return validate_triples(data_triples(data), base_iri=base_iri, reference=reference)
+
+
+def validate_triples(data: list[Triple], *, base_iri: str, reference: Graph | None = None) -> ValidationReport:
+    """:func:`validate_fast` on the data's triples (of every graph; duplicates allowed), so that an
+    import need not build an rdflib graph. ``data`` is not changed."""
     ref = reference if reference is not None else reference_graph(base_iri)
     if not isinstance(ref, Graph):
         raise TypeError(f"reference must be an rdflib Graph, got {type(ref).__name__}")
@@ -52,9 +58,9 @@ def validate_fast(data: Graph | Dataset, *, base_iri: str, reference: Graph | No
         plan = compile_plan(load_shapes())
     except Unsupported as exc:
         log.warning("fast SHACL validator cannot compile the shapes (%s); validating with pySHACL", exc)
-        return validate(data, base_iri=base_iri, reference=ref)
+        return validate(graph_of(data), base_iri=base_iri, reference=ref)
     with no_gc():
-        triples = data_triples(data)
+        triples = list(data)
         described = {s for s, _p, _o in triples}
         triples += _reference_triples(ref, described)
         idx = Index(triples)
@@ -67,7 +73,7 @@ def validate_fast(data: Graph | Dataset, *, base_iri: str, reference: Graph | No
                 screen(shape, focus_nodes(targets, idx, store), idx, store, hits, confirm, solutions)
         except LookupError as exc:
             log.warning("fast SHACL validator cannot screen this data (%s); validating with pySHACL", exc)
-            return validate(data, base_iri=base_iri, reference=ref)
+            return validate(graph_of(data), base_iri=base_iri, reference=ref)
         builder = ReportBuilder(idx, triples, described, plan.shapes_graph.graph)
         builder.add_hits(hits)
         builder.add_solutions(solutions, confirm)
@@ -76,6 +82,18 @@ def validate_fast(data: Graph | Dataset, *, base_iri: str, reference: Graph | No
         merged.addN((s, p, o, merged) for s, p, o in triples)
         builder.add_pyshacl(_confirm(plan, confirm, merged), merged)
     return builder.finish()
+
+
+def validate_pyshacl_triples(data: list[Triple], *, base_iri: str, reference: Graph | None = None
+                             ) -> ValidationReport:
+    """:func:`registry.validate.validate` (pySHACL) on the data's triples."""
+    return validate(graph_of(data), base_iri=base_iri, reference=reference)
+
+
+def graph_of(triples: list[Triple]) -> Graph:
+    graph = Graph()
+    graph.addN((s, p, o, graph) for s, p, o in triples)
+    return graph
 
 
 def focus_nodes(targets: Targets, idx: Index, store: OxStore) -> set[Node]:
@@ -112,10 +130,13 @@ def _confirm(plan: Plan, confirm: Confirm, merged: Graph) -> Graph:
 
 #: The gate's validators by name (``Settings.validator``); ``pyshacl`` is the reference.
 VALIDATORS: dict[str, Validate] = {"fast": validate_fast, "pyshacl": validate}
+#: The same, taking the data as a list of triples (:func:`validate_triples`).
+TRIPLE_VALIDATORS: dict[str, Validate] = {"fast": validate_triples, "pyshacl": validate_pyshacl_triples}
 
 
-def get_validator(name: str) -> Validate:
+def get_validator(name: str, *, triples: bool = False) -> Validate:
+    """The validator called ``name``; with ``triples``, its form taking a list of triples."""
     try:
-        return VALIDATORS[name]
+        return (TRIPLE_VALIDATORS if triples else VALIDATORS)[name]
     except KeyError:
         raise ValueError(f"unknown validator {name!r}; choose one of {', '.join(VALIDATORS)}") from None

@@ -178,7 +178,8 @@ class ReportBuilder:
             graph.addN((s, p, o, graph) for s, p, o in triples)
             return graph
 
-        return ValidationReport(conforms=conforms, results=results, graph_source=build)
+        return ValidationReport(conforms=conforms, results=results, graph_source=build,
+                                triples_source=lambda: triples)
 
 
 def _format(message: str, fields: dict[str, Node]) -> str:

@@ -1,0 +1,180 @@
+"""What an import reads, held without rdflib's store: one insertion-ordered set of rdflib triples
+per dataset graph.
+
+rdflib's in-memory ``Dataset`` indexes every triple three ways per graph (~30,000 triples/s); the
+gate only needs the triples in order, a few look-ups by subject while writing, the triples for the
+validator and pyoxigraph quads for the store. :class:`ImportData` gives exactly that; callers that
+want an rdflib ``Dataset`` get one built on demand (:meth:`ImportData.to_dataset`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import pyoxigraph as ox
+from rdflib import BNode, Dataset, Literal, URIRef
+from rdflib.term import Node
+
+Triple = tuple[Node, Node, Node]
+_XSD_STRING = ox.NamedNode("http://www.w3.org/2001/XMLSchema#string")
+
+
+class TripleGraph:
+    """One graph: the subset of :class:`rdflib.Graph` the importers use (``add``, ``in``,
+    ``objects``, ``subjects``, ``triples``, ``remove``, iteration, ``len``)."""
+
+    __slots__ = ("_by_s", "_triples", "identifier")
+
+    def __init__(self, identifier: URIRef) -> None:
+        self.identifier = identifier
+        self._triples: dict[Triple, None] = {}
+        self._by_s: dict[Node, list[Triple]] | None = None  # built on first look-up by subject
+
+    def add(self, triple: Triple) -> None:
+        if triple not in self._triples:
+            self._triples[triple] = None
+            if self._by_s is not None:
+                self._by_s.setdefault(triple[0], []).append(triple)
+
+    def __contains__(self, triple: Triple) -> bool:
+        if None not in triple:
+            return triple in self._triples
+        return next(iter(self.triples(triple)), None) is not None
+
+    def __iter__(self) -> Iterator[Triple]:
+        return iter(self._triples)
+
+    def __len__(self) -> int:
+        return len(self._triples)
+
+    def triples(self, pattern: tuple[Node | None, Node | None, Node | None]) -> Iterator[Triple]:
+        s, p, o = pattern
+        if s is not None:
+            if self._by_s is None:
+                by_s: dict[Node, list[Triple]] = {}
+                for t in self._triples:
+                    by_s.setdefault(t[0], []).append(t)
+                self._by_s = by_s
+            candidates: Iterable[Triple] = list(self._by_s.get(s, ()))
+        else:
+            candidates = list(self._triples)
+        for t in candidates:
+            if (p is None or t[1] == p) and (o is None or t[2] == o) and t in self._triples:
+                yield t
+
+    def objects(self, s: Node | None = None, p: Node | None = None) -> Iterator[Node]:
+        return (t[2] for t in self.triples((s, p, None)))
+
+    def subjects(self, p: Node | None = None, o: Node | None = None) -> Iterator[Node]:
+        return (t[0] for t in self.triples((None, p, o)))
+
+    def remove(self, pattern: tuple[Node | None, Node | None, Node | None]) -> None:
+        for t in list(self.triples(pattern)):
+            del self._triples[t]
+        if self._by_s is not None and pattern[0] is not None:
+            self._by_s[pattern[0]] = [t for t in self._by_s.get(pattern[0], []) if t in self._triples]
+        elif self._by_s is not None:
+            self._by_s = None
+
+
+class ImportData:
+    """The graphs of one import, by IRI, plus triples added to several graphs at once (the SHACL
+    report of a conforming import with warnings, see :meth:`attach`)."""
+
+    def __init__(self) -> None:
+        self._graphs: dict[str, TripleGraph] = {}
+        self._attached: list[tuple[list[Triple], list[str]]] = []
+
+    def graph(self, name: str | URIRef) -> TripleGraph:
+        key = str(name)
+        g = self._graphs.get(key)
+        if g is None:
+            g = self._graphs[key] = TripleGraph(URIRef(key))
+        return g
+
+    def graphs(self) -> Iterator[TripleGraph]:
+        return iter(list(self._graphs.values()))
+
+    def attach(self, triples: list[Triple], graphs: list[str]) -> None:
+        """Add ``triples`` to each of ``graphs`` (kept once, expanded when written)."""
+        self._attached.append((triples, list(graphs)))
+
+    def triples(self) -> list[Triple]:
+        """The triples of all graphs (a triple in two graphs comes twice); attached ones excluded."""
+        out: list[Triple] = []
+        for g in self._graphs.values():
+            out.extend(g)
+        return out
+
+    def quads(self) -> Iterator[tuple[Node, Node, Node, URIRef]]:
+        for g in self._graphs.values():
+            name = g.identifier
+            for s, p, o in g:
+                yield s, p, o, name
+        for triples, graphs in self._attached:
+            for name in graphs:
+                iri = URIRef(name)
+                for s, p, o in triples:
+                    yield s, p, o, iri
+
+    def to_dataset(self) -> Dataset:
+        """An rdflib ``Dataset`` with the same graphs and triples."""
+        ds = Dataset()
+        for s, p, o, g in self.quads():
+            ds.graph(g).add((s, p, o))
+        for g in self._graphs.values():  # keep empty graphs named, as ds.graph(iri) did
+            ds.graph(g.identifier)
+        return ds
+
+    def to_pyoxigraph(self) -> list[ox.Quad]:
+        """The quads as pyoxigraph quads. Blank nodes get fresh ids (one per rdflib blank node), as
+        parsing a serialization of the data would give them."""
+        convert = Converter()
+        out: list[ox.Quad] = []
+        for g in self._graphs.values():
+            convert.triples(g, g.identifier, out)
+        for triples, graphs in self._attached:
+            for name in graphs:
+                convert.triples(triples, URIRef(name), out)
+        return out
+
+
+class TermError(ValueError):
+    """A term pyoxigraph does not accept (an IRI or language tag that is not well-formed)."""
+
+
+class Converter:
+    """rdflib terms → pyoxigraph terms, each distinct term converted once."""
+
+    def __init__(self) -> None:
+        self.cache: dict[Any, Any] = {}
+
+    def term(self, t: Node) -> Any:
+        try:
+            if type(t) is URIRef or isinstance(t, URIRef):
+                found = ox.NamedNode(t)
+            elif isinstance(t, BNode):
+                found = ox.BlankNode()
+            elif isinstance(t, Literal):
+                if t.language:
+                    found = ox.Literal(t, language=t.language)
+                elif t.datatype is not None:
+                    found = ox.Literal(t, datatype=self.term(t.datatype))
+                else:
+                    found = ox.Literal(t, datatype=_XSD_STRING)
+            else:
+                raise TermError(f"not an RDF term: {t!r}")
+        except TermError:
+            raise
+        except ValueError as exc:
+            raise TermError(f"{t!r} is not a valid RDF term: {exc}") from None
+        self.cache[t] = found
+        return found
+
+    def triples(self, triples: Iterable[Triple], graph: URIRef, out: list[ox.Quad]) -> None:
+        """Append ``triples`` in ``graph`` to ``out``."""
+        get, term, append, quad = self.cache.get, self.term, out.append, ox.Quad
+        g = get(graph) or term(graph)
+        for s, p, o in triples:
+            append(quad(get(s) or term(s), get(p) or term(p), get(o) or term(o), g))
