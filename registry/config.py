@@ -31,6 +31,7 @@ class Settings:
     max_concurrent_queries: int = 4
     service_allowlist: tuple[str, ...] = field(default_factory=tuple)
     service_timeout: float = 10.0
+    answer_cache_bytes: int = 64 * 1024 * 1024  #: answers kept until the next write (0: none)
     # upload / import limits
     max_upload_bytes: int = 200 * 1024 * 1024
     zip_max_entries: int = 10_000

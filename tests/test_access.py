@@ -136,3 +136,12 @@ def test_one_module_decides(store, commercial):
     admin = authenticate(store, create_token(store, "efreg", "admin"))
     everything = access.readable_graphs(store, admin)
     assert VALUES in everything and not any(g.startswith("urn:efreg:") for g in everything)
+
+
+def test_kept_answers_are_never_shared_between_callers_who_read_different_graphs(live_server, commercial):
+    query = QUERIES["property path"]
+    granted = [sparql(live_server, query, commercial["beta"]) for _ in range(2)]
+    assert SECRET in granted[1].text and [r.headers["Efreg-Answer"] for r in granted] == ["evaluated", "kept"]
+    for headers in ({}, commercial["gamma"]):
+        answer = sparql(live_server, query, headers)
+        assert SECRET not in answer.text

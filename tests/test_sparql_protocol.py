@@ -195,3 +195,15 @@ def test_relative_iris_resolve_against_the_registry_base(live_server: str) -> No
     # decimal values stay decimal
     value = sparql(live_server, FACTORS + " LIMIT 1", "application/json").json()["results"]["bindings"][0]["v"]
     assert value["datatype"] == str(XSD.decimal)
+
+
+def test_answers_are_kept_until_the_store_is_written(live_server: str, store: Store) -> None:
+    query = f"SELECT ?id WHERE {{ <{NATURAL_GAS}> <http://purl.org/dc/terms/identifier> ?id }}"
+    first, second = sparql(live_server, query, "text/csv"), sparql(live_server, query, "text/csv")
+    assert (first.headers["Efreg-Answer"], second.headers["Efreg-Answer"]) == ("evaluated", "kept")
+    assert first.content == second.content and "ipcc2006-t2.2-natural-gas" in first.text
+    assert sparql(live_server, query, "text/tab-separated-values").headers["Efreg-Answer"] == "evaluated"
+    graph = store.select(f"SELECT ?g WHERE {{ GRAPH ?g {{ <{NATURAL_GAS}> ?p ?o }} }} LIMIT 1")[0]["g"]
+    store.update(f'INSERT DATA {{ GRAPH <{graph}> {{ <{NATURAL_GAS}> <http://purl.org/dc/terms/identifier> "x" }} }}')
+    third = sparql(live_server, query, "text/csv")
+    assert third.headers["Efreg-Answer"] == "evaluated" and sorted(third.text.split()) == ["id", "ipcc2006-t2.2-natural-gas", "x"]

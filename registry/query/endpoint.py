@@ -6,6 +6,7 @@ The web view parses the HTTP request into plain values, calls :meth:`Endpoint.pr
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import threading
 from collections.abc import Sequence
@@ -18,6 +19,7 @@ from ..federation import Allowlist, FederationRefused
 from ..store import QueryDataset, Store, StoreError
 from ..vocab import SYSTEM_GRAPH
 from . import worker
+from .answers import AnswerCache
 from .dataset import restrict
 from .inspect import QueryForm, RequestInfo, inspect_query, inspect_update
 from .rewrite import add_using, mentions_service, with_base
@@ -58,6 +60,7 @@ class Endpoint:
         self.allowlist = Allowlist(settings.service_allowlist)
         self._slots = threading.BoundedSemaphore(max(1, settings.max_concurrent_queries))
         self._update_lock = threading.Lock()
+        self._answers = AnswerCache(settings.answer_cache_bytes) if settings.answer_cache_bytes > 0 else None
 
     # --- queries -------------------------------------------------------------------------------
     def prepare_query(self, text: str, caller: Caller | None, default_graph_uri: Sequence[str] = (),
@@ -70,6 +73,20 @@ class Endpoint:
         return PreparedQuery(with_base(text, base), info.form, dataset, info)  # type: ignore[arg-type]
 
     def run_query(self, prepared: PreparedQuery, media_type: str) -> worker.Answer:
+        """The answer kept from an earlier evaluation at the same store generation
+        (:mod:`registry.query.answers`), else evaluated and kept."""
+        generation = getattr(self.store, "generation", None)
+        if self._answers is None or generation is None or prepared.info.services:
+            return self._evaluate(prepared, media_type)
+        key = (prepared.text, prepared.form, media_type, prepared.dataset, self.settings.max_rows)
+        kept = self._answers.get(key, generation)
+        if kept is not None:
+            return dataclasses.replace(kept, cached=True)
+        answer = self._evaluate(prepared, media_type)
+        self._answers.put(key, generation, answer)
+        return answer
+
+    def _evaluate(self, prepared: PreparedQuery, media_type: str) -> worker.Answer:
         """Evaluate within the limits: a free slot, the time limit (the SERVICE time limit when the
         query federates and that is shorter) and the row cap."""
         timeout = self.settings.query_timeout

@@ -54,6 +54,7 @@ class Answer:
     body: bytes
     rows: int | None  #: solutions or triples kept (None for ASK)
     truncated: bool
+    cached: bool = False  #: given from :mod:`registry.query.answers`, not evaluated again
 
 
 class _Source:

@@ -52,7 +52,7 @@ UPDATE_PARAMS = ("using-graph-uri", "using-named-graph-uri")
 #: service description: machine formats first, so ``*/*`` gets Turtle and browsers HTML
 DESCRIPTION_FORMATS: tuple[Format, ...] = (*GRAPH_FORMATS, HTML)
 CONSTRUCT_FORMATS: tuple[Format, ...] = (*GRAPH_FORMATS, *DATASET_FORMATS)
-EXPOSED = "Efreg-Result-Rows, Efreg-Max-Rows, Efreg-Truncated"
+EXPOSED = "Efreg-Result-Rows, Efreg-Max-Rows, Efreg-Truncated, Efreg-Answer"
 
 
 def get_endpoint() -> Endpoint:
@@ -174,6 +174,7 @@ def sparql() -> Response:
         response.headers["Efreg-Max-Rows"] = str(get_settings().max_rows)
         if answer.truncated:
             response.headers["Efreg-Truncated"] = "true"
+    response.headers["Efreg-Answer"] = "kept" if answer.cached else "evaluated"
     return response
 
 
