@@ -120,6 +120,11 @@ def test_texts_a_scan_cannot_read_with_certainty_are_not_templated(text: str) ->
     assert query_template(text) is None
 
 
+def test_comments_are_not_part_of_the_shape() -> None:
+    one, two = (f'SELECT * WHERE {{ ?s <{E}p> ?o }} # {n}\n# "{n}"' for n in ("run 1", "run 2"))
+    assert query_template(one) == query_template(two)
+
+
 def test_prefix_declarations_stay_in_the_template() -> None:
     shape, values = query_template(f'PREFIX ex: <{E}> SELECT * WHERE {{ ?s ex:p <{E}o> }}')
     assert shape.startswith(f"PREFIX ex: <{E}>") and values == (f"{E}o",)

@@ -130,7 +130,7 @@ _NO_TEMPLATE = re.compile(r"\\|\bBASE\b|x-efreg-slot", re.IGNORECASE)
 
 def query_template(text: str) -> tuple[str, tuple[str, ...]] | None:
     """``text`` with every absolute IRI (``<scheme:…>``) outside PREFIX declarations and every short
-    string replaced by a numbered slot, and the values replaced, in order; ``None`` when the text
+    string replaced by a numbered slot and comments by a space, and the values replaced, in order; ``None`` when the text
     holds what a lexical scan cannot read with certainty (backslashes, hence escapes; BASE; long
     strings; a ``<`` that does not open an IRI) or nothing to replace."""
     if _NO_TEMPLATE.search(text):
@@ -142,11 +142,14 @@ def query_template(text: str) -> tuple[str, tuple[str, ...]] | None:
         kind, token = match.lastgroup, match.group()
         if kind in ("long", "lt"):
             return None
-        if kind == "comment" or (kind == "iri" and (":" not in token or _PREFIX_DECL.search(text[:match.start()]))):
+        if kind == "iri" and (":" not in token or _PREFIX_DECL.search(text[max(0, match.start() - 300):match.start()])):
             continue
-        slot = f"<urn:{SLOT}{len(values)}>" if kind == "iri" else f'"{SLOT}{len(values)}"'
+        if kind == "comment":
+            slot = " "
+        else:
+            slot = f"<urn:{SLOT}{len(values)}>" if kind == "iri" else f'"{SLOT}{len(values)}"'
+            values.append(token[1:-1])
         parts += [text[last:match.start()], slot]
-        values.append(token[1:-1])
         last = match.end()
     if not values:
         return None
