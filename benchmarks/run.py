@@ -5,8 +5,10 @@
 For each size it generates the data (``benchmarks.generate``), loads the same N-Quads into a fresh
 efreg store and a throwaway Virtuoso (``registry.store.virtuoso``), starts ``efreg serve`` as its own
 process, then runs the query mix (``benchmarks.queries``) against both ``/sparql`` endpoints from one
-client, interleaved (the order alternates per round), and measures dereferencing under concurrency,
-import throughput with and without SHACL, the server's peak RSS and its start-up time. Results go to
+client, interleaved (the order alternates per round) — once as clients ask (efreg gives the answers
+it kept when a text comes again) and once with every answer evaluated — and measures dereferencing
+under concurrency, import throughput with and without SHACL, the server's peak RSS and its start-up
+time. Results go to
 ``benchmarks/out/results.json`` and a Markdown table on standard output; nothing here asserts a time.
 """
 
@@ -94,18 +96,16 @@ class EfregServer:
             self.proc.wait(timeout=30)
 
 
-def timed_query(session: requests.Session, endpoint: str, query: str, accept: str) -> float:
-    return _query(session, endpoint, query, accept)[0]
-
-
-def _query(session: requests.Session, endpoint: str, query: str, accept: str) -> tuple[float, bytes]:
+def _query(session: requests.Session, endpoint: str, query: str, accept: str) -> tuple[float, bytes, bool]:
+    """(seconds, body, whether the answer was kept from an earlier evaluation: efreg's
+    ``Efreg-Answer: kept``)."""
     started = time.perf_counter()
     response = session.post(endpoint, data={"query": query}, headers={"Accept": accept}, timeout=300)
     body = response.content
     elapsed = time.perf_counter() - started
     if response.status_code != 200:
         raise RuntimeError(f"{endpoint} answered {response.status_code}: {body[:300]!r}\n{query}")
-    return elapsed, body
+    return elapsed, body, response.headers.get("Efreg-Answer") == "kept"
 
 
 def count_rows(body: bytes, accept: str) -> int:
@@ -116,10 +116,13 @@ def count_rows(body: bytes, accept: str) -> int:
 
 
 def run_mix(endpoints: dict[str, str], sizes: Sizes, repeat: int, seed: int,
-            rows: dict[str, dict[str, int]] | None = None) -> dict[str, dict[str, list[float]]]:
+            rows: dict[str, dict[str, int]] | None = None, evaluate: bool = False,
+            kept: dict[str, int] | None = None) -> dict[str, dict[str, list[float]]]:
     """Every query of the mix, ``repeat`` rounds, both systems per round with alternating order.
     ``rows`` receives the answer size of each query in the (unrecorded) warm-up round, per system,
-    so that a run where the systems disagree shows it."""
+    so that a run where the systems disagree shows it; ``kept`` the number of answers per query that
+    efreg gave from its kept answers. With ``evaluate``, each round's text ends with a comment of
+    its own (to both systems), so that no answer is given from a table of kept answers."""
     rng = random.Random(seed)
     session = requests.Session()
     times: dict[str, dict[str, list[float]]] = {q.name: {name: [] for name in endpoints} for q in MIX}
@@ -132,9 +135,12 @@ def run_mix(endpoints: dict[str, str], sizes: Sizes, repeat: int, seed: int,
     for round_no in range(repeat):
         order = list(endpoints.items()) if round_no % 2 == 0 else list(reversed(endpoints.items()))
         for q in MIX:
-            text = q.render(rng, sizes, BASE)
+            text = q.render(rng, sizes, BASE) + (f"\n# evaluated round {round_no}" if evaluate else "")
             for name, endpoint in order:
-                times[q.name][name].append(timed_query(session, endpoint, text, q.accept))
+                elapsed, _, was_kept = _query(session, endpoint, text, q.accept)
+                times[q.name][name].append(elapsed)
+                if kept is not None:
+                    kept[q.name] = kept.get(q.name, 0) + was_kept
     return times
 
 
@@ -309,9 +315,12 @@ def bench_size(factors: int, args: argparse.Namespace, workdir: Path) -> dict:
             endpoints["virtuoso"] = virtuoso.sparql_url
         print(f"[{factors}] running the mix ({args.repeat} rounds)", file=sys.stderr)
         rows: dict[str, dict[str, int]] = {}
-        times = run_mix(endpoints, sizes, args.repeat, args.seed, rows)
+        kept: dict[str, int] = {}
+        times = run_mix(endpoints, sizes, args.repeat, args.seed, rows, kept=kept)
         result["queries"] = summarize(times)
-        result["rows"] = rows
+        result["rows"], result["kept"], result["rounds"] = rows, kept, args.repeat
+        print(f"[{factors}] the mix again, every answer evaluated", file=sys.stderr)
+        result["queries_evaluated"] = summarize(run_mix(endpoints, sizes, args.repeat, args.seed + 1, evaluate=True))
         print(f"[{factors}] dereferencing for {args.deref_seconds} s", file=sys.stderr)
         result["dereference"] = dereference(server.url, sizes, args.deref_seconds, args.concurrency, args.seed,
                                            args.client_processes)
@@ -360,20 +369,26 @@ def markdown(results: list[dict], command: str) -> str:
              f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}", ""]
     for r in results:
         lines += [f"### {r['factors']:,} factors ({r['quads']:,} quads)", "",
-                  "| query | efreg median ms | efreg p95 ms | Virtuoso median ms | Virtuoso p95 ms | ratio | rows efreg / Virtuoso |",
-                  "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+                  "| query | efreg median ms | efreg p95 ms | kept answers | Virtuoso median ms | Virtuoso p95 ms "
+                  "| ratio | every answer evaluated: efreg / Virtuoso median ms | ratio | rows efreg / Virtuoso |",
+                  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        nan = {"median_ms": float("nan"), "p95_ms": float("nan")}
         for q in MIX:
             row = r["queries"][q.name]
-            v = row.get("virtuoso", {})
+            v = row.get("virtuoso", nan)
+            cold = r.get("queries_evaluated", {}).get(q.name, {})
             counts = r.get("rows", {}).get(q.name, {})
             lines.append(f"| {q.name} | {row['efreg']['median_ms']:.1f} | {row['efreg']['p95_ms']:.1f} | "
-                         f"{v.get('median_ms', float('nan')):.1f} | {v.get('p95_ms', float('nan')):.1f} | "
-                         f"{row.get('ratio', float('nan')):.2f} | "
+                         f"{r.get('kept', {}).get(q.name, 0)}/{r.get('rounds', '–')} | "
+                         f"{v['median_ms']:.1f} | {v['p95_ms']:.1f} | {row.get('ratio', float('nan')):.2f} | "
+                         f"{cold.get('efreg', nan)['median_ms']:.1f} / {cold.get('virtuoso', nan)['median_ms']:.1f} | "
+                         f"{cold.get('ratio', float('nan')):.2f} | "
                          f"{counts.get('efreg', '–')} / {counts.get('virtuoso', '–')} |")
         d = r["dereference"]
         client = (f"wrk, {d.get('client_threads', 1)} threads" if d.get("client") == "wrk"
                   else f"{d.get('client_processes', 1)} client processes")
-        lines += ["", f"- geometric-mean ratio efreg/Virtuoso: **{r['queries'].get('_geomean_ratio', float('nan')):.2f}**",
+        lines += ["", f"- geometric-mean ratio efreg/Virtuoso: **{r['queries'].get('_geomean_ratio', float('nan')):.2f}** "
+                  f"(every answer evaluated: **{r.get('queries_evaluated', {}).get('_geomean_ratio', float('nan')):.2f}**)",
                   f"- dereference ({d['concurrency']} connections, {client}): "
                   f"{d['req_per_s']:.0f} req/s, p50 {d['p50_ms']:.1f} ms, "
                   f"p99 {d['p99_ms']:.1f} ms, {d['errors']} errors of {d['requests']} {d.get('error_statuses') or ''}"]
@@ -407,11 +422,13 @@ def plot(results: list[dict], path: Path) -> bool:
         return False
     sizes = [r["factors"] for r in results]
     fig, ax = plt.subplots(figsize=(7, 4))
-    for system, style in (("efreg", "-o"), ("virtuoso", "--s")):
-        if all(system in r["queries"][MIX[0].name] for r in results):
-            geo = [math.exp(statistics.mean(math.log(r["queries"][q.name][system]["median_ms"]) for q in MIX))
+    for key, system, style, label in (("queries", "efreg", "-o", "efreg"),
+                                      ("queries_evaluated", "efreg", ":o", "efreg, every answer evaluated"),
+                                      ("queries", "virtuoso", "--s", "virtuoso")):
+        if all(system in r.get(key, {}).get(MIX[0].name, {}) for r in results):
+            geo = [math.exp(statistics.mean(math.log(r[key][q.name][system]["median_ms"]) for q in MIX))
                    for r in results]
-            ax.plot(sizes, geo, style, label=system)
+            ax.plot(sizes, geo, style, label=label)
     ax.set_xscale("log"), ax.set_yscale("log")
     ax.set_xlabel("factors"), ax.set_ylabel("geometric-mean median latency (ms)")
     ax.set_title("Query mix latency against size"), ax.legend()

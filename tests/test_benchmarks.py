@@ -41,7 +41,8 @@ def test_runner_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert run.main(args) == 0
     report = capsys.readouterr().out
     (result,) = json.loads((tmp_path / "results.json").read_text())
-    assert set(result["queries"]) >= {q.name for q in MIX}
+    assert set(result["queries"]) >= {q.name for q in MIX} and set(result["queries_evaluated"]) >= {q.name for q in MIX}
+    assert result["kept"]["facets"] == 1  # the same text as in the warm-up round: a kept answer
     for q in MIX:
         assert q.name in report
         if q.name != "select-fallback":  # one province, category and year: may be empty when tiny
