@@ -26,6 +26,8 @@ from rdflib.term import Node, Variable
 
 from registry.vocab import SH
 
+from .scan import scan_predicates
+
 
 class Unsupported(RuntimeError):
     """The shapes use a feature the fast validator does not implement (use pySHACL)."""
@@ -291,7 +293,16 @@ def for_oxigraph(text: str) -> str:
 
 def _predicates(text: str) -> frozenset[URIRef] | None:
     """Every IRI the query mentions (a superset of the predicates it reads), or None when a triple
-    pattern or a negated path has a variable or open predicate."""
+    pattern or a negated path has a variable or open predicate. A lexical scan first
+    (:mod:`.scan`); rdflib's parser when the scan is not sure."""
+    scanned = scan_predicates(text)
+    if scanned is not None:
+        return scanned | {OWL.sameAs}
+    return parsed_predicates(text)
+
+
+def parsed_predicates(text: str) -> frozenset[URIRef] | None:
+    """:func:`_predicates` by rdflib's SPARQL parser and algebra."""
     algebra = prepareQuery(text).algebra
     found: set[URIRef] = {RDF.type}
     open_ = False
@@ -310,7 +321,7 @@ def _predicates(text: str) -> frozenset[URIRef] | None:
         elif isinstance(node, Path):
             open_ = True
         elif isinstance(node, CompValue):
-            if node.name == "BGP":
+            if node.name in ("BGP", "TriplesBlock"):  # TriplesBlock: inside EXISTS, untranslated
                 for _s, p, _o in node.triples:
                     if isinstance(p, (Variable, BNode)):
                         open_ = True
