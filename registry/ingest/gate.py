@@ -91,10 +91,11 @@ def _store(store: Store, data: ImportData) -> None:
     except TermError as exc:
         raise IngestError(f"cannot store the data: {exc}") from None
     native = getattr(store, "pyoxigraph", None)
-    if isinstance(native, ox.Store) and hasattr(store, "generation"):
-        store.generation += 1  # as OxigraphStore.load does: readers' caches see a new version
+    writing = getattr(store, "writing", None)  # OxigraphStore: bumps the generation around a write
+    if isinstance(native, ox.Store) and writing is not None:
         try:
-            native.extend(quads)  # one transaction
+            with writing():
+                native.extend(quads)  # one transaction
         except OSError as exc:
             raise StoreError(f"load into {getattr(store, 'url', 'the store')} failed: {exc}") from None
         return
