@@ -61,7 +61,5 @@ def test_an_open_predicate_is_never_missed(body: str) -> None:
 ])
 def test_closed_queries_list_every_iri(body: str) -> None:
     text = P + f"SELECT ?this WHERE {{ {body} }}"
-    scanned = scan_predicates(text)
-    parsed = parsed_predicates(text)
-    assert scanned is not None and parsed is not None
-    assert scanned | {OWL.sameAs} >= parsed
+    scanned, parsed = scan_predicates(text), parsed_predicates(text)
+    assert scanned is not None and parsed is not None and scanned | {OWL.sameAs} >= parsed

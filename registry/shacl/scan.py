@@ -192,6 +192,10 @@ class _Scanner:
     def triples(self) -> None:
         """Subject, then predicate-object lists, up to ``.`` or ``}`` (left for :meth:`group`)."""
         self.term()
+        self.predicate_objects()
+
+    def predicate_objects(self) -> None:
+        """``verb object, … ; verb object …`` up to what ends it (``.``, ``}``, ``]``: not taken)."""
         while True:
             self.verb()
             self.term()
@@ -222,7 +226,7 @@ class _Scanner:
             return
         if value == "[":
             if self.peek()[1] != "]":
-                self.triples_in_brackets()
+                self.predicate_objects()
             self.expect("]")
             return
         if value == "(":
@@ -231,20 +235,6 @@ class _Scanner:
             self.take()
             return
         raise _Unsure(f"unexpected {value!r}")
-
-    def triples_in_brackets(self) -> None:
-        while True:
-            self.verb()
-            self.term()
-            while self.peek()[1] == ",":
-                self.take()
-                self.term()
-            if self.peek()[1] != ";":
-                return
-            while self.peek()[1] == ";":
-                self.take()
-            if self.peek()[1] == "]":
-                return
 
     def verb(self) -> None:
         """A predicate: an IRI, ``a`` or a path of IRIs (``/``, ``|``, ``^``, ``*``, ``+``, ``?``,
