@@ -25,6 +25,7 @@ lines and serializes them in the format the client asked for.
 from __future__ import annotations
 
 import ctypes
+import io
 import os
 import pickle
 import select
@@ -195,13 +196,41 @@ def _serve(store: Store, requests: int, answers: int) -> None:
             return
         query, media_type, dataset = pickle.loads(request)
         try:
-            raw = store.query_raw(query, media_type, _fastest(store, dataset))
-            for chunk in raw.chunks:
-                _write_frame(answers, b"D", chunk)
+            into = getattr(store, "query_into", None)
+            if into is not None:  # serialized straight into data frames
+                out = _FrameWriter(answers)
+                into(query, media_type, _fastest(store, dataset), out)
+                out.flush()
+            else:
+                for chunk in store.query_raw(query, media_type, _fastest(store, dataset)).chunks:
+                    _write_frame(answers, b"D", chunk)
             _write_frame(answers, b"E", b"")
         except StoreError as exc:
             name = type(exc).__name__ if type(exc).__name__ in _ERRORS else "StoreError"
             _write_frame(answers, b"X", f"{name}\n{exc}".encode())
+
+
+class _FrameWriter(io.RawIOBase):
+    """A binary file whose writes become data frames of at most 64 KiB (and at least that, but
+    the last)."""
+
+    def __init__(self, fd: int) -> None:
+        super().__init__()
+        self.fd, self.buffer = fd, bytearray()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        self.buffer += data
+        if len(self.buffer) >= 1 << 16:
+            self.flush()
+        return len(data)
+
+    def flush(self) -> None:
+        if self.buffer:
+            _write_frame(self.fd, b"D", bytes(self.buffer))
+            self.buffer.clear()
 
 
 def _read_message(fd: int) -> bytes | None:

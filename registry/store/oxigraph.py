@@ -395,34 +395,45 @@ class OxigraphStore(Store):
     def query_raw(
         self, query: str, media_type: str, dataset: QueryDataset | None = None, timeout: float | None = None
     ) -> RawResult:
-        mime = media_type.split(";")[0].strip().lower()
         args = self._dataset_args(dataset)
-
-        def prepare() -> tuple[Header, Callable[[IO[bytes]], object]]:
-            result = self._query(query, None, args)
-            fmt: ox.RdfFormat | ox.QueryResultsFormat | None
-            if isinstance(result, ox.QueryTriples):
-                fmt = graph_format(mime)
-                if fmt is None:
-                    raise StoreError(
-                        f"cannot serialize a graph as {media_type}; use an RDF media type "
-                        f"({', '.join(RDF_FORMATS.values())})"
-                    )
-                form: QueryForm = "describe" if query_form(query) == "describe" else "construct"
-            else:
-                fmt = results_format(mime)
-                if fmt is None:
-                    raise StoreError(
-                        f"cannot serialize SPARQL results as {media_type}; use "
-                        "application/sparql-results+json, application/sparql-results+xml, "
-                        "text/csv or text/tab-separated-values"
-                    )
-                form = "ask" if isinstance(result, ox.QueryBoolean) else "select"
-            serialize = result.serialize  # type: ignore[attr-defined]
-            return (form, fmt.media_type), lambda out: serialize(out, fmt)
-
-        (form, media), chunks = stream_serialized(prepare, timeout)
+        (form, media), chunks = stream_serialized(lambda: self._serializer(query, media_type, args), timeout)
         return RawResult(form=form, media_type=media, chunks=chunks)
+
+    def query_into(self, query: str, media_type: str, dataset: QueryDataset | None, out: IO[bytes]) -> Header:
+        """Evaluate ``query`` in this thread and write its answer, serialized as ``media_type``, to
+        ``out`` (for a query worker that has nothing else to do: no thread, no queue)."""
+        header, serialize = self._serializer(query, media_type, self._dataset_args(dataset))
+        try:
+            serialize(out)
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise StoreError(f"query failed: {exc}") from None
+        return header
+
+    def _serializer(self, query: str, media_type: str,
+                    args: dict[str, object]) -> tuple[Header, Callable[[IO[bytes]], object]]:
+        """Evaluate ``query``; its form, the media type of the answer and the function writing it."""
+        mime = media_type.split(";")[0].strip().lower()
+        result = self._query(query, None, args)
+        fmt: ox.RdfFormat | ox.QueryResultsFormat | None
+        if isinstance(result, ox.QueryTriples):
+            fmt = graph_format(mime)
+            if fmt is None:
+                raise StoreError(
+                    f"cannot serialize a graph as {media_type}; use an RDF media type "
+                    f"({', '.join(RDF_FORMATS.values())})"
+                )
+            form: QueryForm = "describe" if query_form(query) == "describe" else "construct"
+        else:
+            fmt = results_format(mime)
+            if fmt is None:
+                raise StoreError(
+                    f"cannot serialize SPARQL results as {media_type}; use "
+                    "application/sparql-results+json, application/sparql-results+xml, "
+                    "text/csv or text/tab-separated-values"
+                )
+            form = "ask" if isinstance(result, ox.QueryBoolean) else "select"
+        serialize = result.serialize  # type: ignore[attr-defined]
+        return (form, fmt.media_type), lambda out: serialize(out, fmt)
 
     # --- writing -------------------------------------------------------------------------------
     @contextmanager
