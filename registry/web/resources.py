@@ -13,12 +13,14 @@ import json
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request
+from flask.blueprints import BlueprintSetupState
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 from rdflib.term import Node
@@ -34,6 +36,7 @@ from .i18n import Namer, lang
 from .negotiation import DOCUMENT_FORMATS, GRAPH_FORMATS, HTML, JSONLD, Format, negotiate
 
 bp = Blueprint("resources", __name__)
+T = TypeVar("T")
 
 #: First path segment of each kind of resource (ontology/README.md, "Instance IRIs").
 KINDS = ("factor", "dataset", "publisher", "source", "gas", "gwp", "geo", "unit", "category", "mapping",
@@ -139,24 +142,24 @@ class Document:
         return [*headers[1], ("Last-Modified", modified[1])]
 
 
-class DocumentCache:
-    """Serialized documents, least recently used out; keys include the access snapshot, so a
-    release or withdrawal (which changes the public graphs) makes old entries unreachable."""
+class LRUCache:
+    """A bounded mapping, least recently used out, safe across threads. As the document cache, its
+    keys include the access snapshot, so a release or withdrawal (which changes the public graphs)
+    makes old entries unreachable."""
 
     def __init__(self, size: int = 4096) -> None:
         self.size = size
-        self._items: OrderedDict[Hashable, Document] = OrderedDict()
+        self._items: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable) -> Document | None:
+    def get(self, key: Hashable) -> Any:
         with self._lock:
             item = self._items.get(key)
             if item is not None:
                 self._items.move_to_end(key)
             return item
 
-    def put(self, key: Hashable, body: bytes) -> Document:
-        item = Document(body)
+    def put(self, key: Hashable, item: T) -> T:
         with self._lock:
             self._items[key] = item
             while len(self._items) > self.size:
@@ -164,8 +167,9 @@ class DocumentCache:
         return item
 
 
-def cache() -> DocumentCache:
-    return current_app.extensions.setdefault("efreg.documents", DocumentCache())
+def cache() -> LRUCache:
+    """Documents (:class:`Document`) and existence checks, by snapshot and path."""
+    return current_app.extensions.setdefault("efreg.documents", LRUCache())
 
 
 def snapshot(store: Store) -> access.Snapshot:
@@ -229,7 +233,7 @@ def send_document(key: Hashable, fmt: Format, stem: str, build: Callable[[], byt
         body = build()
         if body is None:
             abort(404, description=f"There is no {stem.strip('/')} here.")
-        item = documents.put(full_key, body)
+        item = documents.put(full_key, Document(body))
     changed = snapshot(store).seen_at if last_modified is None else last_modified
     response = Response(item.body, status=200, headers=item.response_headers(fmt, stem, offers, changed))
     environ = request.environ
@@ -288,10 +292,16 @@ def build_document(path: str, fmt: Format) -> Callable[[], bytes | None]:
 
 
 def exists(path: str) -> bool:
+    """Whether ``path`` has a document for anonymous callers (cached per snapshot, as documents are)."""
     from ..describe import exists as exists_in
 
     store = get_store()
-    return exists_in(store, get_settings().base_uri + path, access.readable_graphs(store))
+    key = (snapshot_key(store), ("exists", path))
+    documents = cache()
+    known = documents.get(key)
+    if known is None:
+        known = documents.put(key, exists_in(store, get_settings().base_uri + path, access.readable_graphs(store)))
+    return known
 
 
 @bp.get(f"/<{KIND_RULE}:kind>/<path:rest>")
@@ -299,10 +309,86 @@ def resource(kind: str, rest: str) -> Response:
     stem, fmt = split_suffix(rest)
     if fmt is not None and valid_path(stem):
         path = f"{kind}/{stem}"
-        return send_document(("resource", path), fmt, "/" + path, build_document(path, fmt))
-    if valid_path(rest) and exists(f"{kind}/{rest}"):
-        return see_other(f"/{kind}/{rest}")
-    abort(404, description=f"There is no {kind} {rest[:100]!r} in this registry.")
+        response = send_document(("resource", path), fmt, "/" + path, build_document(path, fmt))
+    elif valid_path(rest) and exists(f"{kind}/{rest}"):
+        response = see_other(f"/{kind}/{rest}")
+    else:
+        abort(404, description=f"There is no {kind} {rest[:100]!r} in this registry.")
+    request.environ[REPLAYABLE] = True
+    return response
 
 
 bp.after_request(cors)
+
+
+# --- replaying answers -----------------------------------------------------------------------------
+
+#: Set in the WSGI environ by the resource route: its answer may be replayed (see AnswerReplay).
+REPLAYABLE = "efreg.replayable"
+#: The only request headers a replayable request may carry (CGI names). Everything else — Cookie,
+#: Authorization, Accept-Language, Accept-Profile, If-*, Range, Cache-Control, X-Forwarded-*, … —
+#: sends the request through the whole application.
+REPLAY_HEADERS = frozenset({"HTTP_HOST", "HTTP_ACCEPT", "HTTP_USER_AGENT", "HTTP_ACCEPT_ENCODING",
+                            "HTTP_CONNECTION"})
+
+
+class AnswerReplay:
+    """WSGI middleware: the resource route's answers (documents and 303s) to plain GETs, replayed.
+
+    A GET without a query string, a body or any request header outside :data:`REPLAY_HEADERS` is
+    answered by the application as a function of its method, URL, ``Accept`` header and the store's
+    contents. The first such answer of the resource route (200 or 303) is kept with the store's write
+    generation, and while the generation has not moved, the same request gets the same status,
+    headers and body without running Flask (routing, hooks, response building) — what a shared HTTP
+    cache in front would do, as the answers vary only on ``Accept``. ``Date`` is always fresh. A store
+    without a write generation is never replayed."""
+
+    def __init__(self, wsgi_app: Callable, store: Store, size: int = 4096) -> None:
+        self.wsgi_app, self.store, self.answers = wsgi_app, store, LRUCache(size)
+
+    @staticmethod
+    def key(environ: dict) -> tuple | None:
+        if environ.get("REQUEST_METHOD") != "GET" or environ.get("QUERY_STRING") or \
+                environ.get("CONTENT_LENGTH") not in (None, "", "0"):
+            return None
+        for name in environ:
+            if name.startswith("HTTP_") and name not in REPLAY_HEADERS:
+                return None
+        return (environ.get("wsgi.url_scheme"), environ.get("HTTP_HOST"), environ.get("SERVER_NAME"),
+                environ.get("SERVER_PORT"), environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", ""),
+                environ.get("HTTP_ACCEPT"))
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        key = self.key(environ)
+        generation = getattr(self.store, "generation", None)
+        if key is None or not isinstance(generation, int):
+            return self.wsgi_app(environ, start_response)
+        kept = self.answers.get(key)
+        if kept is not None and kept[0] == generation:
+            start_response(kept[1], [*kept[2], ("Date", http_date())])
+            return [kept[3]]
+        answered: list = []
+
+        def remember(status: str, headers: list[tuple[str, str]], exc_info: object = None) -> Callable:
+            answered[:] = [status, headers]
+            return start_response(status, headers, exc_info)
+
+        body = self.wsgi_app(environ, remember)
+        if not environ.get(REPLAYABLE) or not answered or answered[0][:3] not in ("200", "303"):
+            return body
+        try:
+            data = b"".join(body)
+        finally:
+            close = getattr(body, "close", None)
+            if close is not None:
+                close()
+        if self.store.generation == generation:  # type: ignore[attr-defined]
+            headers = [(name, value) for name, value in answered[1] if name.lower() != "date"]
+            self.answers.put(key, (generation, answered[0], headers, data))
+        return [data]
+
+
+@bp.record_once
+def _replay_answers(state: BlueprintSetupState) -> None:
+    app = state.app
+    app.wsgi_app = AnswerReplay(app.wsgi_app, app.extensions["efreg.store"])  # type: ignore[method-assign]
