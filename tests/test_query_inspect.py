@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, unquote_plus, urlsplit
 
 import pytest
 
-from registry.query.inspect import _inspect_query, inspect_query, query_template
+from registry.query.inspect import _inspect_query, _inspect_template, inspect_query, query_template
 from registry.store import QuerySyntaxError
 
 from w3c_protocol import load_cases
@@ -118,6 +118,13 @@ def test_templates_are_shared_by_queries_of_one_shape() -> None:
 ])
 def test_texts_a_scan_cannot_read_with_certainty_are_not_templated(text: str) -> None:
     assert query_template(text) is None
+
+
+def test_typed_literals_are_templated_with_their_datatype() -> None:
+    text = f'SELECT * WHERE {{ ?s <{E}y> "2021"^^<http://www.w3.org/2001/XMLSchema#gYear> }}'
+    shape, values = query_template(text)
+    assert values == (f"{E}y", "2021", "http://www.w3.org/2001/XMLSchema#gYear")
+    assert _inspect_template(shape, E, 3) is not None
 
 
 def test_comments_are_not_part_of_the_shape() -> None:

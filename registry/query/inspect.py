@@ -130,9 +130,9 @@ _NO_TEMPLATE = re.compile(r"\\|\bBASE\b|x-efreg-slot", re.IGNORECASE)
 
 def query_template(text: str) -> tuple[str, tuple[str, ...]] | None:
     """``text`` with every absolute IRI (``<scheme:…>``) outside PREFIX declarations and every short
-    string replaced by a numbered slot and comments by a space, and the values replaced, in order; ``None`` when the text
-    holds what a lexical scan cannot read with certainty (backslashes, hence escapes; BASE; long
-    strings; a ``<`` that does not open an IRI) or nothing to replace."""
+    string replaced by a numbered slot and comments by a space, and the values replaced, in order;
+    ``None`` when the text holds what a lexical scan cannot read with certainty (backslashes, hence
+    escapes; BASE; long strings; a ``<`` that does not open an IRI) or nothing to replace."""
     if _NO_TEMPLATE.search(text):
         return None
     parts: list[str] = []
@@ -167,10 +167,12 @@ def _inspect_template(shape: str, base: str | None, slots: int) -> RequestInfo |
         return None
     found = [0] * slots
     for node in _walk(tree):
+        if isinstance(node, RDFLiteral):
+            if node.startswith(SLOT):
+                found[int(node[len(SLOT):])] += 1
+            node = node.datatype  # a datatype IRI may be a slot too
         if isinstance(node, URIRef) and node.startswith("urn:" + SLOT):
             found[int(node[len("urn:" + SLOT):])] += 1
-        elif isinstance(node, RDFLiteral) and node.startswith(SLOT):
-            found[int(node[len(SLOT):])] += 1
     return _info(tree) if found == [1] * slots else None
 
 
