@@ -106,7 +106,7 @@ def inspect_query(text: str, base: str | None = None) -> RequestInfo:
     (cached per template and base) and the slots are put back into the answer. A template that does
     not read back every slot exactly once, as the kind of term it replaced, is not used: the text
     is then parsed as it is. Callers must not modify the :class:`RequestInfo` they get."""
-    template = query_template(text)
+    template = query_template(text) if len(text) <= CACHED_TEXT else None
     if template is not None:
         shape, values = template
         info = _inspect_template(shape, base, len(values))
@@ -115,6 +115,8 @@ def inspect_query(text: str, base: str | None = None) -> RequestInfo:
     return _inspect_query(text, base)
 
 
+#: Longest query text whose template is kept (1,024 templates: at most 8 MiB of text).
+CACHED_TEXT = 8192
 #: The slots of a template: ``<urn:x-efreg-slot:N>`` for an IRI, ``"x-efreg-slot:N"`` for a string.
 SLOT = "x-efreg-slot:"
 _TOKENS = re.compile(r"""
