@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import pyshacl
 from rdflib import BNode, ConjunctiveGraph, Dataset, Graph, Literal, URIRef, Variable
 from rdflib.collection import Collection
+from rdflib.namespace import split_uri
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.plugins.sparql.sparql import Query
@@ -259,6 +260,14 @@ class ValidationReport:
 
 def _show(graph: Graph, term: Node) -> str:
     if isinstance(term, URIRef):
+        try:
+            namespace, _name = split_uri(term)
+        except ValueError:
+            return f"<{term}>"
+        if graph.store.prefix(URIRef(namespace)) is None:
+            # what normalizeUri answers, without adding the namespace to its trie (one insertion
+            # scans every namespace seen before: quadratic over a report on thousands of factors)
+            return f"<{term}>"
         try:
             return graph.namespace_manager.normalizeUri(term)
         except ValueError:
