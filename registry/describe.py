@@ -14,6 +14,7 @@ they go straight to its SPOG index; any other store gets a handful of SPARQL que
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -240,13 +241,51 @@ def describe(store: Store, iri: str | URIRef, graphs: Collection[str],
     linked |= {s for s, p, _ in graph if p in MATCH_PROPERTIES and isinstance(s, URIRef)}
     linked |= {o for _, p, o in graph if p in MATCH_PROPERTIES and isinstance(o, URIRef)}
     linked.discard(iri)
-    _add(desc, read.properties(sorted(linked), LABEL_PROPERTIES))
+    _add(desc, _labels(store, read, sorted(linked)))
     if vocabulary is not None:
         for term in linked:
             if str(term).startswith(str(EF)):
                 for label in vocabulary.objects(term, RDFS.label):
                     graph.add((term, RDFS.label, label))
     return desc
+
+
+class _LabelCache:
+    """The label quads (:data:`LABEL_PROPERTIES`) of linked IRIs, by subject, for one store write
+    generation and one set of readable graphs. Many documents link the same few hundred things
+    (gases, units, geographies, datasets, publishers), so most look-ups are answered here."""
+
+    MAX_SUBJECTS = 50_000
+
+    def __init__(self, generation: int, graphs: frozenset[str]) -> None:
+        self.generation, self.graphs = generation, graphs
+        self.by_subject: dict[URIRef, list[Quad]] = {}
+
+
+_label_caches: weakref.WeakKeyDictionary[Store, _LabelCache] = weakref.WeakKeyDictionary()
+
+
+def _labels(store: Store, read: _Reader, subjects: list[URIRef]) -> list[Quad]:
+    """``read.properties(subjects, LABEL_PROPERTIES)``, in the same order, through the label cache of
+    ``store`` when it has a write generation (a backend without one is asked every time)."""
+    generation = getattr(store, "generation", None)
+    if not isinstance(generation, int):
+        return read.properties(subjects, LABEL_PROPERTIES)
+    graphs = frozenset(read.graphs)
+    cached = _label_caches.get(store)
+    if cached is None or cached.generation != generation or cached.graphs != graphs or \
+            len(cached.by_subject) > _LabelCache.MAX_SUBJECTS:
+        cached = _label_caches[store] = _LabelCache(generation, graphs)
+    known = cached.by_subject
+    missing = [s for s in subjects if s not in known]
+    if missing:
+        fetched: dict[URIRef, list[Quad]] = {s: [] for s in missing}
+        for quad in read.properties(missing, LABEL_PROPERTIES):
+            fetched[quad[0]].append(quad)  # type: ignore[index]
+        if getattr(store, "generation", None) == generation:
+            known.update(fetched)
+        return [q for s in subjects for q in (known.get(s) if s in known else fetched[s])]
+    return [q for s in subjects for q in known[s]]
 
 
 def _versions(desc: Description, read: _Reader) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from rdflib import URIRef
+from rdflib import Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, RDFS
 
@@ -67,6 +67,28 @@ def test_only_readable_graphs_are_read(store):
     only_v1 = tuple(g for g in access.public_graphs(store) if not g.endswith("t2.2/2"))
     old = describe.describe(store, FACTOR + "/1", only_v1)
     assert old is not None and old.replaced_by is None and [v.number for v in old.versions] == ["1"]
+
+
+def test_label_cache_gives_the_same_descriptions_and_follows_writes_and_graphs(store, monkeypatch):
+    graphs = access.public_graphs(store)
+    iris = [FACTOR + "/1", FACTOR + "/2", FACTOR, BASE + "factor/cn-mee-2021-national-average-cn/1"]
+    cached = [describe.describe(store, iri, graphs, ontology_graph()) for iri in iris]
+    cached += [describe.describe(store, iri, graphs, ontology_graph()) for iri in iris]  # from the cache
+    monkeypatch.setattr(describe, "_label_caches", {})
+    monkeypatch.setattr(describe, "_labels", lambda s, read, subjects: read.properties(subjects, describe.LABEL_PROPERTIES))
+    plain = [describe.describe(store, iri, graphs, ontology_graph()) for iri in iris]
+    monkeypatch.undo()
+    for desc, reference in zip(cached, plain + plain, strict=True):
+        assert desc is not None and reference is not None and isomorphic(desc.graph, reference.graph)
+    before = describe.describe(store, FACTOR + "/2", graphs)
+    assert before is not None
+    linked = next(s for s in before.graph.subjects(RDFS.label) if s != URIRef(FACTOR + "/2"))
+    (row,) = store.select(f"SELECT ?g WHERE {{ GRAPH ?g {{ <{linked}> <{RDFS.label}> ?l }} }} LIMIT 1")
+    store.update(f"""INSERT DATA {{ GRAPH <{row['g']}> {{ <{linked}> <{RDFS.label}> "renamed"@en }} }}""")
+    after = describe.describe(store, FACTOR + "/2", access.public_graphs(store))
+    assert after is not None and (linked, RDFS.label, Literal("renamed", lang="en")) in after.graph
+    hidden = describe.describe(store, FACTOR + "/2", tuple(g for g in access.public_graphs(store) if g != str(row["g"])))
+    assert hidden is not None and (linked, RDFS.label, Literal("renamed", lang="en")) not in hidden.graph
 
 
 def test_access_cache_follows_the_store_generation(store):
