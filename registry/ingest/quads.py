@@ -134,9 +134,12 @@ class ImportData:
         out: list[ox.Quad] = []
         for g in self._graphs.values():
             convert.triples(g, g.identifier, out)
-        for triples, graphs in self._attached:
+        quad = ox.Quad
+        for triples, graphs in self._attached:  # converted once, then copied into each graph
+            converted = convert.terms(triples)
             for name in graphs:
-                convert.triples(triples, URIRef(name), out)
+                g = convert.term(URIRef(name))
+                out.extend([quad(s, p, o, g) for s, p, o in converted])
         return out
 
 
@@ -171,6 +174,10 @@ class Converter:
             raise TermError(f"{t!r} is not a valid RDF term: {exc}") from None
         self.cache[t] = found
         return found
+
+    def terms(self, triples: Iterable[Triple]) -> list[tuple[Any, Any, Any]]:
+        get, term = self.cache.get, self.term
+        return [(get(s) or term(s), get(p) or term(p), get(o) or term(o)) for s, p, o in triples]
 
     def triples(self, triples: Iterable[Triple], graph: URIRef, out: list[ox.Quad]) -> None:
         """Append ``triples`` in ``graph`` to ``out``."""
