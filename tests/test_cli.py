@@ -121,6 +121,48 @@ def test_a_store_refuses_another_base_uri_and_says_how_to_fix_it(cli):
     assert "--base-uri" in result.output
 
 
+def test_serve_refuses_a_bad_store_before_listening(cli, monkeypatch):
+    """A store for another base URI, or an unknown scheme: a usage error (exit 2), nothing served."""
+    import waitress
+
+    monkeypatch.setattr(waitress, "serve", lambda *a, **k: pytest.fail("serve must not listen"))
+    assert cli("info").exit_code == 0
+    result = cli("serve", env={"EFREG_BASE_URI": "https://other.example/"})
+    assert result.exit_code == 2
+    assert BASE in result.output and "https://other.example/" in result.output
+    result = cli("serve", env={"EFREG_STORE": "postgres://localhost/x"})
+    assert result.exit_code == 2 and "oxigraph:" in result.output
+
+
+def test_serve_drops_leftovers_and_readies_the_access_snapshot_before_listening(cli, monkeypatch):
+    from registry import access
+    from registry.publishing import PENDING, PENDING_GRAPH
+    from registry.store import open_store
+    from registry.vocab import SYSTEM_GRAPH
+
+    leftover = BASE + "dataset/crashed/1"
+    with open_store(cli.store_url) as store:
+        store.update(f"INSERT DATA {{ GRAPH <{leftover}> {{ <{leftover}> a <urn:x:Thing> }} "
+                     f"GRAPH <{SYSTEM_GRAPH}> {{ <{PENDING}> <{PENDING_GRAPH}> <{leftover}> }} }}")
+    served = {}
+
+    def fake_serve(app, **kwargs):
+        store = app.extensions["efreg.store"]
+        served["graphs"] = set(store.graph_names())
+        served["cached"] = access._cache.get(store)
+        served["public"] = access.snapshot(store).public
+        store.close()
+
+    import waitress
+
+    monkeypatch.setattr(waitress, "serve", fake_serve)
+    result = cli("serve", "--no-seeds")
+    assert result.exit_code == 0, result.output
+    assert f"dropped {leftover}" in result.output
+    assert leftover not in served["graphs"]
+    assert served["cached"] is not None and served["cached"].public == served["public"]
+
+
 def test_validate_on_a_file_that_is_not_rdf_is_a_parse_error_not_a_traceback(tmp_path: Path):
     junk = tmp_path / "notes.ttl"
     junk.write_bytes(b"\x89PNG this is not RDF {{{")
