@@ -59,7 +59,8 @@ function done(summary, latency, requests)
     end
   end
   io.write(string.format(
-    'EFREG_RESULT {"requests": %d, "duration_us": %d, "p50_us": %d, "p99_us": %d, "error_statuses": {%s}}\n',
-    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    'EFREG_RESULT {"requests": %d, "duration_us": %d, "p50_us": %d, "p99_us": %d, "max_us": %d, ' ..
+    '"error_statuses": {%s}}\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), latency.max,
     table.concat(parts, ", ")))
 end

@@ -208,8 +208,8 @@ def dereference(url: str, sizes: Sizes, seconds: float, concurrency: int, seed: 
         errors.update(errs)
     return {"requests": len(latencies), "errors": sum(errors.values()), "error_statuses": dict(errors),
             "req_per_s": len(latencies) / wall, "p50_ms": percentile(latencies, 0.5) * 1000,
-            "p99_ms": percentile(latencies, 0.99) * 1000, "concurrency": concurrency,
-            "client_processes": processes, "client": "python"}
+            "p99_ms": percentile(latencies, 0.99) * 1000, "max_ms": max(latencies, default=0.0) * 1000,
+            "concurrency": concurrency, "client_processes": processes, "client": "python"}
 
 
 WRK_SCRIPT = Path(__file__).resolve().parent / "deref.lua"
@@ -241,8 +241,8 @@ def _dereference_wrk(wrk: str, url: str, paths: list[str], seconds: float, concu
     requests = out["requests"] + sockets
     return {"requests": requests, "errors": sum(statuses.values()), "error_statuses": statuses,
             "req_per_s": out["requests"] / (out["duration_us"] / 1e6), "p50_ms": out["p50_us"] / 1000,
-            "p99_ms": out["p99_us"] / 1000, "concurrency": concurrency, "client_processes": 1,
-            "client_threads": threads, "client": "wrk"}
+            "p99_ms": out["p99_us"] / 1000, "max_ms": out["max_us"] / 1000, "concurrency": concurrency,
+            "client_processes": 1, "client_threads": threads, "client": "wrk"}
 
 
 def _run_clients(ctx: multiprocessing.context.BaseContext, url: str, paths: list[str], seconds: float,
