@@ -191,6 +191,32 @@ class ValidationReport:
         source = self.graph_source
         return source if isinstance(source, Graph) else source()
 
+    @functools.cached_property
+    def _shown(self) -> Graph:
+        """What showing terms and paths needs of :attr:`graph`: its namespace bindings and the
+        descriptions of blank-node result paths (not the whole report, when that is not built yet)."""
+        if isinstance(self.graph_source, Graph) or "graph" in self.__dict__ or self.triples_source is None:
+            return self.graph
+        paths = {r.path for r in self.results if isinstance(r.path, BNode)}
+        graph = Graph()
+        _bind(graph)
+        if paths:
+            described: dict[Node, list[tuple[Node, Node]]] = {}
+            for s, p, o in self.triples_source():
+                if isinstance(s, BNode):
+                    described.setdefault(s, []).append((p, o))
+            todo, seen = list(paths), set()
+            while todo:
+                node = todo.pop()
+                if node in seen:
+                    continue
+                seen.add(node)
+                for p, o in described.get(node, ()):
+                    graph.add((node, p, o))
+                    if isinstance(o, BNode):
+                        todo.append(o)
+        return graph
+
     def triples(self) -> Iterable[tuple[Node, Node, Node]]:
         """The triples of :attr:`graph` (without building it when the validator kept them)."""
         return self.triples_source() if self.triples_source is not None else iter(self.graph)
@@ -208,23 +234,24 @@ class ValidationReport:
         if lang not in _TEXT_LABELS:
             raise ValueError(f"lang must be one of {', '.join(_TEXT_LABELS)}, got {lang!r}")
         t = _TEXT_LABELS[lang]
+        shown = self._shown
         lines = [
             t["title"],
             f"{t['conforms']}: {t['yes'] if self.conforms else t['no']} "
             f"({t['counts'].format(v=len(self.violations), w=len(self.warnings))})",
         ]
         for r in self.results:
-            focus = _show(self.graph, r.focus_node)
+            focus = _show(shown, r.focus_node)
             if r.owner is not None and r.owner != r.focus_node:
-                focus += f" ({t['in']} {_show(self.graph, r.owner)})"
+                focus += f" ({t['in']} {_show(shown, r.owner)})"
             lines += ["", f"[{t[r.severity]}] {t['focus']}: {focus}"]
             if r.path is not None:
-                lines.append(f"  {t['path']}: {_show_path(self.graph, r.path)}")
+                lines.append(f"  {t['path']}: {_show_path(shown, r.path)}")
             if r.value is not None:
-                lines.append(f"  {t['value']}: {_show(self.graph, r.value)}")
-            rule = _show(self.graph, r.source_shape) if r.source_shape is not None else "?"
+                lines.append(f"  {t['value']}: {_show(shown, r.value)}")
+            rule = _show(shown, r.source_shape) if r.source_shape is not None else "?"
             if r.constraint is not None:
-                rule += f" ({_show(self.graph, r.constraint)})"
+                rule += f" ({_show(shown, r.constraint)})"
             lines.append(f"  {t['rule']}: {rule}")
             lines.append(f"  {t['message']}: {r.message_zh if lang == 'zh' else r.message_en}")
             if r.source_record is not None:
@@ -242,7 +269,7 @@ class ValidationReport:
                     "severity": r.severity,
                     "focusNode": _json_term(r.focus_node),
                     "owner": _json_term(r.owner),
-                    "path": _show_path(self.graph, r.path, full=True) if r.path is not None else None,
+                    "path": _show_path(self._shown, r.path, full=True) if r.path is not None else None,
                     "value": _json_term(r.value),
                     "sourceShape": _json_term(r.source_shape),
                     "constraint": _json_term(r.constraint),
