@@ -57,6 +57,9 @@ class TripleGraph:
                     by_s.setdefault(t[0], []).append(t)
                 self._by_s = by_s
             candidates: Iterable[Triple] = list(self._by_s.get(s, ()))
+        elif p is not None:  # a set look-up compares hashes first (rdflib's __eq__ is Python)
+            predicate = {p}
+            candidates = [t for t in self._triples if t[1] in predicate]
         else:
             candidates = list(self._triples)
         for t in candidates:
