@@ -302,7 +302,8 @@ def recover(store: Store, base: str) -> list[str]:
         store.drop_graph(g)
     if pending:
         store.update(f"DELETE WHERE {{ GRAPH <{SYSTEM_GRAPH}> {{ <{PENDING}> <{PENDING_GRAPH}> ?g }} }}")
-    access.invalidate(store)
+    if dropped or pending:  # else the snapshot just made still holds (serve's first request uses it)
+        access.invalidate(store)
     return dropped
 
 
