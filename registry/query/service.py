@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin
 
-import requests
 from rdflib import Literal, URIRef
 
 from ..federation import Allowlist, FederationRefused
@@ -58,6 +57,8 @@ def inline_services(text: str, allowlist: Allowlist, timeout: float, max_rows: i
     blocks = service_blocks(text)
     if not blocks:
         return text
+    import requests  # only federated queries need the HTTP client
+
     head = prologue(text)
     for start, end, silent, term, group in reversed(blocks):
         endpoint = _resolve(term, head)
@@ -74,6 +75,8 @@ def inline_services(text: str, allowlist: Allowlist, timeout: float, max_rows: i
 
 
 def _fetch(endpoint: str, query: str, timeout: float, max_rows: int) -> str:
+    import requests
+
     response = requests.post(endpoint, data={"query": query}, timeout=timeout, allow_redirects=False,
                              headers={"Accept": "application/sparql-results+json",
                                       "User-Agent": "efreg (SPARQL SERVICE)"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
@@ -19,16 +20,21 @@ from .base import (
 
 #: URL scheme -> factory taking the whole URL. Backends add themselves on import (see _register).
 BACKENDS: dict[str, Callable[[str], Store]] = {}
+#: URL scheme -> the module of its backend (imported when a store of that scheme is opened: the
+#: remote backend's HTTP stack is not loaded for an embedded store).
+MODULES = {"memory": "memory", "oxigraph": "oxigraph", "sparql+http": "remote", "sparql+https": "remote"}
 
 
-def _register() -> None:
-    from . import memory, oxigraph, remote  # noqa: F401  (each module fills BACKENDS)
+def _register(scheme: str | None = None) -> None:
+    """Import the backend of ``scheme`` (all backends for None); each module fills BACKENDS."""
+    for module in {MODULES[scheme]} if scheme in MODULES else set(MODULES.values()):
+        importlib.import_module(f"{__name__}.{module}")
 
 
 def open_store(url: str) -> Store:
     """Open the store named by ``url``; an unknown scheme lists the supported ones."""
-    _register()  # idempotent; a backend module imported on its own must not hide the others
     scheme = urlsplit(url).scheme
+    _register(scheme)  # idempotent; a backend module imported on its own must not hide the others
     try:
         factory = BACKENDS[scheme]
     except KeyError:

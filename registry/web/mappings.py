@@ -14,9 +14,6 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, jsonify, render_template_string, request
 
 from ..access import ReadView
-from ..mapping import MappingError, read_set
-from ..mapping_crosswalk import concept_by_notation, crosswalk, to_json
-from ..mapping_sssom import write_sssom
 from ..profiles import DEFAULT_PROFILE, PROFILES, Profile, parse_accept_profile, render_ecfo
 from . import get_settings, get_store
 from .negotiation import GRAPH_FORMATS, by_suffix, negotiate
@@ -35,6 +32,9 @@ def mapping_sets() -> Response:
 
 @bp.get("/api/mappings/<set_id>.sssom.tsv")
 def sssom(set_id: str) -> Response:
+    from ..mapping import MappingError, read_set
+    from ..mapping_sssom import write_sssom  # with PyYAML: imported when a set is asked for
+
     base = get_settings().base_uri
     version = request.args.get("version", type=int)
     try:
@@ -73,6 +73,8 @@ PAGE = """{% extends "base.html" %}
 
 @bp.get("/api/crosswalk")
 def crosswalk_view() -> Response:
+    from ..mapping_crosswalk import concept_by_notation, crosswalk, to_json
+
     base = get_settings().base_uri
     store = ReadView(get_store())  # anonymous: what is published
     concept = request.args.get("concept", "").strip()
