@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from registry import access
 from registry.web.resources import AnswerReplay
 
 from conftest import BASE
@@ -54,6 +55,15 @@ def test_a_store_write_ends_the_replay(client, store, calls):
     client.get(f"/{FACTOR}/1.ttl")
     client.get(f"/{FACTOR}/1.ttl")
     assert calls == [f"/{FACTOR}/1.ttl"] * 2
+
+
+def test_a_new_access_snapshot_ends_the_replay(client, store, calls, monkeypatch):
+    first = client.get(f"/{FACTOR}/1.ttl")
+    access.invalidate(store)  # recomputed without a write: seen later, a later Last-Modified
+    monkeypatch.setattr(access.time, "time", lambda: 4_000_000_000.0)
+    second = client.get(f"/{FACTOR}/1.ttl")
+    assert calls == [f"/{FACTOR}/1.ttl"] * 2
+    assert second.headers["Last-Modified"] != first.headers["Last-Modified"] and second.data == first.data
 
 
 @pytest.mark.parametrize("headers", [

@@ -340,8 +340,9 @@ class AnswerReplay:
     contents. The first such answer of the resource route (200 or 303) is kept with the store's write
     generation, and while the generation has not moved, the same request gets the same status,
     headers and body without running Flask (routing, hooks, response building) — what a shared HTTP
-    cache in front would do, as the answers vary only on ``Accept``. ``Date`` is always fresh. A store
-    without a write generation is never replayed."""
+    cache in front would do, as the answers vary only on ``Accept``. ``Date`` is always fresh; a new
+    access snapshot (``Last-Modified``) also ends the replay. A store without a write generation is
+    never replayed."""
 
     def __init__(self, wsgi_app: Callable, store: Store, size: int = 4096) -> None:
         self.wsgi_app, self.store, self.answers = wsgi_app, store, LRUCache(size)
@@ -358,13 +359,19 @@ class AnswerReplay:
                 environ.get("SERVER_PORT"), environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", ""),
                 environ.get("HTTP_ACCEPT"))
 
+    def state(self) -> tuple[int, float] | None:
+        """What the answers depend on besides the request: the store's write generation and when
+        the access snapshot was first seen (``Last-Modified``)."""
+        generation = getattr(self.store, "generation", None)
+        return (generation, access.snapshot(self.store).seen_at) if isinstance(generation, int) else None
+
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         key = self.key(environ)
-        generation = getattr(self.store, "generation", None)
-        if key is None or not isinstance(generation, int):
+        state = self.state() if key is not None else None
+        if state is None:
             return self.wsgi_app(environ, start_response)
         kept = self.answers.get(key)
-        if kept is not None and kept[0] == generation:
+        if kept is not None and kept[0] == state:
             start_response(kept[1], [*kept[2], ("Date", http_date())])
             return [kept[3]]
         answered: list = []
@@ -382,9 +389,9 @@ class AnswerReplay:
             close = getattr(body, "close", None)
             if close is not None:
                 close()
-        if self.store.generation == generation:  # type: ignore[attr-defined]
+        if self.state() == state:
             headers = [(name, value) for name, value in answered[1] if name.lower() != "date"]
-            self.answers.put(key, (generation, answered[0], headers, data))
+            self.answers.put(key, (state, answered[0], headers, data))
         return [data]
 
 
