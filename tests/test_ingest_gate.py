@@ -117,3 +117,28 @@ def test_round_trip_import_dump_import_gives_the_same_graph(store: Store, tmp_pa
     second.parse(data=buf2.getvalue(), format="trig")
     assert isomorphic(first.graph(URIRef(graph)), second.graph(URIRef(graph)))
     assert len(first.graph(URIRef(graph))) > 50
+
+
+def test_each_dataset_graph_keeps_the_results_about_its_own_nodes(tmp_path: Path):
+    import sys
+
+    from registry.store import open_store
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from benchmarks.generate import Sizes, generate
+
+    path = tmp_path / "several.nq"
+    with path.open("wb") as fh:
+        generate(fh, Sizes(factors=1050), seed=3, base=BASE)
+    store = open_store("memory:")
+    out = load(store, path, format="nquads")
+    assert out.stored and out.report.warnings and len(out.result.dataset_iris) > 2
+    sh = "http://www.w3.org/ns/shacl#"
+    kept = 0
+    for graph in out.result.dataset_iris:
+        rows = store.select(f"""SELECT ?focus (COUNT(?r) AS ?n) WHERE {{ GRAPH <{graph}> {{
+            ?report <{sh}result> ?r . ?r <{sh}focusNode> ?focus }} }} GROUP BY ?focus""")
+        for row in rows:
+            kept += int(row["n"])
+            assert store.ask(f"ASK {{ GRAPH <{graph}> {{ <{row['focus']}> ?p ?o }} }}"), (graph, row["focus"])
+    assert kept == len(out.report.results)  # every result kept once, with the graph describing its node

@@ -1,13 +1,14 @@
 """The SHACL gate: read → validate → store, all graphs or none.
 
-Warnings are kept with the dataset: when a conforming import has warnings, the SHACL report (its
-``to_turtle()``) is stored in the dataset version graph itself, linked from the dataset record by
-``ef:validationReport``. Nothing is stored when there is a violation or on ``dry_run``.
+Warnings are kept with the dataset: when a conforming import has warnings, the SHACL report is
+stored in the dataset version graph itself, linked from the dataset record by
+``ef:validationReport`` — in each graph of the import, the results about that graph's own nodes. Nothing is stored when there is a violation or on ``dry_run``.
 """
 
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -103,13 +104,48 @@ def _store(store: Store, data: ImportData) -> None:
 
 
 def _attach_warnings(data: ImportData, graphs: list[str], report: Any) -> None:
+    """Each dataset graph gets a report with the results about its own nodes (the focus node is
+    a subject of that graph); a result about a node no graph describes goes to every graph."""
     triples = list(report.triples())
-    nodes = [s for s, p, o in triples if p == RDF.type and o == SH.ValidationReport]
-    data.attach(triples, graphs)
+    below: dict[Any, list[tuple[Any, Any, Any]]] = defaultdict(list)
+    for t in triples:
+        below[t[0]].append(t)
+    owners: dict[Any, set[str]] = defaultdict(set)
     for g in graphs:
+        for s, _p, _o in data.graph(g):
+            owners[s].add(g)
+    mine: dict[str, list[tuple[Any, Any, Any]]] = {g: [] for g in graphs}
+    nodes = [s for s, p, o in triples if p == RDF.type and o == SH.ValidationReport]
+    for node in nodes:
+        for t in below[node]:
+            if t[1] != SH.result:  # the report's own statements (type, sh:conforms) go everywhere
+                for g in graphs:
+                    mine[g].append(t)
+                continue
+            result = [t, *_tree(t[2], below)]
+            focus = next((o for _s, p, o in below[t[2]] if p == SH.focusNode), None)
+            for g in owners.get(focus) or graphs:
+                mine[g].extend(result)
+    for g in graphs:
+        data.attach(mine[g], [g])
         target = data.graph(g)
         for node in nodes:
             target.add((URIRef(g), EF.validationReport, node))
+
+
+def _tree(node: Any, below: dict[Any, list[tuple[Any, Any, Any]]]) -> list[tuple[Any, Any, Any]]:
+    """The statements about ``node`` and the blank nodes below it."""
+    out, todo, seen = [], [node], set()
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        for t in below.get(current, ()):
+            out.append(t)
+            if isinstance(t[2], BNode):
+                todo.append(t[2])
+    return out
 
 
 def _drop_reports(data: ImportData, graphs: list[str]) -> None:
