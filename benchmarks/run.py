@@ -186,14 +186,22 @@ def _deref_worker(url: str, paths: list[str], seconds: float, threads: int, offs
 
 
 def dereference(url: str, sizes: Sizes, seconds: float, concurrency: int, seed: int,
-                processes: int = 2) -> dict[str, float]:
+                processes: int = 2, warm: bool = False) -> dict[str, float]:
     """GET factor documents (Turtle), 500 paths round-robin, over ``concurrency`` keep-alive
     connections for ``seconds``; bounded by time, after a warm-up of up to a second that is not
-    recorded. The load comes from ``wrk`` (C, ``processes`` threads) when it is on PATH, otherwise from
-    ``processes`` Python client processes (one Python process cannot load a server on the same cores).
-    Every answer other than 200, and every socket error, counts as an error."""
+    recorded (with ``warm``, first one GET of every path, so that every document is built). The load
+    comes from ``wrk`` (C, ``processes`` threads) when it is on PATH, otherwise from ``processes``
+    Python client processes (one Python process cannot load a server on the same cores). Every answer
+    other than 200, and every socket error, counts as an error."""
     rng = random.Random(seed)
     paths = [factor_path(rng, sizes) + ".ttl" for _ in range(500)]
+    if warm:
+        parts = urlsplit(url)
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        for path in paths:
+            conn.request("GET", parts.path + path)
+            conn.getresponse().read()
+        conn.close()
     wrk = shutil.which("wrk")
     if wrk:
         return _dereference_wrk(wrk, url, paths, seconds, concurrency, processes)
@@ -326,8 +334,10 @@ def bench_size(factors: int, args: argparse.Namespace, workdir: Path) -> dict:
         print(f"[{factors}] the mix again, every answer evaluated", file=sys.stderr)
         result["queries_evaluated"] = summarize(run_mix(endpoints, sizes, args.repeat, args.seed + 1, evaluate=True))
         print(f"[{factors}] dereferencing for {args.deref_seconds} s", file=sys.stderr)
+        result["dereference_cold"] = dereference(server.url, sizes, args.deref_seconds, args.concurrency,
+                                                args.seed, args.client_processes)
         result["dereference"] = dereference(server.url, sizes, args.deref_seconds, args.concurrency, args.seed,
-                                           args.client_processes)
+                                           args.client_processes, warm=True)
         result["peak_rss_mb"] = server.peak_rss_mb()
         server.stop()
         result["restart_s"] = server.start()
@@ -388,14 +398,18 @@ def markdown(results: list[dict], command: str) -> str:
                          f"{cold.get('efreg', nan)['median_ms']:.1f} / {cold.get('virtuoso', nan)['median_ms']:.1f} | "
                          f"{cold.get('ratio', float('nan')):.2f} | "
                          f"{counts.get('efreg', '–')} / {counts.get('virtuoso', '–')} |")
-        d = r["dereference"]
-        client = (f"wrk, {d.get('client_threads', 1)} threads" if d.get("client") == "wrk"
-                  else f"{d.get('client_processes', 1)} client processes")
         lines += ["", f"- geometric-mean ratio efreg/Virtuoso: **{r['queries'].get('_geomean_ratio', float('nan')):.2f}** "
-                  f"(every answer evaluated: **{r.get('queries_evaluated', {}).get('_geomean_ratio', float('nan')):.2f}**)",
-                  f"- dereference ({d['concurrency']} connections, {client}): "
-                  f"{d['req_per_s']:.0f} req/s, p50 {d['p50_ms']:.1f} ms, "
-                  f"p99 {d['p99_ms']:.1f} ms, {d['errors']} errors of {d['requests']} {d.get('error_statuses') or ''}"]
+                  f"(every answer evaluated: **{r.get('queries_evaluated', {}).get('_geomean_ratio', float('nan')):.2f}**)"]
+        for key, what in (("dereference_cold", "from a fresh server, documents built as asked"),
+                          ("dereference", "every document built once first")):
+            d = r.get(key)
+            if d is None:
+                continue
+            client = (f"wrk, {d.get('client_threads', 1)} threads" if d.get("client") == "wrk"
+                      else f"{d.get('client_processes', 1)} client processes")
+            lines.append(f"- dereference, {what} ({d['concurrency']} connections, {client}): "
+                         f"{d['req_per_s']:.0f} req/s, p50 {d['p50_ms']:.1f} ms, p99 {d['p99_ms']:.1f} ms, "
+                         f"{d['errors']} errors of {d['requests']} {d.get('error_statuses') or ''}")
         fill = r.get("bulk_load")
         if fill:
             lines.append(f"- initial fill (bulk load, {r['quads']:,} quads): {fill['triples_per_s']:,.0f} triples/s "

@@ -54,6 +54,7 @@ def test_runner_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
         for q in MIX:
             if q.name != "describe":  # Oxigraph may repeat a constructed triple; Virtuoso does not
                 assert result["rows"][q.name]["efreg"] == result["rows"][q.name]["virtuoso"], q.name
-    assert result["dereference"]["requests"] > 0 and result["dereference"]["errors"] == 0
+    for key in ("dereference_cold", "dereference"):
+        assert result[key]["requests"] > 0 and result[key]["errors"] == 0, key
     assert result["import_shacl"]["conforms"] is True
     assert "| query | efreg median ms" in report and "server peak RSS" in report
