@@ -249,3 +249,12 @@ def test_context_terms_follow_the_ontology(client):
                 name = str(term)[len(str(EF)):]
                 definition = context[name]
                 assert (definition if isinstance(definition, str) else definition["@id"]) == str(term)
+
+
+def test_documents_say_what_they_vary_on(client) -> None:
+    turtle = client.get("/factor/ipcc2006-t2.2-natural-gas/1.ttl")
+    page = client.get("/factor/ipcc2006-t2.2-natural-gas/1.html")
+    gas = client.get("/gas/CO2.ttl")
+    assert turtle.headers["Vary"] == "Accept, Accept-Profile"
+    assert page.headers["Vary"] in ("Accept, Accept-Language, Accept-Profile", "Accept, Accept-Language, Accept-Profile, Cookie")
+    assert gas.headers["Vary"] == "Accept"

@@ -110,6 +110,13 @@ def _ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
 
 # --- caching -----------------------------------------------------------------------------------
 
+def vary(fmt: Format, stem: str) -> str:
+    """What a document's answer depends on: the format asked for, the page language (HTML) and,
+    for factors, the profile (``Accept-Profile``, :mod:`registry.web.mappings`)."""
+    return "Accept" + (", Accept-Language" if fmt is HTML else "") + \
+        (", Accept-Profile" if stem.startswith("/factor/") else "")
+
+
 class Document:
     """A serialized document and its ETag, with the response headers that depend only on it and on
     what ``send_document`` is asked for (computed on the first answer, reused while those agree;
@@ -132,7 +139,7 @@ class Document:
                 ("Content-Type", fmt.mimetype_header if fmt is not HTML else "text/html; charset=utf-8"),
                 ("Content-Location", local_path(stem + (fmt.suffix or ""))),
                 ("Link", alternates(stem, offers, fmt)),
-                ("Vary", "Accept"),
+                ("Vary", vary(fmt, stem)),
                 ("ETag", quote_etag(self.etag)),
             ])
         seconds = int(changed)
