@@ -68,14 +68,18 @@ class EfregServer:
         """Start and wait until ``/sparql`` answers; returns the seconds that took."""
         efreg = shutil.which("efreg", path=str(Path(sys.executable).parent)) or "efreg"
         env = {**os.environ, "EFREG_BASE_URI": BASE, "EFREG_QUERY_TIMEOUT": "120"}
+        # The server's log goes to a file: a pipe nobody reads fills up (waitress logs a warning
+        # whenever its task queue is deep) and then blocks the server's I/O loop.
+        log = tempfile.TemporaryFile()
         started = time.perf_counter()
         self.proc = subprocess.Popen(
             [efreg, "serve", "--no-seeds", "--port", str(self.port), "--workers", str(self.threads),
              "--store", "oxigraph://" + self.store_dir.as_posix()],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            env=env, stdout=subprocess.DEVNULL, stderr=log)
         while time.perf_counter() - started < timeout:
             if self.proc.poll() is not None:
-                raise RuntimeError("efreg serve exited: " + self.proc.stderr.read().decode()[-2000:])
+                log.seek(0)
+                raise RuntimeError("efreg serve exited: " + log.read().decode()[-2000:])
             try:
                 if requests.get(self.url + "sparql", params={"query": "ASK {}"}, timeout=2).ok:
                     return time.perf_counter() - started
