@@ -93,3 +93,16 @@ def test_workers_do_not_keep_the_servers_sockets(store) -> None:
         assert inode not in held
     finally:
         listener.close()
+
+
+def test_a_collected_store_takes_its_idle_workers_with_it() -> None:
+    import gc
+
+    s = open_store("memory:")
+    s.load(f"<{E}a> <{E}p> <{E}b> <{E}g> .\n".encode(), "nquads")
+    run(s)
+    (pid,) = idle_pids(s)
+    del s
+    gc.collect()
+    with pytest.raises(ChildProcessError):  # killed and reaped
+        os.waitpid(pid, os.WNOHANG)

@@ -96,9 +96,17 @@ class WorkerPool:
     killed. At most ``idle`` workers wait between queries."""
 
     def __init__(self, store: Store, idle: int) -> None:
-        self.store, self.idle_max = store, idle
+        self._store = weakref.ref(store)  # the pool must not keep its store alive (see pool())
+        self.idle_max = idle
         self._idle: list[_Worker] = []
         self._lock = threading.Lock()
+
+    @property
+    def store(self) -> Store:
+        store = self._store()
+        if store is None:
+            raise StoreError("the store of this query worker pool is gone")
+        return store
 
     def acquire(self) -> _Worker:
         generation = getattr(self.store, "generation", None)
@@ -153,7 +161,8 @@ _POOLS_LOCK = threading.Lock()
 
 
 def pool(store: Store, idle: int = 4) -> WorkerPool:
-    """The worker pool of ``store`` (made on first use; its workers end with the store object)."""
+    """The worker pool of ``store``, made on first use; when the store object is collected, its
+    idle workers are killed (the pool holds the store weakly)."""
     with _POOLS_LOCK:
         found = _POOLS.get(store)
         if found is None:
