@@ -14,6 +14,7 @@ from collections.abc import Callable, Collection, Iterator
 from decimal import Decimal
 from typing import TypeVar
 
+from . import geography, units
 from .base import Accumulator, Context, IngestError, Input, NumberError, parse_decimal
 
 T = TypeVar("T")
@@ -144,3 +145,15 @@ def cell_number(row: dict[str, str], col: str, absent: Collection[str] = ("",)) 
     if value < 0:
         raise RowError(f"negative value in column {col} ({raw}); factors are ≥ 0")
     return value
+
+
+def unit_and_region(row: dict[str, str], unit_help: str) -> tuple[units.UnitInfo, geography.Geo]:
+    """The activity unit and the geography of a row's ``activity_unit`` and ``region`` columns;
+    a :class:`RowError` naming the cell (and ``unit_help`` for an unknown unit) otherwise."""
+    unit = units.lookup(row["activity_unit"])
+    if unit is None:
+        raise RowError(f"unknown unit: activity_unit {row['activity_unit']!r} {unit_help}")
+    geo = geography.from_region(row["region"])
+    if geo is None:
+        raise RowError(f"unknown region: {row['region']!r} is neither ISO 3166 nor a known region code")
+    return unit, geo

@@ -16,9 +16,9 @@ from decimal import Decimal
 from rdflib import Literal, URIRef
 
 from ..vocab import DCT, EF, RDF, RDFS, SCHEMA, XSD
-from . import gases, geography, units
+from . import gases
 from .base import Accumulator, Context, Input, short_id, slug
-from .csv_common import RowError, cell_number, decode, mapped_rows
+from .csv_common import RowError, cell_number, decode, mapped_rows, unit_and_region
 from .factor import FactorSpec, Writer
 
 COLUMNS = ["sector", "category", "activity_id", "name", "activity_unit", "kgCO2e-AR5", "kgCO2e-AR4", "kgCO2",
@@ -77,12 +77,7 @@ def _basis(spec: FactorSpec) -> str:
 
 
 def _spec(row: dict[str, str], where: str, w: Writer, publisher: URIRef) -> FactorSpec:
-    unit = units.lookup(row["activity_unit"])
-    if unit is None:
-        raise RowError(f"unknown unit: activity_unit {row['activity_unit']!r} has no QUDT mapping")
-    geo = geography.from_region(row["region"])
-    if geo is None:
-        raise RowError(f"unknown region: {row['region']!r} is neither ISO 3166 nor a known region code")
+    unit, geo = unit_and_region(row, "has no QUDT mapping")
     if not row["activity_id"].strip():
         raise RowError("empty activity_id")
     comps = {gas: v for gas, col in (("CO2", "kgCO2"), ("CH4", "kgCH4"), ("N2O", "kgN2O"))

@@ -12,9 +12,9 @@ from decimal import Decimal
 from rdflib import Literal, URIRef
 
 from ..vocab import DCT, EF, RDF, RDFS, SCHEMA, XSD
-from . import gases, geography, units
+from . import gases
 from .base import Accumulator, Context, Input, short_id, slug, valid_id
-from .csv_common import RowError, cell_number, decode, mapped_rows
+from .csv_common import RowError, cell_number, decode, mapped_rows, unit_and_region
 from .csv_oefdb import SCOPES, _year
 from .factor import FactorSpec, Writer
 
@@ -65,12 +65,7 @@ def _spec(row: dict[str, str], where: str, w: Writer, publisher: URIRef) -> Fact
         raise RowError(f"id {fid!r} may only use letters, digits, '.', '_' and '-'")
     if not row["name_en"].strip():
         raise RowError("name_en is empty")
-    unit = units.lookup(row["activity_unit"])
-    if unit is None:
-        raise RowError(f"unknown unit: activity_unit {row['activity_unit']!r} (see docs/csv-template.md)")
-    geo = geography.from_region(row["region"])
-    if geo is None:
-        raise RowError(f"unknown region: {row['region']!r} is neither ISO 3166 nor a known region code")
+    unit, geo = unit_and_region(row, "(see docs/csv-template.md)")
     b = row["boundary"].strip().lower()
     if b not in BOUNDARIES:
         raise RowError(f"unknown boundary {row['boundary']!r}; one of {', '.join(BOUNDARIES)}")
