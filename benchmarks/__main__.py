@@ -1,5 +1,5 @@
 import sys
 
-from .run import main
+from benchmarks.run import main
 
 sys.exit(main())

@@ -13,7 +13,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .generate import ACTIVITIES, FIRST_YEAR, GWP_SETS, PROVINCES, YEARS, Sizes, layout
+from benchmarks.generate import ACTIVITIES, FIRST_YEAR, GWP_SETS, PROVINCES, YEARS, Sizes, layout
 
 PREFIXES = """PREFIX ef: <https://w3id.org/efreg/ontology#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>

@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .generate import Sizes
-from .run import EfregServer, dereference
+from benchmarks.generate import Sizes
+from benchmarks.run import EfregServer, dereference
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -3,7 +3,7 @@
     python -m benchmarks --factors 10000 [--factors 100000] [--repeat 15] [--no-virtuoso]
 
 For each size it generates the data (``benchmarks.generate``), loads the same N-Quads into a fresh
-efreg store and a throwaway Virtuoso (``registry.store.virtuoso``), starts ``efreg serve`` as its own
+efreg store and a throwaway Virtuoso (``benchmarks.virtuoso``), starts ``efreg serve`` as its own
 process, then runs the query mix (``benchmarks.queries``) against both ``/sparql`` endpoints from one
 client, interleaved (the order alternates per round) — once as clients ask (efreg gives the answers
 it kept when a text comes again) and once with every answer evaluated — and measures dereferencing
@@ -37,12 +37,11 @@ from urllib.parse import urlsplit
 import pyoxigraph as ox
 import requests
 
-from registry.catalog import refresh_versions
+from benchmarks.generate import Sizes, generate
+from benchmarks.queries import MIX, factor_path
+from benchmarks.virtuoso import VirtuosoServer, free_port
+from registry.publishing.catalog import refresh_versions
 from registry.store import open_store
-from registry.store.virtuoso import VirtuosoServer, free_port
-
-from .generate import Sizes, generate
-from .queries import MIX, factor_path
 
 BASE = "http://localhost:8080/"
 OUT = Path(__file__).resolve().parent / "out"

@@ -7,7 +7,7 @@ links to, so that a client can show names without further requests. A version-in
 description of its current version; a superseded version says by which version it was replaced
 (``dct:isReplacedBy``, derived from the catalog when the data does not say it).
 
-Only triples in ``graphs`` (see :mod:`registry.access`) are read. The work per document is a few
+Only triples in ``graphs`` (see :mod:`registry.publishing.access`) are read. The work per document is a few
 index look-ups by subject, independent of the size of the store: with the embedded Oxigraph store
 they go straight to its SPOG index; any other store gets a handful of SPARQL queries.
 """
@@ -22,9 +22,9 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDFS, SKOS
 from rdflib.term import Node
 
-from .store import Store
-from .vocab import EF, PREFIXES, QUDT
-from .vocabulary import DCAT
+from registry.rdf.namespaces import EF, PREFIXES, QUDT
+from registry.rdf.ontology import DCAT
+from registry.store import Store
 
 Quad = tuple[Node, URIRef, Node, str]
 
@@ -88,7 +88,7 @@ class _OxigraphReader(_Reader):
         super().__init__(store, graphs)
         import pyoxigraph as ox
 
-        from .store.oxigraph import to_rdflib
+        from registry.store.oxigraph import to_rdflib
 
         self.ox, self.db, self.to_rdflib = ox, ox_store, to_rdflib
 

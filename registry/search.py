@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
-from .store import QueryDataset, Store
+from registry.store import QueryDataset, Store
 
 PREFIXES = """PREFIX ef: <https://w3id.org/efreg/ontology#>
 PREFIX dct: <http://purl.org/dc/terms/>

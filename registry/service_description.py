@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, VOID
 
-from .config import Settings
-from .vocab import SD
+from registry.config import Settings
+from registry.rdf.namespaces import SD
 
 FORMATS = URIRef("http://www.w3.org/ns/formats/")
 #: media type -> W3C unique format IRI (https://www.w3.org/ns/formats/)

@@ -1,6 +1,6 @@
 """Descriptions for machines (Flask-free): the VoID description and the DCAT 3 catalog.
 
-Both are computed from the public graphs only (see :mod:`registry.access`) and are cached by the
+Both are computed from the public graphs only (see :mod:`registry.publishing.access`) and are cached by the
 caller per access snapshot: the counts scan the data, which is fine once per release, not per request.
 """
 
@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, VOID, XSD
 
-from .describe import new_graph
-from .store import QueryDataset, Store
-from .vocab import EF, EF_ONTOLOGY, SD
-from .vocabulary import DCAT
+from registry.describe import new_graph
+from registry.rdf.namespaces import EF, EF_ONTOLOGY, SD
+from registry.rdf.ontology import DCAT
+from registry.store import QueryDataset, Store
 
 TITLE = {"en": "efreg: open registry of greenhouse-gas emission factors",
          "zh": "efreg：开放的温室气体排放因子登记库"}

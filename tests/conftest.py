@@ -35,7 +35,7 @@ def empty_store(settings: Settings) -> Iterator[Store]:
 @pytest.fixture
 def store(empty_store: Store, settings: Settings) -> Store:
     """A fresh in-memory store holding the seed data."""
-    from registry.seeding import load_seeds
+    from registry.ingest.seeds import load_seeds
     from registry.store.meta import ensure_base_uri
 
     ensure_base_uri(empty_store, settings.base_uri)

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.virtuoso import VirtuosoServer
+from registry.rdf.namespaces import SYSTEM_GRAPH
 from registry.store import Store, open_store
-from registry.store.virtuoso import VirtuosoServer
-from registry.vocab import SYSTEM_GRAPH
 
 #: Backends every store test runs on.
 BACKEND_KINDS = ("memory", "oxigraph", "virtuoso")

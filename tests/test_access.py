@@ -12,8 +12,9 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from registry import access, publishing
-from registry.auth import authenticate, create_token, ensure_publisher
+from registry.publishing import access
+from registry.publishing import workflow as publishing
+from registry.publishing.tokens import authenticate, create_token, ensure_publisher
 
 from conftest import BASE, DATA
 

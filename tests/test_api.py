@@ -9,8 +9,8 @@ import re
 
 import pytest
 
-from registry.auth import create_token, ensure_publisher
-from registry.vocab import SYSTEM_GRAPH
+from registry.publishing.tokens import create_token, ensure_publisher
+from registry.rdf.namespaces import SYSTEM_GRAPH
 
 from conftest import BASE, DATA
 
@@ -74,7 +74,7 @@ def _state(store) -> dict[str, int]:
 def test_bad_input_changes_nothing(client, store, tokens):
     assert upload(client, tokens["acme"]).status_code == 201
     revoked = create_token(store, "acme", "publisher")
-    from registry.auth import revoke_token
+    from registry.publishing.tokens import revoke_token
 
     revoke_token(store, revoked.split("_")[1])
     before = _state(store)

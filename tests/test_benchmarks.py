@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from registry.store.virtuoso import VirtuosoServer
+from benchmarks.virtuoso import VirtuosoServer
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # benchmarks/ is beside the package, not installed with it

@@ -18,7 +18,7 @@ from rdflib import Dataset, Literal, Namespace, URIRef
 from rdflib.namespace import XSD
 
 from registry.cli import main
-from registry.seeding import seed_files
+from registry.ingest.seeds import seed_files
 
 from conftest import BASE, ROOT, free_port
 
@@ -67,14 +67,14 @@ def test_help_imports_neither_rdflib_nor_the_store():
     code = ("import sys\nfrom registry.cli import main\n"
             "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
             "print(sorted(m for m in ('rdflib', 'flask', 'pyoxigraph', 'registry.store', 'registry.ingest',"
-            " 'registry.auth') if m in sys.modules))")
+            " 'registry.publishing.tokens') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "[]"
 
 
 def test_the_cli_role_choices_are_the_roles():
-    from registry.auth import ROLES
-    from registry.publishing_cli import ROLES as CLI_ROLES
+    from registry.cli.datasets import ROLES as CLI_ROLES
+    from registry.publishing.tokens import ROLES
 
     assert tuple(CLI_ROLES) == tuple(ROLES)
 
@@ -135,10 +135,10 @@ def test_serve_refuses_a_bad_store_before_listening(cli, monkeypatch):
 
 
 def test_serve_drops_leftovers_and_readies_the_access_snapshot_before_listening(cli, monkeypatch):
-    from registry import access
-    from registry.publishing import PENDING, PENDING_GRAPH
+    from registry.publishing import access
+    from registry.publishing.workflow import PENDING, PENDING_GRAPH
+    from registry.rdf.namespaces import SYSTEM_GRAPH
     from registry.store import open_store
-    from registry.vocab import SYSTEM_GRAPH
 
     leftover = BASE + "dataset/crashed/1"
     with open_store(cli.store_url) as store:

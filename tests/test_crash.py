@@ -17,11 +17,12 @@ from pathlib import Path
 
 import requests
 
-from registry import access, publishing
-from registry.auth import create_token, ensure_publisher
+from registry.publishing import access
+from registry.publishing import workflow as publishing
+from registry.publishing.tokens import create_token, ensure_publisher
+from registry.rdf.namespaces import SYSTEM_GRAPH
 from registry.store import open_store
 from registry.store.meta import ensure_base_uri
-from registry.vocab import SYSTEM_GRAPH
 
 from conftest import BASE, DATA, ROOT, free_port
 

@@ -7,11 +7,12 @@ from rdflib import Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, RDFS
 
-from registry import access, describe, void
-from registry.catalog import refresh_versions
+from registry import describe, void
+from registry.publishing import access
+from registry.publishing.catalog import refresh_versions
+from registry.rdf.namespaces import EF
+from registry.rdf.ontology import DCAT, jsonld_context, ontology_graph, term_names
 from registry.search import SearchQuery, list_kind, search
-from registry.vocab import EF
-from registry.vocabulary import DCAT, jsonld_context, ontology_graph, term_names
 
 from conftest import BASE, DATA
 

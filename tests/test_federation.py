@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from registry.auth import create_token
 from registry.config import Settings
-from registry.federation import Allowlist, normalize
+from registry.federation.allowlist import Allowlist, normalize
+from registry.publishing.tokens import create_token
 from registry.store import Store, open_store
 
 from conftest import free_port

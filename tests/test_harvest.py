@@ -14,11 +14,11 @@ import pytest
 from rdflib import Dataset, Graph, Literal, URIRef
 
 from registry.config import Settings
-from registry.harvest import HarvestError, HarvestRefused, harvest
-from registry.mapping import store_set
-from registry.mapping_sssom import read_sssom
-from registry.profiles import render_ecfo
-from registry.vocab import DCT, ECFO, EF, PROV, RDF, XSD
+from registry.ecfo.profile import render_ecfo
+from registry.federation.harvest import HarvestError, HarvestRefused, harvest
+from registry.mapping.sets import store_set
+from registry.mapping.sssom import read_sssom
+from registry.rdf.namespaces import DCT, ECFO, EF, PROV, RDF, XSD
 
 from conftest import BASE, DATA, free_port
 
@@ -101,7 +101,7 @@ def test_harvest_from_virtuoso_conforms_and_keeps_provenance(mapped_store, partn
     assert g.value(component, EF.unit) == URIRef(f"{BASE}unit/KiloGM-PER-KiloW-HR")
 
     # the stored dataset passes the shapes on its own
-    from registry.validate import validate
+    from registry.validation.reference import validate
 
     check = Dataset()
     for t in g:

@@ -11,8 +11,8 @@ from rdflib import URIRef
 
 from registry.ingest import IngestError
 from registry.ingest.base import NumberError, parse_decimal
-from registry.validate import validate
-from registry.vocab import DCT, EF, RDFS
+from registry.rdf.namespaces import DCT, EF, RDFS
+from registry.validation.reference import validate
 
 from ingest_support import BASE, read, union
 

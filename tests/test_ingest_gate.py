@@ -100,7 +100,7 @@ def test_round_trip_import_dump_import_gives_the_same_graph(store: Store, tmp_pa
     first = Dataset()
     first.parse(data=buf.getvalue(), format="trig")
     # re-import the dump (RDF naming its graph) into another store
-    from registry.seeding import load_seeds
+    from registry.ingest.seeds import load_seeds
     from registry.store.meta import ensure_base_uri
 
     other = open_store(f"oxigraph://{tmp_path / 'oxi'}")

@@ -12,7 +12,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
 from registry.ingest import IngestError
-from registry.vocab import DCT, EF, PROV, RDFS, SCHEMA
+from registry.rdf.namespaces import DCT, EF, PROV, RDFS, SCHEMA
 
 from ingest_support import BASE, read, union
 
@@ -138,7 +138,7 @@ def test_all_45_processes_are_imported_or_reported():
     assert len(imported) == r.imported >= 35
     assert len(imported | reported) == 45
     assert seconds < 10, seconds
-    from registry.validate import validate
+    from registry.validation.reference import validate
 
     report = validate(r.dataset, base_iri=BASE)
     assert report.conforms, report.to_text("en")

@@ -12,9 +12,9 @@ from rdflib.compare import isomorphic
 from registry.config import Settings
 from registry.ingest import IngestError, import_paths, read_paths
 from registry.ingest.quads import ImportData
-from registry.shacl import validate_fast
+from registry.rdf.namespaces import EF, RDF, SH
 from registry.store import open_store
-from registry.vocab import EF, RDF, SH
+from registry.validation.fast import validate_fast
 
 DATA = Path(__file__).resolve().parent / "data" / "ingest"
 BASE = "http://localhost:8080/"

@@ -9,7 +9,8 @@ import pytest
 import yaml
 from rdflib import Graph, Literal, URIRef
 
-from registry.mapping import (
+from registry.mapping.flowmap import read_flowmap
+from registry.mapping.sets import (
     EF,
     SEMAPV,
     SSSOM,
@@ -20,9 +21,8 @@ from registry.mapping import (
     read_set,
     store_set,
 )
-from registry.mapping_flowmap import read_flowmap
-from registry.mapping_sssom import read_sssom, write_sssom
-from registry.vocab import OWL, SKOS, UNIT
+from registry.mapping.sssom import read_sssom, write_sssom
+from registry.rdf.namespaces import OWL, SKOS, UNIT
 
 from conftest import BASE, DATA, SHARED
 
@@ -248,7 +248,7 @@ def test_a_set_of_only_unknown_concepts_is_refused(store) -> None:
 
 def test_seed_mapping_sets_are_all_storable(store) -> None:
     """Every seed mapping names concepts the registry has (the rule the importer enforces)."""
-    from registry.mapping import check, list_sets
+    from registry.mapping.sets import check, list_sets
 
     sets = {s["id"]: int(s["mappings"]) for s in list_sets(store, BASE)}
     assert {"mappings-ipcc2006-isic4", "mappings-gases", "mappings-geo", "mappings-units",

@@ -15,7 +15,7 @@ from conftest import BASE, DATA, SHARED
 
 @pytest.fixture
 def store_url(tmp_path: Path) -> str:
-    from registry.seeding import load_seeds
+    from registry.ingest.seeds import load_seeds
     from registry.store import open_store
     from registry.store.meta import ensure_base_uri
 

@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 from rdflib import Graph, URIRef
 
-from registry.mapping import store_set
-from registry.mapping_sssom import read_sssom
-from registry.vocab import ECFO, RDF, TIME, XSD
+from registry.mapping.sets import store_set
+from registry.mapping.sssom import read_sssom
+from registry.rdf.namespaces import ECFO, RDF, TIME, XSD
 
 from conftest import BASE, DATA
 

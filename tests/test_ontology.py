@@ -19,7 +19,7 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, Namespace
 
-from registry.vocab import ECFO, EF, EF_ONTOLOGY, OEO, QUDT
+from registry.rdf.namespaces import ECFO, EF, EF_ONTOLOGY, OEO, QUDT
 
 ROOT = Path(__file__).parents[1]
 ONTOLOGY_FILE = ROOT / "ontology" / "efreg.ttl"

@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from registry import access, catalog, publishing
-from registry.auth import authenticate, create_token, ensure_publisher, list_tokens, revoke_token
 from registry.cli import main
+from registry.publishing import access, catalog
+from registry.publishing import workflow as publishing
+from registry.publishing.tokens import authenticate, create_token, ensure_publisher, list_tokens, revoke_token
+from registry.rdf.namespaces import SYSTEM_GRAPH
 from registry.store import Store
-from registry.vocab import SYSTEM_GRAPH
 
 from conftest import BASE, DATA
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from rdflib.namespace import OWL
 
-from registry.shacl.plan import _all_sparql, compile_plan, parsed_predicates
-from registry.shacl.scan import scan_predicates
-from registry.validate import load_shapes
+from registry.validation.fast.plan import _all_sparql, compile_plan, parsed_predicates
+from registry.validation.fast.scan import scan_predicates
+from registry.validation.reference import load_shapes
 
 P = "PREFIX ex: <http://example.org/>\nPREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
 

@@ -13,8 +13,8 @@ import pytest
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from registry.validate import ValidationResult, load_shapes, validate
-from registry.vocab import DCAT, DCT, EF, PREFIXES, QUDT, RDF, RDFS, SH, SKOS, UNIT, XSD
+from registry.rdf.namespaces import DCAT, DCT, EF, PREFIXES, QUDT, RDF, RDFS, SH, SKOS, UNIT, XSD
+from registry.validation.reference import ValidationResult, load_shapes, validate
 
 DATA = Path(__file__).parent / "data" / "shapes"
 BASE = "http://registry.test/"

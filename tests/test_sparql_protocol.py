@@ -12,10 +12,10 @@ import requests
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
-from registry.auth import authenticate, create_token
 from registry.config import Settings
+from registry.publishing.tokens import authenticate, create_token
+from registry.rdf.namespaces import SYSTEM_GRAPH
 from registry.store import Store
-from registry.vocab import SYSTEM_GRAPH
 
 BASE = "http://localhost:8080/"
 NATURAL_GAS = URIRef(BASE + "factor/ipcc2006-t2.2-natural-gas/1")

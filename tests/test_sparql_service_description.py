@@ -10,7 +10,7 @@ import requests
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
-from registry.vocab import SD, SYSTEM_GRAPH
+from registry.rdf.namespaces import SD, SYSTEM_GRAPH
 from registry.web.sparql import EXAMPLES
 
 FORMATS = {"text/turtle": "turtle", "application/rdf+xml": "xml", "application/ld+json": "json-ld",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from registry.auth import create_token
+from registry.publishing.tokens import create_token
 from registry.store import Store
 
 from w3c_protocol import load_cases, replay

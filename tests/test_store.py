@@ -14,6 +14,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, RDFS
 
+from benchmarks.virtuoso import VirtuosoServer, free_port
+from registry.rdf.namespaces import EF, SYSTEM_GRAPH
 from registry.store import (
     BaseURIMismatch,
     QueryDataset,
@@ -27,8 +29,6 @@ from registry.store import (
 )
 from registry.store.meta import ensure_base_uri, stored_base_uri
 from registry.store.oxigraph import query_form
-from registry.store.virtuoso import VirtuosoServer, free_port
-from registry.vocab import EF, SYSTEM_GRAPH
 
 from store_fixtures import any_store, virtuoso_server  # noqa: F401  (fixtures)
 

@@ -9,9 +9,15 @@ from pathlib import Path
 import pytest
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 
-from registry import validate as gate
-from registry.validate import ValidationReport, ValidationSetupError, load_shapes, reference_graph, validate
-from registry.vocab import DCT, EF, RDF, RDFS, SH, XSD
+from registry.rdf.namespaces import DCT, EF, RDF, RDFS, SH, XSD
+from registry.validation import reference as gate
+from registry.validation.reference import (
+    ValidationReport,
+    ValidationSetupError,
+    load_shapes,
+    reference_graph,
+    validate,
+)
 
 DATA = Path(__file__).parent / "data" / "shapes"
 BASE = "http://registry.test/"

@@ -1,4 +1,4 @@
-"""The fast SHACL validator (registry.shacl) gives pySHACL's verdicts: the same results (focus node,
+"""The fast SHACL validator (registry.validation.fast) gives pySHACL's verdicts: the same results (focus node,
 path, value, constraint component, source shape, severity, messages in English and Chinese) on every
 fixture of test_shapes.py, the seed files, the Tiangong sample, an OEFDB slice and generated
 benchmark data. Speed is the benchmarks' job; nothing here is timed."""
@@ -22,13 +22,13 @@ if str(ROOT) not in sys.path:  # benchmarks/ is beside the package, not installe
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.generate import Sizes, generate  # noqa: E402
-from registry import shacl  # noqa: E402
 from registry.config import Settings  # noqa: E402
 from registry.ingest import import_paths, read_paths  # noqa: E402
-from registry.shacl import Unsupported, get_validator, validate_fast  # noqa: E402
-from registry.shacl.plan import for_oxigraph  # noqa: E402
 from registry.store import Store  # noqa: E402
-from registry.validate import ValidationReport, _show_path, validate  # noqa: E402
+from registry.validation import fast as shacl  # noqa: E402
+from registry.validation.fast import Unsupported, get_validator, validate_fast  # noqa: E402
+from registry.validation.fast.plan import for_oxigraph  # noqa: E402
+from registry.validation.reference import ValidationReport, _show_path, validate  # noqa: E402
 
 BASE = "http://localhost:8080/"
 INGEST = ROOT / "tests" / "data" / "ingest"
@@ -116,7 +116,7 @@ def test_generated_data_with_every_kind_of_fault(bench: Dataset) -> None:
 
     from rdflib import Literal
 
-    from registry.vocab import DCT, EF, XSD
+    from registry.rdf.namespaces import DCT, EF, XSD
 
     ds = Dataset()
     for g in bench.graphs():
@@ -149,7 +149,7 @@ def test_unsupported_shapes_fall_back_to_pyshacl(shape_graphs: tuple[Graph, Grap
     monkeypatch.setattr(shacl, "compile_plan", refuse)
     data = Graph()
     data += shape_graphs[0]
-    with caplog.at_level(logging.WARNING, logger="registry.shacl"):
+    with caplog.at_level(logging.WARNING, logger="registry.validation.fast"):
         report = validate_fast(data, base_iri=SHAPES_BASE, reference=shape_graphs[1])
     assert report.conforms
     assert "sh:xone" in caplog.text and "pySHACL" in caplog.text

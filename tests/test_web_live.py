@@ -18,8 +18,8 @@ from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import VOID
 
-from registry.catalog import refresh_versions
 from registry.config import Settings
+from registry.publishing.catalog import refresh_versions
 from registry.store import open_store
 
 from conftest import DATA, free_port
@@ -34,7 +34,7 @@ def own_server() -> Iterator[str]:
     """A seeded registry served by waitress at the base URI its IRIs use."""
     from waitress.server import create_server
 
-    from registry.seeding import load_seeds
+    from registry.ingest.seeds import load_seeds
     from registry.store.meta import ensure_base_uri
     from registry.web import create_app
 

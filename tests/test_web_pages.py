@@ -10,10 +10,10 @@ import pytest
 from rdflib import Dataset, Graph, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, VOID
 
-from registry import access
-from registry.catalog import refresh_versions
-from registry.vocab import EF
-from registry.vocabulary import DCAT
+from registry.publishing import access
+from registry.publishing.catalog import refresh_versions
+from registry.rdf.namespaces import EF
+from registry.rdf.ontology import DCAT
 
 from conftest import BASE, DATA, ROOT
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from registry import access
+from registry.publishing import access
 from registry.web.resources import AnswerReplay
 
 from conftest import BASE

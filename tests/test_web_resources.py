@@ -12,9 +12,9 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, RDF, RDFS
 
-from registry.catalog import refresh_versions
-from registry.vocab import EF
-from registry.vocabulary import DCAT
+from registry.publishing.catalog import refresh_versions
+from registry.rdf.namespaces import EF
+from registry.rdf.ontology import DCAT
 
 from conftest import BASE, DATA
 

@@ -12,11 +12,11 @@ import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from ..config import Settings
-from . import csv_oefdb, csv_template, ilcd, rdf, tidas, zipped
-from .base import Accumulator, Context, Importer, ImportResult, IngestError, Input, Skipped
-from .gate import ImportOutcome, import_paths
-from .quads import ImportData
+from registry.config import Settings
+from registry.ingest import csv_oefdb, csv_template, ilcd, rdf, tidas, zipped
+from registry.ingest.base import Accumulator, Context, Importer, ImportResult, IngestError, Input, Skipped
+from registry.ingest.gate import ImportOutcome, import_paths
+from registry.ingest.quads import ImportData
 
 IMPORTERS: dict[str, Importer] = {
     "ilcd": ilcd.import_ilcd,
@@ -122,7 +122,7 @@ def read_paths(paths: Sequence[Path], *, format: str | None, base_uri: str, data
     if format is not None and format not in IMPORTERS:
         raise IngestError(f"unknown format {format!r}; known: {', '.join(IMPORTERS)}")
     if dataset_id is not None:
-        from .base import valid_id
+        from registry.ingest.base import valid_id
 
         if not valid_id(dataset_id):
             raise IngestError(f"dataset id {dataset_id!r} may only use letters, digits, '.', '_' and '-'")

@@ -12,9 +12,9 @@ from typing import Any, Protocol
 
 from rdflib import Dataset, Literal, URIRef
 
-from ..config import Settings
-from ..vocab import XSD
-from .quads import ImportData
+from registry.config import Settings
+from registry.ingest.quads import ImportData
+from registry.rdf.namespaces import XSD
 
 #: ``dcat:version`` (DCAT 3; rdflib's closed DCAT namespace predates it).
 DCAT_VERSION = URIRef("http://www.w3.org/ns/dcat#version")
@@ -125,7 +125,7 @@ class Accumulator:
 
     def writer(self, ctx: Context, dataset_id: str) -> tuple[Any, bool]:
         """The :class:`~registry.ingest.factor.Writer` of ``dataset_id`` (made on first use: ``True``)."""
-        from .factor import Writer
+        from registry.ingest.factor import Writer
 
         if dataset_id in self.writers:
             return self.writers[dataset_id], False

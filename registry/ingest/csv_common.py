@@ -14,8 +14,8 @@ from collections.abc import Callable, Collection, Iterator
 from decimal import Decimal
 from typing import TypeVar
 
-from . import geography, units
-from .base import Accumulator, Context, IngestError, Input, NumberError, parse_decimal
+from registry.ingest import geography, units
+from registry.ingest.base import Accumulator, Context, IngestError, Input, NumberError, parse_decimal
 
 T = TypeVar("T")
 

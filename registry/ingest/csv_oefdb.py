@@ -15,11 +15,11 @@ from decimal import Decimal
 
 from rdflib import Literal, URIRef
 
-from ..vocab import DCT, EF, RDF, RDFS, SCHEMA, XSD
-from . import gases
-from .base import Accumulator, Context, Input, short_id, slug
-from .csv_common import RowError, cell_number, decode, mapped_rows, unit_and_region
-from .factor import FactorSpec, Writer
+from registry.ingest import gases
+from registry.ingest.base import Accumulator, Context, Input, short_id, slug
+from registry.ingest.csv_common import RowError, cell_number, decode, mapped_rows, unit_and_region
+from registry.ingest.factor import FactorSpec, Writer
+from registry.rdf.namespaces import DCT, EF, RDF, RDFS, SCHEMA, XSD
 
 COLUMNS = ["sector", "category", "activity_id", "name", "activity_unit", "kgCO2e-AR5", "kgCO2e-AR4", "kgCO2",
            "kgCH4", "kgN2O", "kgCO2e-OtherGHGs-AR5", "kgCO2e-OtherGHGs-AR4", "uncertainty", "scope",

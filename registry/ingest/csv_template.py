@@ -11,12 +11,12 @@ from decimal import Decimal
 
 from rdflib import Literal, URIRef
 
-from ..vocab import DCT, EF, RDF, RDFS, SCHEMA, XSD
-from . import gases
-from .base import Accumulator, Context, Input, short_id, slug, valid_id
-from .csv_common import RowError, cell_number, decode, mapped_rows, unit_and_region
-from .csv_oefdb import SCOPES, _year
-from .factor import FactorSpec, Writer
+from registry.ingest import gases
+from registry.ingest.base import Accumulator, Context, Input, short_id, slug, valid_id
+from registry.ingest.csv_common import RowError, cell_number, decode, mapped_rows, unit_and_region
+from registry.ingest.csv_oefdb import SCOPES, _year
+from registry.ingest.factor import FactorSpec, Writer
+from registry.rdf.namespaces import DCT, EF, RDF, RDFS, SCHEMA, XSD
 
 GAS_COLUMNS = {"co2_kg": "CO2", "co2_biogenic_kg": "CO2-biogenic", "ch4_fossil_kg": "CH4-fossil",
                "ch4_non_fossil_kg": "CH4-non-fossil", "ch4_kg": "CH4", "n2o_kg": "N2O"}

@@ -11,10 +11,10 @@ from pathlib import Path
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from ..vocab import DCAT, DCT, EF, FOAF, PROV, RDF, RDFS, SKOS, XSD
-from . import gases, geography, units
-from .base import DCAT_VERSION, Context, dec, short_id, slug
-from .quads import ImportData, TripleGraph
+from registry.ingest import gases, geography, units
+from registry.ingest.base import DCAT_VERSION, Context, dec, short_id, slug
+from registry.ingest.quads import ImportData, TripleGraph
+from registry.rdf.namespaces import DCAT, DCT, EF, FOAF, PROV, RDF, RDFS, SKOS, XSD
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 

@@ -16,16 +16,16 @@ from typing import Any
 import pyoxigraph as ox
 from rdflib import BNode, URIRef
 
-from ..store import Store, StoreError
-from ..vocab import EF, RDF, SH
-from .base import ImportResult, IngestError
-from .quads import ImportData, TermError
+from registry.ingest.base import ImportResult, IngestError
+from registry.ingest.quads import ImportData, TermError
+from registry.rdf.namespaces import EF, RDF, SH
+from registry.store import Store, StoreError
 
 
 @dataclass
 class ImportOutcome:
     stored: bool
-    report: Any  # registry.validate.ValidationReport
+    report: Any  # registry.validation.reference.ValidationReport
     result: ImportResult
 
 
@@ -55,15 +55,15 @@ def _check_targets(store: Store, result: ImportResult, base_uri: str) -> None:
 def import_paths(store: Store, paths: list[Path], *, dry_run: bool = False, **read_kwargs: Any) -> ImportOutcome:
     """Read ``paths``, validate the result with the SHACL shapes and, if it conforms and this is not
     a dry run, store every dataset graph in one load (the store loads all or nothing)."""
-    from ..shacl.index import no_gc
+    from registry.validation.fast.index import no_gc
 
     with no_gc():  # an import allocates millions of objects and frees few: no cyclic-GC rescans
         return _import(store, paths, dry_run, read_kwargs)
 
 
 def _import(store: Store, paths: list[Path], dry_run: bool, read_kwargs: dict[str, Any]) -> ImportOutcome:
-    from ..shacl import get_validator
-    from . import read_paths
+    from registry.ingest import read_paths
+    from registry.validation.fast import get_validator
 
     base_uri = read_kwargs["base_uri"]
     read_kwargs.setdefault("next_version", next_version_fn(store, base_uri))
@@ -78,7 +78,7 @@ def _import(store: Store, paths: list[Path], dry_run: bool, read_kwargs: dict[st
     if report.warnings:
         _attach_warnings(result.data, result.dataset_iris, report)
     _store(store, result.data)
-    from ..catalog import refresh_versions
+    from registry.publishing.catalog import refresh_versions
 
     refresh_versions(store, base_uri)
     return ImportOutcome(stored=True, report=report, result=result)

@@ -98,7 +98,7 @@ def from_ilcd(location: str) -> Geo | None:
     geo = _country(code)
     if geo is not None:
         return geo
-    from .base import slug
+    from registry.ingest.base import slug
 
     return Geo(slug(code.replace("&", "+").replace("+", "-and-")), locs[code], None, "GLO", True)
 

@@ -22,11 +22,20 @@ from decimal import Decimal
 
 from rdflib import Literal, URIRef
 
-from ..vocab import DCT, EF, FOAF, PROV, RDF, RDFS, SCHEMA, SKOS, XSD
-from . import gases, geography, units
-from .base import DCAT_VERSION, Accumulator, Context, Input, NumberError, divide, slug, to_decimal
-from .factor import FactorSpec, Writer
-from .ilcd_model import Doc, Pool, find, findall, flow_unit, load_docs, text, texts
+from registry.ingest import gases, geography, units
+from registry.ingest.base import (
+    DCAT_VERSION,
+    Accumulator,
+    Context,
+    Input,
+    NumberError,
+    divide,
+    slug,
+    to_decimal,
+)
+from registry.ingest.factor import FactorSpec, Writer
+from registry.ingest.ilcd_model import Doc, Pool, find, findall, flow_unit, load_docs, text, texts
+from registry.rdf.namespaces import DCT, EF, FOAF, PROV, RDF, RDFS, SCHEMA, SKOS, XSD
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 _TYPES = {

@@ -15,7 +15,7 @@ from xml.etree.ElementTree import Element
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
-from .base import IngestError, Input
+from registry.ingest.base import IngestError, Input
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 FOLDERS = {"processDataSet": "processes", "flowDataSet": "flows", "flowPropertyDataSet": "flowproperties",
@@ -143,7 +143,7 @@ def _sibling(origin: Doc, rel: str) -> Callable[[str], tuple[str, bytes] | None]
 
 def parse_json_or_xml(name: str, data: bytes) -> Element:
     if name.lower().endswith(".json"):
-        from .tidas import json_to_element
+        from registry.ingest.tidas import json_to_element
 
         return json_to_element(name, data)
     return parse_xml(name, data)

@@ -15,9 +15,9 @@ from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 from rdflib.term import Node
 
-from ..store import RDFParseError, StoreError
-from ..store.oxigraph import parse_quads, to_rdflib
-from .base import Accumulator, Context, Importer, IngestError, Input
+from registry.ingest.base import Accumulator, Context, Importer, IngestError, Input
+from registry.store import RDFParseError, StoreError
+from registry.store.oxigraph import parse_quads, to_rdflib
 
 #: The RDF formats imported as they are (short names as in ``store.base.RDF_FORMATS``).
 FORMATS = ("turtle", "trig", "ntriples", "nquads", "jsonld", "rdfxml")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from xml.etree.ElementTree import Element
 
-from .base import Accumulator, Context, IngestError, Input
+from registry.ingest.base import Accumulator, Context, IngestError, Input
 
 COMMON = "http://lca.jrc.it/ILCD/Common"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
@@ -75,6 +75,6 @@ def _element(key: str, value: object, ns: dict[str, str], name: str, path: str, 
 
 
 def import_tidas(inputs: list[Input], ctx: Context, acc: Accumulator) -> None:
-    from .ilcd import import_ilcd
+    from registry.ingest.ilcd import import_ilcd
 
     import_ilcd(inputs, ctx, acc, json=True)

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from rdflib import Literal, URIRef
 
-from ..vocab import EF, QUDT, RDF, RDFS, UNIT
+from registry.rdf.namespaces import EF, QUDT, RDF, RDFS, UNIT
 
 CURRENCY = "http://qudt.org/vocab/currency/"
 

@@ -13,7 +13,7 @@ import zipfile
 from collections.abc import Callable
 from io import BytesIO
 
-from .base import Accumulator, Context, IngestError, Input
+from registry.ingest.base import Accumulator, Context, IngestError, Input
 
 SKIP = (".md", ".txt", ".png", ".pdf", ".tsv", ".xsl", ".xsd", ".css")
 
@@ -70,7 +70,7 @@ def _members(inp: Input, ctx: Context) -> list[Input]:
 def import_zip(inputs: list[Input], ctx: Context, acc: Accumulator, *,
                reader: Callable[[list[Input]], None] | None = None) -> None:
     if reader is None:
-        from . import read_inputs
+        from registry.ingest import read_inputs
 
         def reader(members: list[Input]) -> None:
             read_inputs(members, format=None, ctx=ctx, acc=acc)

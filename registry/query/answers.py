@@ -16,7 +16,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Hashable
 
-from .worker import Answer
+from registry.query.worker import Answer
 
 
 class AnswerCache:

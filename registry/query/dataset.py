@@ -18,8 +18,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from ..store import QueryDataset, StoreError
-from .inspect import Check, RequestInfo
+from registry.query.inspect import Check, RequestInfo
+from registry.store import QueryDataset, StoreError
 
 RULE = "https://www.w3.org/TR/sparql11-query/#specifyingDataset"
 

@@ -12,18 +12,18 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .. import access
-from ..auth import Caller
-from ..config import Settings
-from ..federation import Allowlist, FederationRefused
-from ..store import QueryDataset, Store, StoreError
-from ..vocab import SYSTEM_GRAPH
-from . import worker
-from .answers import AnswerCache
-from .dataset import restrict
-from .inspect import QueryForm, RequestInfo, inspect_query, inspect_update
-from .rewrite import add_using, mentions_service, with_base
-from .service import inline_services
+from registry.config import Settings
+from registry.federation.allowlist import Allowlist, FederationRefused
+from registry.federation.service import inline_services
+from registry.publishing import access
+from registry.publishing.tokens import Caller
+from registry.query import worker
+from registry.query.answers import AnswerCache
+from registry.query.dataset import restrict
+from registry.query.inspect import QueryForm, RequestInfo, inspect_query, inspect_update
+from registry.query.rewrite import add_using, mentions_service, with_base
+from registry.rdf.namespaces import SYSTEM_GRAPH
+from registry.store import QueryDataset, Store, StoreError
 
 UPDATE_ROLES = frozenset({"admin"})
 RULE_LIMITS = "https://www.w3.org/TR/sparql11-protocol/#query-failure"
@@ -50,7 +50,7 @@ class PreparedQuery:
 
 
 def readable_graphs(store: Store, caller: Caller | None) -> tuple[str, ...]:
-    """What ``caller`` may read: :func:`registry.access.readable_graphs` decides, for every caller."""
+    """What ``caller`` may read: :func:`registry.publishing.access.readable_graphs` decides, for every caller."""
     return access.readable_graphs(store, caller)
 
 

@@ -23,7 +23,7 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Literal as RDFLiteral
 from rdflib.term import URIRef, Variable
 
-from ..store import QuerySyntaxError
+from registry.store import QuerySyntaxError
 
 QueryForm = Literal["select", "ask", "construct", "describe"]
 #: A triple pattern of constants (IRIs), ``None`` standing for anything.

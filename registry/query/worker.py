@@ -39,8 +39,8 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from ..store import QueryDataset, QuerySyntaxError, QueryTimeout, Store, StoreError
-from .inspect import QueryForm
+from registry.query.inspect import QueryForm
+from registry.store import QueryDataset, QuerySyntaxError, QueryTimeout, Store, StoreError
 
 TSV = "text/tab-separated-values"
 NTRIPLES = "application/n-triples"

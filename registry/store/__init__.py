@@ -6,7 +6,7 @@ import importlib
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from .base import (
+from registry.store.base import (
     BaseURIMismatch,
     QueryDataset,
     QuerySyntaxError,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from . import BACKENDS
-from .base import StoreError
-from .oxigraph import OxigraphStore
+from registry.store import BACKENDS
+from registry.store.base import StoreError
+from registry.store.oxigraph import OxigraphStore
 
 
 def open_memory(url: str) -> OxigraphStore:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rdflib import Literal
 
-from ..vocab import EF, STORE_NODE, SYSTEM_GRAPH
-from .base import BaseURIMismatch, QueryDataset, Store
+from registry.rdf.namespaces import EF, STORE_NODE, SYSTEM_GRAPH
+from registry.store.base import BaseURIMismatch, QueryDataset, Store
 
 _SYSTEM_ONLY = QueryDataset(default_graphs=(SYSTEM_GRAPH,), named_graphs=())
 

@@ -25,9 +25,9 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Identifier
 
-from ..vocab import SYSTEM_GRAPH
-from . import BACKENDS
-from .base import (
+from registry.rdf.namespaces import SYSTEM_GRAPH
+from registry.store import BACKENDS
+from registry.store.base import (
     RDF_FORMATS,
     QueryDataset,
     QueryForm,
@@ -38,7 +38,7 @@ from .base import (
     Store,
     StoreError,
 )
-from .streaming import Header, stream_serialized
+from registry.store.streaming import Header, stream_serialized
 
 #: Our short format names (base.RDF_FORMATS) -> pyoxigraph formats.
 OX_FORMATS: dict[str, ox.RdfFormat] = {

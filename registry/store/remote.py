@@ -59,9 +59,9 @@ from rdflib.query import Result
 from rdflib.term import Identifier
 from requests.auth import HTTPBasicAuth, HTTPDigestAuth
 
-from ..vocab import SYSTEM_GRAPH
-from . import BACKENDS
-from .base import (
+from registry.rdf.namespaces import SYSTEM_GRAPH
+from registry.store import BACKENDS
+from registry.store.base import (
     QueryDataset,
     QueryForm,
     QuerySyntaxError,
@@ -71,7 +71,7 @@ from .base import (
     Store,
     StoreError,
 )
-from .oxigraph import graph_format, parse_quads, query_form, rdf_format, triples_to_graph
+from registry.store.oxigraph import graph_format, parse_quads, query_form, rdf_format, triples_to_graph
 
 #: Graph-IRI prefixes a fresh Virtuoso 7 holds for itself.
 VIRTUOSO_GRAPHS = (

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import IO
 
-from .base import QueryForm, QueryTimeout, StoreError
+from registry.store.base import QueryForm, QueryTimeout, StoreError
 
 _CHUNK_QUEUE = 16
 

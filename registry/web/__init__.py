@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Flask, current_app
 
-from ..config import Settings
-from ..store import Store, open_store
+from registry.config import Settings
+from registry.store import Store, open_store
 
 
 def create_app(config: Settings | None = None, store: Store | None = None) -> Flask:
@@ -13,8 +13,8 @@ def create_app(config: Settings | None = None, store: Store | None = None) -> Fl
     ``config.load_seeds``)."""
     settings = config or Settings.load()
     if store is None:
-        from ..seeding import load_seeds_if_empty
-        from ..store.meta import ensure_base_uri
+        from registry.ingest.seeds import load_seeds_if_empty
+        from registry.store.meta import ensure_base_uri
 
         store = open_store(settings.store)
         ensure_base_uri(store, settings.base_uri)
@@ -26,7 +26,19 @@ def create_app(config: Settings | None = None, store: Store | None = None) -> Fl
     app.extensions["efreg.settings"] = settings
     app.extensions["efreg.store"] = store
 
-    from . import api, dumps, errors, home, i18n, mappings, ontology_docs, pages, resources, search, sparql
+    from registry.web import (
+        api,
+        dumps,
+        errors,
+        home,
+        i18n,
+        mappings,
+        ontology_docs,
+        pages,
+        resources,
+        search,
+        sparql,
+    )
 
     errors.init_app(app)
     for blueprint in (home.bp, sparql.bp, resources.bp, i18n.bp, pages.bp, search.bp, dumps.bp, ontology_docs.bp,

@@ -1,8 +1,8 @@
 """The publishing API (JSON): ``/api/datasets…`` and its OpenAPI document ``/api/openapi.json``.
 
 Callers send ``Authorization: Bearer efreg_…``; reads work without a token (they see what anyone
-may see), writes need one (401). Every answer about a dataset asks :mod:`registry.access` what the
-caller may read; every change goes through :mod:`registry.publishing`. Errors are mapped to HTTP
+may see), writes need one (401). Every answer about a dataset asks :mod:`registry.publishing.access` what the
+caller may read; every change goes through :mod:`registry.publishing.workflow`. Errors are mapped to HTTP
 in :mod:`registry.web.errors` (403 not yours, 404 unknown, 409 state change not allowed, with the
 allowed ones).
 """
@@ -19,11 +19,12 @@ from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import BadRequest, Unauthorized
 from werkzeug.utils import secure_filename
 
-from .. import access, catalog, publishing
-from ..auth import Caller, authenticate
-from ..ingest.base import valid_id
-from ..vocab import SYSTEM_GRAPH
-from . import get_settings, get_store
+from registry.ingest.base import valid_id
+from registry.publishing import access, catalog
+from registry.publishing import workflow as publishing
+from registry.publishing.tokens import Caller, authenticate
+from registry.rdf.namespaces import SYSTEM_GRAPH
+from registry.web import get_settings, get_store
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -99,7 +100,7 @@ def _version(dataset_id: str, number: str, who: Caller | None) -> access.Version
 
 @bp.get("/openapi.json")
 def openapi() -> Response:
-    from .openapi import document
+    from registry.web.openapi import document
 
     response = as_json(document())
     response.headers["Access-Control-Allow-Origin"] = "*"

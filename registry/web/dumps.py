@@ -17,11 +17,11 @@ from collections.abc import Iterator, Sequence
 
 from flask import Blueprint, Response, abort, render_template, request
 
-from .. import access
-from ..store import Store
-from ..void import Urls, dataset_graphs
-from . import get_settings, get_store
-from .resources import cors, valid_path
+from registry.publishing import access
+from registry.store import Store
+from registry.void import Urls, dataset_graphs
+from registry.web import get_settings, get_store
+from registry.web.resources import cors, valid_path
 
 bp = Blueprint("dumps", __name__)
 

@@ -7,16 +7,16 @@ import json
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from ..federation import RULE as FEDERATION_RULE
-from ..federation import FederationRefused
-from ..ingest.base import IngestError
-from ..publishing import RULE as REVIEW_RULE
-from ..publishing import InvalidTransition, NotFound, NotPermitted
-from ..query.dataset import RULE as DATASET_RULE
-from ..query.dataset import GraphNotReadable
-from ..query.endpoint import RULE_LIMITS, DatasetConflict, EndpointBusy, UpdateRefused
-from ..query.service import ServiceFailed
-from ..store import QuerySyntaxError, QueryTimeout, RDFParseError
+from registry.federation.allowlist import RULE as FEDERATION_RULE
+from registry.federation.allowlist import FederationRefused
+from registry.federation.service import ServiceFailed
+from registry.ingest.base import IngestError
+from registry.publishing.workflow import RULE as REVIEW_RULE
+from registry.publishing.workflow import InvalidTransition, NotFound, NotPermitted
+from registry.query.dataset import RULE as DATASET_RULE
+from registry.query.dataset import GraphNotReadable
+from registry.query.endpoint import RULE_LIMITS, DatasetConflict, EndpointBusy, UpdateRefused
+from registry.store import QuerySyntaxError, QueryTimeout, RDFParseError
 
 #: domain error class -> (status, link to the rule broken)
 STATUS: dict[type[Exception], tuple[int, str]] = {

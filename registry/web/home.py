@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, render_template, request
 
-from .. import access
-from ..store import QueryDataset
-from . import get_settings, get_store
+from registry.publishing import access
+from registry.store import QueryDataset
+from registry.web import get_settings, get_store
 
 bp = Blueprint("home", __name__)
 

@@ -14,8 +14,8 @@ from flask import Blueprint, Response, g, request
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from ..vocab import EF
-from ..vocabulary import COMMON_TERMS, local_name, ontology_graph
+from registry.rdf.namespaces import EF
+from registry.rdf.ontology import COMMON_TERMS, local_name, ontology_graph
 
 bp = Blueprint("i18n", __name__)
 

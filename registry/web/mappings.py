@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, jsonify, render_template_string, request
 
-from ..access import ReadView
-from ..profiles import DEFAULT_PROFILE, PROFILES, Profile, parse_accept_profile, render_ecfo
-from . import get_settings, get_store
-from .negotiation import GRAPH_FORMATS, by_suffix, negotiate
+from registry.ecfo.profile import DEFAULT_PROFILE, PROFILES, Profile, parse_accept_profile, render_ecfo
+from registry.publishing.access import ReadView
+from registry.web import get_settings, get_store
+from registry.web.negotiation import GRAPH_FORMATS, by_suffix, negotiate
 
 bp = Blueprint("mappings", __name__)
 
@@ -25,15 +25,15 @@ SSSOM_MEDIA_TYPE = "text/tab-separated-values; charset=utf-8"
 
 @bp.get("/api/mappings")
 def mapping_sets() -> Response:
-    from ..mapping import list_sets
+    from registry.mapping.sets import list_sets
 
     return jsonify(list_sets(ReadView(get_store()), get_settings().base_uri))
 
 
 @bp.get("/api/mappings/<set_id>.sssom.tsv")
 def sssom(set_id: str) -> Response:
-    from ..mapping import MappingError, read_set
-    from ..mapping_sssom import write_sssom  # with PyYAML: imported when a set is asked for
+    from registry.mapping.sets import MappingError, read_set
+    from registry.mapping.sssom import write_sssom  # with PyYAML: imported when a set is asked for
 
     base = get_settings().base_uri
     version = request.args.get("version", type=int)
@@ -73,7 +73,7 @@ PAGE = """{% extends "base.html" %}
 
 @bp.get("/api/crosswalk")
 def crosswalk_view() -> Response:
-    from ..mapping_crosswalk import concept_by_notation, crosswalk, to_json
+    from registry.mapping.crosswalk import concept_by_notation, crosswalk, to_json
 
     base = get_settings().base_uri
     store = ReadView(get_store())  # anonymous: what is published

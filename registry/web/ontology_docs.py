@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, redirect, render_template, request
 
-from ..vocab import EF
-from ..vocabulary import (
+from registry.rdf.namespaces import EF
+from registry.rdf.ontology import (
     ONTOLOGY_FILE,
     SHAPES_DIR,
     SHAPES_IRI,
@@ -21,9 +21,9 @@ from ..vocabulary import (
     term_names,
     terms,
 )
-from .i18n import lang
-from .negotiation import DOCUMENT_FORMATS, GRAPH_FORMATS, HTML, by_suffix, negotiate
-from .resources import cors, local_path, not_acceptable, see_other, send_document, serialize
+from registry.web.i18n import lang
+from registry.web.negotiation import DOCUMENT_FORMATS, GRAPH_FORMATS, HTML, by_suffix, negotiate
+from registry.web.resources import cors, local_path, not_acceptable, see_other, send_document, serialize
 
 bp = Blueprint("ontology_docs", __name__)
 

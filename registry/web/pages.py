@@ -13,16 +13,24 @@ from collections.abc import Callable
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request
 from rdflib import Graph, URIRef
 
-from .. import access
-from ..describe import Description
-from ..search import list_kind
-from ..vocabulary import DCAT, jsonld_context
-from ..void import Urls, catalog_graph, void_graph
-from . import get_settings, get_store
-from .i18n import Namer, lang, t
-from .negotiation import DOCUMENT_FORMATS, GRAPH_FORMATS, HTML, JSONLD, by_suffix
-from .resources import KIND_RULE, cors, local_path, see_other, send_document, serialize, snapshot_key
-from .search import pick
+from registry.describe import Description
+from registry.publishing import access
+from registry.rdf.ontology import DCAT, jsonld_context
+from registry.search import list_kind
+from registry.void import Urls, catalog_graph, void_graph
+from registry.web import get_settings, get_store
+from registry.web.i18n import Namer, lang, t
+from registry.web.negotiation import DOCUMENT_FORMATS, GRAPH_FORMATS, HTML, JSONLD, by_suffix
+from registry.web.resources import (
+    KIND_RULE,
+    cors,
+    local_path,
+    see_other,
+    send_document,
+    serialize,
+    snapshot_key,
+)
+from registry.web.search import pick
 
 bp = Blueprint("pages", __name__)
 

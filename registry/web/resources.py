@@ -26,14 +26,14 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 from rdflib.term import Node
 from werkzeug.http import http_date, quote_etag
 
-from .. import access
-from ..describe import MATCH_PROPERTIES, Description, describe
-from ..store import Store
-from ..vocab import EF, PREFIXES
-from ..vocabulary import DCAT, jsonld_context, ontology_graph
-from . import get_settings, get_store
-from .i18n import Namer, lang
-from .negotiation import DOCUMENT_FORMATS, GRAPH_FORMATS, HTML, JSONLD, Format, negotiate
+from registry.describe import MATCH_PROPERTIES, Description, describe
+from registry.publishing import access
+from registry.rdf.namespaces import EF, PREFIXES
+from registry.rdf.ontology import DCAT, jsonld_context, ontology_graph
+from registry.store import Store
+from registry.web import get_settings, get_store
+from registry.web.i18n import Namer, lang
+from registry.web.negotiation import DOCUMENT_FORMATS, GRAPH_FORMATS, HTML, JSONLD, Format, negotiate
 
 bp = Blueprint("resources", __name__)
 T = TypeVar("T")
@@ -300,7 +300,7 @@ def build_document(path: str, fmt: Format) -> Callable[[], bytes | None]:
 
 def exists(path: str) -> bool:
     """Whether ``path`` has a document for anonymous callers (cached per snapshot, as documents are)."""
-    from ..describe import exists as exists_in
+    from registry.describe import exists as exists_in
 
     store = get_store()
     key = (snapshot_key(store), ("exists", path))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request
 
-from .. import access
-from ..search import FACETS, SearchQuery, search
-from . import get_settings, get_store
-from .i18n import lang
-from .resources import cors, valid_path
+from registry.publishing import access
+from registry.search import FACETS, SearchQuery, search
+from registry.web import get_settings, get_store
+from registry.web.i18n import lang
+from registry.web.resources import cors, valid_path
 
 bp = Blueprint("search", __name__)
 

@@ -27,11 +27,11 @@ from werkzeug.exceptions import (
     UnsupportedMediaType,
 )
 
-from ..auth import Caller, authenticate
-from ..query.endpoint import Endpoint, readable_graphs
-from ..service_description import describe
-from . import get_settings, get_store
-from .negotiation import (
+from registry.publishing.tokens import Caller, authenticate
+from registry.query.endpoint import Endpoint, readable_graphs
+from registry.service_description import describe
+from registry.web import get_settings, get_store
+from registry.web.negotiation import (
     DATASET_FORMATS,
     GRAPH_FORMATS,
     HTML,

@@ -1,0 +1,247 @@
+"""``efreg token …`` and ``efreg dataset …``: the publishing workflow for administrators.
+
+The commands open the store directly (stop the server first when it is an embedded store) and act
+as an admin of the organisation named by ``--as`` (default ``efreg``), so the rules of the API hold:
+an organisation does not approve its own data.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:  # the store, rdflib and the workflow are imported by the commands that use them
+    from registry.publishing.tokens import Caller
+    from registry.store import Store
+
+#: :data:`registry.publishing.tokens.ROLES`, spelled out so that ``efreg --help`` need not import rdflib
+#: (tests/test_cli.py checks that they agree).
+ROLES = ("publisher", "reviewer", "admin")
+
+STORE_OPTION = click.option("--store", "store_url", metavar="URL", help="Store URL. [env EFREG_STORE]")
+BASE_OPTION = click.option("--base-uri", metavar="URI", help="Base URI. [env EFREG_BASE_URI]")
+AS_OPTION = click.option("--as", "acting", metavar="PUBLISHER", default="efreg", show_default=True,
+                         help="The organisation this administrator acts for (recorded with PROV).")
+
+
+def _open(store_url: str | None, base_uri: str | None) -> tuple[Store, str]:
+    from registry.cli import _open as open_checked
+    from registry.cli import _settings
+
+    settings = _settings(store=store_url, base_uri=base_uri)
+    return open_checked(settings), settings.base_uri
+
+
+def _admin(acting: str) -> Caller:
+    from registry.publishing.tokens import Caller
+
+    return Caller(publisher=acting, role="admin", token_id="cli")
+
+
+def _fail(message: str, status: int = 2) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(status)
+
+
+@click.group()
+def token() -> None:
+    """Create, list and revoke API tokens (sent as Authorization: Bearer …)."""
+
+
+@token.command("create")
+@click.option("--publisher", required=True, metavar="ID", help="The organisation (publisher/ID) the token is for.")
+@click.option("--role", required=True, type=click.Choice(ROLES), help="What the token may do.")
+@click.option("--name", metavar="NAME", help="The organisation's name, recorded in the catalog when new.")
+@STORE_OPTION
+@BASE_OPTION
+def token_create(publisher: str, role: str, name: str | None, store_url: str | None, base_uri: str | None) -> None:
+    """Issue a token; it is printed once and stored only as a salted hash."""
+    from registry.publishing.tokens import create_token, ensure_publisher
+
+    store, base = _open(store_url, base_uri)
+    try:
+        ensure_publisher(store, base, publisher, name)
+        click.echo(create_token(store, publisher, role))  # type: ignore[arg-type]
+    except ValueError as exc:
+        _fail(str(exc))
+    finally:
+        store.close()
+
+
+@token.command("revoke")
+@click.argument("token_id")
+@STORE_OPTION
+@BASE_OPTION
+def token_revoke(token_id: str, store_url: str | None, base_uri: str | None) -> None:
+    """Revoke a token (its id, as `efreg token list` shows, or the whole token)."""
+    from registry.publishing.tokens import UnknownToken, revoke_token
+
+    store, _ = _open(store_url, base_uri)
+    try:
+        revoke_token(store, token_id)
+        click.echo(f"revoked {token_id[:22]}")
+    except UnknownToken as exc:
+        _fail(str(exc))
+    finally:
+        store.close()
+
+
+@token.command("list")
+@STORE_OPTION
+@BASE_OPTION
+def token_list(store_url: str | None, base_uri: str | None) -> None:
+    """List tokens: id, publisher, role, created, revoked (never a secret)."""
+    from registry.publishing.tokens import list_tokens
+
+    store, _ = _open(store_url, base_uri)
+    with store:
+        for t in list_tokens(store):
+            click.echo(f"{t.token_id}  {t.publisher:<20} {t.role:<9} {t.created or '-'}"
+                       + (f"  revoked {t.revoked}" if t.revoked else ""))
+
+
+@click.group()
+def dataset() -> None:
+    """Upload, review, release, withdraw and diff dataset versions; grant commercial access."""
+
+
+@dataset.command("upload")
+@click.argument("dataset_id")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--publisher", required=True, metavar="ID", help="The publisher the version is uploaded for.")
+@click.option("--format", "fmt", metavar="F", help="Input format (default: from the file name and content).")
+@click.option("--access", "level", type=click.Choice(["open", "commercial"]), default="open", show_default=True)
+@click.option("--dry-run", is_flag=True, help="Validate only; store nothing.")
+@STORE_OPTION
+@BASE_OPTION
+def dataset_upload(dataset_id: str, paths: tuple[Path, ...], publisher: str, fmt: str | None, level: str,
+                   dry_run: bool, store_url: str | None, base_uri: str | None) -> None:
+    """Store the next version of DATASET_ID as a draft (exit 1 when it violates a shape)."""
+    from registry.cli import _settings
+    from registry.ingest import IngestError
+    from registry.publishing.workflow import PublishingError, upload
+
+    store, base = _open(store_url, base_uri)
+    settings = _settings(store=store_url, base_uri=base_uri)
+    try:
+        outcome = upload(store, settings, _admin(publisher), dataset_id, list(paths), format=fmt,
+                         access_level=level.capitalize(), dry_run=dry_run)
+    except (IngestError, PublishingError) as exc:
+        _fail(str(exc))
+        return
+    finally:
+        store.close()
+    if outcome.report.results:
+        click.echo(outcome.report.to_text("en"), err=True)
+    click.echo(f"{outcome.result.summary()}; " + (f"stored {outcome.graph} as a draft" if outcome.stored
+                                                  else "nothing stored"))
+    if not outcome.report.conforms:
+        sys.exit(1)
+
+
+def _act(action: str):
+    @click.argument("dataset_id")
+    @click.argument("version")
+    @click.option("--comment", metavar="TEXT", help="Recorded with the state change.")
+    @AS_OPTION
+    @STORE_OPTION
+    @BASE_OPTION
+    def command(dataset_id: str, version: str, comment: str | None, acting: str, store_url: str | None,
+                base_uri: str | None) -> None:
+        from registry.publishing.workflow import PublishingError, act
+
+        store, base = _open(store_url, base_uri)
+        try:
+            v = act(store, base, _admin(acting), dataset_id, version, action, comment)
+            click.echo(f"{v.graph}: {(v.status or '').lower()}")
+        except PublishingError as exc:
+            _fail(str(exc))
+        finally:
+            store.close()
+    command.__doc__ = f"{action.capitalize()} version VERSION of DATASET_ID (acting for --as)."
+    return dataset.command(action if action != "comment" else "comment")(command)
+
+
+for _action in ("submit", "approve", "reject", "withdraw", "comment"):
+    _act(_action)
+
+
+@dataset.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@STORE_OPTION
+@BASE_OPTION
+def dataset_list(as_json: bool, store_url: str | None, base_uri: str | None) -> None:
+    """Every dataset version with its status, access level and publisher."""
+    from registry.publishing import access
+
+    store, base = _open(store_url, base_uri)
+    with store:
+        versions = sorted(access.snapshot(store).versions.values(), key=lambda v: v.graph)
+    rows = [{"graph": v.graph, "status": (v.status or "").lower(), "access": (v.access or "").lower(),
+             "publisher": v.publisher} for v in versions]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for r in rows:
+        click.echo(f"{r['status']:<10} {r['access']:<10} {r['graph']}  ({r['publisher']})")
+
+
+@dataset.command("diff")
+@click.argument("dataset_id")
+@click.argument("old")
+@click.argument("new")
+@STORE_OPTION
+@BASE_OPTION
+def dataset_diff(dataset_id: str, old: str, new: str, store_url: str | None, base_uri: str | None) -> None:
+    """Factors added, removed and changed (old → new values) between two versions, as JSON."""
+    from registry.publishing import access, catalog
+    from registry.publishing.workflow import PublishingError, find_version
+
+    store, base = _open(store_url, base_uri)
+    try:
+        a, b = find_version(store, base, dataset_id, old), find_version(store, base, dataset_id, new)
+        result = catalog.diff(store, a.graph, b.graph, access.all_graphs(store))
+        click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+    except PublishingError as exc:
+        _fail(str(exc))
+    finally:
+        store.close()
+
+
+@dataset.command("grant")
+@click.argument("dataset_id")
+@click.argument("publisher")
+@click.option("--revoke", is_flag=True, help="Revoke the grant instead.")
+@AS_OPTION
+@STORE_OPTION
+@BASE_OPTION
+def dataset_grant(dataset_id: str, publisher: str, revoke: bool, acting: str, store_url: str | None,
+                  base_uri: str | None) -> None:
+    """Let PUBLISHER's tokens read the values of commercial dataset DATASET_ID (or --revoke)."""
+    from registry.publishing.workflow import PublishingError, grant
+
+    store, base = _open(store_url, base_uri)
+    try:
+        who = grant(store, base, _admin(acting), dataset_id, publisher, revoke=revoke)
+        click.echo(("revoked " if revoke else "granted ") + f"{dataset_id} to {who}")
+    except (PublishingError, ValueError) as exc:
+        _fail(str(exc))
+    finally:
+        store.close()
+
+
+@dataset.command("recover")
+@STORE_OPTION
+@BASE_OPTION
+def dataset_recover(store_url: str | None, base_uri: str | None) -> None:
+    """Drop graphs an interrupted upload left behind (efreg serve does this at start)."""
+    from registry.publishing.workflow import recover
+
+    store, base = _open(store_url, base_uri)
+    with store:
+        for graph in recover(store, base):
+            click.echo(f"dropped {graph}")

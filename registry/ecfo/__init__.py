@@ -1,0 +1,1 @@
+"""ECFO: rendering factors in ECFO terms and converting ECFO records."""

@@ -1,0 +1,1 @@
+"""Federation: the allow-list, harvest, SERVICE."""

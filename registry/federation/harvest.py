@@ -1,0 +1,246 @@
+"""Harvesting: pull factors from a partner's SPARQL endpoint, convert them to our model, gate them
+through the shapes and store them as a dataset version with their provenance.
+
+Only endpoints on the allow-list (``Settings.service_allowlist``) are contacted, unless the caller says
+the endpoint was given explicitly by an administrator (the ``efreg harvest --allow-endpoint`` flag).
+Redirects are never followed (a redirect could lead to a host nobody allowed).
+
+Paging: the partner's factor IRIs are listed in a total order (``ORDER BY ?cf LIMIT n OFFSET k``), then
+described page by page (``VALUES ?cf { … }``), so a large dataset never travels in one answer.
+Everything is read before anything is written: an endpoint that is down, slow, answers garbage or an
+unexpected shape raises :class:`HarvestError` and no dataset version is stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.client
+import json
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.compare import isomorphic
+from SPARQLWrapper import JSON, POST, SPARQLWrapper
+from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+
+from registry import __version__
+from registry.config import Settings
+from registry.ecfo.conversion import Converted, Resolver, convert
+from registry.ecfo.profile import EcfoRecord, add_row, detail_query, list_query
+from registry.rdf.namespaces import DCT, EF, PROV, RDF, RDFS, SCHEMA, XSD
+from registry.store import Store
+
+MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+
+
+class HarvestError(Exception):
+    """The harvest could not be done; nothing was stored."""
+
+
+class HarvestNotConforming(HarvestError):
+    """The converted data violates the shapes; nothing was stored."""
+
+
+class HarvestRefused(HarvestError):
+    """The endpoint is neither allow-listed nor explicitly allowed by an administrator."""
+
+
+@dataclass
+class HarvestReport:
+    endpoint: str
+    dataset_id: str
+    harvested_at: str
+    read: int = 0  #: conversion factors read from the partner
+    factors: int = 0  #: efreg factors made from them
+    unconverted: list[tuple[str, str]] = field(default_factory=list)  #: (partner IRI, why)
+    dataset_iri: str | None = None
+    version: int | None = None
+    stored: bool = False
+    unchanged: bool = False
+    warnings: int = 0
+
+    def to_json(self) -> dict[str, object]:
+        return {**{k: v for k, v in vars(self).items() if k != "unconverted"},
+                "unconverted": [{"record": r, "reason": why} for r, why in self.unconverted]}
+
+
+# --- talking to the endpoint -------------------------------------------------------------------------
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001, ANN201
+        raise urllib.error.HTTPError(req.full_url, code, f"redirect to {newurl} not followed", headers, fp)
+
+
+class _Wrapper(SPARQLWrapper):
+    """SPARQLWrapper with an opener that never follows redirects."""
+
+    _opener = urllib.request.build_opener(_NoRedirect())
+
+    def _query(self):  # noqa: ANN202 - same contract as SPARQLWrapper._query
+        request = self._createRequest()
+        return self._opener.open(request, timeout=self.timeout), self.returnFormat
+
+
+def select(endpoint: str, query: str, *, timeout: float) -> list[dict[str, str]]:
+    """Run a SELECT on ``endpoint``; each row maps variable → lexical value. Any failure (down, slow,
+    HTTP error, not SPARQL JSON) raises :class:`HarvestError` saying what happened."""
+    sw = _Wrapper(endpoint, agent=f"efreg/{__version__} (harvester)")
+    sw.setQuery(query)
+    sw.setMethod(POST)
+    sw.setReturnFormat(JSON)
+    sw.setTimeout(max(1, round(timeout)))
+    try:
+        response = sw.query().response
+        raw = response.read(MAX_RESPONSE_BYTES + 1)
+    except urllib.error.HTTPError as exc:
+        raise HarvestError(f"{endpoint} answered HTTP {exc.code} ({exc.reason})") from None
+    except SPARQLWrapperException as exc:
+        raise HarvestError(f"{endpoint} refused the query: {str(exc).splitlines()[0]}") from None
+    except urllib.error.URLError as exc:
+        reason = exc.reason
+        if isinstance(reason, TimeoutError):
+            raise HarvestError(f"{endpoint} did not answer within {timeout:g} s") from None
+        raise HarvestError(f"{endpoint} cannot be reached ({reason})") from None
+    except TimeoutError:
+        raise HarvestError(f"{endpoint} did not answer within {timeout:g} s") from None
+    except (http.client.HTTPException, OSError) as exc:
+        raise HarvestError(f"{endpoint}: connection failed ({type(exc).__name__}: {exc})") from None
+    if len(raw) > MAX_RESPONSE_BYTES:
+        raise HarvestError(f"{endpoint} answered more than {MAX_RESPONSE_BYTES} bytes for one page")
+    try:
+        doc = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        head = raw[:80].decode("utf-8", "replace").replace("\n", " ")
+        raise HarvestError(f"{endpoint} did not answer SPARQL results JSON (it began {head!r})") from None
+    bindings = doc.get("results", {}).get("bindings") if isinstance(doc, dict) else None
+    if not isinstance(bindings, list) or not all(isinstance(b, dict) for b in bindings):
+        raise HarvestError(f"{endpoint} answered JSON that is not a SPARQL SELECT result (no results.bindings list)")
+    rows: list[dict[str, str]] = []
+    for b in bindings:
+        row: dict[str, str] = {}
+        for var, term in b.items():
+            if not isinstance(term, dict) or not isinstance(term.get("value"), str):
+                raise HarvestError(f"{endpoint} answered a malformed binding for ?{var}: {term!r}")
+            row[var] = term["value"]
+        rows.append(row)
+    return rows
+
+
+def fetch(endpoint: str, *, timeout: float, page_size: int = 500, max_records: int = 100_000,
+          deadline: float | None = None) -> dict[str, EcfoRecord]:
+    """Every ECFO conversion factor of ``endpoint`` with its description, page by page."""
+    records: dict[str, EcfoRecord] = {}
+    offset = 0
+    while True:
+        if deadline is not None and time.monotonic() > deadline:
+            raise HarvestError(f"{endpoint}: the harvest took longer than allowed; stopped after {offset} record(s)")
+        page = select(endpoint, list_query(page_size, offset), timeout=timeout)
+        if any("cf" not in row for row in page):
+            raise HarvestError(f"{endpoint} answered rows without ?cf to the listing query (unexpected shape)")
+        cfs = [row["cf"] for row in page]
+        if cfs:
+            for row in select(endpoint, detail_query(cfs), timeout=timeout):
+                if row.get("cf") not in cfs:
+                    raise HarvestError(f"{endpoint} described <{row.get('cf')}>, which it was not asked about")
+                add_row(records, row)
+            for cf in cfs:  # listed but described by nothing: keep, so it is reported
+                records.setdefault(cf, EcfoRecord(cf))
+        offset += len(cfs)
+        if offset > max_records:
+            raise HarvestError(f"{endpoint} holds more than {max_records} conversion factors; raise --max-records")
+        if len(cfs) < page_size:
+            return records
+
+
+# --- storing -------------------------------------------------------------------------------------------
+
+def _version(store: Store, base_uri: str, dataset_id: str) -> int:
+    from registry.ingest.gate import next_version_fn
+
+    return next_version_fn(store, base_uri)(dataset_id) - 1
+
+
+def _content(g: Graph, ds_iri: URIRef) -> Graph:
+    """The graph without its dataset record (which carries the harvest time)."""
+    out = Graph()
+    for t in g:
+        if t[0] != ds_iri:
+            out.add(t)
+    return out
+
+
+def harvest(store: Store, endpoint: str, *, dataset_id: str, publisher: str, settings: Settings,
+            explicit: bool = False, profile: str = "ecfo", title: str | None = None, license: str | None = None,
+            gwp_set: str | None = None, boundary: str | None = None, publisher_name: str | None = None,
+            page_size: int = 500, max_records: int = 100_000, dry_run: bool = False) -> HarvestReport:
+    """Harvest ``endpoint`` into ``dataset/{dataset_id}/{n}``. A new version is stored only when the
+    converted factors differ from the current version's."""
+    from registry.federation.allowlist import Allowlist
+    from registry.ingest.base import valid_id
+    from registry.publishing.catalog import refresh_versions
+    from registry.validation.fast import get_validator
+
+    base_uri = settings.base_uri
+    if profile != "ecfo":
+        raise HarvestError(f"unknown profile {profile!r}; known: ecfo")
+    if urlsplit(endpoint).scheme not in ("http", "https"):
+        raise HarvestRefused(f"{endpoint!r} is not an http(s) SPARQL endpoint")
+    if not explicit and not Allowlist(settings.service_allowlist).allows(endpoint):
+        raise HarvestRefused(f"{endpoint} is not on the allow-list (EFREG_SERVICE_ALLOWLIST); an administrator "
+                             "may harvest it anyway with --allow-endpoint")
+    if not valid_id(dataset_id) or not valid_id(publisher):
+        raise HarvestError("dataset and publisher identifiers may only use [A-Za-z0-9._-]")
+    started = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    report = HarvestReport(endpoint, dataset_id, started.isoformat())
+    timeout = settings.service_timeout
+    records = fetch(endpoint, timeout=timeout, page_size=page_size, max_records=max_records,
+                    deadline=time.monotonic() + max(60.0, timeout * 50))
+    report.read = len(records)
+    resolver = Resolver(store, base_uri)
+    current = _version(store, base_uri, dataset_id)
+    options = dict(endpoint=endpoint, dataset_id=dataset_id, publisher=publisher, publisher_name=publisher_name,
+                   title=title, license=URIRef(license) if license else None,
+                   gwp_set=gwp_set, boundary=EF[boundary] if boundary else None, settings=settings)
+    converted: Converted = convert(records.values(), resolver, version=current + 1, **options)  # type: ignore[arg-type]
+    report.unconverted = converted.unconverted
+    report.factors = converted.factors
+    if converted.factors == 0:
+        raise HarvestError(f"none of the {len(records)} conversion factor(s) of {endpoint} could be converted"
+                           + (f"; first: <{converted.unconverted[0][0]}>: {converted.unconverted[0][1]}"
+                              if converted.unconverted else ""))
+    ds_iri = URIRef(f"{base_uri}dataset/{dataset_id}/{current + 1}")
+    g = converted.dataset.graph(ds_iri)
+    g.add((ds_iri, PROV.wasDerivedFrom, URIRef(endpoint)))
+    g.add((ds_iri, PROV.generatedAtTime, Literal(started.isoformat(), datatype=XSD.dateTime)))
+    if current:
+        old_iri = URIRef(f"{base_uri}dataset/{dataset_id}/{current}")
+        old = store.construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{old_iri}> {{ ?s ?p ?o }} }}")
+        same = convert(records.values(), resolver, version=current, **options)  # type: ignore[arg-type]
+        if isomorphic(_content(same.dataset.graph(old_iri), old_iri), _content(old, old_iri)):
+            report.unchanged, report.dataset_iri, report.version = True, str(old_iri), current
+            return report
+    result = get_validator(settings.validator)(converted.dataset, base_iri=base_uri)
+    report.warnings = len(result.warnings)
+    if not result.conforms:
+        raise HarvestNotConforming(
+            f"the converted data does not conform to the shapes; nothing stored:\n{result.to_text('en')}")
+    report.dataset_iri, report.version = str(ds_iri), current + 1
+    if not dry_run:
+        store.load(converted.dataset.serialize(format="nquads", encoding="utf-8"), "nquads")
+        refresh_versions(store, base_uri)
+        report.stored = True
+    return report
+
+
+def source_triples(g: Graph, source: URIRef, endpoint: str, dataset_id: str) -> None:
+    """The ``ef:Source`` every harvested factor cites: the partner's endpoint."""
+    g.add((source, RDF.type, EF.Source))
+    g.add((source, DCT.title, Literal(f"SPARQL endpoint {endpoint} (harvested as {dataset_id})", lang="en")))
+    g.add((source, DCT.title, Literal(f"SPARQL 端点 {endpoint}（采集为 {dataset_id}）", lang="zh")))
+    g.add((source, RDFS.label, Literal(f"SPARQL endpoint {endpoint}", lang="en")))
+    g.add((source, SCHEMA.url, URIRef(endpoint)))
+

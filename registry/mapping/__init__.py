@@ -1,0 +1,1 @@
+"""Mapping sets (SSSOM, flow mapping, SKOS) and crosswalks."""

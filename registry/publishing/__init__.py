@@ -1,0 +1,1 @@
+"""Publishing: catalog, workflow, access (the one decider), tokens."""

@@ -1,0 +1,1 @@
+"""RDF basics: namespaces, the ontology graph, terms, formats."""

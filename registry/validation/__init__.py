@@ -1,0 +1,1 @@
+"""SHACL validation: the typed report, pySHACL (the reference), the fast validator."""
