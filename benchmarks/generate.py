@@ -36,11 +36,53 @@ UNIT = "http://qudt.org/vocab/unit/"
 #: gas -> GWP100 under AR4, AR5, AR6 (seeds/gwp100.trig; gwp100.csv)
 GWP = {"CO2": ("1", "1", "1"), "CH4-fossil": ("25", "28", "29.8"), "N2O": ("298", "265", "273")}
 GWP_SETS = ("AR4-GWP100", "AR5-GWP100", "AR6-GWP100")
-PROVINCES = ("AH", "BJ", "CQ", "FJ", "GD", "GS", "GX", "GZ", "HA", "HB", "HE", "HI", "HL", "HN", "JL", "JS",
-             "JX", "LN", "NM", "NX", "QH", "SC", "SD", "SH", "SN", "SX", "TJ", "XJ", "XZ", "YN", "ZJ")
-ACTIVITIES = (("coal", "煤"), ("natural gas", "天然气"), ("diesel", "柴油"), ("gasoline", "汽油"),
-              ("electricity", "电力"), ("steel", "钢"), ("cement", "水泥"), ("aluminium", "铝"),
-              ("fertiliser", "化肥"), ("freight transport", "货运"), ("paper", "纸"), ("glass", "玻璃"))
+PROVINCES = (
+    "AH",
+    "BJ",
+    "CQ",
+    "FJ",
+    "GD",
+    "GS",
+    "GX",
+    "GZ",
+    "HA",
+    "HB",
+    "HE",
+    "HI",
+    "HL",
+    "HN",
+    "JL",
+    "JS",
+    "JX",
+    "LN",
+    "NM",
+    "NX",
+    "QH",
+    "SC",
+    "SD",
+    "SH",
+    "SN",
+    "SX",
+    "TJ",
+    "XJ",
+    "XZ",
+    "YN",
+    "ZJ",
+)
+ACTIVITIES = (
+    ("coal", "煤"),
+    ("natural gas", "天然气"),
+    ("diesel", "柴油"),
+    ("gasoline", "汽油"),
+    ("electricity", "电力"),
+    ("steel", "钢"),
+    ("cement", "水泥"),
+    ("aluminium", "铝"),
+    ("fertiliser", "化肥"),
+    ("freight transport", "货运"),
+    ("paper", "纸"),
+    ("glass", "玻璃"),
+)
 PROCESSES = (("production", "生产"), ("combustion", "燃烧"), ("use", "使用"), ("supply", "供应"))
 BOUNDARIES = ("Combustion", "CradleToGate", "WellToTank", "CradleToGrave")
 FIRST_YEAR, YEARS = 1995, 31  # 33 geographies x 31 years >= 1,000 factors of a dataset
@@ -82,7 +124,11 @@ def reference_quads(base: str) -> Iterator[ox.Quad]:
     names: dict[ox.BlankNode, ox.BlankNode] = {}
 
     def same(term: object) -> object:  # the parser's blank node ids are random: renumber them
-        return names.setdefault(term, ox.BlankNode(f"ref{len(names)}")) if isinstance(term, ox.BlankNode) else term
+        return (
+            names.setdefault(term, ox.BlankNode(f"ref{len(names)}"))
+            if isinstance(term, ox.BlankNode)
+            else term
+        )
 
     for path in seed_files():
         if path.name in ("reference.trig", "gwp100.trig"):
@@ -102,18 +148,23 @@ def generate(out: IO[bytes], sizes: Sizes, seed: int = 1, base: str = "http://lo
     # categories: a three-level SKOS scheme, with ISIC mappings on the first level
     scheme = base + "category/bench"
     cats: list[str] = []
-    cat_quads: list[tuple] = [(n(scheme), typ, n(SKOS + "ConceptScheme")),
-                              (n(scheme), label, lit("Benchmark activity categories", lang="en")),
-                              (n(scheme), label, lit("基准活动类别", lang="zh"))]
+    cat_quads: list[tuple] = [
+        (n(scheme), typ, n(SKOS + "ConceptScheme")),
+        (n(scheme), label, lit("Benchmark activity categories", lang="en")),
+        (n(scheme), label, lit("基准活动类别", lang="zh")),
+    ]
     for i in range(sizes.categories):
         iri = f"{scheme}/C{i:04d}"
         cats.append(iri)
         en, zh = ACTIVITIES[i % len(ACTIVITIES)]
         pen, pzh = PROCESSES[(i // len(ACTIVITIES)) % len(PROCESSES)]
-        cat_quads += [(n(iri), typ, n(SKOS + "Concept")), (n(iri), n(SKOS + "inScheme"), n(scheme)),
-                      (n(iri), n(SKOS + "notation"), lit(f"C{i:04d}")),
-                      (n(iri), label, lit(f"{en} {pen} {i}", lang="en")),
-                      (n(iri), label, lit(f"{zh}{pzh}{i}", lang="zh"))]
+        cat_quads += [
+            (n(iri), typ, n(SKOS + "Concept")),
+            (n(iri), n(SKOS + "inScheme"), n(scheme)),
+            (n(iri), n(SKOS + "notation"), lit(f"C{i:04d}")),
+            (n(iri), label, lit(f"{en} {pen} {i}", lang="en")),
+            (n(iri), label, lit(f"{zh}{pzh}{i}", lang="zh")),
+        ]
         if i >= 10:
             cat_quads.append((n(iri), n(SKOS + "broader"), n(cats[i % 10])))
         else:
@@ -121,23 +172,35 @@ def generate(out: IO[bytes], sizes: Sizes, seed: int = 1, base: str = "http://lo
     pub_quads: list[tuple] = []
     publishers = [f"{base}publisher/bench-{p:02d}" for p in range(sizes.publishers)]
     for p, iri in enumerate(publishers):
-        pub_quads += [(n(iri), typ, n(FOAF + "Organization")), (n(iri), typ, n(PROV + "Agent")),
-                      (n(iri), label, lit(f"Benchmark publisher {p}", lang="en")),
-                      (n(iri), label, lit(f"基准发布机构{p}", lang="zh")),
-                      (n(iri), n(FOAF + "name"), lit(f"Benchmark publisher {p}", lang="en"))]
+        pub_quads += [
+            (n(iri), typ, n(FOAF + "Organization")),
+            (n(iri), typ, n(PROV + "Agent")),
+            (n(iri), label, lit(f"Benchmark publisher {p}", lang="en")),
+            (n(iri), label, lit(f"基准发布机构{p}", lang="zh")),
+            (n(iri), n(FOAF + "name"), lit(f"Benchmark publisher {p}", lang="en")),
+        ]
     source = base + "source/bench"
     license_ = "https://creativecommons.org/licenses/by/4.0/"
-    pub_quads += [(n(source), typ, n(EF + "Source")), (n(source), n(DCT + "title"), lit("Synthetic", lang="en")),
-                  (n(source), n(EF + "table"), lit("Table 1")),
-                  (n(license_), typ, n(DCT + "LicenseDocument")),
-                  (n(license_), label, lit("CC BY 4.0", lang="en"))]
+    pub_quads += [
+        (n(source), typ, n(EF + "Source")),
+        (n(source), n(DCT + "title"), lit("Synthetic", lang="en")),
+        (n(source), n(EF + "table"), lit("Table 1")),
+        (n(license_), typ, n(DCT + "LicenseDocument")),
+        (n(license_), label, lit("CC BY 4.0", lang="en")),
+    ]
     ref_graph = base + "dataset/bench-reference/1"
     g = n(ref_graph)
-    ref_record = [(g, typ, n(DCAT + "Dataset")), (g, n(DCT + "title"), lit("Benchmark reference data", lang="en")),
-                  (g, n(DCT + "title"), lit("基准参考数据", lang="zh")), (g, n(DCAT + "version"), lit("1")),
-                  (g, n(DCT + "isVersionOf"), n(base + "dataset/bench-reference")),
-                  (g, n(DCT + "publisher"), n(publishers[0])), (g, n(DCT + "license"), n(license_)),
-                  (g, n(EF + "accessLevel"), n(EF + "Open")), (g, n(EF + "reviewStatus"), n(EF + "Published"))]
+    ref_record = [
+        (g, typ, n(DCAT + "Dataset")),
+        (g, n(DCT + "title"), lit("Benchmark reference data", lang="en")),
+        (g, n(DCT + "title"), lit("基准参考数据", lang="zh")),
+        (g, n(DCAT + "version"), lit("1")),
+        (g, n(DCT + "isVersionOf"), n(base + "dataset/bench-reference")),
+        (g, n(DCT + "publisher"), n(publishers[0])),
+        (g, n(DCT + "license"), n(license_)),
+        (g, n(EF + "accessLevel"), n(EF + "Open")),
+        (g, n(EF + "reviewStatus"), n(EF + "Published")),
+    ]
     writer.graph(ref_graph, iter(ref_record + cat_quads + pub_quads))
 
     geos = [f"{base}geo/CN-{code}" for code in PROVINCES] + [f"{base}geo/CN", f"{base}geo/GLO"]
@@ -147,8 +210,10 @@ def generate(out: IO[bytes], sizes: Sizes, seed: int = 1, base: str = "http://lo
             take = count if version == 1 else count // 10  # a revision replaces a tenth of the factors
             graph = f"{base}dataset/{ds_id}/{version}"
             publisher = publishers[dataset_no % len(publishers)]
-            writer.graph(graph, _dataset(rng, graph, ds_id, version, publisher, source, license_, take,
-                                         cats, geos, base))
+            writer.graph(
+                graph,
+                _dataset(rng, graph, ds_id, version, publisher, source, license_, take, cats, geos, base),
+            )
     return writer.count
 
 
@@ -165,8 +230,19 @@ def layout(sizes: Sizes) -> list[tuple[int, int]]:
     return out
 
 
-def _dataset(rng: random.Random, graph: str, ds_id: str, version: int, publisher: str, source: str,
-             license_: str, count: int, cats: list[str], geos: list[str], base: str) -> Iterator[tuple]:
+def _dataset(
+    rng: random.Random,
+    graph: str,
+    ds_id: str,
+    version: int,
+    publisher: str,
+    source: str,
+    license_: str,
+    count: int,
+    cats: list[str],
+    geos: list[str],
+    base: str,
+) -> Iterator[tuple]:
     typ, label = n(RDF_TYPE), n(RDFS + "label")
     g = n(graph)
     yield g, typ, n(DCAT + "Dataset")

@@ -49,8 +49,11 @@ def _factor(rng: random.Random, sizes: Sizes, base: str) -> dict[str, str]:
 
 
 def _category_geo_year(rng: random.Random, sizes: Sizes, base: str) -> dict[str, str]:
-    return {"category": f"{base}category/bench/C{rng.randrange(10):04d}",
-            "geo": f"{base}geo/CN-{rng.choice(PROVINCES)}", "year": str(FIRST_YEAR + rng.randrange(YEARS))}
+    return {
+        "category": f"{base}category/bench/C{rng.randrange(10):04d}",
+        "geo": f"{base}geo/CN-{rng.choice(PROVINCES)}",
+        "year": str(FIRST_YEAR + rng.randrange(YEARS)),
+    }
 
 
 def _label(rng: random.Random, sizes: Sizes, base: str) -> dict[str, str]:
@@ -83,41 +86,74 @@ def _nothing(rng: random.Random, sizes: Sizes, base: str) -> dict[str, str]:
 
 
 MIX: tuple[Query, ...] = (
-    Query("describe", "everything about one factor, with its blank-node components",
-          "CONSTRUCT {{ <{factor}> ?p ?o . ?o ?p2 ?o2 }} WHERE {{ <{factor}> ?p ?o "
-          "OPTIONAL {{ ?o ?p2 ?o2 FILTER(isBlank(?o)) }} }}", _factor, "application/n-triples"),
-    Query("select-fallback", "factors of a category (and narrower) for a province or anything broader, one year",
-          """SELECT ?f ?geo ?value WHERE {{
+    Query(
+        "describe",
+        "everything about one factor, with its blank-node components",
+        "CONSTRUCT {{ <{factor}> ?p ?o . ?o ?p2 ?o2 }} WHERE {{ <{factor}> ?p ?o "
+        "OPTIONAL {{ ?o ?p2 ?o2 FILTER(isBlank(?o)) }} }}",
+        _factor,
+        "application/n-triples",
+    ),
+    Query(
+        "select-fallback",
+        "factors of a category (and narrower) for a province or anything broader, one year",
+        """SELECT ?f ?geo ?value WHERE {{
   {{ BIND(<{geo}> AS ?geo) }} UNION {{ <{geo}> skos:broader ?geo }} UNION {{ <{geo}> skos:broader/skos:broader ?geo }}
   {{ BIND(<{category}> AS ?cat) }} UNION {{ ?cat skos:broader <{category}> }}
   ?f ef:activity ?cat ; ef:geography ?geo ; ef:referenceYear "{year}"^^xsd:gYear ;
      ef:component ?c . ?c ef:gas <{base}gas/CO2> ; ef:value ?value .
-}} LIMIT 200""", _category_geo_year),
-    Query("facets", "factor counts by publisher, gas and geography",
-          """SELECT ?facet ?value (COUNT(*) AS ?n) WHERE {{
+}} LIMIT 200""",
+        _category_geo_year,
+    ),
+    Query(
+        "facets",
+        "factor counts by publisher, gas and geography",
+        """SELECT ?facet ?value (COUNT(*) AS ?n) WHERE {{
   {{ ?f dct:publisher ?value ; a ef:EmissionFactor BIND("publisher" AS ?facet) }}
   UNION {{ ?f ef:component ?c . ?c ef:gas ?value BIND("gas" AS ?facet) }}
   UNION {{ ?f ef:geography ?value ; a ef:EmissionFactor BIND("geography" AS ?facet) }}
-}} GROUP BY ?facet ?value""", _nothing),
-    Query("label-search", "label search, Chinese or English",
-          """SELECT ?f ?label WHERE {{
+}} GROUP BY ?facet ?value""",
+        _nothing,
+    ),
+    Query(
+        "label-search",
+        "label search, Chinese or English",
+        """SELECT ?f ?label WHERE {{
   ?f a ef:EmissionFactor ; rdfs:label ?label . FILTER(CONTAINS(?label, "{needle}"))
-}} LIMIT 50""", _label),
-    Query("crosswalk", "factors whose category maps (through broader categories) to an ISIC class",
-          """SELECT ?f ?cat WHERE {{
+}} LIMIT 50""",
+        _label,
+    ),
+    Query(
+        "crosswalk",
+        "factors whose category maps (through broader categories) to an ISIC class",
+        """SELECT ?f ?cat WHERE {{
   ?top skos:closeMatch <{isic}> . ?cat skos:broader* ?top . ?f ef:activity ?cat .
-}} LIMIT 500""", _isic),
-    Query("co2e-recompute", "CO2e recomputed under a chosen GWP set for one geography",
-          """SELECT ?f (SUM(?v * ?gwp) AS ?co2e) WHERE {{
+}} LIMIT 500""",
+        _isic,
+    ),
+    Query(
+        "co2e-recompute",
+        "CO2e recomputed under a chosen GWP set for one geography",
+        """SELECT ?f (SUM(?v * ?gwp) AS ?co2e) WHERE {{
   ?f ef:geography <{geo}> ; ef:component ?c . ?c ef:gas ?gas ; ef:value ?v .
   <{gwp}> ef:gwpValue ?g . ?g ef:gas ?gas ; ef:value ?gwp .
-}} GROUP BY ?f LIMIT 1000""", _gwp),
-    Query("provenance", "a factor's version chain with each version's dataset and publisher",
-          """SELECT ?v ?version ?dataset ?publisher WHERE {{
+}} GROUP BY ?f LIMIT 1000""",
+        _gwp,
+    ),
+    Query(
+        "provenance",
+        "a factor's version chain with each version's dataset and publisher",
+        """SELECT ?v ?version ?dataset ?publisher WHERE {{
   <{factor}> prov:wasRevisionOf* ?v . ?v dcat:version ?version ; dct:isPartOf ?dataset .
   ?dataset dct:publisher ?publisher .
-}}""", _revised),
-    Query("export", "a whole dataset version as N-Triples",
-          "CONSTRUCT {{ ?f ?p ?o }} WHERE {{ ?f dct:isPartOf <{dataset}> ; ?p ?o }}", _dataset,
-          "application/n-triples"),
+}}""",
+        _revised,
+    ),
+    Query(
+        "export",
+        "a whole dataset version as N-Triples",
+        "CONSTRUCT {{ ?f ?p ?o }} WHERE {{ ?f dct:isPartOf <{dataset}> ; ?p ?o }}",
+        _dataset,
+        "application/n-triples",
+    ),
 )

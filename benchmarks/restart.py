@@ -23,7 +23,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     server = EfregServer(args.store)
     print(f"start-up {server.start():.2f} s", flush=True)
-    print("dereference", dereference(server.url, Sizes(factors=args.factors), args.seconds, 8, 1, 2), flush=True)
+    print(
+        "dereference", dereference(server.url, Sizes(factors=args.factors), args.seconds, 8, 1, 2), flush=True
+    )
     print(f"peak RSS {server.peak_rss_mb():.0f} MB", flush=True)
     server.stop()
     for _ in range(3):

@@ -72,9 +72,21 @@ class EfregServer:
         log = tempfile.TemporaryFile()
         started = time.perf_counter()
         self.proc = subprocess.Popen(
-            [efreg, "serve", "--no-seeds", "--port", str(self.port), "--workers", str(self.threads),
-             "--store", "oxigraph://" + self.store_dir.as_posix()],
-            env=env, stdout=subprocess.DEVNULL, stderr=log)
+            [
+                efreg,
+                "serve",
+                "--no-seeds",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(self.threads),
+                "--store",
+                "oxigraph://" + self.store_dir.as_posix(),
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
         while time.perf_counter() - started < timeout:
             if self.proc.poll() is not None:
                 log.seek(0)
@@ -118,9 +130,15 @@ def count_rows(body: bytes, accept: str) -> int:
     return sum(1 for line in body.splitlines() if line.strip() and not line.startswith(b"#"))
 
 
-def run_mix(endpoints: dict[str, str], sizes: Sizes, repeat: int, seed: int,
-            rows: dict[str, dict[str, int]] | None = None, evaluate: bool = False,
-            kept: dict[str, int] | None = None) -> dict[str, dict[str, list[float]]]:
+def run_mix(
+    endpoints: dict[str, str],
+    sizes: Sizes,
+    repeat: int,
+    seed: int,
+    rows: dict[str, dict[str, int]] | None = None,
+    evaluate: bool = False,
+    kept: dict[str, int] | None = None,
+) -> dict[str, dict[str, list[float]]]:
     """Every query of the mix, ``repeat`` rounds, both systems per round with alternating order.
     ``rows`` receives the answer size of each query in the (unrecorded) warm-up round, per system,
     so that a run where the systems disagree shows it; ``kept`` the number of answers per query that
@@ -147,8 +165,9 @@ def run_mix(endpoints: dict[str, str], sizes: Sizes, repeat: int, seed: int,
     return times
 
 
-def _deref_worker(url: str, paths: list[str], seconds: float, threads: int, offset: int,
-                  out: multiprocessing.Queue) -> None:
+def _deref_worker(
+    url: str, paths: list[str], seconds: float, threads: int, offset: int, out: multiprocessing.Queue
+) -> None:
     """One client process: ``threads`` keep-alive connections (http.client, lighter than requests)
     GETting ``paths`` round-robin until ``seconds`` have passed; puts (latencies, error statuses)."""
     parts = urlsplit(url)
@@ -188,8 +207,15 @@ def _deref_worker(url: str, paths: list[str], seconds: float, threads: int, offs
     out.put((latencies, dict(errors)))
 
 
-def dereference(url: str, sizes: Sizes, seconds: float, concurrency: int, seed: int,
-                processes: int = 2, warm: bool = False) -> dict[str, float]:
+def dereference(
+    url: str,
+    sizes: Sizes,
+    seconds: float,
+    concurrency: int,
+    seed: int,
+    processes: int = 2,
+    warm: bool = False,
+) -> dict[str, float]:
     """GET factor documents (Turtle), 500 paths round-robin, over ``concurrency`` keep-alive
     connections for ``seconds``; bounded by time, after a warm-up of up to a second that is not
     recorded (with ``warm``, first one GET of every path, so that every document is built). The load
@@ -217,17 +243,26 @@ def dereference(url: str, sizes: Sizes, seconds: float, concurrency: int, seed: 
     errors: collections.Counter[str] = collections.Counter()
     for _, errs in results:
         errors.update(errs)
-    return {"requests": len(latencies), "errors": sum(errors.values()), "error_statuses": dict(errors),
-            "req_per_s": len(latencies) / wall, "p50_ms": percentile(latencies, 0.5) * 1000,
-            "p99_ms": percentile(latencies, 0.99) * 1000, "max_ms": max(latencies, default=0.0) * 1000,
-            "concurrency": concurrency, "client_processes": processes, "client": "python"}
+    return {
+        "requests": len(latencies),
+        "errors": sum(errors.values()),
+        "error_statuses": dict(errors),
+        "req_per_s": len(latencies) / wall,
+        "p50_ms": percentile(latencies, 0.5) * 1000,
+        "p99_ms": percentile(latencies, 0.99) * 1000,
+        "max_ms": max(latencies, default=0.0) * 1000,
+        "concurrency": concurrency,
+        "client_processes": processes,
+        "client": "python",
+    }
 
 
 WRK_SCRIPT = Path(__file__).resolve().parent / "deref.lua"
 
 
-def _dereference_wrk(wrk: str, url: str, paths: list[str], seconds: float, concurrency: int,
-                     threads: int) -> dict[str, float]:
+def _dereference_wrk(
+    wrk: str, url: str, paths: list[str], seconds: float, concurrency: int, threads: int
+) -> dict[str, float]:
     """``dereference`` by wrk and ``deref.lua`` (whole seconds, at least one)."""
     threads = max(1, min(threads, concurrency))
     prefix = urlsplit(url).path
@@ -237,9 +272,28 @@ def _dereference_wrk(wrk: str, url: str, paths: list[str], seconds: float, concu
 
         def run(duration: int) -> dict:
             done = subprocess.run(
-                [wrk, "-t", str(threads), "-c", str(concurrency), "-d", f"{duration}s", "--timeout", "30s",
-                 "--latency", "-s", str(WRK_SCRIPT), url, "--", fh.name],
-                capture_output=True, text=True, check=True, timeout=duration + 120)
+                [
+                    wrk,
+                    "-t",
+                    str(threads),
+                    "-c",
+                    str(concurrency),
+                    "-d",
+                    f"{duration}s",
+                    "--timeout",
+                    "30s",
+                    "--latency",
+                    "-s",
+                    str(WRK_SCRIPT),
+                    url,
+                    "--",
+                    fh.name,
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=duration + 120,
+            )
             line = next((x for x in done.stdout.splitlines() if x.startswith("EFREG_RESULT ")), None)
             if line is None:
                 raise RuntimeError("wrk printed no result: " + (done.stdout + done.stderr)[-2000:])
@@ -250,18 +304,36 @@ def _dereference_wrk(wrk: str, url: str, paths: list[str], seconds: float, concu
     statuses = out["error_statuses"]
     sockets = sum(n for key, n in statuses.items() if key.startswith("socket "))
     requests = out["requests"] + sockets
-    return {"requests": requests, "errors": sum(statuses.values()), "error_statuses": statuses,
-            "req_per_s": out["requests"] / (out["duration_us"] / 1e6), "p50_ms": out["p50_us"] / 1000,
-            "p99_ms": out["p99_us"] / 1000, "max_ms": out["max_us"] / 1000, "concurrency": concurrency,
-            "client_processes": 1, "client_threads": threads, "client": "wrk"}
+    return {
+        "requests": requests,
+        "errors": sum(statuses.values()),
+        "error_statuses": statuses,
+        "req_per_s": out["requests"] / (out["duration_us"] / 1e6),
+        "p50_ms": out["p50_us"] / 1000,
+        "p99_ms": out["p99_us"] / 1000,
+        "max_ms": out["max_us"] / 1000,
+        "concurrency": concurrency,
+        "client_processes": 1,
+        "client_threads": threads,
+        "client": "wrk",
+    }
 
 
-def _run_clients(ctx: multiprocessing.context.BaseContext, url: str, paths: list[str], seconds: float,
-                 concurrency: int, processes: int) -> list[tuple[list[float], dict[str, int]]]:
+def _run_clients(
+    ctx: multiprocessing.context.BaseContext,
+    url: str,
+    paths: list[str],
+    seconds: float,
+    concurrency: int,
+    processes: int,
+) -> list[tuple[list[float], dict[str, int]]]:
     out = ctx.Queue()
     per = [concurrency // processes + (k < concurrency % processes) for k in range(processes)]
-    procs = [ctx.Process(target=_deref_worker, args=(url, paths, seconds, n, k * 1000, out))
-             for k, n in enumerate(per) if n]
+    procs = [
+        ctx.Process(target=_deref_worker, args=(url, paths, seconds, n, k * 1000, out))
+        for k, n in enumerate(per)
+        if n
+    ]
     for p in procs:
         p.start()
     results = [out.get(timeout=seconds + 120) for _ in procs]
@@ -282,11 +354,24 @@ def shacl_import_rate(factors: int, seed: int, workdir: Path) -> dict[str, float
         triples = generate(fh, Sizes(factors=factors), seed, BASE)
     store = open_store("memory:")
     started = time.perf_counter()
-    outcome = import_paths(store, [path], format="nquads", base_uri=BASE, dataset_id=None, publisher=None,
-                           settings=Settings(store="memory:", base_uri=BASE))
+    outcome = import_paths(
+        store,
+        [path],
+        format="nquads",
+        base_uri=BASE,
+        dataset_id=None,
+        publisher=None,
+        settings=Settings(store="memory:", base_uri=BASE),
+    )
     elapsed = time.perf_counter() - started
-    return {"factors": factors, "triples": triples, "stored_quads": sum(store.graphs().values()),
-            "seconds": elapsed, "triples_per_s": triples / elapsed, "conforms": outcome.report.conforms}
+    return {
+        "factors": factors,
+        "triples": triples,
+        "stored_quads": sum(store.graphs().values()),
+        "seconds": elapsed,
+        "triples_per_s": triples / elapsed,
+        "conforms": outcome.report.conforms,
+    }
 
 
 def bench_size(factors: int, args: argparse.Namespace, workdir: Path) -> dict:
@@ -302,8 +387,10 @@ def bench_size(factors: int, args: argparse.Namespace, workdir: Path) -> dict:
     store = open_store("oxigraph://" + store_dir.as_posix())
     if args.bulk:  # the initial fill of an empty store, as Virtuoso's bulk loader fills its own
         store.pyoxigraph.bulk_load(path=str(data), format=ox.RdfFormat.N_QUADS)
-        result["bulk_load"] = {"seconds": time.perf_counter() - started,
-                               "triples_per_s": quads / (time.perf_counter() - started)}
+        result["bulk_load"] = {
+            "seconds": time.perf_counter() - started,
+            "triples_per_s": quads / (time.perf_counter() - started),
+        }
     else:
         store.load(data, "nquads")
         load_s = time.perf_counter() - started
@@ -322,7 +409,9 @@ def bench_size(factors: int, args: argparse.Namespace, workdir: Path) -> dict:
         result["startup_s"] = server.start()
         endpoints = {"efreg": server.url + "sparql"}
         if not args.no_virtuoso:
-            virtuoso = VirtuosoServer(buffers=args.virtuoso_buffers, dirty_buffers=args.virtuoso_buffers * 3 // 4)
+            virtuoso = VirtuosoServer(
+                buffers=args.virtuoso_buffers, dirty_buffers=args.virtuoso_buffers * 3 // 4
+            )
             virtuoso.start()
             started = time.perf_counter()
             virtuoso.bulk_load(data)
@@ -335,12 +424,22 @@ def bench_size(factors: int, args: argparse.Namespace, workdir: Path) -> dict:
         result["queries"] = summarize(times)
         result["rows"], result["kept"], result["rounds"] = rows, kept, args.repeat
         print(f"[{factors}] the mix again, every answer evaluated", file=sys.stderr)
-        result["queries_evaluated"] = summarize(run_mix(endpoints, sizes, args.repeat, args.seed + 1, evaluate=True))
+        result["queries_evaluated"] = summarize(
+            run_mix(endpoints, sizes, args.repeat, args.seed + 1, evaluate=True)
+        )
         print(f"[{factors}] dereferencing for {args.deref_seconds} s", file=sys.stderr)
-        result["dereference_cold"] = dereference(server.url, sizes, args.deref_seconds, args.concurrency,
-                                                args.seed, args.client_processes)
-        result["dereference"] = dereference(server.url, sizes, args.deref_seconds, args.concurrency, args.seed,
-                                           args.client_processes, warm=True)
+        result["dereference_cold"] = dereference(
+            server.url, sizes, args.deref_seconds, args.concurrency, args.seed, args.client_processes
+        )
+        result["dereference"] = dereference(
+            server.url,
+            sizes,
+            args.deref_seconds,
+            args.concurrency,
+            args.seed,
+            args.client_processes,
+            warm=True,
+        )
         result["peak_rss_mb"] = server.peak_rss_mb()
         server.stop()
         result["restart_s"] = server.start()
@@ -369,8 +468,10 @@ def transactional_import_rate(path: Path) -> dict[str, float]:
 def summarize(times: dict[str, dict[str, list[float]]]) -> dict:
     summary: dict = {}
     for name, per_system in times.items():
-        row = {system: {"median_ms": statistics.median(v) * 1000, "p95_ms": percentile(v, 0.95) * 1000}
-               for system, v in per_system.items()}
+        row = {
+            system: {"median_ms": statistics.median(v) * 1000, "p95_ms": percentile(v, 0.95) * 1000}
+            for system, v in per_system.items()
+        }
         if "virtuoso" in row:
             row["ratio"] = row["efreg"]["median_ms"] / row["virtuoso"]["median_ms"]
         summary[name] = row
@@ -381,57 +482,89 @@ def summarize(times: dict[str, dict[str, list[float]]]) -> dict:
 
 
 def markdown(results: list[dict], command: str) -> str:
-    lines = [f"Command: `{command}`  ",
-             f"Date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}  ",
-             f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}", ""]
+    lines = [
+        f"Command: `{command}`  ",
+        f"Date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}  ",
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "",
+    ]
     for r in results:
-        lines += [f"### {r['factors']:,} factors ({r['quads']:,} quads)", "",
-                  "| query | efreg median ms | efreg p95 ms | kept answers | Virtuoso median ms | Virtuoso p95 ms "
-                  "| ratio | every answer evaluated: efreg / Virtuoso median ms | ratio | rows efreg / Virtuoso |",
-                  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        lines += [
+            f"### {r['factors']:,} factors ({r['quads']:,} quads)",
+            "",
+            "| query | efreg median ms | efreg p95 ms | kept answers | Virtuoso median ms | Virtuoso p95 ms "
+            "| ratio | every answer evaluated: efreg / Virtuoso median ms | ratio | rows efreg / Virtuoso |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        ]
         nan = {"median_ms": float("nan"), "p95_ms": float("nan")}
         for q in MIX:
             row = r["queries"][q.name]
             v = row.get("virtuoso", nan)
             cold = r.get("queries_evaluated", {}).get(q.name, {})
             counts = r.get("rows", {}).get(q.name, {})
-            lines.append(f"| {q.name} | {row['efreg']['median_ms']:.1f} | {row['efreg']['p95_ms']:.1f} | "
-                         f"{r.get('kept', {}).get(q.name, 0)}/{r.get('rounds', '–')} | "
-                         f"{v['median_ms']:.1f} | {v['p95_ms']:.1f} | {row.get('ratio', float('nan')):.2f} | "
-                         f"{cold.get('efreg', nan)['median_ms']:.1f} / {cold.get('virtuoso', nan)['median_ms']:.1f} | "
-                         f"{cold.get('ratio', float('nan')):.2f} | "
-                         f"{counts.get('efreg', '–')} / {counts.get('virtuoso', '–')} |")
-        lines += ["", f"- geometric-mean ratio efreg/Virtuoso: **{r['queries'].get('_geomean_ratio', float('nan')):.2f}** "
-                  f"(every answer evaluated: **{r.get('queries_evaluated', {}).get('_geomean_ratio', float('nan')):.2f}**)"]
-        for key, what in (("dereference_cold", "from a fresh server, documents built as asked"),
-                          ("dereference", "every document built once first")):
+            lines.append(
+                f"| {q.name} | {row['efreg']['median_ms']:.1f} | {row['efreg']['p95_ms']:.1f} | "
+                f"{r.get('kept', {}).get(q.name, 0)}/{r.get('rounds', '–')} | "
+                f"{v['median_ms']:.1f} | {v['p95_ms']:.1f} | {row.get('ratio', float('nan')):.2f} | "
+                f"{cold.get('efreg', nan)['median_ms']:.1f} / {cold.get('virtuoso', nan)['median_ms']:.1f} | "
+                f"{cold.get('ratio', float('nan')):.2f} | "
+                f"{counts.get('efreg', '–')} / {counts.get('virtuoso', '–')} |"
+            )
+        lines += [
+            "",
+            f"- geometric-mean ratio efreg/Virtuoso: **{r['queries'].get('_geomean_ratio', float('nan')):.2f}** "
+            f"(every answer evaluated: **{r.get('queries_evaluated', {}).get('_geomean_ratio', float('nan')):.2f}**)",
+        ]
+        for key, what in (
+            ("dereference_cold", "from a fresh server, documents built as asked"),
+            ("dereference", "every document built once first"),
+        ):
             d = r.get(key)
             if d is None:
                 continue
-            client = (f"wrk, {d.get('client_threads', 1)} threads" if d.get("client") == "wrk"
-                      else f"{d.get('client_processes', 1)} client processes")
-            lines.append(f"- dereference, {what} ({d['concurrency']} connections, {client}): "
-                         f"{d['req_per_s']:.0f} req/s, p50 {d['p50_ms']:.1f} ms, p99 {d['p99_ms']:.1f} ms, "
-                         f"{d['errors']} errors of {d['requests']} {d.get('error_statuses') or ''}")
+            client = (
+                f"wrk, {d.get('client_threads', 1)} threads"
+                if d.get("client") == "wrk"
+                else f"{d.get('client_processes', 1)} client processes"
+            )
+            lines.append(
+                f"- dereference, {what} ({d['concurrency']} connections, {client}): "
+                f"{d['req_per_s']:.0f} req/s, p50 {d['p50_ms']:.1f} ms, p99 {d['p99_ms']:.1f} ms, "
+                f"{d['errors']} errors of {d['requests']} {d.get('error_statuses') or ''}"
+            )
         fill = r.get("bulk_load")
         if fill:
-            lines.append(f"- initial fill (bulk load, {r['quads']:,} quads): {fill['triples_per_s']:,.0f} triples/s "
-                         f"({fill['seconds']:.1f} s)"
-                         + (f"; Virtuoso bulk load {r['virtuoso_load_s']:.1f} s" if "virtuoso_load_s" in r else ""))
+            lines.append(
+                f"- initial fill (bulk load, {r['quads']:,} quads): {fill['triples_per_s']:,.0f} triples/s "
+                f"({fill['seconds']:.1f} s)"
+                + (f"; Virtuoso bulk load {r['virtuoso_load_s']:.1f} s" if "virtuoso_load_s" in r else "")
+            )
         if "import_no_shacl" in r:
-            lines.append("- import without SHACL (one transaction"
-                         + (", the SHACL sample" if fill else "") + f"): "
-                         f"{r['import_no_shacl']['triples_per_s']:,.0f} triples/s ({r['import_no_shacl']['seconds']:.1f} s)"
-                         + ("" if fill or "virtuoso_load_s" not in r else f"; Virtuoso bulk load {r['virtuoso_load_s']:.1f} s"))
-        lines.append(f"- catalog refresh after the fill: {r['catalog_refresh_s']:.1f} s; "
-                     f"compaction (`Store.optimize`): {r.get('optimize_s', float('nan')):.1f} s")
+            lines.append(
+                "- import without SHACL (one transaction" + (", the SHACL sample" if fill else "") + f"): "
+                f"{r['import_no_shacl']['triples_per_s']:,.0f} triples/s ({r['import_no_shacl']['seconds']:.1f} s)"
+                + (
+                    ""
+                    if fill or "virtuoso_load_s" not in r
+                    else f"; Virtuoso bulk load {r['virtuoso_load_s']:.1f} s"
+                )
+            )
+        lines.append(
+            f"- catalog refresh after the fill: {r['catalog_refresh_s']:.1f} s; "
+            f"compaction (`Store.optimize`): {r.get('optimize_s', float('nan')):.1f} s"
+        )
         if "import_shacl" in r:
             s = r["import_shacl"]
-            lines.append(f"- import through the SHACL gate ({s['factors']} factors, {s['triples']:,} input triples): "
-                         f"{s['triples_per_s']:,.0f} input triples/s ({s['seconds']:.1f} s; "
-                         f"{s['stored_quads']:,} quads stored with the report; conforms: {s['conforms']})")
-        lines += [f"- server peak RSS: {r['peak_rss_mb']:.0f} MB; start-up {r['startup_s']:.2f} s; "
-                  f"restart {r['restart_s']:.2f} s", ""]
+            lines.append(
+                f"- import through the SHACL gate ({s['factors']} factors, {s['triples']:,} input triples): "
+                f"{s['triples_per_s']:,.0f} input triples/s ({s['seconds']:.1f} s; "
+                f"{s['stored_quads']:,} quads stored with the report; conforms: {s['conforms']})"
+            )
+        lines += [
+            f"- server peak RSS: {r['peak_rss_mb']:.0f} MB; start-up {r['startup_s']:.2f} s; "
+            f"restart {r['restart_s']:.2f} s",
+            "",
+        ]
     return "\n".join(lines)
 
 
@@ -445,12 +578,16 @@ def plot(results: list[dict], path: Path) -> bool:
         return False
     sizes = [r["factors"] for r in results]
     fig, ax = plt.subplots(figsize=(7, 4))
-    for key, system, style, label in (("queries", "efreg", "-o", "efreg"),
-                                      ("queries_evaluated", "efreg", ":o", "efreg, every answer evaluated"),
-                                      ("queries", "virtuoso", "--s", "virtuoso")):
+    for key, system, style, label in (
+        ("queries", "efreg", "-o", "efreg"),
+        ("queries_evaluated", "efreg", ":o", "efreg, every answer evaluated"),
+        ("queries", "virtuoso", "--s", "virtuoso"),
+    ):
         if all(system in r.get(key, {}).get(MIX[0].name, {}) for r in results):
-            geo = [math.exp(statistics.mean(math.log(r[key][q.name][system]["median_ms"]) for q in MIX))
-                   for r in results]
+            geo = [
+                math.exp(statistics.mean(math.log(r[key][q.name][system]["median_ms"]) for q in MIX))
+                for r in results
+            ]
             ax.plot(sizes, geo, style, label=label)
     ax.set_xscale("log"), ax.set_yscale("log")
     ax.set_xlabel("factors"), ax.set_ylabel("geometric-mean median latency (ms)")
@@ -468,15 +605,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--deref-seconds", type=float, default=10.0)
     parser.add_argument("--concurrency", type=int, default=8, help="dereferencing connections")
     parser.add_argument("--client-processes", type=int, default=2, help="dereferencing client processes")
-    parser.add_argument("--shacl-factors", type=int, default=2000, help="size of the SHACL-import sample (0: skip)")
+    parser.add_argument(
+        "--shacl-factors", type=int, default=2000, help="size of the SHACL-import sample (0: skip)"
+    )
     parser.add_argument("--virtuoso-buffers", type=int, default=170000, help="NumberOfBuffers (8 KiB each)")
     parser.add_argument("--no-virtuoso", action="store_true", help="measure efreg alone")
-    parser.add_argument("--transactional-fill", dest="bulk", action="store_false",
-                        help="fill the efreg store with Store.load (one transaction) instead of bulk_load")
+    parser.add_argument(
+        "--transactional-fill",
+        dest="bulk",
+        action="store_false",
+        help="fill the efreg store with Store.load (one transaction) instead of bulk_load",
+    )
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
     if not args.no_virtuoso and not VirtuosoServer.available():
-        parser.error("virtuoso-t is not installed (apt-get install virtuoso-opensource-7-bin) or pass --no-virtuoso")
+        parser.error(
+            "virtuoso-t is not installed (apt-get install virtuoso-opensource-7-bin) or pass --no-virtuoso"
+        )
     args.out.mkdir(parents=True, exist_ok=True)
     command = "python -m benchmarks " + " ".join(argv if argv is not None else sys.argv[1:])
     results = []

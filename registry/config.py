@@ -81,6 +81,8 @@ class Settings:
                 try:
                     value = type(default)(value)
                 except (TypeError, ValueError):
-                    raise ValueError(f"setting {f.name}: {value!r} is not a {type(default).__name__}") from None
+                    raise ValueError(
+                        f"setting {f.name}: {value!r} is not a {type(default).__name__}"
+                    ) from None
             converted[f.name] = value
         return replace(self, **converted)

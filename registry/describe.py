@@ -29,10 +29,24 @@ from registry.store import Store
 Quad = tuple[Node, URIRef, Node, str]
 
 #: Properties copied from every linked IRI ("labels" in the broad sense: what a page shows of it).
-LABEL_PROPERTIES: tuple[URIRef, ...] = (RDFS.label, SKOS.prefLabel, FOAF.name, DCTERMS.title,
-                                        SKOS.notation, QUDT.symbol, DCAT.version, EF.table, EF.page)
-MATCH_PROPERTIES: tuple[URIRef, ...] = (SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch,
-                                        SKOS.narrowMatch, SKOS.relatedMatch)
+LABEL_PROPERTIES: tuple[URIRef, ...] = (
+    RDFS.label,
+    SKOS.prefLabel,
+    FOAF.name,
+    DCTERMS.title,
+    SKOS.notation,
+    QUDT.symbol,
+    DCAT.version,
+    EF.table,
+    EF.page,
+)
+MATCH_PROPERTIES: tuple[URIRef, ...] = (
+    SKOS.exactMatch,
+    SKOS.closeMatch,
+    SKOS.broadMatch,
+    SKOS.narrowMatch,
+    SKOS.relatedMatch,
+)
 #: How deep blank nodes nest under a resource (factor -> component -> uncertainty is 2).
 MAX_BNODE_DEPTH = 4
 
@@ -63,6 +77,7 @@ class Description:
 
 
 # --- reading quads ------------------------------------------------------------------------------
+
 
 class _Reader:
     """Subject look-ups restricted to readable graphs."""
@@ -97,8 +112,12 @@ class _OxigraphReader(_Reader):
             graph = quad.graph_name
             if not isinstance(graph, self.ox.NamedNode) or graph.value not in self.graphs:
                 continue
-            yield (self.to_rdflib(quad.subject), self.to_rdflib(quad.predicate),  # type: ignore[misc]
-                   self.to_rdflib(quad.object), graph.value)
+            yield (
+                self.to_rdflib(quad.subject),
+                self.to_rdflib(quad.predicate),  # type: ignore[misc]
+                self.to_rdflib(quad.object),
+                graph.value,
+            )
 
     def closure(self, iri: URIRef) -> list[Quad]:
         out = list(self._quads(self.ox.NamedNode(str(iri)), None, None))
@@ -124,9 +143,19 @@ class _OxigraphReader(_Reader):
         for s in subjects:
             for quad in self.db.quads_for_pattern(self.ox.NamedNode(str(s)), None, None, None):  # type: ignore[attr-defined]
                 graph = quad.graph_name
-                if quad.predicate in wanted and isinstance(graph, self.ox.NamedNode) and graph.value in self.graphs:
-                    out.append((s, self.to_rdflib(quad.predicate), self.to_rdflib(quad.object),  # type: ignore[arg-type]
-                                graph.value))
+                if (
+                    quad.predicate in wanted
+                    and isinstance(graph, self.ox.NamedNode)
+                    and graph.value in self.graphs
+                ):
+                    out.append(
+                        (
+                            s,
+                            self.to_rdflib(quad.predicate),
+                            self.to_rdflib(quad.object),  # type: ignore[arg-type]
+                            graph.value,
+                        )
+                    )
         return out
 
     def incoming(self, objects: Iterable[URIRef], predicates: Sequence[URIRef]) -> list[Quad]:
@@ -162,8 +191,11 @@ class _SparqlReader(_Reader):
             return []
         values = " ".join(s.n3() for s in subjects)
         preds = " ".join(p.n3() for p in predicates)
-        return self._rows(f"SELECT ?g ?s ?p ?o WHERE {{ VALUES ?s {{ {values} }} VALUES ?p {{ {preds} }} "
-                          "GRAPH ?g { ?s ?p ?o } }", {})
+        return self._rows(
+            f"SELECT ?g ?s ?p ?o WHERE {{ VALUES ?s {{ {values} }} VALUES ?p {{ {preds} }} "
+            "GRAPH ?g { ?s ?p ?o } }",
+            {},
+        )
 
     def incoming(self, objects: Iterable[URIRef], predicates: Sequence[URIRef]) -> list[Quad]:
         objects = list(objects)
@@ -171,8 +203,11 @@ class _SparqlReader(_Reader):
             return []
         values = " ".join(o.n3() for o in objects)
         preds = " ".join(p.n3() for p in predicates)
-        return self._rows(f"SELECT ?g ?s ?p ?o WHERE {{ VALUES ?o {{ {values} }} VALUES ?p {{ {preds} }} "
-                          "GRAPH ?g { ?s ?p ?o } FILTER(isIRI(?s)) }", {})
+        return self._rows(
+            f"SELECT ?g ?s ?p ?o WHERE {{ VALUES ?o {{ {values} }} VALUES ?p {{ {preds} }} "
+            "GRAPH ?g { ?s ?p ?o } FILTER(isIRI(?s)) }",
+            {},
+        )
 
 
 def reader(store: Store, graphs: Collection[str]) -> _Reader:
@@ -185,6 +220,7 @@ def reader(store: Store, graphs: Collection[str]) -> _Reader:
 
 
 # --- the description ----------------------------------------------------------------------------
+
 
 def new_graph() -> Graph:
     graph = Graph(bind_namespaces="core")
@@ -204,8 +240,9 @@ def _version_number(graph: Graph, iri: URIRef) -> str | None:
     return str(value) if isinstance(value, Literal) else None
 
 
-def describe(store: Store, iri: str | URIRef, graphs: Collection[str],
-             vocabulary: Graph | None = None) -> Description | None:
+def describe(
+    store: Store, iri: str | URIRef, graphs: Collection[str], vocabulary: Graph | None = None
+) -> Description | None:
     """The document of ``iri`` read from ``graphs``; ``None`` when no readable graph describes it.
 
     ``vocabulary`` (the ontology graph) supplies labels of ``ef:`` terms (boundaries, scopes, ...)."""
@@ -226,16 +263,23 @@ def describe(store: Store, iri: str | URIRef, graphs: Collection[str],
         if thing != iri:
             _add(desc, read.properties([thing], (DCAT.hasVersion, DCAT.hasCurrentVersion)))
         _versions(desc, read)
-        if thing == iri and not desc.versions and all(p in (DCAT.hasVersion, DCAT.hasCurrentVersion)
-                                                      for p in graph.predicates(iri, None)):
+        if (
+            thing == iri
+            and not desc.versions
+            and all(p in (DCAT.hasVersion, DCAT.hasCurrentVersion) for p in graph.predicates(iri, None))
+        ):
             return None  # a catalog record whose versions nobody may read
         if thing == iri and desc.current is not None:
             _add(desc, read.closure(desc.current))
             desc.focus = desc.current
 
     linked = {o for _, _, o in graph if isinstance(o, URIRef)}
-    focus_links = [o for p in (EF.activity, EF.activityCategory)
-                   for o in graph.objects(desc.focus, p) if isinstance(o, URIRef)]
+    focus_links = [
+        o
+        for p in (EF.activity, EF.activityCategory)
+        for o in graph.objects(desc.focus, p)
+        if isinstance(o, URIRef)
+    ]
     _add(desc, read.incoming([desc.focus, *focus_links], MATCH_PROPERTIES))
     _add(desc, read.properties(focus_links, MATCH_PROPERTIES))
     linked |= {s for s, p, _ in graph if p in MATCH_PROPERTIES and isinstance(s, URIRef)}
@@ -273,8 +317,12 @@ def _labels(store: Store, read: _Reader, subjects: list[URIRef]) -> list[Quad]:
         return read.properties(subjects, LABEL_PROPERTIES)
     graphs = frozenset(read.graphs)
     cached = _label_caches.get(store)
-    if cached is None or cached.generation != generation or cached.graphs != graphs or \
-            len(cached.by_subject) > _LabelCache.MAX_SUBJECTS:
+    if (
+        cached is None
+        or cached.generation != generation
+        or cached.graphs != graphs
+        or len(cached.by_subject) > _LabelCache.MAX_SUBJECTS
+    ):
         cached = _label_caches[store] = _LabelCache(generation, graphs)
     known = cached.by_subject
     missing = [s for s in subjects if s not in known]
@@ -302,8 +350,9 @@ def _versions(desc: Description, read: _Reader) -> None:
             graph.remove((thing, DCAT.hasCurrentVersion, version))
     desc.versions = sorted((Version(v, n) for v, n in numbers.items()), key=lambda v: v.key)
     current = graph.value(thing, DCAT.hasCurrentVersion)
-    desc.current = current if isinstance(current, URIRef) else (
-        desc.versions[-1].iri if desc.versions else None)
+    desc.current = (
+        current if isinstance(current, URIRef) else (desc.versions[-1].iri if desc.versions else None)
+    )
     if desc.iri == thing:
         return
     stated = graph.value(desc.iri, DCTERMS.isReplacedBy)

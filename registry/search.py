@@ -39,14 +39,23 @@ FILTERS: dict[str, str] = {
     "category": "{{ ?f ef:activityCategory/skos:broader* {v} }} UNION {{ ?f ef:activity/skos:broader* {v} }}",
     "dataset": "?f dct:isPartOf {v} .",
 }
-LABELS = (PREFIXES + "SELECT ?s ?l WHERE {{ VALUES ?s {{ {values} }} "
-          "?s rdfs:label|skos:prefLabel|foaf:name|dct:title ?l }}")
+LABELS = (
+    PREFIXES + "SELECT ?s ?l WHERE {{ VALUES ?s {{ {values} }} "
+    "?s rdfs:label|skos:prefLabel|foaf:name|dct:title ?l }}"
+)
 
 #: kind (first path segment) -> the class its members have, for the list pages
 KIND_CLASSES: dict[str, str] = {
-    "factor": "ef:EmissionFactor", "dataset": "dcat:Dataset", "publisher": "foaf:Organization",
-    "source": "ef:Source", "gas": "ef:Gas", "gwp": "ef:GWPSet", "geo": "ef:Geography", "unit": "qudt:Unit",
-    "category": "skos:Concept", "license": "dct:LicenseDocument",
+    "factor": "ef:EmissionFactor",
+    "dataset": "dcat:Dataset",
+    "publisher": "foaf:Organization",
+    "source": "ef:Source",
+    "gas": "ef:Gas",
+    "gwp": "ef:GWPSet",
+    "geo": "ef:Geography",
+    "unit": "qudt:Unit",
+    "category": "skos:Concept",
+    "license": "dct:LicenseDocument",
 }
 
 
@@ -92,8 +101,7 @@ def _where(query: SearchQuery, base: str) -> str:
     parts = ["?f a ef:EmissionFactor ."]
     if query.text.strip():
         needle = Literal(query.text.strip().lower()).n3()
-        parts.append("?f rdfs:label|dct:identifier ?text . "
-                     f"FILTER(CONTAINS(LCASE(STR(?text)), {needle}))")
+        parts.append(f"?f rdfs:label|dct:identifier ?text . FILTER(CONTAINS(LCASE(STR(?text)), {needle}))")
     for name, value in query.filters:
         if name in FILTERS:
             parts.append(FILTERS[name].format(v=URIRef(base + FACETS[name][0] + value).n3()))
@@ -120,21 +128,29 @@ def search(store: Store, graphs: Sequence[str], base: str, query: SearchQuery) -
     count = store.select(PREFIXES + f"SELECT (COUNT(DISTINCT ?f) AS ?n) WHERE {{ {where} }}", dataset)
     total = int(count[0]["n"]) if count and "n" in count[0] else 0
     offset = (max(query.page, 1) - 1) * query.size
-    rows = store.select(PREFIXES + f"SELECT DISTINCT ?f WHERE {{ {where} }} ORDER BY ?f "
-                        f"LIMIT {query.size} OFFSET {offset}", dataset)
+    rows = store.select(
+        PREFIXES + f"SELECT DISTINCT ?f WHERE {{ {where} }} ORDER BY ?f LIMIT {query.size} OFFSET {offset}",
+        dataset,
+    )
     hit_iris = [row["f"] for row in rows]
     hit_labels = labels(store, graphs, hit_iris)
     hits = [Hit(iri, hit_labels.get(iri, {})) for iri in hit_iris]  # type: ignore[arg-type]
     facets: dict[str, list[FacetValue]] = {}
     for name, (prefix, pattern) in FACETS.items():
-        facet_rows = store.select(PREFIXES + f"SELECT ?v (COUNT(DISTINCT ?f) AS ?n) WHERE {{ {where}\n"
-                                  f"{pattern} }} GROUP BY ?v ORDER BY DESC(?n) ?v LIMIT 25", dataset)
-        values = [FacetValue(row["v"], int(row["n"])) for row in facet_rows  # type: ignore[arg-type]
-                  if isinstance(row.get("v"), URIRef) and str(row["v"]).startswith(base + prefix)]
+        facet_rows = store.select(
+            PREFIXES + f"SELECT ?v (COUNT(DISTINCT ?f) AS ?n) WHERE {{ {where}\n"
+            f"{pattern} }} GROUP BY ?v ORDER BY DESC(?n) ?v LIMIT 25",
+            dataset,
+        )
+        values = [
+            FacetValue(row["v"], int(row["n"]))
+            for row in facet_rows  # type: ignore[arg-type]
+            if isinstance(row.get("v"), URIRef) and str(row["v"]).startswith(base + prefix)
+        ]
         names = labels(store, graphs, [v.iri for v in values])
         for value in values:
             value.labels = names.get(value.iri, {})
-            value.value = str(value.iri)[len(base + prefix):]
+            value.value = str(value.iri)[len(base + prefix) :]
         facets[name] = values
     return SearchResult(query, total, hits, facets)
 
@@ -152,8 +168,9 @@ class Listing:
         return max(1, -(-self.total // self.size))
 
 
-def list_kind(store: Store, graphs: Sequence[str], base: str, kind: str, page: int = 1,
-              size: int = 50) -> Listing:
+def list_kind(
+    store: Store, graphs: Sequence[str], base: str, kind: str, page: int = 1, size: int = 50
+) -> Listing:
     """The resources of one kind whose IRIs live under ``{base}{kind}/``, a page at a time."""
     cls = KIND_CLASSES.get(kind)
     prefix = Literal(base + kind + "/").n3()
@@ -163,8 +180,9 @@ def list_kind(store: Store, graphs: Sequence[str], base: str, kind: str, page: i
     count = store.select(PREFIXES + f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {where} }}", dataset)
     total = int(count[0]["n"]) if count and "n" in count[0] else 0
     offset = (max(page, 1) - 1) * size
-    rows = store.select(PREFIXES + f"SELECT DISTINCT ?s WHERE {{ {where} }} ORDER BY ?s "
-                        f"LIMIT {size} OFFSET {offset}", dataset)
+    rows = store.select(
+        PREFIXES + f"SELECT DISTINCT ?s WHERE {{ {where} }} ORDER BY ?s LIMIT {size} OFFSET {offset}", dataset
+    )
     iris = [row["s"] for row in rows]
     names = labels(store, graphs, iris)
     return Listing(kind, page, size, total, [Hit(i, names.get(i, {})) for i in iris])  # type: ignore[arg-type]

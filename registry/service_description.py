@@ -35,11 +35,11 @@ DATASET_SEMANTICS = (
     "The default graph is the union of the published graphs the caller may read; the named graphs "
     "are those graphs. default-graph-uri / named-graph-uri override FROM / FROM NAMED; graphs the "
     "caller may not read are empty there. FROM / FROM NAMED naming any other IRI are refused (403): "
-    "the registry never fetches them. SERVICE reaches only allow-listed endpoints.")
+    "the registry never fetches them. SERVICE reaches only allow-listed endpoints."
+)
 
 
-def describe(endpoint: str, settings: Settings, graphs: Mapping[str, int],
-             media_types: list[str]) -> Graph:
+def describe(endpoint: str, settings: Settings, graphs: Mapping[str, int], media_types: list[str]) -> Graph:
     """The service description of ``endpoint``; ``graphs``: the named graphs the caller may read
     with their triple counts; ``media_types``: the result formats offered."""
     g = Graph()
@@ -60,12 +60,14 @@ def describe(endpoint: str, settings: Settings, graphs: Mapping[str, int],
     for name in ("Turtle", "N-Triples", "RDF_XML", "TriG", "N-Quads"):
         g.add((service, SD.inputFormat, URIRef(str(FORMATS) + name)))
     g.add((service, RDFS.comment, Literal(DATASET_SEMANTICS, lang="en")))
-    limits = (f"Limits: a query runs at most {settings.query_timeout:g} s (503 after that), answers "
-              f"at most {settings.max_rows} rows or triples (more are cut, signalled by the "
-              f"Efreg-Truncated header), request bodies up to {settings.max_body_bytes} bytes (413 "
-              f"beyond), {settings.max_concurrent_queries} queries at a time (503 when busy). SERVICE: "
-              f"{', '.join(settings.service_allowlist) or 'no endpoint is allow-listed'}, "
-              f"{settings.service_timeout:g} s.")
+    limits = (
+        f"Limits: a query runs at most {settings.query_timeout:g} s (503 after that), answers "
+        f"at most {settings.max_rows} rows or triples (more are cut, signalled by the "
+        f"Efreg-Truncated header), request bodies up to {settings.max_body_bytes} bytes (413 "
+        f"beyond), {settings.max_concurrent_queries} queries at a time (503 when busy). SERVICE: "
+        f"{', '.join(settings.service_allowlist) or 'no endpoint is allow-listed'}, "
+        f"{settings.service_timeout:g} s."
+    )
     g.add((service, RDFS.comment, Literal(limits, lang="en")))
 
     dataset = URIRef(endpoint + "#dataset")

@@ -17,20 +17,31 @@ from registry.rdf.namespaces import EF, EF_ONTOLOGY, SD
 from registry.rdf.ontology import DCAT
 from registry.store import QueryDataset, Store
 
-TITLE = {"en": "efreg: open registry of greenhouse-gas emission factors",
-         "zh": "efreg：开放的温室气体排放因子登记库"}
+TITLE = {
+    "en": "efreg: open registry of greenhouse-gas emission factors",
+    "zh": "efreg：开放的温室气体排放因子登记库",
+}
 #: Vocabularies the data uses (namespace IRIs, as void:vocabulary expects).
-VOCABULARIES = ("https://w3id.org/efreg/ontology#", "http://purl.org/dc/terms/", "http://www.w3.org/ns/dcat#",
-                "http://www.w3.org/2004/02/skos/core#", "http://qudt.org/schema/qudt/",
-                "http://www.w3.org/ns/prov#", "http://xmlns.com/foaf/0.1/", "http://www.w3.org/2006/time#",
-                "http://schema.org/")
+VOCABULARIES = (
+    "https://w3id.org/efreg/ontology#",
+    "http://purl.org/dc/terms/",
+    "http://www.w3.org/ns/dcat#",
+    "http://www.w3.org/2004/02/skos/core#",
+    "http://qudt.org/schema/qudt/",
+    "http://www.w3.org/ns/prov#",
+    "http://xmlns.com/foaf/0.1/",
+    "http://www.w3.org/2006/time#",
+    "http://schema.org/",
+)
 IANA = "https://www.iana.org/assignments/media-types/"
 
 DATASET_RECORDS = """PREFIX dcat: <http://www.w3.org/ns/dcat#>
 SELECT ?g ?p ?o WHERE { GRAPH ?g { ?g a dcat:Dataset ; ?p ?o } }"""
 EXAMPLES = """PREFIX ef: <https://w3id.org/efreg/ontology#>
 SELECT ?g (MIN(STR(?f)) AS ?first) WHERE { GRAPH ?g { ?f a ef:EmissionFactor } } GROUP BY ?g ORDER BY ?g"""
-CLASS_PARTITIONS = """SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s a ?c } } GROUP BY ?c ORDER BY ?c"""
+CLASS_PARTITIONS = (
+    """SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s a ?c } } GROUP BY ?c ORDER BY ?c"""
+)
 PROPERTY_PARTITIONS = """SELECT ?p (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?p ORDER BY ?p"""
 
 
@@ -61,7 +72,7 @@ class Urls:
         return URIRef(self.base + "dumps/all.nq.gz")
 
     def dataset_dump(self, dataset: str) -> URIRef:
-        return URIRef(self.base + "dumps/" + dataset[len(self.base):] + ".nq.gz")
+        return URIRef(self.base + "dumps/" + dataset[len(self.base) :] + ".nq.gz")
 
 
 def dataset_graphs(graphs: Sequence[str], base: str) -> list[str]:
@@ -78,8 +89,11 @@ def example_factors(store: Store, graphs: Sequence[str], count: int = 3) -> list
     firsts = [URIRef(str(row["first"])) for row in store.select(EXAMPLES, _named(graphs)) if "first" in row]
     if len(firsts) >= count:
         return firsts[:count]
-    extra = store.select("PREFIX ef: <https://w3id.org/efreg/ontology#>\nSELECT ?f WHERE { GRAPH ?g "
-                         f"{{ ?f a ef:EmissionFactor }} }} ORDER BY ?f LIMIT {count * 2}", _named(graphs))
+    extra = store.select(
+        "PREFIX ef: <https://w3id.org/efreg/ontology#>\nSELECT ?f WHERE { GRAPH ?g "
+        f"{{ ?f a ef:EmissionFactor }} }} ORDER BY ?f LIMIT {count * 2}",
+        _named(graphs),
+    )
     for row in extra:
         if URIRef(str(row["f"])) not in firsts and len(firsts) < count:
             firsts.append(URIRef(str(row["f"])))
@@ -96,8 +110,13 @@ def void_graph(store: Store, graphs: Sequence[str], base: str) -> Graph:
     g.add((doc, FOAF.primaryTopic, ds))
     g.add((ds, RDF.type, VOID.Dataset))
     for lang, title in TITLE.items():
-        g.add((doc, DCTERMS.title, Literal("VoID description of " + title if lang == "en" else title + " VoID 描述",
-                                           lang=lang)))
+        g.add(
+            (
+                doc,
+                DCTERMS.title,
+                Literal("VoID description of " + title if lang == "en" else title + " VoID 描述", lang=lang),
+            )
+        )
         g.add((ds, DCTERMS.title, Literal(title, lang=lang)))
     g.add((ds, FOAF.homepage, URIRef(base)))
     g.add((ds, VOID.sparqlEndpoint, urls.sparql))
@@ -140,11 +159,30 @@ def void_graph(store: Store, graphs: Sequence[str], base: str) -> Graph:
 
 
 #: Dataset record properties copied into the catalog.
-CATALOG_PROPERTIES = frozenset({RDF.type, RDFS.label, DCTERMS.title, DCTERMS.description, DCTERMS.identifier,
-                                DCAT.version, DCTERMS.isVersionOf, DCTERMS.publisher, DCTERMS.contributor,
-                                DCTERMS.license, DCTERMS.issued, DCTERMS.modified, DCTERMS.source,
-                                EF.accessLevel, EF.reviewStatus, EF.datasetType, DCAT.keyword, DCAT.theme,
-                                DCTERMS.spatial, DCTERMS.temporal})
+CATALOG_PROPERTIES = frozenset(
+    {
+        RDF.type,
+        RDFS.label,
+        DCTERMS.title,
+        DCTERMS.description,
+        DCTERMS.identifier,
+        DCAT.version,
+        DCTERMS.isVersionOf,
+        DCTERMS.publisher,
+        DCTERMS.contributor,
+        DCTERMS.license,
+        DCTERMS.issued,
+        DCTERMS.modified,
+        DCTERMS.source,
+        EF.accessLevel,
+        EF.reviewStatus,
+        EF.datasetType,
+        DCAT.keyword,
+        DCAT.theme,
+        DCTERMS.spatial,
+        DCTERMS.temporal,
+    }
+)
 
 
 def catalog_graph(store: Store, graphs: Sequence[str], base: str) -> Graph:

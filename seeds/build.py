@@ -171,36 +171,68 @@ def slug(text: str) -> str:
 # Reference data: fixed tables (every entry is a fact we are sure of; see seeds/README.md).
 
 PUBLISHERS = {
-    "ipcc": ("Intergovernmental Panel on Climate Change (IPCC)", "政府间气候变化专门委员会", "https://www.ipcc.ch/"),
-    "mee": ("Ministry of Ecology and Environment of the People's Republic of China (MEE)",
-            "中华人民共和国生态环境部", "https://www.mee.gov.cn/"),
+    "ipcc": (
+        "Intergovernmental Panel on Climate Change (IPCC)",
+        "政府间气候变化专门委员会",
+        "https://www.ipcc.ch/",
+    ),
+    "mee": (
+        "Ministry of Ecology and Environment of the People's Republic of China (MEE)",
+        "中华人民共和国生态环境部",
+        "https://www.mee.gov.cn/",
+    ),
     "nbs": ("National Bureau of Statistics of China (NBS)", "国家统计局", "https://www.stats.gov.cn/"),
     "efreg": ("efreg emission factor registry", "efreg 排放因子注册库", None),
 }
 
 LICENSES = {
-    "ipcc": ("IPCC copyright: figures reproduced from IPCC publications with citation of the source table; "
-             "IPCC material may be reproduced for non-commercial purposes with acknowledgement",
-             "IPCC 版权：引用 IPCC 出版物中的数值并注明来源表格；IPCC 材料可在注明出处的前提下用于非商业目的"),
+    "ipcc": (
+        "IPCC copyright: figures reproduced from IPCC publications with citation of the source table; "
+        "IPCC material may be reproduced for non-commercial purposes with acknowledgement",
+        "IPCC 版权：引用 IPCC 出版物中的数值并注明来源表格；IPCC 材料可在注明出处的前提下用于非商业目的",
+    ),
     "cn-gov-announcement": (
         "Official announcement of the Chinese government, published for public use; figures reproduced "
         "with citation of the announcement",
-        "中国政府部门公开发布的公告，供社会公众使用；引用时注明公告出处"),
+        "中国政府部门公开发布的公告，供社会公众使用；引用时注明公告出处",
+    ),
 }
 
 # (id, en, zh); ISO 3166-2:CN, the 34 provincial-level divisions.
 PROVINCES = [
-    ("CN-AH", "Anhui", "安徽"), ("CN-BJ", "Beijing", "北京"), ("CN-CQ", "Chongqing", "重庆"),
-    ("CN-FJ", "Fujian", "福建"), ("CN-GD", "Guangdong", "广东"), ("CN-GS", "Gansu", "甘肃"),
-    ("CN-GX", "Guangxi", "广西"), ("CN-GZ", "Guizhou", "贵州"), ("CN-HA", "Henan", "河南"),
-    ("CN-HB", "Hubei", "湖北"), ("CN-HE", "Hebei", "河北"), ("CN-HI", "Hainan", "海南"),
-    ("CN-HK", "Hong Kong", "香港"), ("CN-HL", "Heilongjiang", "黑龙江"), ("CN-HN", "Hunan", "湖南"),
-    ("CN-JL", "Jilin", "吉林"), ("CN-JS", "Jiangsu", "江苏"), ("CN-JX", "Jiangxi", "江西"),
-    ("CN-LN", "Liaoning", "辽宁"), ("CN-MO", "Macao", "澳门"), ("CN-NM", "Inner Mongolia", "内蒙古"),
-    ("CN-NX", "Ningxia", "宁夏"), ("CN-QH", "Qinghai", "青海"), ("CN-SC", "Sichuan", "四川"),
-    ("CN-SD", "Shandong", "山东"), ("CN-SH", "Shanghai", "上海"), ("CN-SN", "Shaanxi", "陕西"),
-    ("CN-SX", "Shanxi", "山西"), ("CN-TJ", "Tianjin", "天津"), ("CN-TW", "Taiwan", "台湾"),
-    ("CN-XJ", "Xinjiang", "新疆"), ("CN-XZ", "Xizang (Tibet)", "西藏"), ("CN-YN", "Yunnan", "云南"),
+    ("CN-AH", "Anhui", "安徽"),
+    ("CN-BJ", "Beijing", "北京"),
+    ("CN-CQ", "Chongqing", "重庆"),
+    ("CN-FJ", "Fujian", "福建"),
+    ("CN-GD", "Guangdong", "广东"),
+    ("CN-GS", "Gansu", "甘肃"),
+    ("CN-GX", "Guangxi", "广西"),
+    ("CN-GZ", "Guizhou", "贵州"),
+    ("CN-HA", "Henan", "河南"),
+    ("CN-HB", "Hubei", "湖北"),
+    ("CN-HE", "Hebei", "河北"),
+    ("CN-HI", "Hainan", "海南"),
+    ("CN-HK", "Hong Kong", "香港"),
+    ("CN-HL", "Heilongjiang", "黑龙江"),
+    ("CN-HN", "Hunan", "湖南"),
+    ("CN-JL", "Jilin", "吉林"),
+    ("CN-JS", "Jiangsu", "江苏"),
+    ("CN-JX", "Jiangxi", "江西"),
+    ("CN-LN", "Liaoning", "辽宁"),
+    ("CN-MO", "Macao", "澳门"),
+    ("CN-NM", "Inner Mongolia", "内蒙古"),
+    ("CN-NX", "Ningxia", "宁夏"),
+    ("CN-QH", "Qinghai", "青海"),
+    ("CN-SC", "Sichuan", "四川"),
+    ("CN-SD", "Shandong", "山东"),
+    ("CN-SH", "Shanghai", "上海"),
+    ("CN-SN", "Shaanxi", "陕西"),
+    ("CN-SX", "Shanxi", "山西"),
+    ("CN-TJ", "Tianjin", "天津"),
+    ("CN-TW", "Taiwan", "台湾"),
+    ("CN-XJ", "Xinjiang", "新疆"),
+    ("CN-XZ", "Xizang (Tibet)", "西藏"),
+    ("CN-YN", "Yunnan", "云南"),
     ("CN-ZJ", "Zhejiang", "浙江"),
 ]
 
@@ -228,11 +260,28 @@ GASES = {
     "HFC-23": ("HFC-23", "HFC-23", "HFC-23 (trifluoromethane)", "HFC-23（三氟甲烷）", None),
     "HFC-32": ("HFC-32", "HFC-32", "HFC-32 (difluoromethane)", "HFC-32（二氟甲烷）", None),
     "HFC-125": ("HFC-125", "HFC-125", "HFC-125 (pentafluoroethane)", "HFC-125（五氟乙烷）", None),
-    "HFC-134a": ("HFC-134a", "HFC-134a", "HFC-134a (1,1,1,2-tetrafluoroethane)",
-                 "HFC-134a（1,1,1,2-四氟乙烷）", None),
-    "HFC-143a": ("HFC-143a", "HFC-143a", "HFC-143a (1,1,1-trifluoroethane)", "HFC-143a（1,1,1-三氟乙烷）", None),
+    "HFC-134a": (
+        "HFC-134a",
+        "HFC-134a",
+        "HFC-134a (1,1,1,2-tetrafluoroethane)",
+        "HFC-134a（1,1,1,2-四氟乙烷）",
+        None,
+    ),
+    "HFC-143a": (
+        "HFC-143a",
+        "HFC-143a",
+        "HFC-143a (1,1,1-trifluoroethane)",
+        "HFC-143a（1,1,1-三氟乙烷）",
+        None,
+    ),
     "PFC-14 (CF4)": ("PFC-14", "PFC-14", "PFC-14 (tetrafluoromethane, CF4)", "PFC-14（四氟化碳，CF4）", None),
-    "PFC-116 (C2F6)": ("PFC-116", "PFC-116", "PFC-116 (hexafluoroethane, C2F6)", "PFC-116（六氟乙烷，C2F6）", None),
+    "PFC-116 (C2F6)": (
+        "PFC-116",
+        "PFC-116",
+        "PFC-116 (hexafluoroethane, C2F6)",
+        "PFC-116（六氟乙烷，C2F6）",
+        None,
+    ),
 }
 METHANE_CAS = "74-82-8"
 CO2_CAS = "124-38-9"
@@ -252,18 +301,18 @@ IPCC_CATEGORIES = [  # (code, parent, en, zh)
 
 ELECTRICITY_ACTIVITIES = {  # cn_electricity csv "scope" -> activity id
     "national average": "grid-electricity-consumption",
-    "national average excluding market-traded non-fossil electricity":
-        "grid-electricity-consumption-excluding-market-traded-non-fossil",
+    "national average excluding market-traded non-fossil electricity": "grid-electricity-consumption-excluding-market-traded-non-fossil",
     "national fossil-fuel electricity": "fossil-fuel-electricity-generation",
     "regional grid": "grid-electricity-consumption",
     "province": "grid-electricity-consumption",
 }
 ELECTRICITY_ACTIVITY_LABELS = {  # id -> (en, zh, related IPCC category or None)
-    "grid-electricity-consumption": (
-        "Grid electricity consumption (average)", "电网电力消费（平均）", None),
+    "grid-electricity-consumption": ("Grid electricity consumption (average)", "电网电力消费（平均）", None),
     "grid-electricity-consumption-excluding-market-traded-non-fossil": (
         "Grid electricity consumption, excluding market-traded non-fossil electricity",
-        "电网电力消费（不包括市场化交易的非化石能源电量）", None),
+        "电网电力消费（不包括市场化交易的非化石能源电量）",
+        None,
+    ),
     "fossil-fuel-electricity-generation": ("Fossil-fuel electricity generation", "化石能源发电", "1.A.1.a"),
 }
 
@@ -273,96 +322,141 @@ PUBLICATIONS = {
         en="2006 IPCC Guidelines for National Greenhouse Gas Inventories, Volume 2: Energy",
         zh="2006年IPCC国家温室气体清单指南 第2卷：能源",
         citation="IPCC 2006, 2006 IPCC Guidelines for National Greenhouse Gas Inventories, prepared by the "
-                 "National Greenhouse Gas Inventories Programme, Eggleston H.S., Buendia L., Miwa K., "
-                 "Ngara T. and Tanabe K. (eds). Published: IGES, Japan.",
-        issued="2006", publisher="ipcc", url=None),
+        "National Greenhouse Gas Inventories Programme, Eggleston H.S., Buendia L., Miwa K., "
+        "Ngara T. and Tanabe K. (eds). Published: IGES, Japan.",
+        issued="2006",
+        publisher="ipcc",
+        url=None,
+    ),
     "ipcc-ar4-wg1": dict(
         en="Climate Change 2007: The Physical Science Basis. Contribution of Working Group I to the Fourth "
-           "Assessment Report of the Intergovernmental Panel on Climate Change",
+        "Assessment Report of the Intergovernmental Panel on Climate Change",
         zh="气候变化2007：自然科学基础（IPCC第四次评估报告第一工作组报告）",
         citation="IPCC 2007, Climate Change 2007: The Physical Science Basis. Contribution of Working Group I "
-                 "to the Fourth Assessment Report of the IPCC. Cambridge University Press.",
-        issued="2007", publisher="ipcc", url="https://www.ipcc.ch/report/ar4/wg1/"),
+        "to the Fourth Assessment Report of the IPCC. Cambridge University Press.",
+        issued="2007",
+        publisher="ipcc",
+        url="https://www.ipcc.ch/report/ar4/wg1/",
+    ),
     "ipcc-ar5-wg1": dict(
         en="Climate Change 2013: The Physical Science Basis. Contribution of Working Group I to the Fifth "
-           "Assessment Report of the Intergovernmental Panel on Climate Change",
+        "Assessment Report of the Intergovernmental Panel on Climate Change",
         zh="气候变化2013：自然科学基础（IPCC第五次评估报告第一工作组报告）",
         citation="IPCC 2013, Climate Change 2013: The Physical Science Basis. Contribution of Working Group I "
-                 "to the Fifth Assessment Report of the IPCC. Cambridge University Press.",
-        issued="2013", publisher="ipcc", url="https://www.ipcc.ch/report/ar5/wg1/"),
+        "to the Fifth Assessment Report of the IPCC. Cambridge University Press.",
+        issued="2013",
+        publisher="ipcc",
+        url="https://www.ipcc.ch/report/ar5/wg1/",
+    ),
     "ipcc-ar6-wg1": dict(
         en="Climate Change 2021: The Physical Science Basis. Contribution of Working Group I to the Sixth "
-           "Assessment Report of the Intergovernmental Panel on Climate Change",
+        "Assessment Report of the Intergovernmental Panel on Climate Change",
         zh="气候变化2021：自然科学基础（IPCC第六次评估报告第一工作组报告）",
         citation="IPCC 2021, Climate Change 2021: The Physical Science Basis. Contribution of Working Group I "
-                 "to the Sixth Assessment Report of the IPCC. Cambridge University Press.",
-        issued="2021", publisher="ipcc", url="https://www.ipcc.ch/report/ar6/wg1/"),
+        "to the Sixth Assessment Report of the IPCC. Cambridge University Press.",
+        issued="2021",
+        publisher="ipcc",
+        url="https://www.ipcc.ch/report/ar6/wg1/",
+    ),
     "mee-nbs-announcement-2024-12": dict(
         en="MEE and NBS announcement 2024 No. 12 on the release of the 2021 electricity CO2 emission factors",
         zh="生态环境部 国家统计局 关于发布2021年电力二氧化碳排放因子的公告（公告2024年第12号）",
         citation="Ministry of Ecology and Environment, National Bureau of Statistics: Announcement 2024 "
-                 "No. 12, 12 April 2024.",
-        issued="2024-04-12", publisher="mee", contributor="nbs", url=None),
+        "No. 12, 12 April 2024.",
+        issued="2024-04-12",
+        publisher="mee",
+        contributor="nbs",
+        url=None,
+    ),
     "mee-nbs-announcement-2024-12-20": dict(
         en="MEE and NBS announcement of 20 December 2024 on the release of the 2022 electricity CO2 emission "
-           "factors",
+        "factors",
         zh="生态环境部 国家统计局 关于发布2022年电力二氧化碳排放因子的公告（2024年12月20日）",
         citation="Ministry of Ecology and Environment, National Bureau of Statistics: announcement of "
-                 "20 December 2024.",
-        issued="2024-12-20", publisher="mee", contributor="nbs", url=None),
+        "20 December 2024.",
+        issued="2024-12-20",
+        publisher="mee",
+        contributor="nbs",
+        url=None,
+    ),
 }
 
 SOURCES = {
     "ipcc2006-v2-ch2-t2.2": dict(
-        part_of="ipcc2006-v2", table="Table 2.2",
+        part_of="ipcc2006-v2",
+        table="Table 2.2",
         en="2006 IPCC Guidelines, Volume 2 (Energy), Chapter 2 (Stationary Combustion), Table 2.2: Default "
-           "emission factors for stationary combustion in the energy industries (kg of greenhouse gas per TJ "
-           "on a net calorific basis)",
+        "emission factors for stationary combustion in the energy industries (kg of greenhouse gas per TJ "
+        "on a net calorific basis)",
         zh="2006年IPCC国家温室气体清单指南 第2卷 第2章（固定源燃烧）表2.2：能源工业固定源燃烧的缺省排放因子"
-           "（千克温室气体/太焦，按低位发热量计）",
+        "（千克温室气体/太焦，按低位发热量计）",
         citation="Gómez D.R., Watterson J.D. et al., 2006: Chapter 2, Stationary Combustion. In: 2006 IPCC "
-                 "Guidelines for National Greenhouse Gas Inventories, Volume 2, Table 2.2.",
-        issued="2006", publisher="ipcc",
-        url="https://www.ipcc-nggip.iges.or.jp/public/2006gl/pdf/2_Volume2/V2_2_Ch2_Stationary_Combustion.pdf"),
+        "Guidelines for National Greenhouse Gas Inventories, Volume 2, Table 2.2.",
+        issued="2006",
+        publisher="ipcc",
+        url="https://www.ipcc-nggip.iges.or.jp/public/2006gl/pdf/2_Volume2/V2_2_Ch2_Stationary_Combustion.pdf",
+    ),
     "ipcc-ar4-wg1-t2.14": dict(
-        part_of="ipcc-ar4-wg1", table="Table 2.14",
+        part_of="ipcc-ar4-wg1",
+        table="Table 2.14",
         en="IPCC AR4 WG1, Chapter 2 (Changes in Atmospheric Constituents and in Radiative Forcing), Table 2.14: "
-           "lifetimes, radiative efficiencies and global warming potentials",
+        "lifetimes, radiative efficiencies and global warming potentials",
         zh="IPCC第四次评估报告第一工作组 第2章 表2.14：寿命、辐射效率和全球增温潜势",
         citation="Forster P. et al., 2007: Changes in Atmospheric Constituents and in Radiative Forcing. In: "
-                 "Climate Change 2007: The Physical Science Basis, Table 2.14.",
-        issued="2007", publisher="ipcc", url=None),
+        "Climate Change 2007: The Physical Science Basis, Table 2.14.",
+        issued="2007",
+        publisher="ipcc",
+        url=None,
+    ),
     "ipcc-ar5-wg1-t8.A.1": dict(
-        part_of="ipcc-ar5-wg1", table="Table 8.A.1",
+        part_of="ipcc-ar5-wg1",
+        table="Table 8.A.1",
         en="IPCC AR5 WG1, Chapter 8 (Anthropogenic and Natural Radiative Forcing), Appendix 8.A, Table 8.A.1: "
-           "lifetimes, radiative efficiencies and metric values (GWP100 without climate-carbon feedbacks)",
+        "lifetimes, radiative efficiencies and metric values (GWP100 without climate-carbon feedbacks)",
         zh="IPCC第五次评估报告第一工作组 第8章 附录8.A 表8.A.1：寿命、辐射效率和指标值（GWP100，不含气候-碳反馈）",
         citation="Myhre G. et al., 2013: Anthropogenic and Natural Radiative Forcing. In: Climate Change 2013: "
-                 "The Physical Science Basis, Table 8.A.1.",
-        issued="2013", publisher="ipcc", url=None),
+        "The Physical Science Basis, Table 8.A.1.",
+        issued="2013",
+        publisher="ipcc",
+        url=None,
+    ),
     "ipcc-ar6-wg1-t7.15": dict(
-        part_of="ipcc-ar6-wg1", table="Table 7.15",
+        part_of="ipcc-ar6-wg1",
+        table="Table 7.15",
         en="IPCC AR6 WG1, Chapter 7 (The Earth's Energy Budget, Climate Feedbacks and Climate Sensitivity), "
-           "Table 7.15: emissions metrics for selected species (GWP100)",
+        "Table 7.15: emissions metrics for selected species (GWP100)",
         zh="IPCC第六次评估报告第一工作组 第7章 表7.15：部分物种的排放指标（GWP100）",
         citation="Forster P. et al., 2021: The Earth's Energy Budget, Climate Feedbacks, and Climate "
-                 "Sensitivity. In: Climate Change 2021: The Physical Science Basis, Table 7.15 "
-                 "(and Table 7.SM.7).",
-        issued="2021", publisher="ipcc", url=None),
+        "Sensitivity. In: Climate Change 2021: The Physical Science Basis, Table 7.15 "
+        "(and Table 7.SM.7).",
+        issued="2021",
+        publisher="ipcc",
+        url=None,
+    ),
     "mee-nbs-2021-electricity-co2": dict(
-        part_of="mee-nbs-announcement-2024-12", table="附件1《2021年电力二氧化碳排放因子》",
+        part_of="mee-nbs-announcement-2024-12",
+        table="附件1《2021年电力二氧化碳排放因子》",
         en="2021 electricity CO2 emission factors (kg CO2/kWh), MEE/NBS announcement 2024 No. 12",
         zh="2021年电力二氧化碳排放因子（千克二氧化碳/千瓦时），生态环境部 国家统计局公告2024年第12号",
         citation="Ministry of Ecology and Environment, National Bureau of Statistics: Announcement 2024 "
-                 "No. 12 (12 April 2024), 2021 electricity CO2 emission factors.",
-        issued="2024-04-12", publisher="mee", contributor="nbs", url=None),
+        "No. 12 (12 April 2024), 2021 electricity CO2 emission factors.",
+        issued="2024-04-12",
+        publisher="mee",
+        contributor="nbs",
+        url=None,
+    ),
     "mee-nbs-2022-electricity-co2": dict(
-        part_of="mee-nbs-announcement-2024-12-20", table="2022年电力二氧化碳排放因子",
+        part_of="mee-nbs-announcement-2024-12-20",
+        table="2022年电力二氧化碳排放因子",
         en="2022 electricity CO2 emission factors (kg CO2/kWh), MEE/NBS announcement of 20 December 2024",
         zh="2022年电力二氧化碳排放因子（千克二氧化碳/千瓦时），生态环境部 国家统计局公告（2024年12月20日）",
         citation="Ministry of Ecology and Environment, National Bureau of Statistics: announcement of "
-                 "20 December 2024, 2022 electricity CO2 emission factors.",
-        issued="2024-12-20", publisher="mee", contributor="nbs", url=None),
+        "20 December 2024, 2022 electricity CO2 emission factors.",
+        issued="2024-12-20",
+        publisher="mee",
+        contributor="nbs",
+        url=None,
+    ),
 }
 ELECTRICITY_SOURCES = {"2021": "mee-nbs-2021-electricity-co2", "2022": "mee-nbs-2022-electricity-co2"}
 
@@ -370,21 +464,34 @@ DATASETS = {
     "efreg-reference": dict(
         en="efreg reference data: geographies, gases, units, categories, publishers, licenses and sources",
         zh="efreg 参考数据：地理区域、气体、单位、类别、发布机构、许可和来源",
-        publisher="efreg", license=CC_BY_4, sources=[]),
+        publisher="efreg",
+        license=CC_BY_4,
+        sources=[],
+    ),
     "ipcc-gwp100": dict(
         en="IPCC 100-year global warming potentials (AR4, AR5, AR6)",
         zh="IPCC 100年全球增温潜势（第四、五、六次评估报告）",
-        publisher="ipcc", license="license/ipcc",
-        sources=["ipcc-ar4-wg1-t2.14", "ipcc-ar5-wg1-t8.A.1", "ipcc-ar6-wg1-t7.15"]),
+        publisher="ipcc",
+        license="license/ipcc",
+        sources=["ipcc-ar4-wg1-t2.14", "ipcc-ar5-wg1-t8.A.1", "ipcc-ar6-wg1-t7.15"],
+    ),
     "ipcc2006-v2-ch2-t2.2": dict(
         en="IPCC 2006 default emission factors for stationary combustion in the energy industries (Table 2.2)",
         zh="IPCC 2006 能源工业固定源燃烧缺省排放因子（表2.2）",
-        publisher="ipcc", license="license/ipcc", sources=["ipcc2006-v2-ch2-t2.2"], type="ef:FactorTable"),
+        publisher="ipcc",
+        license="license/ipcc",
+        sources=["ipcc2006-v2-ch2-t2.2"],
+        type="ef:FactorTable",
+    ),
     "cn-mee-electricity-2021-2022": dict(
         en="China electricity CO2 emission factors 2021 and 2022 (MEE/NBS)",
         zh="中国电力二氧化碳排放因子（2021年、2022年，生态环境部 国家统计局）",
-        publisher="mee", contributor="nbs", license="license/cn-gov-announcement",
-        sources=["mee-nbs-2021-electricity-co2", "mee-nbs-2022-electricity-co2"], type="ef:FactorTable"),
+        publisher="mee",
+        contributor="nbs",
+        license="license/cn-gov-announcement",
+        sources=["mee-nbs-2021-electricity-co2", "mee-nbs-2022-electricity-co2"],
+        type="ef:FactorTable",
+    ),
 }
 
 
@@ -431,49 +538,110 @@ def build_reference(facts: Path) -> str:
     res: list[Resource] = [dataset_record("efreg-reference")]
 
     # Geography
-    res.append(Resource(iri("geo/iso3166"), [
-        ("a", ["skos:ConceptScheme"]),
-        labels("ISO 3166 countries and their subdivisions", "ISO 3166 国家及其行政区划代码")]))
-    res.append(Resource(iri("geo/registry-regions"), [
-        ("a", ["skos:ConceptScheme"]),
-        labels("Regions defined by the registry", "注册库定义的区域")]))
-    res.append(Resource(iri("geo/GLO"), [
-        ("a", ["ef:Geography", "ef:RegistryRegion"]), labels("World", "全球"),
-        ("skos:notation", [plain("GLO")]), ("skos:inScheme", [iri("geo/registry-regions")])]))
-    res.append(Resource(iri("geo/CN"), [
-        ("a", ["ef:Geography"]), labels("China", "中国"),
-        ("skos:notation", [plain("CN")]), ("skos:inScheme", [iri("geo/iso3166")]),
-        ("skos:broader", [iri("geo/GLO")])]))
+    res.append(
+        Resource(
+            iri("geo/iso3166"),
+            [
+                ("a", ["skos:ConceptScheme"]),
+                labels("ISO 3166 countries and their subdivisions", "ISO 3166 国家及其行政区划代码"),
+            ],
+        )
+    )
+    res.append(
+        Resource(
+            iri("geo/registry-regions"),
+            [("a", ["skos:ConceptScheme"]), labels("Regions defined by the registry", "注册库定义的区域")],
+        )
+    )
+    res.append(
+        Resource(
+            iri("geo/GLO"),
+            [
+                ("a", ["ef:Geography", "ef:RegistryRegion"]),
+                labels("World", "全球"),
+                ("skos:notation", [plain("GLO")]),
+                ("skos:inScheme", [iri("geo/registry-regions")]),
+            ],
+        )
+    )
+    res.append(
+        Resource(
+            iri("geo/CN"),
+            [
+                ("a", ["ef:Geography"]),
+                labels("China", "中国"),
+                ("skos:notation", [plain("CN")]),
+                ("skos:inScheme", [iri("geo/iso3166")]),
+                ("skos:broader", [iri("geo/GLO")]),
+            ],
+        )
+    )
     for code, name_en, name_zh in PROVINCES:
-        res.append(Resource(iri(f"geo/{code}"), [
-            ("a", ["ef:Geography"]), labels(name_en, name_zh),
-            ("skos:notation", [plain(code)]), ("skos:inScheme", [iri("geo/iso3166")]),
-            ("skos:broader", [iri("geo/CN")])]))
+        res.append(
+            Resource(
+                iri(f"geo/{code}"),
+                [
+                    ("a", ["ef:Geography"]),
+                    labels(name_en, name_zh),
+                    ("skos:notation", [plain(code)]),
+                    ("skos:inScheme", [iri("geo/iso3166")]),
+                    ("skos:broader", [iri("geo/CN")]),
+                ],
+            )
+        )
     province_codes = {p[0] for p in PROVINCES}
     for code, name_en, name_zh, covers in GRIDS:
         assert set(covers) <= province_codes, code
-        res.append(Resource(iri(f"geo/{code}"), [
-            ("a", ["ef:Geography", "ef:RegistryRegion"]),
-            labels(name_en, f"{name_zh}电网"),
-            ("skos:notation", [plain(code)]), ("skos:inScheme", [iri("geo/registry-regions")]),
-            ("skos:broader", [iri("geo/CN")]),
-            ("ef:coversRegion", [iri(f"geo/{c}") for c in covers])]))
+        res.append(
+            Resource(
+                iri(f"geo/{code}"),
+                [
+                    ("a", ["ef:Geography", "ef:RegistryRegion"]),
+                    labels(name_en, f"{name_zh}电网"),
+                    ("skos:notation", [plain(code)]),
+                    ("skos:inScheme", [iri("geo/registry-regions")]),
+                    ("skos:broader", [iri("geo/CN")]),
+                    ("ef:coversRegion", [iri(f"geo/{c}") for c in covers]),
+                ],
+            )
+        )
 
     # Gases
-    res.append(Resource(iri("gas/CO2-biogenic"), [
-        ("a", ["ef:Gas"]), labels("Carbon dioxide (biogenic)", "二氧化碳（生物源）"),
-        ("skos:notation", [plain("CO2")]), ("ef:casNumber", [plain(CO2_CAS)]),
-        ("ef:formula", [plain("CO2")]), ("skos:broader", [iri("gas/CO2")])]))
-    res.append(Resource(iri("gas/CH4"), [
-        ("a", ["ef:Gas"]), labels("Methane", "甲烷"),
-        ("skos:notation", [plain("CH4")]), ("ef:casNumber", [plain(METHANE_CAS)]),
-        ("ef:formula", [plain("CH4")]), ("skos:exactMatch", ["wd:Q37129"])]))
+    res.append(
+        Resource(
+            iri("gas/CO2-biogenic"),
+            [
+                ("a", ["ef:Gas"]),
+                labels("Carbon dioxide (biogenic)", "二氧化碳（生物源）"),
+                ("skos:notation", [plain("CO2")]),
+                ("ef:casNumber", [plain(CO2_CAS)]),
+                ("ef:formula", [plain("CO2")]),
+                ("skos:broader", [iri("gas/CO2")]),
+            ],
+        )
+    )
+    res.append(
+        Resource(
+            iri("gas/CH4"),
+            [
+                ("a", ["ef:Gas"]),
+                labels("Methane", "甲烷"),
+                ("skos:notation", [plain("CH4")]),
+                ("ef:casNumber", [plain(METHANE_CAS)]),
+                ("ef:formula", [plain("CH4")]),
+                ("skos:exactMatch", ["wd:Q37129"]),
+            ],
+        )
+    )
     for row in gas_rows(facts):
         gas_id, notation, name_en, name_zh, wikidata = GASES[row["gas"]]
         props: Props = [
-            ("a", ["ef:Gas"]), labels(name_en, name_zh),
-            ("skos:notation", [plain(notation)]), ("ef:casNumber", [plain(row["cas"])]),
-            ("ef:formula", [plain(row["formula"])])]
+            ("a", ["ef:Gas"]),
+            labels(name_en, name_zh),
+            ("skos:notation", [plain(notation)]),
+            ("ef:casNumber", [plain(row["cas"])]),
+            ("ef:formula", [plain(row["formula"])]),
+        ]
         if gas_id.startswith("CH4-"):
             props.append(("skos:broader", [iri("gas/CH4")]))
         if wikidata:
@@ -486,29 +654,63 @@ def build_reference(facts: Path) -> str:
         ("KiloW-HR", "kilowatt hour", "千瓦时", "kW.h"),
         ("KiloGM", "kilogram", "千克", "kg"),
     ]:
-        res.append(Resource(f"unit:{qudt_id}", [
-            ("a", ["qudt:Unit"]), labels(name_en, name_zh),
-            ("qudt:ucumCode", [plain(ucum)]), ("qudt:symbol", [plain(ucum.replace(".", ""))])]))
+        res.append(
+            Resource(
+                f"unit:{qudt_id}",
+                [
+                    ("a", ["qudt:Unit"]),
+                    labels(name_en, name_zh),
+                    ("qudt:ucumCode", [plain(ucum)]),
+                    ("qudt:symbol", [plain(ucum.replace(".", ""))]),
+                ],
+            )
+        )
     # UCUM: "." and "/" bind equally, left to right, so kg per kW.h needs the parentheses.
     for unit_id, name_en, name_zh, ucum, symbol, denominator in [
         ("KiloGM-PER-TeraJ", "kilogram per terajoule", "千克/太焦", "kg/TJ", "kg/TJ", "TeraJ"),
-        ("KiloGM-PER-KiloW-HR", "kilogram per kilowatt hour", "千克/千瓦时", "kg/(kW.h)", "kg/kWh", "KiloW-HR"),
+        (
+            "KiloGM-PER-KiloW-HR",
+            "kilogram per kilowatt hour",
+            "千克/千瓦时",
+            "kg/(kW.h)",
+            "kg/kWh",
+            "KiloW-HR",
+        ),
     ]:
-        res.append(Resource(iri(f"unit/{unit_id}"), [
-            ("a", ["qudt:Unit"]), labels(name_en, name_zh),
-            ("qudt:ucumCode", [plain(ucum)]), ("qudt:symbol", [plain(symbol)]),
-            ("ef:numeratorUnit", ["unit:KiloGM"]), ("ef:denominatorUnit", [f"unit:{denominator}"])]))
+        res.append(
+            Resource(
+                iri(f"unit/{unit_id}"),
+                [
+                    ("a", ["qudt:Unit"]),
+                    labels(name_en, name_zh),
+                    ("qudt:ucumCode", [plain(ucum)]),
+                    ("qudt:symbol", [plain(symbol)]),
+                    ("ef:numeratorUnit", ["unit:KiloGM"]),
+                    ("ef:denominatorUnit", [f"unit:{denominator}"]),
+                ],
+            )
+        )
 
     # IPCC 2006 categories
-    res.append(Resource(iri("category/ipcc2006"), [
-        ("a", ["skos:ConceptScheme"]),
-        labels("IPCC 2006 source and sink categories", "IPCC 2006 排放源和吸收汇类别"),
-        ("skos:hasTopConcept", [iri("category/ipcc2006/1")]),
-        ("dct:source", [iri("source/ipcc2006-v2")])]))
+    res.append(
+        Resource(
+            iri("category/ipcc2006"),
+            [
+                ("a", ["skos:ConceptScheme"]),
+                labels("IPCC 2006 source and sink categories", "IPCC 2006 排放源和吸收汇类别"),
+                ("skos:hasTopConcept", [iri("category/ipcc2006/1")]),
+                ("dct:source", [iri("source/ipcc2006-v2")]),
+            ],
+        )
+    )
     for code, parent, name_en, name_zh in IPCC_CATEGORIES:
-        props = [("a", ["skos:Concept"]), labels(f"{code} {name_en}", f"{code} {name_zh}"),
-                 ("skos:prefLabel", [en(name_en), zh(name_zh)]),
-                 ("skos:notation", [plain(code)]), ("skos:inScheme", [iri("category/ipcc2006")])]
+        props = [
+            ("a", ["skos:Concept"]),
+            labels(f"{code} {name_en}", f"{code} {name_zh}"),
+            ("skos:prefLabel", [en(name_en), zh(name_zh)]),
+            ("skos:notation", [plain(code)]),
+            ("skos:inScheme", [iri("category/ipcc2006")]),
+        ]
         if parent:
             props.append(("skos:broader", [iri(f"category/ipcc2006/{parent}")]))
         else:
@@ -518,36 +720,65 @@ def build_reference(facts: Path) -> str:
     # Activities
     activities: list[Resource] = []
     for row in read_csv(facts / "ipcc2006_v2_ch2_table2_2.csv"):
-        activities.append(Resource(iri(f"category/activity/{slug(row['fuel'])}-combustion"), [
-            ("a", ["skos:Concept"]),
-            labels(f"{row['fuel']} combustion", f"{row['fuel_zh']}燃烧"),
-            ("skos:inScheme", [iri("category/activity")]),
-            ("skos:topConceptOf", [iri("category/activity")])]))
+        activities.append(
+            Resource(
+                iri(f"category/activity/{slug(row['fuel'])}-combustion"),
+                [
+                    ("a", ["skos:Concept"]),
+                    labels(f"{row['fuel']} combustion", f"{row['fuel_zh']}燃烧"),
+                    ("skos:inScheme", [iri("category/activity")]),
+                    ("skos:topConceptOf", [iri("category/activity")]),
+                ],
+            )
+        )
     for act_id, (name_en, name_zh, related) in ELECTRICITY_ACTIVITY_LABELS.items():
-        props = [("a", ["skos:Concept"]), labels(name_en, name_zh),
-                 ("skos:inScheme", [iri("category/activity")]),
-                 ("skos:topConceptOf", [iri("category/activity")])]
+        props = [
+            ("a", ["skos:Concept"]),
+            labels(name_en, name_zh),
+            ("skos:inScheme", [iri("category/activity")]),
+            ("skos:topConceptOf", [iri("category/activity")]),
+        ]
         if related:
             props.append(("skos:related", [iri(f"category/ipcc2006/{related}")]))
         activities.append(Resource(iri(f"category/activity/{act_id}"), props))
-    res.append(Resource(iri("category/activity"), [
-        ("a", ["skos:ConceptScheme"]), labels("Activities", "活动"),
-        ("skos:hasTopConcept", [a.subject for a in activities])]))
+    res.append(
+        Resource(
+            iri("category/activity"),
+            [
+                ("a", ["skos:ConceptScheme"]),
+                labels("Activities", "活动"),
+                ("skos:hasTopConcept", [a.subject for a in activities]),
+            ],
+        )
+    )
     res += activities
 
     # Publishers and licenses
     for pub_id, (name_en, name_zh, homepage) in PUBLISHERS.items():
-        props = [("a", ["foaf:Organization", "prov:Agent"]), ("foaf:name", [en(name_en), zh(name_zh)]),
-                 labels(name_en, name_zh)]
+        props = [
+            ("a", ["foaf:Organization", "prov:Agent"]),
+            ("foaf:name", [en(name_en), zh(name_zh)]),
+            labels(name_en, name_zh),
+        ]
         if homepage:
             props.append(("foaf:homepage", [iri(homepage)]))
         res.append(Resource(iri(f"publisher/{pub_id}"), props))
-    res.append(Resource(iri(CC_BY_4), [
-        ("a", ["dct:LicenseDocument"]),
-        labels("Creative Commons Attribution 4.0 International (CC BY 4.0)",
-               "知识共享署名 4.0 国际许可协议（CC BY 4.0）")]))
+    res.append(
+        Resource(
+            iri(CC_BY_4),
+            [
+                ("a", ["dct:LicenseDocument"]),
+                labels(
+                    "Creative Commons Attribution 4.0 International (CC BY 4.0)",
+                    "知识共享署名 4.0 国际许可协议（CC BY 4.0）",
+                ),
+            ],
+        )
+    )
     for lic_id, (name_en, name_zh) in LICENSES.items():
-        res.append(Resource(iri(f"license/{lic_id}"), [("a", ["dct:LicenseDocument"]), labels(name_en, name_zh)]))
+        res.append(
+            Resource(iri(f"license/{lic_id}"), [("a", ["dct:LicenseDocument"]), labels(name_en, name_zh)])
+        )
 
     # Publications and sources
     for pub_id, p in PUBLICATIONS.items():
@@ -560,7 +791,9 @@ def build_reference(facts: Path) -> str:
 
     return render_trig(
         "efreg reference data: geographies, gases, units, category schemes, publishers, licenses, sources.",
-        "dataset/efreg-reference/1", res)
+        "dataset/efreg-reference/1",
+        res,
+    )
 
 
 def _source_props(s: dict, cls: str) -> Props:
@@ -599,18 +832,38 @@ def gwp_table(facts: Path) -> dict[str, dict[str, str]]:
 
 def build_gwp(facts: Path) -> str:
     table = gwp_table(facts)
-    order = ["CO2", "CH4"] + [GASES[row["gas"]][0] for row in gas_rows(facts) if row["gas"] != "Carbon dioxide"]
+    order = ["CO2", "CH4"] + [
+        GASES[row["gas"]][0] for row in gas_rows(facts) if row["gas"] != "Carbon dioxide"
+    ]
     res: list[Resource] = [dataset_record("ipcc-gwp100")]
     for set_id, _column, name_en, name_zh, source in GWP_SETS:
         values = table[set_id]
-        res.append(Resource(iri(f"gwp/{set_id}"), [
-            ("a", ["ef:GWPSet"]), labels(name_en, name_zh),
-            ("ef:timeHorizon", [typed("100", "xsd:integer")]),
-            ("dct:source", [iri(f"source/{source}")]),
-            ("ef:gwpValue", [[("a", ["ef:GWPValue"]), ("ef:gas", [iri(f"gas/{g}")]), ("ef:value", [dec(values[g])])]
-                             for g in order if g in values]),
-        ]))
-    return render_trig("IPCC 100-year global warming potentials (AR4, AR5, AR6).", "dataset/ipcc-gwp100/1", res)
+        res.append(
+            Resource(
+                iri(f"gwp/{set_id}"),
+                [
+                    ("a", ["ef:GWPSet"]),
+                    labels(name_en, name_zh),
+                    ("ef:timeHorizon", [typed("100", "xsd:integer")]),
+                    ("dct:source", [iri(f"source/{source}")]),
+                    (
+                        "ef:gwpValue",
+                        [
+                            [
+                                ("a", ["ef:GWPValue"]),
+                                ("ef:gas", [iri(f"gas/{g}")]),
+                                ("ef:value", [dec(values[g])]),
+                            ]
+                            for g in order
+                            if g in values
+                        ],
+                    ),
+                ],
+            )
+        )
+    return render_trig(
+        "IPCC 100-year global warming potentials (AR4, AR5, AR6).", "dataset/ipcc-gwp100/1", res
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -643,23 +896,44 @@ def build_ipcc(facts: Path) -> str:
         biomass = row["fuel_group"] == "biomass"
         co2_gas = "CO2-biogenic" if biomass else "CO2"
         ch4_gas = "CH4-non-fossil" if biomass else "CH4-fossil"
-        co2_component: Props = [("a", ["ef:GasComponent"]), ("ef:gas", [iri(f"gas/{co2_gas}")]),
-                                ("ef:value", [dec(row["co2_kg_per_tj"])]), ("ef:unit", [unit])]
+        co2_component: Props = [
+            ("a", ["ef:GasComponent"]),
+            ("ef:gas", [iri(f"gas/{co2_gas}")]),
+            ("ef:value", [dec(row["co2_kg_per_tj"])]),
+            ("ef:unit", [unit]),
+        ]
         if row["co2_lower"] or row["co2_upper"]:
             if not (row["co2_lower"] and row["co2_upper"]):
                 raise SystemExit(f"{row['fuel']}: only one CO2 bound given")
-            co2_component.append(("ef:uncertainty", [[
-                ("a", ["ef:Uncertainty"]),
-                ("ef:lowerBound", [dec(row["co2_lower"])]), ("ef:upperBound", [dec(row["co2_upper"])]),
-                ("ef:confidenceLevel", [dec("95")])]]))
+            co2_component.append(
+                (
+                    "ef:uncertainty",
+                    [
+                        [
+                            ("a", ["ef:Uncertainty"]),
+                            ("ef:lowerBound", [dec(row["co2_lower"])]),
+                            ("ef:upperBound", [dec(row["co2_upper"])]),
+                            ("ef:confidenceLevel", [dec("95")]),
+                        ]
+                    ],
+                )
+            )
         components = [co2_component]
         for gas, column in [(ch4_gas, "ch4_kg_per_tj"), ("N2O", "n2o_kg_per_tj")]:
-            components.append([("a", ["ef:GasComponent"]), ("ef:gas", [iri(f"gas/{gas}")]),
-                               ("ef:value", [dec(row[column])]), ("ef:unit", [unit])])
+            components.append(
+                [
+                    ("a", ["ef:GasComponent"]),
+                    ("ef:gas", [iri(f"gas/{gas}")]),
+                    ("ef:value", [dec(row[column])]),
+                    ("ef:unit", [unit]),
+                ]
+            )
         props = common_factor_props(
-            factor_id, dataset_id,
+            factor_id,
+            dataset_id,
             f"{row['fuel']}, stationary combustion in energy industries",
-            f"{row['fuel_zh']}，能源工业固定源燃烧")
+            f"{row['fuel_zh']}，能源工业固定源燃烧",
+        )
         props += [
             ("ef:activity", [iri(f"category/activity/{fuel}-combustion")]),
             ("ef:activityCategory", [iri("category/ipcc2006/1.A.1")]),
@@ -673,12 +947,25 @@ def build_ipcc(facts: Path) -> str:
             ("ef:component", components),
         ]
         if not biomass:  # biogenic CO2 is a memo item with no GWP: no CO2e for wood (seeds/README.md)
-            amounts = [("CO2", Decimal(row["co2_kg_per_tj"])), (ch4_gas, Decimal(row["ch4_kg_per_tj"])),
-                       ("N2O", Decimal(row["n2o_kg_per_tj"]))]
-            props.append(("ef:co2e", [
-                [("a", ["ef:CO2eValue"]), ("ef:gwpSet", [iri(f"gwp/{set_id}")]),
-                 ("ef:value", [dec(co2e(amounts, table[set_id]))]), ("ef:unit", [unit])]
-                for set_id, *_ in GWP_SETS]))
+            amounts = [
+                ("CO2", Decimal(row["co2_kg_per_tj"])),
+                (ch4_gas, Decimal(row["ch4_kg_per_tj"])),
+                ("N2O", Decimal(row["n2o_kg_per_tj"])),
+            ]
+            props.append(
+                (
+                    "ef:co2e",
+                    [
+                        [
+                            ("a", ["ef:CO2eValue"]),
+                            ("ef:gwpSet", [iri(f"gwp/{set_id}")]),
+                            ("ef:value", [dec(co2e(amounts, table[set_id]))]),
+                            ("ef:unit", [unit]),
+                        ]
+                        for set_id, *_ in GWP_SETS
+                    ],
+                )
+            )
         props += [
             ("dct:source", [iri("source/ipcc2006-v2-ch2-t2.2")]),
             ("dct:license", [iri("license/ipcc")]),
@@ -688,7 +975,10 @@ def build_ipcc(facts: Path) -> str:
         res.append(Resource(iri(f"factor/{factor_id}/1"), props))
     return render_trig(
         "IPCC 2006 Guidelines, Vol. 2, Ch. 2, Table 2.2: default emission factors for stationary combustion in "
-        "the energy industries (kg/TJ, net calorific basis).", f"dataset/{dataset_id}/1", res)
+        "the energy industries (kg/TJ, net calorific basis).",
+        f"dataset/{dataset_id}/1",
+        res,
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -728,9 +1018,11 @@ def build_cn_electricity(facts: Path) -> str:
         region_zh = f"{row['region_zh']}电网" if row["scope"] == "regional grid" else row["region_zh"]
         factor_id = electricity_factor_id(row)
         props = common_factor_props(
-            factor_id, dataset_id,
+            factor_id,
+            dataset_id,
             f"{act_en}, {row['region_en']}, {row['year']}",
-            f"{act_zh}，{region_zh}，{row['year']}年")
+            f"{act_zh}，{region_zh}，{row['year']}年",
+        )
         props += [
             ("ef:activity", [iri(f"category/activity/{activity}")]),
             ("ef:activityUnit", ["unit:KiloW-HR"]),
@@ -739,8 +1031,17 @@ def build_cn_electricity(facts: Path) -> str:
             ("ef:boundary", ["ef:Combustion"]),
             ("ef:ghgScope", ["ef:Scope2"]),
             ("ef:gasBasis", ["ef:CO2Basis"]),
-            ("ef:component", [[("a", ["ef:GasComponent"]), ("ef:gas", [iri("gas/CO2")]),
-                               ("ef:value", [dec(row["kg_co2_per_kwh"])]), ("ef:unit", [unit])]]),
+            (
+                "ef:component",
+                [
+                    [
+                        ("a", ["ef:GasComponent"]),
+                        ("ef:gas", [iri("gas/CO2")]),
+                        ("ef:value", [dec(row["kg_co2_per_kwh"])]),
+                        ("ef:unit", [unit]),
+                    ]
+                ],
+            ),
             ("dct:source", [iri(f"source/{ELECTRICITY_SOURCES[row['year']]}")]),
             ("dct:license", [iri("license/cn-gov-announcement")]),
             ("dct:publisher", [iri("publisher/mee")]),
@@ -750,7 +1051,10 @@ def build_cn_electricity(facts: Path) -> str:
         res.append(Resource(iri(f"factor/{factor_id}/1"), props))
     return render_trig(
         "China electricity CO2 emission factors, 2021 (MEE/NBS announcement 2024 No. 12) and 2022 (MEE/NBS "
-        "announcement of 20 December 2024), kg CO2 per kWh.", f"dataset/{dataset_id}/1", res)
+        "announcement of 20 December 2024), kg CO2 per kWh.",
+        f"dataset/{dataset_id}/1",
+        res,
+    )
 
 
 # --------------------------------------------------------------------------------------------------

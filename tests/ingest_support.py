@@ -15,8 +15,14 @@ BASE = "http://localhost:8080/"
 def read(*paths: Path, settings: Settings | None = None, **kw) -> ImportResult:
     """``read_paths`` with the tests' defaults (no dataset id, no publisher, default settings)."""
     kw.setdefault("dataset_id", None)
-    return read_paths(list(paths), format=kw.pop("format", None), base_uri=BASE, publisher=None,
-                      settings=settings or Settings(), **kw)
+    return read_paths(
+        list(paths),
+        format=kw.pop("format", None),
+        base_uri=BASE,
+        publisher=None,
+        settings=settings or Settings(),
+        **kw,
+    )
 
 
 def union(result: ImportResult) -> Graph:

@@ -35,11 +35,19 @@ EF = "PREFIX ef: <https://w3id.org/efreg/ontology#>\n"
 def commercial(store, settings, tmp_path):
     ensure_publisher(store, BASE, "acme")
     ensure_publisher(store, BASE, "beta")
-    tokens = {name: create_token(store, publisher, role) for name, publisher, role in (
-        ("acme", "acme", "publisher"), ("beta", "beta", "publisher"), ("gamma", "gamma", "publisher"),
-        ("reviewer", "efreg", "reviewer"))}
+    tokens = {
+        name: create_token(store, publisher, role)
+        for name, publisher, role in (
+            ("acme", "acme", "publisher"),
+            ("beta", "beta", "publisher"),
+            ("gamma", "gamma", "publisher"),
+            ("reviewer", "efreg", "reviewer"),
+        )
+    }
     path = tmp_path / "secret.ttl"
-    path.write_text(_module.factors(DS, 1, "acme", range(2)).replace('"50000"^^', f'"{SECRET}"^^'), encoding="utf-8")
+    path.write_text(
+        _module.factors(DS, 1, "acme", range(2)).replace('"50000"^^', f'"{SECRET}"^^'), encoding="utf-8"
+    )
     acme, reviewer = authenticate(store, tokens["acme"]), authenticate(store, tokens["reviewer"])
     assert publishing.upload(store, settings, acme, DS, [path], access_level="Commercial").stored
     publishing.act(store, BASE, acme, DS, "1", "submit")
@@ -48,10 +56,19 @@ def commercial(store, settings, tmp_path):
     return {name: {"Authorization": f"Bearer {token}"} for name, token in tokens.items()}
 
 
-def sparql(server: str, query: str, headers: dict | None = None, accept: str = "application/sparql-results+json",
-           **params: str) -> requests.Response:
-    return requests.post(server + "sparql", data={"query": query, **params},
-                         headers={"Accept": accept, **(headers or {})}, timeout=30)
+def sparql(
+    server: str,
+    query: str,
+    headers: dict | None = None,
+    accept: str = "application/sparql-results+json",
+    **params: str,
+) -> requests.Response:
+    return requests.post(
+        server + "sparql",
+        data={"query": query, **params},
+        headers={"Accept": accept, **(headers or {})},
+        timeout=30,
+    )
 
 
 QUERIES = {
@@ -75,7 +92,10 @@ def test_sparql_never_gives_an_anonymous_caller_a_commercial_value(live_server, 
     assert granted.status_code == 200
     if name not in ("inverse path",):
         assert SECRET in granted.text, name
-    assert SECRET in sparql(live_server, QUERIES[name], commercial["acme"], accept).text or name == "inverse path"
+    assert (
+        SECRET in sparql(live_server, QUERIES[name], commercial["acme"], accept).text
+        or name == "inverse path"
+    )
 
 
 def test_sparql_dataset_clauses(live_server, commercial):
@@ -90,17 +110,32 @@ def test_sparql_dataset_clauses(live_server, commercial):
     protocol = sparql(live_server, query, **{"default-graph-uri": VALUES})
     assert protocol.status_code == 200 and protocol.json()["results"]["bindings"] == []
     # what the dataset covers is public: its factors, names and publisher
-    covered = sparql(live_server, f"""PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-        SELECT ?label WHERE {{ <{FACTOR}> rdfs:label ?label ; <http://purl.org/dc/terms/publisher> ?p }}""")
+    covered = sparql(
+        live_server,
+        f"""PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        SELECT ?label WHERE {{ <{FACTOR}> rdfs:label ?label ; <http://purl.org/dc/terms/publisher> ?p }}""",
+    )
     assert len(covered.json()["results"]["bindings"]) == 2
 
 
 def test_pages_json_dumps_search(live_server, commercial):
     granted = commercial["beta"]
-    paths = [f"factor/{DS}-0/1.ttl", f"factor/{DS}-0/1.jsonld", f"factor/{DS}-0/1.html", f"factor/{DS}-0.ttl",
-             f"dataset/{DS}/1.ttl", f"dataset/{DS}/1/values.ttl", f"api/datasets/{DS}/versions/1/factors",
-             f"api/datasets/{DS}/versions/1", f"api/datasets/{DS}/diff?from=1&to=1", "search?q=Test+fuel",
-             f"factor/{DS}-0/1?_profile=ecfo", "catalog.ttl", "void.ttl", f"search?dataset={quote(DS)}/1"]
+    paths = [
+        f"factor/{DS}-0/1.ttl",
+        f"factor/{DS}-0/1.jsonld",
+        f"factor/{DS}-0/1.html",
+        f"factor/{DS}-0.ttl",
+        f"dataset/{DS}/1.ttl",
+        f"dataset/{DS}/1/values.ttl",
+        f"api/datasets/{DS}/versions/1/factors",
+        f"api/datasets/{DS}/versions/1",
+        f"api/datasets/{DS}/diff?from=1&to=1",
+        "search?q=Test+fuel",
+        f"factor/{DS}-0/1?_profile=ecfo",
+        "catalog.ttl",
+        "void.ttl",
+        f"search?dataset={quote(DS)}/1",
+    ]
     for path in paths:
         r = requests.get(live_server + path, headers={"Accept": "text/turtle, */*"}, timeout=30)
         assert SECRET not in r.text, path
@@ -112,9 +147,15 @@ def test_pages_json_dumps_search(live_server, commercial):
         assert SECRET.encode() not in (gzip.decompress(r.content) if r.status_code == 200 else r.content)
     factors = requests.get(live_server + f"api/datasets/{DS}/versions/1/factors", headers=granted, timeout=30)
     assert factors.json()["values_readable"] and SECRET in factors.text
-    assert not requests.get(live_server + f"api/datasets/{DS}/versions/1/factors", timeout=30).json()["values_readable"]
-    assert SECRET not in requests.get(live_server + f"api/datasets/{DS}/versions/1/factors",
-                                      headers=commercial["gamma"], timeout=30).text
+    assert not requests.get(live_server + f"api/datasets/{DS}/versions/1/factors", timeout=30).json()[
+        "values_readable"
+    ]
+    assert (
+        SECRET
+        not in requests.get(
+            live_server + f"api/datasets/{DS}/versions/1/factors", headers=commercial["gamma"], timeout=30
+        ).text
+    )
 
 
 def test_revoking_a_grant_closes_every_route(live_server, store, commercial):
@@ -123,8 +164,12 @@ def test_revoking_a_grant_closes_every_route(live_server, store, commercial):
     acme = authenticate(store, commercial["acme"]["Authorization"].split()[1])
     publishing.grant(store, BASE, acme, DS, "beta", revoke=True)
     assert SECRET not in sparql(live_server, query, commercial["beta"]).text
-    assert SECRET not in requests.get(live_server + f"api/datasets/{DS}/versions/1/factors",
-                                      headers=commercial["beta"], timeout=30).text
+    assert (
+        SECRET
+        not in requests.get(
+            live_server + f"api/datasets/{DS}/versions/1/factors", headers=commercial["beta"], timeout=30
+        ).text
+    )
 
 
 def test_one_module_decides(store, commercial):

@@ -27,14 +27,23 @@ def test_a_draft_factor_is_not_reached_by_a_crosswalk_or_the_ecfo_profile(client
     found = {m["factor"] for m in after.json["factors"]}
     assert BASE + "factor/draft-gas/1" not in found
     assert after.json["count"] == before.json["count"]
-    assert client.get("/factor/draft-gas/1?_profile=ecfo", headers={"Accept": "text/turtle"}).status_code == 404
-    published = client.get("/factor/ipcc2006-t2.2-natural-gas/1?_profile=ecfo", headers={"Accept": "text/turtle"})
+    assert (
+        client.get("/factor/draft-gas/1?_profile=ecfo", headers={"Accept": "text/turtle"}).status_code == 404
+    )
+    published = client.get(
+        "/factor/ipcc2006-t2.2-natural-gas/1?_profile=ecfo", headers={"Accept": "text/turtle"}
+    )
     assert published.status_code == 200
 
 
 def test_mapping_sets_listed_are_published_ones(client, store):
     listed = {s["iri"] for s in client.get("/api/mappings").json}
     assert listed, "the seed mapping sets are listed"
-    store.load(DRAFT.replace("dcat:Dataset ;", "dcat:Dataset , ef:MappingSet ; dct:identifier \"draft-gas\" ;")
-               .encode(), "trig", base_iri=BASE)
+    store.load(
+        DRAFT.replace(
+            "dcat:Dataset ;", 'dcat:Dataset , ef:MappingSet ; dct:identifier "draft-gas" ;'
+        ).encode(),
+        "trig",
+        base_iri=BASE,
+    )
     assert {s["iri"] for s in client.get("/api/mappings").json} == listed

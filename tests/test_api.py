@@ -28,20 +28,32 @@ SPARQL_FACTORS = f"""SELECT ?f WHERE {{ ?f a <https://w3id.org/efreg/ontology#Em
 def tokens(store):
     ensure_publisher(store, BASE, "acme", "ACME Energy")
     ensure_publisher(store, BASE, "beta", "Beta Institute")
-    return {name: {"Authorization": "Bearer " + create_token(store, publisher, role)} for name, publisher, role in (
-        ("acme", "acme", "publisher"), ("beta", "beta", "publisher"), ("reviewer", "efreg", "reviewer"),
-        ("admin", "efreg", "admin"))}
+    return {
+        name: {"Authorization": "Bearer " + create_token(store, publisher, role)}
+        for name, publisher, role in (
+            ("acme", "acme", "publisher"),
+            ("beta", "beta", "publisher"),
+            ("reviewer", "efreg", "reviewer"),
+            ("admin", "efreg", "admin"),
+        )
+    }
 
 
 def upload(client, headers, version=1, ids=range(3), bump=frozenset(), access="open", ds=DS, path=None):
     body = factors(ds, version, "acme", ids, frozenset(bump))
-    return client.post(path or f"/api/datasets/{ds}/versions?access={access}", data=body.encode("utf-8"),
-                       headers={**headers, "Content-Type": "text/turtle"})
+    return client.post(
+        path or f"/api/datasets/{ds}/versions?access={access}",
+        data=body.encode("utf-8"),
+        headers={**headers, "Content-Type": "text/turtle"},
+    )
 
 
 def sparql_factors(client, headers=None) -> set[str]:
-    r = client.get("/sparql", query_string={"query": SPARQL_FACTORS},
-                   headers={"Accept": "application/sparql-results+json", **(headers or {})})
+    r = client.get(
+        "/sparql",
+        query_string={"query": SPARQL_FACTORS},
+        headers={"Accept": "application/sparql-results+json", **(headers or {})},
+    )
     assert r.status_code == 200
     return {b["f"]["value"] for b in r.get_json()["results"]["bindings"]}
 
@@ -57,7 +69,9 @@ def test_draft_submitted_published_by_two_tokens(client, tokens):
     r = client.post(f"/api/datasets/{DS}/versions/1/submit", headers=tokens["acme"])
     assert r.status_code == 200 and r.get_json()["status"] == "submitted"
     assert client.get(factor).status_code == 404 and sparql_factors(client) == set()
-    r = client.post(f"/api/datasets/{DS}/versions/1/approve", json={"comment": "ok"}, headers=tokens["reviewer"])
+    r = client.post(
+        f"/api/datasets/{DS}/versions/1/approve", json={"comment": "ok"}, headers=tokens["reviewer"]
+    )
     assert r.status_code == 200 and r.get_json()["status"] == "published"
     assert client.get(factor).status_code == 200 and len(sparql_factors(client)) == 3
     detail = client.get(f"/api/datasets/{DS}/versions/1").get_json()
@@ -81,7 +95,12 @@ def test_bad_input_changes_nothing(client, store, tokens):
     cases = [
         (upload(client, {}), 401),
         (upload(client, {"Authorization": "Bearer " + revoked}), 401),
-        (client.post(f"/api/datasets/{DS}/versions/1/submit", headers={"Authorization": "Bearer " + revoked}), 401),
+        (
+            client.post(
+                f"/api/datasets/{DS}/versions/1/submit", headers={"Authorization": "Bearer " + revoked}
+            ),
+            401,
+        ),
         (client.post(f"/api/datasets/{DS}/versions/1/submit"), 401),
         (client.post(f"/api/datasets/{DS}/versions/1/submit", headers=tokens["beta"]), 403),
         (upload(client, tokens["beta"], version=2), 403),
@@ -112,11 +131,17 @@ def test_validate_only_and_violations(client, store, tokens):
     r = upload(client, tokens["acme"], path=f"/api/datasets/{DS}/validate")
     assert r.status_code == 200 and r.get_json()["stored"] is False and r.get_json()["report"]["conforms"]
     broken = factors(DS, 1, "acme", range(1)).replace('"50000"^^xsd:decimal', '"-5"^^xsd:decimal')
-    r = client.post(f"/api/datasets/{DS}/versions", data=broken.encode(), headers={**tokens["acme"],
-                                                                                  "Content-Type": "text/turtle"})
+    r = client.post(
+        f"/api/datasets/{DS}/versions",
+        data=broken.encode(),
+        headers={**tokens["acme"], "Content-Type": "text/turtle"},
+    )
     assert r.status_code == 422 and r.get_json()["report"]["violations"] >= 1
-    r = client.post(f"/api/datasets/{DS}/versions", data=b"@prefix broken", headers={**tokens["acme"],
-                                                                                     "Content-Type": "text/turtle"})
+    r = client.post(
+        f"/api/datasets/{DS}/versions",
+        data=b"@prefix broken",
+        headers={**tokens["acme"], "Content-Type": "text/turtle"},
+    )
     assert r.status_code == 400
     assert _state(store) == before
 
@@ -126,15 +151,26 @@ def test_multipart_upload_diff_and_factors(client, tokens):
 
     for version, ids, bump in ((1, range(3), ()), (2, [1, 2, 3], (2,))):
         body = factors(DS, version, "acme", ids, frozenset(bump)).encode()
-        r = client.post(f"/api/datasets/{DS}/versions", headers=tokens["acme"],
-                        data={"file": (io.BytesIO(body), f"v{version}.ttl")}, content_type="multipart/form-data")
+        r = client.post(
+            f"/api/datasets/{DS}/versions",
+            headers=tokens["acme"],
+            data={"file": (io.BytesIO(body), f"v{version}.ttl")},
+            content_type="multipart/form-data",
+        )
         assert r.status_code == 201, r.get_data(as_text=True)
         client.post(f"/api/datasets/{DS}/versions/{version}/submit", headers=tokens["acme"])
-        assert client.post(f"/api/datasets/{DS}/versions/{version}/approve",
-                           headers=tokens["reviewer"]).status_code == 200
+        assert (
+            client.post(
+                f"/api/datasets/{DS}/versions/{version}/approve", headers=tokens["reviewer"]
+            ).status_code
+            == 200
+        )
     diff = client.get(f"/api/datasets/{DS}/diff?from=1&to=2").get_json()
     assert diff["added"] == [BASE + f"factor/{DS}-3"] and diff["removed"] == [BASE + f"factor/{DS}-0"]
-    assert diff["changed"][0]["changes"][0]["old"] == "50002" and diff["changed"][0]["changes"][0]["new"] == "51002"
+    assert (
+        diff["changed"][0]["changes"][0]["old"] == "50002"
+        and diff["changed"][0]["changes"][0]["new"] == "51002"
+    )
     assert client.get(f"/api/datasets/{DS}/diff?from=1&to=9").status_code == 404
     listed = client.get(f"/api/datasets/{DS}/versions/2/factors").get_json()
     assert listed["values_readable"] and len(listed["factors"]) == 3

@@ -33,15 +33,31 @@ def test_generated_data_is_deterministic(tmp_path: Path) -> None:
 
 
 def test_runner_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    args = ["--factors", "300", "--repeat", "1", "--deref-seconds", "1", "--concurrency", "2",
-            "--client-processes", "1", "--shacl-factors", "1050", "--out", str(tmp_path)]
+    args = [
+        "--factors",
+        "300",
+        "--repeat",
+        "1",
+        "--deref-seconds",
+        "1",
+        "--concurrency",
+        "2",
+        "--client-processes",
+        "1",
+        "--shacl-factors",
+        "1050",
+        "--out",
+        str(tmp_path),
+    ]
     with_virtuoso = VirtuosoServer.available()
     if not with_virtuoso:
         args.append("--no-virtuoso")
     assert run.main(args) == 0
     report = capsys.readouterr().out
     (result,) = json.loads((tmp_path / "results.json").read_text())
-    assert set(result["queries"]) >= {q.name for q in MIX} and set(result["queries_evaluated"]) >= {q.name for q in MIX}
+    assert set(result["queries"]) >= {q.name for q in MIX} and set(result["queries_evaluated"]) >= {
+        q.name for q in MIX
+    }
     assert result["kept"]["facets"] == 1  # the same text as in the warm-up round: a kept answer
     for q in MIX:
         assert q.name in report

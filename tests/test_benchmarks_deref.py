@@ -20,8 +20,17 @@ if str(ROOT) not in sys.path:  # benchmarks/ is beside the package, not installe
 from benchmarks import run  # noqa: E402
 from benchmarks.generate import Sizes  # noqa: E402
 
-KEYS = {"req_per_s", "p50_ms", "p99_ms", "requests", "errors", "error_statuses", "concurrency",
-        "client_processes", "client"}
+KEYS = {
+    "req_per_s",
+    "p50_ms",
+    "p99_ms",
+    "requests",
+    "errors",
+    "error_statuses",
+    "concurrency",
+    "client_processes",
+    "client",
+}
 
 
 class Stub(BaseHTTPRequestHandler):
@@ -54,7 +63,9 @@ def stub_url() -> Iterator[str]:
 
 
 @pytest.mark.parametrize("client", ["python", "wrk"])
-def test_dereference_counts_answers_and_errors(client: str, stub_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_dereference_counts_answers_and_errors(
+    client: str, stub_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     if client == "wrk" and shutil.which("wrk") is None:
         pytest.skip("wrk is not installed (apt-get install wrk)")
     if client == "python":

@@ -64,10 +64,12 @@ def test_every_command_documents_itself():
 
 def test_help_imports_neither_rdflib_nor_the_store():
     """`efreg --help` stays fast: the store, rdflib, Flask and the ingest stack load in the commands."""
-    code = ("import sys\nfrom registry.cli import main\n"
-            "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-            "print(sorted(m for m in ('rdflib', 'flask', 'pyoxigraph', 'registry.store', 'registry.ingest',"
-            " 'registry.publishing.tokens') if m in sys.modules))")
+    code = (
+        "import sys\nfrom registry.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('rdflib', 'flask', 'pyoxigraph', 'registry.store', 'registry.ingest',"
+        " 'registry.publishing.tokens') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "[]"
 
@@ -142,8 +144,10 @@ def test_serve_drops_leftovers_and_readies_the_access_snapshot_before_listening(
 
     leftover = BASE + "dataset/crashed/1"
     with open_store(cli.store_url) as store:
-        store.update(f"INSERT DATA {{ GRAPH <{leftover}> {{ <{leftover}> a <urn:x:Thing> }} "
-                     f"GRAPH <{SYSTEM_GRAPH}> {{ <{PENDING}> <{PENDING_GRAPH}> <{leftover}> }} }}")
+        store.update(
+            f"INSERT DATA {{ GRAPH <{leftover}> {{ <{leftover}> a <urn:x:Thing> }} "
+            f"GRAPH <{SYSTEM_GRAPH}> {{ <{PENDING}> <{PENDING_GRAPH}> <{leftover}> }} }}"
+        )
     served = {}
 
     def fake_serve(app, **kwargs):
@@ -174,16 +178,18 @@ def test_validate_on_a_file_that_is_not_rdf_is_a_parse_error_not_a_traceback(tmp
 
 @pytest.mark.parametrize("validator", ["pyshacl", "fast"])
 def test_the_seeds_conform(validator):
-    result = CliRunner().invoke(main, ["validate", "--validator", validator, *map(str, seed_files())],
-                                env={"EFREG_BASE_URI": BASE})
+    result = CliRunner().invoke(
+        main, ["validate", "--validator", validator, *map(str, seed_files())], env={"EFREG_BASE_URI": BASE}
+    )
     assert result.exit_code == 0, result.output
     assert "0 violation(s)" in result.output
 
 
 def _factor(ds: Dataset, ident: str) -> tuple[URIRef, object]:
     """The factor ``ident`` (version 1) and the graph that holds it."""
-    return next((s, g) for g in ds.graphs() for s in g.subjects(EF.component, None)
-                if str(s).endswith(f"/{ident}/1"))
+    return next(
+        (s, g) for g in ds.graphs() for s in g.subjects(EF.component, None) if str(s).endswith(f"/{ident}/1")
+    )
 
 
 def _break(how: str, tmp_path: Path) -> tuple[Path, str]:
@@ -216,8 +222,15 @@ def _break(how: str, tmp_path: Path) -> tuple[Path, str]:
     return out, str(factor)
 
 
-@pytest.mark.parametrize("how", ["mandatory field removed", "value typed xsd:double", "DQR indicator of 7",
-                                 "CO2e inconsistent with components"])
+@pytest.mark.parametrize(
+    "how",
+    [
+        "mandatory field removed",
+        "value typed xsd:double",
+        "DQR indicator of 7",
+        "CO2e inconsistent with components",
+    ],
+)
 def test_broken_seed_copies_fail_naming_the_factor_and_rule_in_both_languages(how, tmp_path: Path):
     broken, factor = _break(how, tmp_path)
     others = [str(p) for p in seed_files() if p.name != "ipcc2006-t2.2.trig"]
@@ -225,8 +238,9 @@ def test_broken_seed_copies_fail_naming_the_factor_and_rule_in_both_languages(ho
     assert result.exit_code == 1, result.output
     assert "Violation" in result.output
     assert re.search(r"[\u4e00-\u9fff]", result.output), "no Chinese message"
-    as_json = CliRunner().invoke(main, ["validate", "--json", str(broken), *others],
-                                 env={"EFREG_BASE_URI": BASE})
+    as_json = CliRunner().invoke(
+        main, ["validate", "--json", str(broken), *others], env={"EFREG_BASE_URI": BASE}
+    )
     violations = [r for r in json.loads(as_json.output)["results"] if r["severity"] == "Violation"]
     assert violations
     # the report names the factor (or a node of it) for the broken rule
@@ -237,15 +251,19 @@ def test_serve_answers_over_http_with_the_seed_counts(tmp_path: Path):
     port = free_port()
     env = {**os.environ, "EFREG_BASE_URI": BASE}
     efreg = shutil.which("efreg", path=str(Path(sys.executable).parent)) or "efreg"
-    proc = subprocess.Popen([efreg, "serve", "--port", str(port), "--store",
-                             "oxigraph://" + (tmp_path / "s").as_posix()],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [efreg, "serve", "--port", str(port), "--store", "oxigraph://" + (tmp_path / "s").as_posix()],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
             try:
-                response = requests.get(f"http://127.0.0.1:{port}/", headers={"Accept": "application/json"},
-                                        timeout=5)
+                response = requests.get(
+                    f"http://127.0.0.1:{port}/", headers={"Accept": "application/json"}, timeout=5
+                )
                 break
             except requests.ConnectionError:
                 if proc.poll() is not None or time.monotonic() > deadline:
@@ -255,7 +273,9 @@ def test_serve_answers_over_http_with_the_seed_counts(tmp_path: Path):
         counts = response.json()
         assert counts["factors"] >= 19 + 22
         assert counts["publishers"] >= 3
-        assert "waitress" in response.headers.get("Server", "") or "efreg" in response.headers.get("Server", "")
+        assert "waitress" in response.headers.get("Server", "") or "efreg" in response.headers.get(
+            "Server", ""
+        )
     finally:
         proc.terminate()
         proc.wait(timeout=10)

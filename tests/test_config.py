@@ -14,7 +14,9 @@ def test_defaults_put_the_store_on_disk_and_the_base_on_localhost():
 
 def test_environment_overrides_toml_and_keywords_override_environment(tmp_path: Path):
     toml = tmp_path / "efreg.toml"
-    toml.write_text('port = 9000\nbase_uri = "https://a.example"\nservice_allowlist = ["https://x.example/sparql"]\n')
+    toml.write_text(
+        'port = 9000\nbase_uri = "https://a.example"\nservice_allowlist = ["https://x.example/sparql"]\n'
+    )
     env = {"EFREG_CONFIG": str(toml), "EFREG_PORT": "9100", "EFREG_LOAD_SEEDS": "no"}
     settings = Settings.load(environ=env, workers=3)
     assert settings.port == 9100
@@ -28,9 +30,12 @@ def test_a_comma_separated_allowlist_from_the_environment():
     assert settings.service_allowlist == ("http://a/sparql", "http://b/sparql")
 
 
-@pytest.mark.parametrize("environ, message", [
-    ({"EFREG_PORT": "eighty"}, "port"),
-])
+@pytest.mark.parametrize(
+    "environ, message",
+    [
+        ({"EFREG_PORT": "eighty"}, "port"),
+    ],
+)
 def test_bad_values_say_which_setting(environ, message):
     with pytest.raises(ValueError, match=message):
         Settings.load(environ=environ)

@@ -41,8 +41,25 @@ class Server:
         self.root = f"http://127.0.0.1:{self.port}/"
         self.log = log.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "registry.cli", "serve", "--store", url, "--base-uri", BASE, "--port",
-             str(self.port), "--no-seeds", "--workers", "4"], cwd=ROOT, stdout=self.log, stderr=self.log)
+            [
+                sys.executable,
+                "-m",
+                "registry.cli",
+                "serve",
+                "--store",
+                url,
+                "--base-uri",
+                BASE,
+                "--port",
+                str(self.port),
+                "--no-seeds",
+                "--workers",
+                "4",
+            ],
+            cwd=ROOT,
+            stdout=self.log,
+            stderr=self.log,
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             assert self.process.poll() is None, log.read_text(errors="replace")[-2000:]
@@ -63,13 +80,20 @@ def publish(root: str, dataset: str, body: bytes, tokens: dict[str, str], marks:
     """Upload, submit, approve; notes when each step answered (a killed server answers nothing)."""
     try:
         start = time.monotonic()
-        r = requests.post(f"{root}api/datasets/{dataset}/versions?access=commercial", data=body, timeout=120,
-                          headers={"Authorization": f"Bearer {tokens['acme']}", "Content-Type": "text/turtle"})
+        r = requests.post(
+            f"{root}api/datasets/{dataset}/versions?access=commercial",
+            data=body,
+            timeout=120,
+            headers={"Authorization": f"Bearer {tokens['acme']}", "Content-Type": "text/turtle"},
+        )
         assert r.status_code == 201, r.text
         marks["uploaded"] = time.monotonic() - start
         for action, who in (("submit", "acme"), ("approve", "reviewer")):
-            r = requests.post(f"{root}api/datasets/{dataset}/versions/1/{action}", timeout=60,
-                              headers={"Authorization": f"Bearer {tokens[who]}"})
+            r = requests.post(
+                f"{root}api/datasets/{dataset}/versions/1/{action}",
+                timeout=60,
+                headers={"Authorization": f"Bearer {tokens[who]}"},
+            )
             assert r.status_code == 200, r.text
         marks["published"] = time.monotonic() - start
     except requests.ConnectionError:
@@ -98,8 +122,13 @@ def check(url: str, expected: dict[str, int] | None, datasets: list[str]) -> dic
             assert (graph in public) == (v.status == "Published"), ds
             assert v.values not in public
             states[ds] = v.status or "?"
-        leftovers = [g for g in counts if g.startswith(BASE + "dataset/") and g not in versions
-                     and g.removesuffix("/values") not in versions]
+        leftovers = [
+            g
+            for g in counts
+            if g.startswith(BASE + "dataset/")
+            and g not in versions
+            and g.removesuffix("/values") not in versions
+        ]
         assert not leftovers, leftovers
         assert not store.ask(f"ASK {{ GRAPH <{SYSTEM_GRAPH}> {{ <{publishing.PENDING}> ?p ?o }} }}")
         return states
@@ -113,7 +142,10 @@ def test_killed_during_upload_and_publish(tmp_path):
     ensure_base_uri(store, BASE)
     for publisher in ("acme", "efreg"):
         ensure_publisher(store, BASE, publisher)
-    tokens = {"acme": create_token(store, "acme", "publisher"), "reviewer": create_token(store, "efreg", "reviewer")}
+    tokens = {
+        "acme": create_token(store, "acme", "publisher"),
+        "reviewer": create_token(store, "efreg", "reviewer"),
+    }
     store.close()
     log = tmp_path / "server.log"
     rng = random.Random(int(os.environ.get("EFREG_CRASH_SEED", "6")))
@@ -121,7 +153,9 @@ def test_killed_during_upload_and_publish(tmp_path):
     # calibration: one publish that is not interrupted gives the size of a whole version and the timing
     server = Server(url, log)
     marks: dict[str, float] = {}
-    publish(server.root, "crash-0", _module.factors("crash-0", 1, "acme", range(FACTORS)).encode(), tokens, marks)
+    publish(
+        server.root, "crash-0", _module.factors("crash-0", 1, "acme", range(FACTORS)).encode(), tokens, marks
+    )
     server.kill()
     assert "published" in marks
     calibration = marks
@@ -129,7 +163,10 @@ def test_killed_during_upload_and_publish(tmp_path):
     whole = open_store(url)
     counts = whole.graphs()
     whole.close()
-    expected = {"graph": counts[BASE + "dataset/crash-0/1"], "values": counts[BASE + "dataset/crash-0/1/values"]}
+    expected = {
+        "graph": counts[BASE + "dataset/crash-0/1"],
+        "values": counts[BASE + "dataset/crash-0/1/values"],
+    }
     assert expected["values"] > FACTORS * 4
     datasets = ["crash-0"]
     outcomes: list[tuple[float, str, dict[str, float]]] = []

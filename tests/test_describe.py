@@ -26,8 +26,17 @@ def store(store):
     return store
 
 
-@pytest.mark.parametrize("iri", [FACTOR + "/1", FACTOR + "/2", FACTOR, BASE + "gwp/AR6-GWP100",
-                                 BASE + "geo/CN", BASE + "dataset/ipcc2006-v2-ch2-t2.2"])
+@pytest.mark.parametrize(
+    "iri",
+    [
+        FACTOR + "/1",
+        FACTOR + "/2",
+        FACTOR,
+        BASE + "gwp/AR6-GWP100",
+        BASE + "geo/CN",
+        BASE + "dataset/ipcc2006-v2-ch2-t2.2",
+    ],
+)
 def test_sparql_reader_gives_the_same_description(store, iri, monkeypatch):
     graphs = access.public_graphs(store)
     fast = describe.describe(store, iri, graphs, ontology_graph())
@@ -76,7 +85,9 @@ def test_label_cache_gives_the_same_descriptions_and_follows_writes_and_graphs(s
     cached = [describe.describe(store, iri, graphs, ontology_graph()) for iri in iris]
     cached += [describe.describe(store, iri, graphs, ontology_graph()) for iri in iris]  # from the cache
     monkeypatch.setattr(describe, "_label_caches", {})
-    monkeypatch.setattr(describe, "_labels", lambda s, read, subjects: read.properties(subjects, describe.LABEL_PROPERTIES))
+    monkeypatch.setattr(
+        describe, "_labels", lambda s, read, subjects: read.properties(subjects, describe.LABEL_PROPERTIES)
+    )
     plain = [describe.describe(store, iri, graphs, ontology_graph()) for iri in iris]
     monkeypatch.undo()
     for desc, reference in zip(cached, plain + plain, strict=True):
@@ -85,10 +96,12 @@ def test_label_cache_gives_the_same_descriptions_and_follows_writes_and_graphs(s
     assert before is not None
     linked = next(s for s in before.graph.subjects(RDFS.label) if s != URIRef(FACTOR + "/2"))
     (row,) = store.select(f"SELECT ?g WHERE {{ GRAPH ?g {{ <{linked}> <{RDFS.label}> ?l }} }} LIMIT 1")
-    store.update(f"""INSERT DATA {{ GRAPH <{row['g']}> {{ <{linked}> <{RDFS.label}> "renamed"@en }} }}""")
+    store.update(f"""INSERT DATA {{ GRAPH <{row["g"]}> {{ <{linked}> <{RDFS.label}> "renamed"@en }} }}""")
     after = describe.describe(store, FACTOR + "/2", access.public_graphs(store))
     assert after is not None and (linked, RDFS.label, Literal("renamed", lang="en")) in after.graph
-    hidden = describe.describe(store, FACTOR + "/2", tuple(g for g in access.public_graphs(store) if g != str(row["g"])))
+    hidden = describe.describe(
+        store, FACTOR + "/2", tuple(g for g in access.public_graphs(store) if g != str(row["g"]))
+    )
     assert hidden is not None and (linked, RDFS.label, Literal("renamed", lang="en")) not in hidden.graph
 
 
@@ -117,7 +130,9 @@ def test_search_and_lists(store):
     result = search(store, graphs, BASE, SearchQuery(text="天然气"))
     assert {str(h.iri) for h in result.hits} == {FACTOR + "/1", FACTOR + "/2"}
     assert {v.value for v in result.facets["gas"]} == {"CO2", "CH4-fossil", "N2O"}
-    narrowed = search(store, graphs, BASE, SearchQuery(text="天然气", filters=(("dataset", "ipcc2006-v2-ch2-t2.2/2"),)))
+    narrowed = search(
+        store, graphs, BASE, SearchQuery(text="天然气", filters=(("dataset", "ipcc2006-v2-ch2-t2.2/2"),))
+    )
     assert [str(h.iri) for h in narrowed.hits] == [FACTOR + "/2"]
     gases = list_kind(store, graphs, BASE, "gas", size=5)
     assert gases.total >= 10 and len(gases.items) == 5 and gases.pages >= 2
@@ -127,5 +142,7 @@ def test_context_covers_the_ontology():
     context = jsonld_context()["@context"]
     assert {"EmissionFactor", "component", "value", "gwpSet"} <= set(context)
     assert "unit" in context and context["unit"]["@id"] == str(EF.unit)
-    assert "component" in context and isinstance(context["component"], str)  # blank-node valued: no @id coercion
+    assert "component" in context and isinstance(
+        context["component"], str
+    )  # blank-node valued: no @id coercion
     assert "EmissionFactor" in term_names()

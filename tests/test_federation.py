@@ -66,18 +66,23 @@ def nobody_connected(sock: socket.socket) -> bool:
     return False
 
 
-@pytest.mark.parametrize("query", [
-    "SELECT * WHERE { SERVICE <{url}/sparql> { ?s ?p ?o } }",
-    "SELECT * WHERE { SERVICE SILENT <{url}/sparql> { ?s ?p ?o } }",
-    "SELECT * WHERE { VALUES ?e { <{url}/sparql> } SERVICE ?e { ?s ?p ?o } }",
-    "PREFIX t: <{url}/> SELECT * WHERE { OPTIONAL { SERVICE t:sparql { ?s ?p ?o } } }",
-    "SELECT * FROM <{url}/data.ttl> WHERE { ?s ?p ?o }",
-    "SELECT * FROM NAMED <{url}/data.ttl> WHERE { GRAPH ?g { ?s ?p ?o } }",
-], ids=["service", "service-silent", "service-variable", "service-prefixed", "from", "from-named"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * WHERE { SERVICE <{url}/sparql> { ?s ?p ?o } }",
+        "SELECT * WHERE { SERVICE SILENT <{url}/sparql> { ?s ?p ?o } }",
+        "SELECT * WHERE { VALUES ?e { <{url}/sparql> } SERVICE ?e { ?s ?p ?o } }",
+        "PREFIX t: <{url}/> SELECT * WHERE { OPTIONAL { SERVICE t:sparql { ?s ?p ?o } } }",
+        "SELECT * FROM <{url}/data.ttl> WHERE { ?s ?p ?o }",
+        "SELECT * FROM NAMED <{url}/data.ttl> WHERE { GRAPH ?g { ?s ?p ?o } }",
+    ],
+    ids=["service", "service-silent", "service-variable", "service-prefixed", "from", "from-named"],
+)
 def test_queries_never_reach_unlisted_hosts(live_server: str, trap, query: str) -> None:
     url, sock = trap
-    response = requests.get(live_server + "sparql", params={"query": query.replace("{url}", url)},
-                            headers=JSON, timeout=10)
+    response = requests.get(
+        live_server + "sparql", params={"query": query.replace("{url}", url)}, headers=JSON, timeout=10
+    )
     assert response.status_code == 403, response.text
     assert nobody_connected(sock)
 
@@ -85,8 +90,12 @@ def test_queries_never_reach_unlisted_hosts(live_server: str, trap, query: str) 
 def test_load_never_reaches_unlisted_hosts(live_server: str, store: Store, trap) -> None:
     url, sock = trap
     admin = create_token(store, "publisher/efreg", "admin")
-    response = requests.post(live_server + "sparql", data={"update": f"LOAD <{url}/data.ttl>"},
-                             headers={"Authorization": f"Bearer {admin}"}, timeout=10)
+    response = requests.post(
+        live_server + "sparql",
+        data={"update": f"LOAD <{url}/data.ttl>"},
+        headers={"Authorization": f"Bearer {admin}"},
+        timeout=10,
+    )
     assert response.status_code == 403 and "allow-list" in response.text
     assert nobody_connected(sock)
 
@@ -96,8 +105,11 @@ def test_load_never_reaches_unlisted_hosts(live_server: str, store: Store, trap)
 def virtuoso(virtuoso_server):  # noqa: F811
     """The session's Virtuoso holding one provincial triple about an efreg factor."""
     remote = open_store(virtuoso_server.store_url)
-    remote.replace_graph(PROVINCIAL, f'<{BASE}factor/ipcc2006-t2.2-natural-gas/1> '
-                                     f'<{PROVINCIAL}code> "HB-NG-01" .'.encode(), "ntriples")
+    remote.replace_graph(
+        PROVINCIAL,
+        f'<{BASE}factor/ipcc2006-t2.2-natural-gas/1> <{PROVINCIAL}code> "HB-NG-01" .'.encode(),
+        "ntriples",
+    )
     yield virtuoso_server
     remote.drop_graph(PROVINCIAL)
 
@@ -112,8 +124,9 @@ def settings(request: pytest.FixtureRequest, dead_endpoint: str) -> Settings:
     allow = [dead_endpoint]
     if "virtuoso" in request.fixturenames:
         allow.append(request.getfixturevalue("virtuoso").sparql_url)
-    return Settings(store="memory:", base_uri=BASE, load_seeds=False, service_allowlist=tuple(allow),
-                    service_timeout=10.0)
+    return Settings(
+        store="memory:", base_uri=BASE, load_seeds=False, service_allowlist=tuple(allow), service_timeout=10.0
+    )
 
 
 def test_efreg_federates_into_virtuoso(live_server: str, virtuoso) -> None:
@@ -123,7 +136,9 @@ SELECT ?label ?code WHERE {{
   SERVICE <{virtuoso.sparql_url}> {{ <factor/ipcc2006-t2.2-natural-gas/1> <{PROVINCIAL}code> ?code }}
 }}"""
     answer = bindings(requests.get(live_server + "sparql", params={"query": query}, headers=JSON, timeout=30))
-    assert answer == [{"label": "Natural Gas, stationary combustion in energy industries", "code": "HB-NG-01"}]
+    assert answer == [
+        {"label": "Natural Gas, stationary combustion in energy industries", "code": "HB-NG-01"}
+    ]
 
 
 def test_virtuoso_federates_into_efreg(live_server: str, virtuoso) -> None:
@@ -139,10 +154,14 @@ def test_virtuoso_federates_into_efreg(live_server: str, virtuoso) -> None:
 def test_service_silent_to_a_dead_allowlisted_endpoint(live_server: str, dead_endpoint: str) -> None:
     silent = f"""SELECT ?id WHERE {{ <factor/ipcc2006-t2.2-natural-gas/1> <http://purl.org/dc/terms/identifier> ?id
   OPTIONAL {{ SERVICE SILENT <{dead_endpoint}> {{ ?x ?y ?z }} }} }}"""
-    assert bindings(requests.get(live_server + "sparql", params={"query": silent}, headers=JSON, timeout=30)) \
-        == [{"id": "ipcc2006-t2.2-natural-gas"}]
+    assert bindings(
+        requests.get(live_server + "sparql", params={"query": silent}, headers=JSON, timeout=30)
+    ) == [{"id": "ipcc2006-t2.2-natural-gas"}]
     loud = silent.replace("SERVICE SILENT", "SERVICE")
-    assert requests.get(live_server + "sparql", params={"query": loud}, headers=JSON, timeout=30).status_code >= 500
+    assert (
+        requests.get(live_server + "sparql", params={"query": loud}, headers=JSON, timeout=30).status_code
+        >= 500
+    )
 
 
 # --- Comunica queries efreg and a second source in one query ------------------------------------------
@@ -159,8 +178,10 @@ new QueryEngine().queryBindings(query, { sources: [{ type: 'sparql', value: endp
 """
 
 
-@pytest.mark.skipif(shutil.which("node") is None or not (NODE_MODULES / "@comunica").exists(),
-                    reason="node or @comunica/query-sparql missing (make node-deps)")
+@pytest.mark.skipif(
+    shutil.which("node") is None or not (NODE_MODULES / "@comunica").exists(),
+    reason="node or @comunica/query-sparql missing (make node-deps)",
+)
 def test_comunica_joins_efreg_with_a_partner_file(live_server: str, tmp_path: Path) -> None:
     script, partner = tmp_path / "federate.js", tmp_path / "partner.ttl"
     script.write_text(COMUNICA)
@@ -170,8 +191,13 @@ def test_comunica_joins_efreg_with_a_partner_file(live_server: str, tmp_path: Pa
   ?factor <https://w3id.org/efreg/ontology#component> ?c .
   ?c <https://w3id.org/efreg/ontology#gas> <{BASE}gas/CO2> ; <https://w3id.org/efreg/ontology#value> ?value .
 }}"""
-    done = subprocess.run(["node", str(script), live_server + "sparql", str(partner), query], capture_output=True,
-                          text=True, timeout=120, env={**os.environ, "NODE_PATH": str(NODE_MODULES)})
+    done = subprocess.run(
+        ["node", str(script), live_server + "sparql", str(partner), query],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "NODE_PATH": str(NODE_MODULES)},
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stdout.strip().splitlines()[-1]) == [{"code": "HB-NG-01", "value": "56100"}]
 

@@ -63,14 +63,28 @@ def mapped_store(store):
     return store
 
 
-def test_harvest_from_virtuoso_conforms_and_keeps_provenance(mapped_store, partner: str, settings: Settings) -> None:
+def test_harvest_from_virtuoso_conforms_and_keeps_provenance(
+    mapped_store, partner: str, settings: Settings
+) -> None:
     allowed = replace(settings, service_allowlist=(partner,))
-    report = harvest(mapped_store, partner, dataset_id="partner-ecfo", publisher="partner-kg", settings=allowed,
-                     publisher_name="Test partner KG", license=IPCC_LICENSE, gwp_set="AR5-GWP100", page_size=2)  # 7 records, 4 pages
+    report = harvest(
+        mapped_store,
+        partner,
+        dataset_id="partner-ecfo",
+        publisher="partner-kg",
+        settings=allowed,
+        publisher_name="Test partner KG",
+        license=IPCC_LICENSE,
+        gwp_set="AR5-GWP100",
+        page_size=2,
+    )  # 7 records, 4 pages
     assert report.read == 7 and report.factors == 3 and report.stored and report.version == 1
     unconverted = dict(report.unconverted)
     assert set(unconverted) == {PARTNER + "CF_90", PARTNER + "CF_91"}
-    assert "location <http://www.wikidata.org/entity/Q145> matches no geography" in unconverted[PARTNER + "CF_90"]
+    assert (
+        "location <http://www.wikidata.org/entity/Q145> matches no geography"
+        in unconverted[PARTNER + "CF_90"]
+    )
     assert "source unit <http://qudt.org/vocab/unit/BTU_IT>" in unconverted[PARTNER + "CF_91"]
 
     ds_iri = f"{BASE}dataset/partner-ecfo/1"
@@ -88,8 +102,10 @@ def test_harvest_from_virtuoso_conforms_and_keeps_provenance(mapped_store, partn
     assert str(g.value(gas_factor, EF.referenceYear)) == "2006"
     assert g.value(gas_factor, EF.boundary) == EF.Combustion
     assert g.value(gas_factor, EF.calorificBasis) == EF.NetCalorificValue
-    values = {str(g.value(c, EF.gas)).rsplit("/", 1)[-1]: g.value(c, EF.value).toPython()
-              for c in g.objects(gas_factor, EF.component)}
+    values = {
+        str(g.value(c, EF.gas)).rsplit("/", 1)[-1]: g.value(c, EF.value).toPython()
+        for c in g.objects(gas_factor, EF.component)
+    }
     assert values == {"CO2": Decimal("56100"), "CH4": Decimal("1"), "N2O": Decimal("0.1")}
     assert set(g.objects(gas_factor, PROV.wasDerivedFrom)) == {URIRef(PARTNER + f"CF_{n}") for n in (1, 2, 3)}
     # CF_4: China 2022 grid average 0.5366 kg CO2/kWh, scope 2
@@ -109,23 +125,46 @@ def test_harvest_from_virtuoso_conforms_and_keeps_provenance(mapped_store, partn
     assert validate(check, base_iri=BASE).conforms
 
     # harvesting again: nothing changed, no new version
-    again = harvest(mapped_store, partner, dataset_id="partner-ecfo", publisher="partner-kg", settings=allowed,
-                    publisher_name="Test partner KG", license=IPCC_LICENSE, gwp_set="AR5-GWP100")
+    again = harvest(
+        mapped_store,
+        partner,
+        dataset_id="partner-ecfo",
+        publisher="partner-kg",
+        settings=allowed,
+        publisher_name="Test partner KG",
+        license=IPCC_LICENSE,
+        gwp_set="AR5-GWP100",
+    )
     assert again.unchanged and not again.stored and again.version == 1
     assert dataset_graphs(mapped_store, "partner-ecfo") == [ds_iri]
 
 
-def test_a_change_at_the_partner_makes_a_new_version(mapped_store, virtuoso_server, tmp_path: Path,
-                                                     settings: Settings) -> None:
+def test_a_change_at_the_partner_makes_a_new_version(
+    mapped_store, virtuoso_server, tmp_path: Path, settings: Settings
+) -> None:
     g = Graph().parse(ECFO_FILE, format="turtle")
     load_into_virtuoso(virtuoso_server, g, tmp_path, "v1")
     url = virtuoso_server.sparql_url
-    first = harvest(mapped_store, url, dataset_id="p", publisher="partner-kg", settings=settings, explicit=True,
-                    license=IPCC_LICENSE)
+    first = harvest(
+        mapped_store,
+        url,
+        dataset_id="p",
+        publisher="partner-kg",
+        settings=settings,
+        explicit=True,
+        license=IPCC_LICENSE,
+    )
     g.set((URIRef(PARTNER + "CF_4"), RDF.value, Literal("0.5367", datatype=XSD.decimal)))
     load_into_virtuoso(virtuoso_server, g, tmp_path, "v2")
-    second = harvest(mapped_store, url, dataset_id="p", publisher="partner-kg", settings=settings, explicit=True,
-                     license=IPCC_LICENSE)
+    second = harvest(
+        mapped_store,
+        url,
+        dataset_id="p",
+        publisher="partner-kg",
+        settings=settings,
+        explicit=True,
+        license=IPCC_LICENSE,
+    )
     assert (first.version, second.version, second.stored) == (1, 2, True)
     new = graph_of(mapped_store, second.dataset_iri)
     assert (URIRef(second.dataset_iri), PROV.wasRevisionOf, URIRef(first.dataset_iri)) in new
@@ -133,28 +172,49 @@ def test_a_change_at_the_partner_makes_a_new_version(mapped_store, virtuoso_serv
     assert str(new.value(component, EF.value)) == "0.5367"
 
 
-def test_our_factors_round_trip_through_ecfo(store, virtuoso_server, tmp_path: Path, settings: Settings) -> None:
+def test_our_factors_round_trip_through_ecfo(
+    store, virtuoso_server, tmp_path: Path, settings: Settings
+) -> None:
     """Our seed factors rendered in ECFO terms, served by Virtuoso, harvested back: same numbers."""
-    factors = [str(r["f"]) for r in store.select(
-        f"SELECT ?f WHERE {{ GRAPH <{BASE}dataset/cn-mee-electricity-2021-2022/1> {{ ?f a <{EF.EmissionFactor}> }} }}")]
+    factors = [
+        str(r["f"])
+        for r in store.select(
+            f"SELECT ?f WHERE {{ GRAPH <{BASE}dataset/cn-mee-electricity-2021-2022/1> {{ ?f a <{EF.EmissionFactor}> }} }}"
+        )
+    ]
     ecfo = render_ecfo(store, factors)
     assert len(set(ecfo.subjects(RDF.type, ECFO.EmissionConversionFactor))) == len(factors)
     load_into_virtuoso(virtuoso_server, ecfo, tmp_path, "round-trip")
-    report = harvest(store, virtuoso_server.sparql_url, dataset_id="cn-again", publisher="mee", settings=settings,
-                     explicit=True)
+    report = harvest(
+        store,
+        virtuoso_server.sparql_url,
+        dataset_id="cn-again",
+        publisher="mee",
+        settings=settings,
+        explicit=True,
+    )
     assert report.unconverted == [] and report.factors == len(factors) and report.stored
-    original = {str(r["geo"]) + str(r["y"]) + str(r["act"]): str(r["v"]) for r in store.select(f"""
+    original = {
+        str(r["geo"]) + str(r["y"]) + str(r["act"]): str(r["v"])
+        for r in store.select(f"""
         SELECT ?geo ?y ?act ?v WHERE {{ GRAPH ?g {{ ?f <{EF.geography}> ?geo ; <{EF.referenceYear}> ?y ;
         <{EF.activity}> ?act ; <{EF.component}>/<{EF.value}> ?v }}
-        FILTER(?g IN (<{BASE}dataset/cn-mee-electricity-2021-2022/1>, <{report.dataset_iri}>)) }}""")}
+        FILTER(?g IN (<{BASE}dataset/cn-mee-electricity-2021-2022/1>, <{report.dataset_iri}>)) }}""")
+    }
     harvested = graph_of(store, report.dataset_iri)
-    back = {str(harvested.value(f, EF.geography)) + str(harvested.value(f, EF.referenceYear))
-            + str(harvested.value(f, EF.activity)): str(harvested.value(harvested.value(f, EF.component), EF.value))
-            for f in harvested.subjects(RDF.type, EF.EmissionFactor)}
+    back = {
+        str(harvested.value(f, EF.geography))
+        + str(harvested.value(f, EF.referenceYear))
+        + str(harvested.value(f, EF.activity)): str(
+            harvested.value(harvested.value(f, EF.component), EF.value)
+        )
+        for f in harvested.subjects(RDF.type, EF.EmissionFactor)
+    }
     assert back and all(original[k] == v for k, v in back.items())
 
 
 # --- failures: real local HTTP servers that misbehave --------------------------------------------------------
+
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     body: bytes = b""
@@ -190,16 +250,29 @@ def bad_server() -> Iterator[tuple[str, type[_Handler]]]:
     server.server_close()
 
 
-@pytest.mark.parametrize(("status", "body", "location", "message"), [
-    (200, b"<html><body>Welcome!</body></html>", None, "did not answer SPARQL results JSON (it began '<html>"),
-    (200, b'{"head": {}, "boolean": true}', None, "not a SPARQL SELECT result"),
-    (200, b'{"head": {"vars": ["x"]}, "results": {"bindings": [{"x": {"type": "uri", "value": "urn:a"}}]}}', None,
-     "rows without ?cf"),
-    (503, b"overloaded", None, "answered HTTP 503"),
-    (302, b"", "http://elsewhere.example/sparql", "answered HTTP 302"),
-])
+@pytest.mark.parametrize(
+    ("status", "body", "location", "message"),
+    [
+        (
+            200,
+            b"<html><body>Welcome!</body></html>",
+            None,
+            "did not answer SPARQL results JSON (it began '<html>",
+        ),
+        (200, b'{"head": {}, "boolean": true}', None, "not a SPARQL SELECT result"),
+        (
+            200,
+            b'{"head": {"vars": ["x"]}, "results": {"bindings": [{"x": {"type": "uri", "value": "urn:a"}}]}}',
+            None,
+            "rows without ?cf",
+        ),
+        (503, b"overloaded", None, "answered HTTP 503"),
+        (302, b"", "http://elsewhere.example/sparql", "answered HTTP 302"),
+    ],
+)
 def test_an_endpoint_that_misbehaves_is_a_clear_error_and_stores_nothing(
-        store, settings: Settings, bad_server, status: int, body: bytes, location: str | None, message: str) -> None:
+    store, settings: Settings, bad_server, status: int, body: bytes, location: str | None, message: str
+) -> None:
     url, handler = bad_server
     handler.status, handler.body, handler.location = status, body, location
     with pytest.raises(HarvestError) as err:
@@ -222,8 +295,14 @@ def test_an_endpoint_that_is_too_slow(store, settings: Settings) -> None:
     try:
         url = f"http://127.0.0.1:{listener.getsockname()[1]}/sparql"
         with pytest.raises(HarvestError, match="did not answer within 1 s"):
-            harvest(store, url, dataset_id="bad", publisher="x", settings=replace(settings, service_timeout=1.0),
-                    explicit=True)
+            harvest(
+                store,
+                url,
+                dataset_id="bad",
+                publisher="x",
+                settings=replace(settings, service_timeout=1.0),
+                explicit=True,
+            )
     finally:
         listener.close()
     assert dataset_graphs(store, "bad") == []
@@ -235,7 +314,9 @@ def test_an_endpoint_not_on_the_allow_list_is_never_contacted(store, settings: S
         harvest(store, url, dataset_id="bad", publisher="x", settings=settings)
     assert handler.hits == []
     with pytest.raises(HarvestRefused, match="http"):
-        harvest(store, "file:///etc/passwd", dataset_id="bad", publisher="x", settings=settings, explicit=True)
+        harvest(
+            store, "file:///etc/passwd", dataset_id="bad", publisher="x", settings=settings, explicit=True
+        )
 
 
 def test_records_without_license_or_gwp_are_reported(mapped_store, partner: str, settings: Settings) -> None:

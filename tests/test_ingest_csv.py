@@ -32,8 +32,11 @@ def test_oefdb_slice_imports_and_conforms():
     # multi-value scope, year ranges, China's grid regions, not-supplied cells
     assert len(set(g.objects(None, EF.ghgScope))) == 3
     assert any(True for _ in g.subjects(DCT.temporal, None))
-    assert (None, EF.geography, URIRef(BASE + "geo/CN-GRID-NORTH")) in g or \
-        (None, EF.geography, URIRef(BASE + "geo/CN")) in g
+    assert (None, EF.geography, URIRef(BASE + "geo/CN-GRID-NORTH")) in g or (
+        None,
+        EF.geography,
+        URIRef(BASE + "geo/CN"),
+    ) in g
     for f in g.subjects(EF.sourceRecord, None):
         assert str(g.value(f, EF.sourceRecord)).startswith("oefdb-slice.csv line ")
 
@@ -48,8 +51,10 @@ def test_oefdb_row_values():
     """Line 3 of the slice: GHG Protocol, USD, AR4 2.09, the AR5 cell 'not-supplied'."""
     g = union(read(SLICE))
     [f] = [s for s, o in g.subject_objects(EF.sourceRecord) if str(o) == "oefdb-slice.csv line 3"]
-    values = {str(g.value(c, EF.gwpSet)).rsplit("/", 1)[-1]: Decimal(str(g.value(c, EF.value)))
-              for c in g.objects(f, EF.co2e)}
+    values = {
+        str(g.value(c, EF.gwpSet)).rsplit("/", 1)[-1]: Decimal(str(g.value(c, EF.value)))
+        for c in g.objects(f, EF.co2e)
+    }
     assert values == {"AR4-GWP100": Decimal("2.09")}
     assert g.value(f, EF.activityUnit) == URIRef("http://qudt.org/vocab/currency/USD")
     assert g.value(f, EF.geography) == URIRef(BASE + "geo/GLO")
@@ -78,8 +83,9 @@ def test_template_example_conforms():
     assert {o.language for o in g.objects(f, RDFS.label)} == {"en", "zh"}
 
 
-@pytest.mark.parametrize("encoding,bom", [("utf-8", b""), ("utf-8", b"\xef\xbb\xbf"), ("gb18030", b""),
-                                          ("gbk", b"")])
+@pytest.mark.parametrize(
+    "encoding,bom", [("utf-8", b""), ("utf-8", b"\xef\xbb\xbf"), ("gb18030", b""), ("gbk", b"")]
+)
 def test_encodings_are_detected(tmp_path: Path, encoding: str, bom: bytes):
     text = EXAMPLE.read_text(encoding="utf-8")
     p = tmp_path / "factors.csv"
@@ -107,11 +113,14 @@ def test_mixed_encodings_are_refused(tmp_path: Path):
     assert "mixed encodings" in str(e.value) and "mixed.csv" in str(e.value) and "line 3" in str(e.value)
 
 
-@pytest.mark.parametrize("header,needle", [
-    (HEADER.replace("activity_unit", "unit"), "wrong header"),
-    (HEADER.replace(",", ";"), "semicolons"),
-    (HEADER.replace(",", "\t"), "tabs"),
-])
+@pytest.mark.parametrize(
+    "header,needle",
+    [
+        (HEADER.replace("activity_unit", "unit"), "wrong header"),
+        (HEADER.replace(",", ";"), "semicolons"),
+        (HEADER.replace(",", "\t"), "tabs"),
+    ],
+)
 def test_wrong_header_or_delimiter(tmp_path: Path, header: str, needle: str):
     p = tmp_path / "bad.csv"
     p.write_text(header + "\n", encoding="utf-8")
@@ -120,8 +129,10 @@ def test_wrong_header_or_delimiter(tmp_path: Path, header: str, needle: str):
     assert needle in str(e.value) and "bad.csv, line 1" in str(e.value)
 
 
-@pytest.mark.parametrize("cell,reason", [("1,234.5", "thousands separator"), ("—", "dash"),
-                                         ("abc", "not a number"), ("-3", "negative")])
+@pytest.mark.parametrize(
+    "cell,reason",
+    [("1,234.5", "thousands separator"), ("—", "dash"), ("abc", "not a number"), ("-3", "negative")],
+)
 def test_bad_numbers_skip_the_row_with_line_and_reason(tmp_path: Path, cell: str, reason: str):
     rows = EXAMPLE.read_text(encoding="utf-8").splitlines()
     bad = rows[1].replace(",0.5366,", f',"{cell}",')
@@ -142,8 +153,11 @@ def test_exponent_is_a_decimal_never_a_float():
 def test_unknown_unit_and_region_are_listed(tmp_path: Path):
     rows = EXAMPLE.read_text(encoding="utf-8").splitlines()
     p = tmp_path / "partial.csv"
-    p.write_text("\n".join([rows[0], rows[1].replace(",kWh,", ",furlong,"), rows[2].replace(",GLO,", ",XX,"),
-                            rows[3]]) + "\n", encoding="utf-8")
+    p.write_text(
+        "\n".join([rows[0], rows[1].replace(",kWh,", ",furlong,"), rows[2].replace(",GLO,", ",XX,"), rows[3]])
+        + "\n",
+        encoding="utf-8",
+    )
     r = read(p)
     assert r.read == 3 and r.imported == 1
     reasons = {s.where: s.reason for s in r.skipped}

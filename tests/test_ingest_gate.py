@@ -35,9 +35,13 @@ def test_conforming_import_is_stored_with_its_warnings(store: Store):
     assert out.report.conforms and out.stored
     graph = f"{BASE}dataset/tiangong-{ELEC}/1"
     assert graph in store.graphs() and graph not in before
-    assert store.ask(f"ASK {{ GRAPH <{graph}> {{ <{graph}> <https://w3id.org/efreg/ontology#validationReport> ?r }} }}")
+    assert store.ask(
+        f"ASK {{ GRAPH <{graph}> {{ <{graph}> <https://w3id.org/efreg/ontology#validationReport> ?r }} }}"
+    )
     # the catalog knows the new version
-    assert store.ask(f"ASK {{ <{BASE}dataset/tiangong-{ELEC}> <http://www.w3.org/ns/dcat#hasCurrentVersion> <{graph}> }}")
+    assert store.ask(
+        f"ASK {{ <{BASE}dataset/tiangong-{ELEC}> <http://www.w3.org/ns/dcat#hasCurrentVersion> <{graph}> }}"
+    )
     # a second import is the next version, the first one is untouched
     out2 = load(store, ELEC_XML)
     assert out2.result.dataset_iris == [f"{BASE}dataset/tiangong-{ELEC}/2"]
@@ -53,10 +57,13 @@ def test_dry_run_stores_nothing(store: Store):
 
 def test_a_violation_stores_nothing_and_names_the_source_record(store: Store, tmp_path: Path):
     bad = tmp_path / "bad.ttl"
-    bad.write_text("""@prefix ef: <https://w3id.org/efreg/ontology#> .
+    bad.write_text(
+        """@prefix ef: <https://w3id.org/efreg/ontology#> .
 @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
 <factor/broken/1> a ef:EmissionFactor ; rdfs:label "broken"@en ; ef:sourceRecord "bad.ttl row 1" .
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     before = snapshot(store)
     out = load(store, ELEC_XML, bad, dataset_id="mixed")
     assert not out.report.conforms and not out.stored
@@ -66,11 +73,14 @@ def test_a_violation_stores_nothing_and_names_the_source_record(store: Store, tm
     assert "broken" in text
 
 
-@pytest.mark.parametrize("name,payload", [
-    ("bad.ttl", b"<a> <b> ."),
-    ("bad.xml", b"<processDataSet>"),
-    ("bad.jsonld", b'{"@context": "https://example.org/context.jsonld", "@id": "x"}'),
-])
+@pytest.mark.parametrize(
+    "name,payload",
+    [
+        ("bad.ttl", b"<a> <b> ."),
+        ("bad.xml", b"<processDataSet>"),
+        ("bad.jsonld", b'{"@context": "https://example.org/context.jsonld", "@id": "x"}'),
+    ],
+)
 def test_bad_input_raises_and_leaves_the_store_unchanged(store: Store, tmp_path: Path, name, payload):
     p = tmp_path / name
     p.write_bytes(payload)

@@ -103,21 +103,36 @@ def test_tidas_json_and_ilcd_xml_give_the_same_triples():
             text = text.replace(old, new)
         return Graph().parse(data=text, format="nt")
 
-    a = aligned(xml, [("00.01.005", "01.00.005"), ("Unit processes / Materials production", "Materials production"),
-                      ("Unit-processes-Materials-production", "Materials-production"),
-                      ("lcadata.tiangong.world", "lcdn.tiangong.earth")])
+    a = aligned(
+        xml,
+        [
+            ("00.01.005", "01.00.005"),
+            ("Unit processes / Materials production", "Materials production"),
+            ("Unit-processes-Materials-production", "Materials-production"),
+            ("lcadata.tiangong.world", "lcdn.tiangong.earth"),
+        ],
+    )
     b = aligned(js, [])
     assert len(a) == len(b) > 100
     assert isomorphic(a, b)
 
 
-@pytest.mark.parametrize("payload,needle", [
-    (b"<processDataSet><unclosed></processDataSet>", "malformed XML"),
-    (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><processDataSet>&e;'
-     b"</processDataSet>", "DTD"),
-    (b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;">]>'
-     b"<processDataSet>&b;</processDataSet>", "entity"),
-])
+@pytest.mark.parametrize(
+    "payload,needle",
+    [
+        (b"<processDataSet><unclosed></processDataSet>", "malformed XML"),
+        (
+            b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><processDataSet>&e;'
+            b"</processDataSet>",
+            "DTD",
+        ),
+        (
+            b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;">]>'
+            b"<processDataSet>&b;</processDataSet>",
+            "entity",
+        ),
+    ],
+)
 def test_bad_xml_is_refused_with_file_and_place(tmp_path, payload, needle):
     p = tmp_path / "bad.xml"
     p.write_bytes(payload)
@@ -132,8 +147,11 @@ def test_all_45_processes_are_imported_or_reported():
     r = read(SHARED / "processes")
     seconds = time.perf_counter() - t
     assert r.read == 45
-    reported = {re.search(r"ILCD process ([0-9a-f-]{36})\)$", s.where).group(1)
-                for s in r.skipped if s.where.endswith(")")}
+    reported = {
+        re.search(r"ILCD process ([0-9a-f-]{36})\)$", s.where).group(1)
+        for s in r.skipped
+        if s.where.endswith(")")
+    }
     imported = {i.rsplit("/", 2)[-2].removeprefix("tiangong-") for i in r.dataset_iris}
     assert len(imported) == r.imported >= 35
     assert len(imported | reported) == 45

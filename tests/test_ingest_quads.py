@@ -24,9 +24,12 @@ ELEC_XML = DATA / "tiangong" / "processes" / "aef876a0-dd1f-4e00-97c5-3e59a0cfb6
 def _graphs(store, names: list[str]) -> Dataset:
     ds = Dataset()
     for name in names:
-        ds.graph(URIRef(name)).parse(data=store.construct(
-            f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}").serialize(format="nt"),
-            format="nt")
+        ds.graph(URIRef(name)).parse(
+            data=store.construct(
+                f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}"
+            ).serialize(format="nt"),
+            format="nt",
+        )
     return ds
 
 
@@ -48,10 +51,13 @@ def _old_gate(paths: list[Path], **kw) -> tuple[object, list[str]]:
     return store, result.dataset_iris
 
 
-@pytest.mark.parametrize(("paths", "kw"), [
-    ([ELEC_XML], {"format": None, "dataset_id": None}),
-    ([DATA / "oefdb" / "oefdb-slice.csv"], {"format": None, "dataset_id": "slice"}),
-])
+@pytest.mark.parametrize(
+    ("paths", "kw"),
+    [
+        ([ELEC_XML], {"format": None, "dataset_id": None}),
+        ([DATA / "oefdb" / "oefdb-slice.csv"], {"format": None, "dataset_id": "slice"}),
+    ],
+)
 def test_the_gate_stores_what_the_rdflib_round_trip_stored(paths: list[Path], kw: dict) -> None:
     old, names = _old_gate(paths, **kw)
     new = open_store("memory:")
@@ -71,7 +77,9 @@ ex:a ex:p "01"^^<http://www.w3.org/2001/XMLSchema#integer>, "x", "y"@en, _:b .
 _:b ex:q ex:c .
 <{BASE}dataset/other/1> {{ ex:d ex:p _:b2 . _:b2 ex:q 1 . ex:d ex:p "z" . }}
 """)
-    result = read_paths([path], format=None, base_uri=BASE, dataset_id="mine", publisher=None, settings=Settings())
+    result = read_paths(
+        [path], format=None, base_uri=BASE, dataset_id="mine", publisher=None, settings=Settings()
+    )
     assert result.read == 8 and result.dataset_iris == [f"{BASE}dataset/mine/1", f"{BASE}dataset/other/1"]
     g = result.dataset.graph(URIRef(f"{BASE}dataset/mine/1"))
     ex = "http://example.org/"
@@ -81,8 +89,17 @@ _:b ex:q ex:c .
     assert (b, URIRef(ex + "q"), URIRef(ex + "c")) in g
     quads = result.data.to_pyoxigraph()
     assert len(quads) == 8
-    assert len({q.object for q in quads if q.predicate.value == ex + "p" and type(q.object).__name__ == "BlankNode"}
-               | {q.subject for q in quads if q.predicate.value == ex + "q"}) == 2  # one ox node per rdflib one
+    assert (
+        len(
+            {
+                q.object
+                for q in quads
+                if q.predicate.value == ex + "p" and type(q.object).__name__ == "BlankNode"
+            }
+            | {q.subject for q in quads if q.predicate.value == ex + "q"}
+        )
+        == 2
+    )  # one ox node per rdflib one
 
 
 def test_blank_node_graph_and_missing_dataset_are_refused(tmp_path: Path) -> None:
@@ -102,7 +119,9 @@ def test_import_data_graph_operations() -> None:
     g.add((a, p, Literal("1")))
     g.add((a, p, Literal("1")))
     g.add((a, q, Literal("2")))
-    assert len(g) == 2 and (a, p, Literal("1")) in g and (a, p, None) in g and (a, URIRef(BASE), None) not in g
+    assert (
+        len(g) == 2 and (a, p, Literal("1")) in g and (a, p, None) in g and (a, URIRef(BASE), None) not in g
+    )
     assert list(g.objects(a, q)) == [Literal("2")] and list(g.subjects(q, Literal("2"))) == [a]
     g.remove((a, p, None))
     assert list(g) == [(a, q, Literal("2"))] and list(g.objects(a, p)) == []

@@ -30,8 +30,10 @@ def test_tidas_style_package_resolves_references_inside_the_zip(tmp_path: Path):
     assert r.read == 5 and r.imported == 3
     assert f"{BASE}dataset/tiangong-aef876a0-dd1f-4e00-97c5-3e59a0cfb6ac/1" in r.dataset_iris
     g = r.dataset.graph(URIRef(f"{BASE}dataset/tiangong-aef876a0-dd1f-4e00-97c5-3e59a0cfb6ac/1"))
-    assert any("pkg.zip!pkg/processes/" in str(o) for o in g.objects(None, URIRef(
-        "https://w3id.org/efreg/ontology#sourceRecord")))
+    assert any(
+        "pkg.zip!pkg/processes/" in str(o)
+        for o in g.objects(None, URIRef("https://w3id.org/efreg/ontology#sourceRecord"))
+    )
 
 
 @pytest.mark.parametrize("name", ["../evil.ttl", "/etc/evil.ttl", "a/../../evil.ttl"])
@@ -66,7 +68,7 @@ def test_not_a_zip(tmp_path: Path):
 
 def test_turtle_without_dataset_is_refused_and_with_it_goes_to_the_dataset_graph(tmp_path: Path):
     p = tmp_path / "f.ttl"
-    p.write_text("<factor/x/1> <http://www.w3.org/2000/01/rdf-schema#label> \"x\"@en .", encoding="utf-8")
+    p.write_text('<factor/x/1> <http://www.w3.org/2000/01/rdf-schema#label> "x"@en .', encoding="utf-8")
     with pytest.raises(IngestError, match="--dataset"):
         read(p)
     r = read(p, dataset_id="mine")
@@ -74,14 +76,21 @@ def test_turtle_without_dataset_is_refused_and_with_it_goes_to_the_dataset_graph
     assert (URIRef(f"{BASE}factor/x/1"), None, None) in r.dataset.graph(URIRef(f"{BASE}dataset/mine/1"))
 
 
-@pytest.mark.parametrize("fmt,suffix,payload", [
-    ("turtle", ".ttl", b"<a> <b> ;;; ."),
-    ("trig", ".trig", b"<g> { <a> <b> }"),
-    ("ntriples", ".nt", b"<a> <b> c ."),
-    ("nquads", ".nq", b"<a> <b> <c> <d> <e> ."),
-    ("jsonld", ".jsonld", b'{"@id": '),
-    ("rdfxml", ".rdf", b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description>'),
-])
+@pytest.mark.parametrize(
+    "fmt,suffix,payload",
+    [
+        ("turtle", ".ttl", b"<a> <b> ;;; ."),
+        ("trig", ".trig", b"<g> { <a> <b> }"),
+        ("ntriples", ".nt", b"<a> <b> c ."),
+        ("nquads", ".nq", b"<a> <b> <c> <d> <e> ."),
+        ("jsonld", ".jsonld", b'{"@id": '),
+        (
+            "rdfxml",
+            ".rdf",
+            b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description>',
+        ),
+    ],
+)
 def test_rdf_that_does_not_parse(tmp_path: Path, fmt: str, suffix: str, payload: bytes):
     p = tmp_path / f"bad{suffix}"
     p.write_bytes(payload)
@@ -93,16 +102,21 @@ def test_rdf_that_does_not_parse(tmp_path: Path, fmt: str, suffix: str, payload:
 
 def test_rdfxml_entities_are_refused(tmp_path: Path):
     p = tmp_path / "xxe.rdf"
-    p.write_bytes(b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
-                  b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">&x;</rdf:RDF>')
+    p.write_bytes(
+        b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">&x;</rdf:RDF>'
+    )
     with pytest.raises(IngestError, match="entity"):
         read(p, dataset_id="x")
 
 
-@pytest.mark.parametrize("name,expected", [
-    ("tiangong/processes/aef876a0-dd1f-4e00-97c5-3e59a0cfb6ac.xml", "ilcd"),
-    ("tiangong/tidas/tiangong-lca-next_demo-processes.json", "tidas"),
-    ("oefdb/oefdb-slice.csv", "oefdb-csv"),
-])
+@pytest.mark.parametrize(
+    "name,expected",
+    [
+        ("tiangong/processes/aef876a0-dd1f-4e00-97c5-3e59a0cfb6ac.xml", "ilcd"),
+        ("tiangong/tidas/tiangong-lca-next_demo-processes.json", "tidas"),
+        ("oefdb/oefdb-slice.csv", "oefdb-csv"),
+    ],
+)
 def test_detect_format_sniffs_content(name: str, expected: str):
     assert detect_format(DATA / name) == expected

@@ -17,15 +17,21 @@ NATURAL_GAS = f"{BASE}factor/ipcc2006-t2.2-natural-gas/1"
 
 
 def test_crosswalk_from_an_isic_code_finds_the_ipcc_seed_factors(client) -> None:
-    r = client.get("/api/crosswalk", query_string={"scheme": "isic4", "code": "3510"},
-                   headers={"Accept": "application/json"})
+    r = client.get(
+        "/api/crosswalk",
+        query_string={"scheme": "isic4", "code": "3510"},
+        headers={"Accept": "application/json"},
+    )
     assert r.status_code == 200
     body = r.get_json()
     assert body["concept"] == f"{BASE}category/isic4/3510"
     factors = {m["factor"] for m in body["factors"]}
     assert NATURAL_GAS in factors and len(factors) == 19  # every IPCC 2006 Table 2.2 factor (category 1.A.1)
     match = next(m for m in body["factors"] if m["factor"] == NATURAL_GAS)
-    assert match["concept"] == f"{BASE}category/ipcc2006/1.A.1.a" and match["category"] == f"{BASE}category/ipcc2006/1.A.1"
+    assert (
+        match["concept"] == f"{BASE}category/ipcc2006/1.A.1.a"
+        and match["category"] == f"{BASE}category/ipcc2006/1.A.1"
+    )
     assert match["hierarchy"] == "broader" and match["relation"] == "close"
     [step] = match["path"]
     assert step["mapping"] == f"{BASE}mapping/mappings-ipcc2006-isic4/1" and step["followed"] == "inverse"
@@ -39,16 +45,18 @@ def test_crosswalk_follows_narrow_matches_but_not_related_ones_by_default(client
     assert refining["count"] == 19 and {m["relation"] for m in refining["factors"]} == {"broader"}
     steam = client.get("/api/crosswalk", query_string={"concept": f"{BASE}category/isic4/3530"}).get_json()
     assert steam["count"] == 0  # reached only through a relatedMatch
-    steam = client.get("/api/crosswalk", query_string={"concept": f"{BASE}category/isic4/3530",
-                                                       "related": "1"}).get_json()
+    steam = client.get(
+        "/api/crosswalk", query_string={"concept": f"{BASE}category/isic4/3530", "related": "1"}
+    ).get_json()
     assert steam["count"] == 19 and steam["factors"][0]["relation"] == "related"
 
 
 def test_crosswalk_applies_conversion_factors(client, store) -> None:
     text = (DATA / "mapping" / "partner-sources.sssom.tsv").read_text(encoding="utf-8")
     store_set(store, read_sssom(text, set_id="partner-sources"), BASE)
-    body = client.get("/api/crosswalk", query_string={
-        "concept": "https://example.org/ecfkg-test/i/Natural_gas_GJ"}).get_json()
+    body = client.get(
+        "/api/crosswalk", query_string={"concept": "https://example.org/ecfkg-test/i/Natural_gas_GJ"}
+    ).get_json()
     match = next(m for m in body["factors"] if m["factor"] == NATURAL_GAS)
     assert match["conversion_factor"] == "0.001" and match["per"] == "http://qudt.org/vocab/unit/GigaJ"
     co2 = next(v for v in match["values"] if v["of"] == f"{BASE}gas/CO2")
@@ -58,8 +66,9 @@ def test_crosswalk_applies_conversion_factors(client, store) -> None:
 def test_crosswalk_errors_and_html(client) -> None:
     assert client.get("/api/crosswalk").status_code == 400
     assert client.get("/api/crosswalk", query_string={"scheme": "isic4", "code": "9999"}).status_code == 404
-    html = client.get("/api/crosswalk", query_string={"scheme": "isic4", "code": "3510"},
-                      headers={"Accept": "text/html"})
+    html = client.get(
+        "/api/crosswalk", query_string={"scheme": "isic4", "code": "3510"}, headers={"Accept": "text/html"}
+    )
     assert html.status_code == 200 and html.mimetype == "text/html"
     assert f'href="{NATURAL_GAS}"'.encode() in html.data
 
@@ -71,16 +80,22 @@ def test_mapping_sets_list_and_sssom_download(client) -> None:
     assert r.status_code == 200 and r.mimetype == "text/tab-separated-values"
     again = read_sssom(r.get_data(as_text=True), set_id="mappings-geo")
     assert (URIRef(f"{BASE}geo/CN"), URIRef("http://www.wikidata.org/entity/Q148")) in {
-        (m.subject, m.object) for m in again.mappings}
+        (m.subject, m.object) for m in again.mappings
+    }
     assert client.get("/api/mappings/no-such-set.sssom.tsv").status_code == 404
 
 
-@pytest.mark.parametrize(("path", "headers"), [
-    ("/factor/ipcc2006-t2.2-natural-gas/1", {"Accept-Profile": "<https://w3id.org/ecfo/1.0.0>",
-                                             "Accept": "text/turtle"}),
-    ("/factor/ipcc2006-t2.2-natural-gas/1.ttl?_profile=ecfo", {}),
-    ("/factor/ipcc2006-t2.2-natural-gas?_profile=ecfo", {"Accept": "text/turtle"}),
-])
+@pytest.mark.parametrize(
+    ("path", "headers"),
+    [
+        (
+            "/factor/ipcc2006-t2.2-natural-gas/1",
+            {"Accept-Profile": "<https://w3id.org/ecfo/1.0.0>", "Accept": "text/turtle"},
+        ),
+        ("/factor/ipcc2006-t2.2-natural-gas/1.ttl?_profile=ecfo", {}),
+        ("/factor/ipcc2006-t2.2-natural-gas?_profile=ecfo", {"Accept": "text/turtle"}),
+    ],
+)
 def test_a_factor_in_ecfo_terms(client, path: str, headers: dict[str, str]) -> None:
     r = client.get(path, headers=headers)
     assert r.status_code == 200, r.data
@@ -90,7 +105,10 @@ def test_a_factor_in_ecfo_terms(client, path: str, headers: dict[str, str]) -> N
     cfs = set(g.subjects(RDF.type, ECFO.EmissionConversionFactor))
     assert len(cfs) == 3 + 3  # CO2, CH4, N2O and CO2e under AR4, AR5, AR6
     co2 = URIRef(NATURAL_GAS + "#CO2")
-    assert g.value(co2, RDF.value).toPython() == Decimal("56100") and g.value(co2, RDF.value).datatype == XSD.decimal
+    assert (
+        g.value(co2, RDF.value).toPython() == Decimal("56100")
+        and g.value(co2, RDF.value).datatype == XSD.decimal
+    )
     assert g.value(co2, ECFO.hasEmissionTarget) == URIRef(f"{BASE}gas/CO2")
     assert g.value(co2, ECFO.hasSourceUnit) == URIRef("http://qudt.org/vocab/unit/TeraJ")
     assert g.value(co2, ECFO.hasTargetUnit) == URIRef("http://qudt.org/vocab/unit/KiloGM")
@@ -103,6 +121,8 @@ def test_a_factor_in_ecfo_terms(client, path: str, headers: dict[str, str]) -> N
 
 def test_unknown_profile_and_default_profile(client) -> None:
     assert client.get("/factor/ipcc2006-t2.2-natural-gas/1?_profile=nonsense").status_code == 406
-    plain = client.get("/factor/ipcc2006-t2.2-natural-gas/1.ttl",
-                       headers={"Accept-Profile": "<https://example.org/other-profile>"})
+    plain = client.get(
+        "/factor/ipcc2006-t2.2-natural-gas/1.ttl",
+        headers={"Accept-Profile": "<https://example.org/other-profile>"},
+    )
     assert "Content-Profile" not in plain.headers

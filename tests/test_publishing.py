@@ -37,9 +37,16 @@ def write(tmp_path: Path, version: int, ids, bump=frozenset(), ds: str = DS, pub
 def people(store: Store):
     ensure_publisher(store, BASE, "acme", "ACME Energy")
     ensure_publisher(store, BASE, "beta", "Beta Institute")
-    tokens = {name: create_token(store, publisher, role) for name, publisher, role in (
-        ("acme", "acme", "publisher"), ("beta", "beta", "publisher"), ("acme_reviewer", "acme", "reviewer"),
-        ("reviewer", "efreg", "reviewer"), ("admin", "efreg", "admin"))}
+    tokens = {
+        name: create_token(store, publisher, role)
+        for name, publisher, role in (
+            ("acme", "acme", "publisher"),
+            ("beta", "beta", "publisher"),
+            ("acme_reviewer", "acme", "reviewer"),
+            ("reviewer", "efreg", "reviewer"),
+            ("admin", "efreg", "admin"),
+        )
+    }
     return {name: authenticate(store, token) for name, token in tokens.items()}
 
 
@@ -62,7 +69,9 @@ def test_draft_submitted_published_by_two_tokens(store, settings, people, tmp_pa
     publishing.act(store, BASE, people["acme"], DS, "1", "submit")
     assert graph in access.readable_graphs(store, people["reviewer"])
     assert graph not in access.public_graphs(store)
-    v = publishing.act(store, BASE, people["reviewer"], DS, "1", "approve", comment="checked against Table 2.2")
+    v = publishing.act(
+        store, BASE, people["reviewer"], DS, "1", "approve", comment="checked against Table 2.2"
+    )
     assert v.status == "Published" and graph in access.public_graphs(store)
     history = catalog.history(store, graph, (SYSTEM_GRAPH,))
     assert [h["status"] for h in history] == ["draft", "submitted", "published"]
@@ -78,7 +87,9 @@ def test_bad_actions_change_nothing(store, settings, people, tmp_path):
     with pytest.raises(publishing.NotPermitted):  # another publisher
         publishing.act(store, BASE, people["beta"], DS, "1", "submit")
     with pytest.raises(publishing.NotPermitted):  # another publisher's dataset: no new version either
-        publishing.upload(store, settings, people["beta"], DS, [write(tmp_path, 2, range(2), publisher="beta")])
+        publishing.upload(
+            store, settings, people["beta"], DS, [write(tmp_path, 2, range(2), publisher="beta")]
+        )
     publishing.act(store, BASE, people["acme"], DS, "1", "submit")
     before = store.graphs()
     for who in ("acme", "acme_reviewer"):  # its own publisher, also with a reviewer token
@@ -91,8 +102,9 @@ def test_bad_actions_change_nothing(store, settings, people, tmp_path):
         publishing.act(store, BASE, people["reviewer"], DS, "1", "approve")
     assert exc.value.allowed == [] and exc.value.status == "Rejected"
     after = store.graphs()
-    assert {g: n for g, n in after.items() if g != SYSTEM_GRAPH} == \
-        {g: n for g, n in before.items() if g != SYSTEM_GRAPH}
+    assert {g: n for g, n in after.items() if g != SYSTEM_GRAPH} == {
+        g: n for g, n in before.items() if g != SYSTEM_GRAPH
+    }
     assert BASE + f"dataset/{DS}/1" not in access.public_graphs(store)
 
 
@@ -100,17 +112,27 @@ def test_versions_supersede_and_diff(store, settings, people, tmp_path):
     release(store, settings, people, write(tmp_path, 1, range(3)))
     release(store, settings, people, write(tmp_path, 2, [1, 2, 3], bump={2}))
     cat = BASE + "catalog"
-    links = {(str(r["s"]), str(r["o"])) for r in store.select(
-        f"SELECT ?s ?o WHERE {{ GRAPH <{cat}> {{ ?s <http://purl.org/dc/terms/isReplacedBy> ?o }} }}")}
+    links = {
+        (str(r["s"]), str(r["o"]))
+        for r in store.select(
+            f"SELECT ?s ?o WHERE {{ GRAPH <{cat}> {{ ?s <http://purl.org/dc/terms/isReplacedBy> ?o }} }}"
+        )
+    }
     assert (BASE + f"factor/{DS}-2/1", BASE + f"factor/{DS}-2/2") in links
     assert (BASE + f"dataset/{DS}/1", BASE + f"dataset/{DS}/2") in links
     assert not any(s == BASE + f"factor/{DS}-0/1" for s, _ in links)  # removed: no successor
     assert BASE + f"dataset/{DS}/1" in access.public_graphs(store)  # old versions stay citable
-    current = {str(r["t"]): str(r["v"]) for r in store.select(
-        f"SELECT ?t ?v WHERE {{ GRAPH <{cat}> {{ ?t <http://www.w3.org/ns/dcat#hasCurrentVersion> ?v }} }}")}
+    current = {
+        str(r["t"]): str(r["v"])
+        for r in store.select(
+            f"SELECT ?t ?v WHERE {{ GRAPH <{cat}> {{ ?t <http://www.w3.org/ns/dcat#hasCurrentVersion> ?v }} }}"
+        )
+    }
     assert current[BASE + f"factor/{DS}-2"] == BASE + f"factor/{DS}-2/2"
     assert current[BASE + f"factor/{DS}-0"] == BASE + f"factor/{DS}-0/1"
-    diff = catalog.diff(store, BASE + f"dataset/{DS}/1", BASE + f"dataset/{DS}/2", access.public_graphs(store))
+    diff = catalog.diff(
+        store, BASE + f"dataset/{DS}/1", BASE + f"dataset/{DS}/2", access.public_graphs(store)
+    )
     assert diff.added == [BASE + f"factor/{DS}-3"] and diff.removed == [BASE + f"factor/{DS}-0"]
     assert [c.factor for c in diff.changed] == [BASE + f"factor/{DS}-2"] and diff.unchanged == 1
     change = diff.changed[0].changes[0]
@@ -118,8 +140,12 @@ def test_versions_supersede_and_diff(store, settings, people, tmp_path):
     # withdrawal: the newer version disappears, the older one is current again
     publishing.act(store, BASE, people["acme"], DS, "2", "withdraw")
     assert BASE + f"dataset/{DS}/2" not in access.public_graphs(store)
-    current = {str(r["t"]): str(r["v"]) for r in store.select(
-        f"SELECT ?t ?v WHERE {{ GRAPH <{cat}> {{ ?t <http://www.w3.org/ns/dcat#hasCurrentVersion> ?v }} }}")}
+    current = {
+        str(r["t"]): str(r["v"])
+        for r in store.select(
+            f"SELECT ?t ?v WHERE {{ GRAPH <{cat}> {{ ?t <http://www.w3.org/ns/dcat#hasCurrentVersion> ?v }} }}"
+        )
+    }
     assert current[BASE + f"factor/{DS}-2"] == BASE + f"factor/{DS}-2/1"
     assert BASE + f"factor/{DS}-3" not in current
     with pytest.raises(publishing.InvalidTransition) as exc:
@@ -141,9 +167,11 @@ def test_commercial_is_split(store, settings, people, tmp_path):
     assert v.values == v.graph + "/values"
     counts = store.graphs()
     description = store.select(f"SELECT ?p WHERE {{ GRAPH <{v.graph}> {{ ?s ?p ?o }} }}")
-    assert not {str(r["p"]) for r in description} & {"https://w3id.org/efreg/ontology#component",
-                                                     "https://w3id.org/efreg/ontology#co2e",
-                                                     "https://w3id.org/efreg/ontology#value"}
+    assert not {str(r["p"]) for r in description} & {
+        "https://w3id.org/efreg/ontology#component",
+        "https://w3id.org/efreg/ontology#co2e",
+        "https://w3id.org/efreg/ontology#value",
+    }
     assert counts[v.values] > 0
     assert v.graph in access.public_graphs(store) and v.values not in access.public_graphs(store)
     assert v.values in access.readable_graphs(store, people["acme"])
@@ -160,8 +188,10 @@ def test_recover_drops_what_a_crash_left(store, settings, people, tmp_path):
     release(store, settings, people, write(tmp_path, 1, range(2)))
     graph, values = BASE + f"dataset/{DS}/2", BASE + f"dataset/{DS}/2/values"
     # an upload interrupted between writing its graphs and recording them
-    store.update(f"INSERT DATA {{ GRAPH <{SYSTEM_GRAPH}> {{ <{publishing.PENDING}> <{publishing.PENDING_GRAPH}> "
-                 f"<{graph}> , <{values}> }} }}")
+    store.update(
+        f"INSERT DATA {{ GRAPH <{SYSTEM_GRAPH}> {{ <{publishing.PENDING}> <{publishing.PENDING_GRAPH}> "
+        f"<{graph}> , <{values}> }} }}"
+    )
     store.load(write(tmp_path, 2, range(2)), "turtle", graph=graph, base_iri=BASE)
     store.load(b'<urn:x:a> <urn:x:b> "1" .', "ntriples", graph=values)
     assert publishing.recover(store, BASE) == sorted([graph, values])
@@ -176,7 +206,8 @@ def test_tokens_revoked_and_listed(store):
     assert caller is not None and caller.agent(BASE) == BASE + "publisher/acme"
     listed = {t.token_id: t for t in list_tokens(store)}
     assert listed[caller.token_id].revoked is None and token.split("_")[2] not in json.dumps(
-        [t.__dict__ for t in listed.values()])
+        [t.__dict__ for t in listed.values()]
+    )
     revoke_token(store, caller.token_id)
     assert authenticate(store, token) is None
     assert {t.token_id: t for t in list_tokens(store)}[caller.token_id].revoked is not None
@@ -201,8 +232,12 @@ def test_cli_token_and_dataset_commands(tmp_path):
     assert "published" in run("dataset", "approve", DS, "1", "--comment", "ok")
     assert "cannot approve" in run("dataset", "approve", DS, "1", code=2)
     listed = json.loads(run("dataset", "list", "--json"))
-    assert {"graph": BASE + f"dataset/{DS}/1", "status": "published", "access": "open",
-            "publisher": BASE + "publisher/acme"} in listed
+    assert {
+        "graph": BASE + f"dataset/{DS}/1",
+        "status": "published",
+        "access": "open",
+        "publisher": BASE + "publisher/acme",
+    } in listed
     run("dataset", "upload", DS, str(write(tmp_path, 2, range(3), bump={0})), "--publisher", "acme")
     diff = json.loads(run("dataset", "diff", DS, "1", "2"))
     assert diff["added"] == [BASE + f"factor/{DS}-2"] and diff["changed"][0]["changes"][0]["new"] == "51000"

@@ -31,18 +31,18 @@ TRICKY = [
     # comments holding strings and IRIs
     f'SELECT * WHERE {{ ?s ?p ?o # "a string" <{E}commented>\n . ?s <{E}p2> "x" }}',
     # IRIs holding quote and hash characters
-    f"SELECT * WHERE {{ ?s <{E}it's> ?o ; <{E}p#frag> \"v\" }}",
+    f'SELECT * WHERE {{ ?s <{E}it\'s> ?o ; <{E}p#frag> "v" }}',
     # FROM, FROM NAMED, GRAPH, SERVICE with slots
     f'SELECT * FROM <{E}g1> FROM NAMED <{E}g2> WHERE {{ GRAPH <{E}g2> {{ ?s <{E}p> "x"@en }} }}',
-    f'SELECT * WHERE {{ SERVICE SILENT <{E}sparql> {{ ?s <{E}p> ?o }} }}',
-    f'SELECT * WHERE {{ SERVICE ?svc {{ ?s <{E}p> ?o }} }}',
+    f"SELECT * WHERE {{ SERVICE SILENT <{E}sparql> {{ ?s <{E}p> ?o }} }}",
+    f"SELECT * WHERE {{ SERVICE ?svc {{ ?s <{E}p> ?o }} }}",
     # the same IRI twice, typed literals, paths with modifiers, VALUES, negated sets
     f'SELECT * WHERE {{ <{E}a> <{E}p>* ?x . ?x <{E}p> <{E}a> ; <{E}y> "2021"^^<http://www.w3.org/2001/XMLSchema#gYear> }}',
     f'SELECT * WHERE {{ VALUES ?x {{ <{E}a> "b" }} ?x !(<{E}p>|^<{E}q>) ?y }}',
     f"SELECT * WHERE {{ ?x <{E}p>? <{E}end> }}",
     f"SELECT * WHERE {{ ?x (<{E}p>/<{E}q>)* ?y }}",
     # comparisons (a '<' that is not an IRI) and IRI-like runs inside them
-    f'SELECT * WHERE {{ ?s <{E}v> ?v FILTER(?v<3&&?v>1) }}',
+    f"SELECT * WHERE {{ ?s <{E}v> ?v FILTER(?v<3&&?v>1) }}",
     f'SELECT * WHERE {{ ?s <{E}v> ?v FILTER(?v < "b" && ?v > "a") }}',
     f'PREFIX ex: <{E}> SELECT * WHERE {{ ?s <{E}v> ?v FILTER(?v<ex:b&&?v>"a") }}',
     # prefixed names next to PREFIX declarations, lower-case keywords, ASK / CONSTRUCT / DESCRIBE
@@ -108,14 +108,17 @@ def test_templates_are_shared_by_queries_of_one_shape() -> None:
     assert inspect_query(two, E).checks == ((None, f"{E}geo", f"{E}geo/US"), (None, f"{E}label", None))
 
 
-@pytest.mark.parametrize("text", [
-    f'SELECT * WHERE {{ ?s <{E}v> ?v FILTER(?v < 3) }}',  # a comparison
-    f'BASE <{E}> SELECT * WHERE {{ ?s <p> "x" }}',
-    f'SELECT * WHERE {{ ?s <{E}p> "a\\"b" }}',
-    f"SELECT * WHERE {{ ?s <{E}p> '''x''' }}",
-    'SELECT * WHERE { ?s <urn:x-efreg-slot:0> "x" }',  # the slot marker itself
-    "SELECT * WHERE { ?s ?p ?o }",  # nothing to replace
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"SELECT * WHERE {{ ?s <{E}v> ?v FILTER(?v < 3) }}",  # a comparison
+        f'BASE <{E}> SELECT * WHERE {{ ?s <p> "x" }}',
+        f'SELECT * WHERE {{ ?s <{E}p> "a\\"b" }}',
+        f"SELECT * WHERE {{ ?s <{E}p> '''x''' }}",
+        'SELECT * WHERE { ?s <urn:x-efreg-slot:0> "x" }',  # the slot marker itself
+        "SELECT * WHERE { ?s ?p ?o }",  # nothing to replace
+    ],
+)
 def test_texts_a_scan_cannot_read_with_certainty_are_not_templated(text: str) -> None:
     assert query_template(text) is None
 
@@ -133,5 +136,5 @@ def test_comments_are_not_part_of_the_shape() -> None:
 
 
 def test_prefix_declarations_stay_in_the_template() -> None:
-    shape, values = query_template(f'PREFIX ex: <{E}> SELECT * WHERE {{ ?s ex:p <{E}o> }}')
+    shape, values = query_template(f"PREFIX ex: <{E}> SELECT * WHERE {{ ?s ex:p <{E}o> }}")
     assert shape.startswith(f"PREFIX ex: <{E}>") and values == (f"{E}o",)

@@ -26,7 +26,7 @@ def store() -> OxigraphStore:
     s = OxigraphStore()
     s.load(DATA.encode(), "turtle", graph=PUBLIC)
     s.load(SYSTEM.encode(), "turtle", graph="urn:efreg:system")
-    s.load(f"<{E}d> <{E}other> \"default\" .".encode(), "ntriples")
+    s.load(f'<{E}d> <{E}other> "default" .'.encode(), "ntriples")
     return s
 
 
@@ -53,7 +53,7 @@ QUERIES = {
     "everything": "SELECT ?s ?p ?o WHERE { ?s ?p ?o }",
     "negated": f"SELECT ?s WHERE {{ ?s !<{E}geo> ?o }}",
     "graph": f"SELECT ?g ?s WHERE {{ GRAPH ?g {{ ?s <{E}label> ?l }} }}",
-    "exists": f"SELECT ?f WHERE {{ ?f <{E}geo> ?g FILTER NOT EXISTS {{ ?f <{E}label> \"secret\" }} }}",
+    "exists": f'SELECT ?f WHERE {{ ?f <{E}geo> ?g FILTER NOT EXISTS {{ ?f <{E}label> "secret" }} }}',
 }
 
 
@@ -88,19 +88,25 @@ def test_zero_length_path_ends_are_checked_as_nodes(store: OxigraphStore) -> Non
     assert not isinstance(chosen, UnionDataset) and union == listed == []
 
 
-@pytest.mark.parametrize("query", [
-    f"SELECT * WHERE {{ ?a <{E}broader>* ?b }}",
-    f"SELECT * WHERE {{ ?a <{E}broader>? ?b }}",
-    f"DESCRIBE <{E}f1>",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        f"SELECT * WHERE {{ ?a <{E}broader>* ?b }}",
+        f"SELECT * WHERE {{ ?a <{E}broader>? ?b }}",
+        f"DESCRIBE <{E}f1>",
+    ],
+)
 def test_no_checks_when_unknowable(query: str) -> None:
     assert inspect_query(query, E).checks is None
 
 
 def test_checks_cover_every_pattern() -> None:
-    checks = inspect_query(f"""SELECT * WHERE {{ ?a <{E}p> <{E}o> ; a <{E}C> . ?a <{E}q>/<{E}r> ?b
+    checks = inspect_query(
+        f"""SELECT * WHERE {{ ?a <{E}p> <{E}o> ; a <{E}C> . ?a <{E}q>/<{E}r> ?b
         OPTIONAL {{ ?b <{E}opt> [ <{E}inner> ?c ] }} MINUS {{ ?a <{E}minus> ?d }}
-        {{ SELECT ?a WHERE {{ ?a <{E}sub> ?e }} }} FILTER EXISTS {{ ?a <{E}exists> ?f }} }}""", E).checks
+        {{ SELECT ?a WHERE {{ ?a <{E}sub> ?e }} }} FILTER EXISTS {{ ?a <{E}exists> ?f }} }}""",
+        E,
+    ).checks
     assert checks is not None
     predicates = {p for _, p, _ in checks}
     assert {E + n for n in ("p", "q", "r", "opt", "inner", "minus", "sub", "exists")} <= predicates

@@ -89,7 +89,7 @@ def test_workers_do_not_keep_the_servers_sockets(store) -> None:
         for name in os.listdir(f"/proc/{pid}/fd"):
             target = os.readlink(f"/proc/{pid}/fd/{name}")
             if target.startswith("socket:"):
-                held.add(int(target[len("socket:["):-1]))
+                held.add(int(target[len("socket:[") : -1]))
         assert inode not in held
     finally:
         listener.close()

@@ -28,16 +28,19 @@ GRAPHS = {
 }
 ELECTRICITY_SCOPES = {
     "national average": "grid-electricity-consumption",
-    "national average excluding market-traded non-fossil electricity":
-        "grid-electricity-consumption-excluding-market-traded-non-fossil",
+    "national average excluding market-traded non-fossil electricity": "grid-electricity-consumption-excluding-market-traded-non-fossil",
     "national fossil-fuel electricity": "fossil-fuel-electricity-generation",
     "regional grid": "grid-electricity-consumption",
     "province": "grid-electricity-consumption",
 }
 GRID_IRIS = {
-    "North China grid": "CN-GRID-NORTH", "Northeast grid": "CN-GRID-NORTHEAST",
-    "East China grid": "CN-GRID-EAST", "Central China grid": "CN-GRID-CENTRAL",
-    "Northwest grid": "CN-GRID-NORTHWEST", "South grid": "CN-GRID-SOUTH", "Southwest grid": "CN-GRID-SOUTHWEST",
+    "North China grid": "CN-GRID-NORTH",
+    "Northeast grid": "CN-GRID-NORTHEAST",
+    "East China grid": "CN-GRID-EAST",
+    "Central China grid": "CN-GRID-CENTRAL",
+    "Northwest grid": "CN-GRID-NORTHWEST",
+    "South grid": "CN-GRID-SOUTH",
+    "Southwest grid": "CN-GRID-SOUTHWEST",
 }
 DCAT_VERSION = URIRef("http://www.w3.org/ns/dcat#version")  # DCAT 3; rdflib's DCAT lacks it
 GWP_COLUMNS = {"AR4-GWP100": "ar4", "AR5-GWP100": "ar5", "AR6-GWP100": "ar6"}
@@ -160,8 +163,14 @@ def test_every_value_is_a_decimal(union: Graph) -> None:
             checked += 1
     ipcc = read_csv("ipcc2006_v2_ch2_table2_2.csv")
     gwp_rows = read_csv("gwp100.csv")
-    expected = (3 * len(ipcc) + 3 * (len(ipcc) - 1) + 3 * sum(1 for r in ipcc if r["co2_lower"])
-                + 3 * len(gwp_rows) + 2 + len(read_csv("cn_electricity_2021_2022.csv")))
+    expected = (
+        3 * len(ipcc)
+        + 3 * (len(ipcc) - 1)
+        + 3 * sum(1 for r in ipcc if r["co2_lower"])
+        + 3 * len(gwp_rows)
+        + 2
+        + len(read_csv("cn_electricity_2021_2022.csv"))
+    )
     assert checked == expected == 198
 
 
@@ -177,8 +186,10 @@ def test_ipcc_factors_state_table_2_2_exactly(datasets: dict[str, Dataset]) -> N
         biomass = row["fuel_group"] == "biomass"
         co2, ch4 = ("CO2-biogenic", "CH4-non-fossil") if biomass else ("CO2", "CH4-fossil")
         assert components(g, factor) == {
-            co2: Decimal(row["co2_kg_per_tj"]), ch4: Decimal(row["ch4_kg_per_tj"]),
-            "N2O": Decimal(row["n2o_kg_per_tj"])}, row["fuel"]
+            co2: Decimal(row["co2_kg_per_tj"]),
+            ch4: Decimal(row["ch4_kg_per_tj"]),
+            "N2O": Decimal(row["n2o_kg_per_tj"]),
+        }, row["fuel"]
         assert g.value(factor, EF.activityUnit) == UNIT.TeraJ
         assert g.value(factor, EF.geography) == u("geo/GLO")
         assert g.value(factor, EF.activityCategory) == u("category/ipcc2006/1.A.1")
@@ -188,7 +199,9 @@ def test_ipcc_factors_state_table_2_2_exactly(datasets: dict[str, Dataset]) -> N
         assert g.value(factor, EF.ghgScope) == EF.Scope1
         assert g.value(factor, EF.gasBasis) == EF.MultiGasBasis
         assert g.value(factor, EF.boundary) == EF.Combustion
-        assert {lit.language: str(lit) for lit in g.objects(factor, RDFS.label)}["zh"].startswith(row["fuel_zh"])
+        assert {lit.language: str(lit) for lit in g.objects(factor, RDFS.label)}["zh"].startswith(
+            row["fuel_zh"]
+        )
         co2_node = next(c for c in g.objects(factor, EF.component) if g.value(c, EF.gas) == u(f"gas/{co2}"))
         unc = g.value(co2_node, EF.uncertainty)
         if row["co2_lower"]:
@@ -206,16 +219,26 @@ def test_natural_gas_matches_the_model_contract_example(datasets: dict[str, Data
     factor = u("factor/ipcc2006-t2.2-natural-gas/1")
     assert components(g, factor) == {"CO2": Decimal("56100"), "CH4-fossil": Decimal(1), "N2O": Decimal("0.1")}
     assert co2e_values(g, factor) == {
-        "AR4-GWP100": Decimal("56154.8"), "AR5-GWP100": Decimal("56154.5"), "AR6-GWP100": Decimal("56157.1")}
+        "AR4-GWP100": Decimal("56154.8"),
+        "AR5-GWP100": Decimal("56154.5"),
+        "AR6-GWP100": Decimal("56157.1"),
+    }
 
 
 def test_gwp_sets_state_gwp100_csv_exactly(datasets: dict[str, Dataset]) -> None:
     g = graph_of(datasets, "gwp100.trig")
     values = gwp_values(g)
     assert set(values) == set(GWP_COLUMNS)
-    ids = {"Carbon dioxide": "CO2", "Methane (fossil)": "CH4-fossil", "Methane (non-fossil)": "CH4-non-fossil",
-           "Nitrous oxide": "N2O", "Sulphur hexafluoride": "SF6", "Nitrogen trifluoride": "NF3",
-           "PFC-14 (CF4)": "PFC-14", "PFC-116 (C2F6)": "PFC-116"}
+    ids = {
+        "Carbon dioxide": "CO2",
+        "Methane (fossil)": "CH4-fossil",
+        "Methane (non-fossil)": "CH4-non-fossil",
+        "Nitrous oxide": "N2O",
+        "Sulphur hexafluoride": "SF6",
+        "Nitrogen trifluoride": "NF3",
+        "PFC-14 (CF4)": "PFC-14",
+        "PFC-116 (C2F6)": "PFC-116",
+    }
     rows = read_csv("gwp100.csv")
     for set_id, column in GWP_COLUMNS.items():
         expected = {ids.get(r["gas"], r["gas"]): Decimal(r[column]) for r in rows}
@@ -268,16 +291,20 @@ def test_cn_electricity_factors_state_the_csv_exactly(datasets: dict[str, Datase
     national_2022 = u("factor/cn-mee-2022-national-average-cn/1")
     assert components(g, national_2022) == {"CO2": Decimal("0.5366")}
     assert g.value(national_2022, DCT.source) == u("source/mee-nbs-2022-electricity-co2")
-    assert g.value(u("factor/cn-mee-2021-national-average-cn/1"), DCT.source) == \
-        u("source/mee-nbs-2021-electricity-co2")
+    assert g.value(u("factor/cn-mee-2021-national-average-cn/1"), DCT.source) == u(
+        "source/mee-nbs-2021-electricity-co2"
+    )
 
 
 def test_factor_keys_are_unique_per_dataset(datasets: dict[str, Dataset]) -> None:
     for name in ("ipcc2006-t2.2.trig", "cn-electricity.trig"):
         g = graph_of(datasets, name)
-        keys = [tuple(g.value(f, p) for p in (EF.activity, EF.geography, EF.referenceYear, EF.boundary,
-                                                  EF.gasBasis))
-                for f in g.subjects(RDF.type, EF.EmissionFactor)]
+        keys = [
+            tuple(
+                g.value(f, p) for p in (EF.activity, EF.geography, EF.referenceYear, EF.boundary, EF.gasBasis)
+            )
+            for f in g.subjects(RDF.type, EF.EmissionFactor)
+        ]
         assert len(keys) == len(set(keys)), name
 
 
@@ -312,9 +339,22 @@ def _languages(g: Graph, node: URIRef) -> set[str]:
     return {lit.language for lit in g.objects(node, RDFS.label)}
 
 
-@pytest.mark.parametrize("cls", [EF.EmissionFactor, EF.Gas, EF.Geography, QUDT.Unit, SKOS.Concept,
-                                 SKOS.ConceptScheme, FOAF.Organization, EF.GWPSet, EF.Source,
-                                 DCT.LicenseDocument, DCAT.Dataset])
+@pytest.mark.parametrize(
+    "cls",
+    [
+        EF.EmissionFactor,
+        EF.Gas,
+        EF.Geography,
+        QUDT.Unit,
+        SKOS.Concept,
+        SKOS.ConceptScheme,
+        FOAF.Organization,
+        EF.GWPSet,
+        EF.Source,
+        DCT.LicenseDocument,
+        DCAT.Dataset,
+    ],
+)
 def test_labels_in_english_and_chinese(union: Graph, cls: URIRef) -> None:
     nodes = set(union.subjects(RDF.type, cls))
     assert nodes, cls
@@ -338,11 +378,15 @@ def test_every_referenced_seed_resource_is_described(union: Graph) -> None:
 
 
 def test_reference_geography(union: Graph) -> None:
-    provinces = {s for s in union.subjects(SKOS.broader, u("geo/CN")) if (s, SKOS.inScheme, u("geo/iso3166")) in union}
+    provinces = {
+        s for s in union.subjects(SKOS.broader, u("geo/CN")) if (s, SKOS.inScheme, u("geo/iso3166")) in union
+    }
     assert len(provinces) == 34
     assert (u("geo/CN"), SKOS.broader, u("geo/GLO")) in union
     assert (u("geo/CN-HE"), SKOS.notation, Literal("CN-HE")) in union
-    grids = {s for s in union.subjects(RDF.type, EF.RegistryRegion) if str(s).startswith(BASE + "geo/CN-GRID-")}
+    grids = {
+        s for s in union.subjects(RDF.type, EF.RegistryRegion) if str(s).startswith(BASE + "geo/CN-GRID-")
+    }
     assert len(grids) == 7
     covered = [o for g in grids for o in union.objects(g, EF.coversRegion)]
     assert len(covered) == len(set(covered)) == 30  # 34 less HK, MO, TW and the split Inner Mongolia
@@ -370,8 +414,11 @@ def test_reference_gases_and_units(union: Graph) -> None:
 
 
 def test_rebuild_reproduces_the_committed_files(tmp_path: Path) -> None:
-    subprocess.run([sys.executable, str(SEEDS / "build.py"), "--facts", str(FACTS), "--out", str(tmp_path)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, str(SEEDS / "build.py"), "--facts", str(FACTS), "--out", str(tmp_path)],
+        check=True,
+        capture_output=True,
+    )
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(FILES)
     for name in FILES:
         assert (tmp_path / name).read_bytes() == (SEEDS / name).read_bytes(), name
@@ -384,8 +431,11 @@ def test_build_refuses_a_gas_it_cannot_label(tmp_path: Path) -> None:
         (facts / p.name).write_bytes(p.read_bytes())
     with (facts / "gwp100.csv").open("a", encoding="utf-8") as handle:
         handle.write("Unobtainium,Xx,0-00-0,1,1,1\n")
-    result = subprocess.run([sys.executable, str(SEEDS / "build.py"), "--facts", str(facts),
-                             "--out", str(tmp_path / "out")], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, str(SEEDS / "build.py"), "--facts", str(facts), "--out", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode != 0
     assert "Unobtainium" in result.stderr
 

@@ -19,8 +19,13 @@ JSON = {"Accept": "application/sparql-results+json"}
 
 @pytest.fixture
 def settings() -> Settings:
-    return Settings(store="memory:", base_uri="http://localhost:8080/", load_seeds=False,
-                    query_timeout=2.0, max_concurrent_queries=2)
+    return Settings(
+        store="memory:",
+        base_uri="http://localhost:8080/",
+        load_seeds=False,
+        query_timeout=2.0,
+        max_concurrent_queries=2,
+    )
 
 
 def children() -> set[int]:
@@ -56,7 +61,9 @@ def test_cartesian_product_is_cut_while_a_lookup_answers(live_server: str) -> No
     assert lookup.status_code == 200
     assert lookup.json()["results"]["bindings"][0]["id"]["value"] == "ipcc2006-t2.2-natural-gas"
     # Not a timing assertion but an ordering one: the lookup is answered while the runaway still runs.
-    assert lookup_ended < float(outcome["ended"]), f"the lookup ({lookup_seconds:.2f} s) waited for the runaway"
+    assert lookup_ended < float(outcome["ended"]), (
+        f"the lookup ({lookup_seconds:.2f} s) waited for the runaway"
+    )
     assert outcome["status"] == 503 and "time limit of 2 s" in str(outcome["text"])
     assert 1.9 < float(outcome["seconds"]) < 20  # type: ignore[arg-type]  # cut at the limit, not run out
     deadline = time.monotonic() + 10  # killed at the limit; reaping it may lag on a loaded machine
@@ -66,8 +73,14 @@ def test_cartesian_product_is_cut_while_a_lookup_answers(live_server: str) -> No
 
 
 def test_slots_are_capped(live_server: str) -> None:
-    threads = [threading.Thread(target=requests.get, args=(live_server + "sparql",),
-                                kwargs={"params": {"query": CARTESIAN}, "timeout": 30}) for _ in range(2)]
+    threads = [
+        threading.Thread(
+            target=requests.get,
+            args=(live_server + "sparql",),
+            kwargs={"params": {"query": CARTESIAN}, "timeout": 30},
+        )
+        for _ in range(2)
+    ]
     for thread in threads:
         thread.start()
     time.sleep(0.4)

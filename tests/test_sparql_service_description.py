@@ -13,8 +13,12 @@ from rdflib.namespace import RDF
 from registry.rdf.namespaces import SD, SYSTEM_GRAPH
 from registry.web.sparql import EXAMPLES
 
-FORMATS = {"text/turtle": "turtle", "application/rdf+xml": "xml", "application/ld+json": "json-ld",
-           "application/n-triples": "nt"}
+FORMATS = {
+    "text/turtle": "turtle",
+    "application/rdf+xml": "xml",
+    "application/ld+json": "json-ld",
+    "application/n-triples": "nt",
+}
 
 
 @pytest.mark.parametrize("accept", list(FORMATS))
@@ -33,8 +37,18 @@ def test_conforms_to_the_service_description_schema(live_server: str) -> None:
     assert {SD.SPARQL11Query, SD.SPARQL11Update} == set(graph.objects(service, SD.supportedLanguage))
     assert {SD.UnionDefaultGraph, SD.BasicFederatedQuery} <= set(graph.objects(service, SD.feature))
     formats = {str(f).rsplit("/", 1)[1] for f in graph.objects(service, SD.resultFormat)}
-    assert {"SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
-            "Turtle", "RDF_XML", "JSON-LD", "N-Triples", "TriG", "N-Quads"} <= formats
+    assert {
+        "SPARQL_Results_JSON",
+        "SPARQL_Results_XML",
+        "SPARQL_Results_CSV",
+        "SPARQL_Results_TSV",
+        "Turtle",
+        "RDF_XML",
+        "JSON-LD",
+        "N-Triples",
+        "TriG",
+        "N-Quads",
+    } <= formats
     dataset = graph.value(service, SD.defaultDataset)
     assert (dataset, RDF.type, SD.Dataset) in graph
     assert (graph.value(dataset, SD.defaultGraph), RDF.type, SD.Graph) in graph
@@ -47,8 +61,9 @@ def test_conforms_to_the_service_description_schema(live_server: str) -> None:
 
 
 def test_browsers_get_the_query_page_with_bundled_assets(live_server: str) -> None:
-    page = requests.get(live_server + "sparql", timeout=10,
-                        headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    page = requests.get(
+        live_server + "sparql", timeout=10, headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    )
     assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
     sources = re.findall(r'(?:src|href)="([^"]+\.(?:js|css))"', page.text)
     assert "/static/sparql/sparql.js" in sources and all(s.startswith("/static/") for s in sources)
@@ -60,7 +75,10 @@ def test_browsers_get_the_query_page_with_bundled_assets(live_server: str) -> No
 
 @pytest.mark.parametrize("title,query", EXAMPLES, ids=[t for t, _ in EXAMPLES])
 def test_example_queries_run_on_the_seeds(client, title: str, query: str) -> None:
-    response = client.post("/sparql", data={"query": query},
-                           headers={"Accept": "application/sparql-results+json, text/turtle;q=0.9"})
+    response = client.post(
+        "/sparql",
+        data={"query": query},
+        headers={"Accept": "application/sparql-results+json, text/turtle;q=0.9"},
+    )
     assert response.status_code == 200
     assert int(response.headers["Efreg-Result-Rows"]) > 0

@@ -83,8 +83,17 @@ def test_only_warnings_still_conforms(data: Graph, ref: Graph) -> None:
 @pytest.mark.parametrize(
     ("lang", "words"),
     [
-        ("en", ["Conforms: no", "[Violation]", "[Warning]", "Rule:", "Source record:",
-                "The geography is not a known ef:Geography"]),
+        (
+            "en",
+            [
+                "Conforms: no",
+                "[Violation]",
+                "[Warning]",
+                "Rule:",
+                "Source record:",
+                "The geography is not a known ef:Geography",
+            ],
+        ),
         ("zh", ["是否符合: 否", "[违规]", "[警告]", "规则:", "源记录:", "地理范围不是已知的 ef:Geography"]),
     ],
 )
@@ -203,8 +212,9 @@ def test_reference_graph_resolves_relative_iris_and_skips_missing_files(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (tmp_path / "reference.trig").write_text(TRIG, encoding="utf-8")
-    (tmp_path / "efreg.ttl").write_text("<https://w3id.org/efreg/ontology#Gas> a <http://www.w3.org/2002/07/owl#Class> .",
-                                        encoding="utf-8")
+    (tmp_path / "efreg.ttl").write_text(
+        "<https://w3id.org/efreg/ontology#Gas> a <http://www.w3.org/2002/07/owl#Class> .", encoding="utf-8"
+    )
     monkeypatch.setattr(gate, "ONTOLOGY_FILE", tmp_path / "efreg.ttl")
     monkeypatch.setattr(gate, "REFERENCE_FILES", (tmp_path / "reference.trig", tmp_path / "gwp100.trig"))
     g = reference_graph("http://example.org/reg")

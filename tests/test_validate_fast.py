@@ -39,8 +39,20 @@ Key = tuple[Node, str | None, Node | None, Node | None, str, Node | None, str, s
 
 def keys(report: ValidationReport) -> list[Key]:
     return sorted(
-        ((r.focus_node, None if r.path is None else _show_path(report.graph, r.path, full=True), r.constraint,
-          r.source_shape, r.severity, r.value, r.message_en, r.message_zh, r.source_record) for r in report.results),
+        (
+            (
+                r.focus_node,
+                None if r.path is None else _show_path(report.graph, r.path, full=True),
+                r.constraint,
+                r.source_shape,
+                r.severity,
+                r.value,
+                r.message_en,
+                r.message_zh,
+                r.source_record,
+            )
+            for r in report.results
+        ),
         key=repr,
     )
 
@@ -58,13 +70,18 @@ def assert_same(data: Graph, base: str, reference: Graph | None = None) -> Valid
 
 @pytest.fixture(scope="module")
 def shape_graphs() -> tuple[Graph, Graph]:
-    return (Graph().parse(DATA / "factor.ttl", publicID=SHAPES_BASE),
-            Graph().parse(DATA / "reference.ttl", publicID=SHAPES_BASE))
+    return (
+        Graph().parse(DATA / "factor.ttl", publicID=SHAPES_BASE),
+        Graph().parse(DATA / "reference.ttl", publicID=SHAPES_BASE),
+    )
 
 
-@pytest.mark.parametrize(("case_id", "on_reference", "mutate"), [c[:3] for c in CASES], ids=[c[0] for c in CASES])
-def test_every_shapes_fixture(shape_graphs: tuple[Graph, Graph], case_id: str, on_reference: bool,
-                              mutate: Mutation) -> None:
+@pytest.mark.parametrize(
+    ("case_id", "on_reference", "mutate"), [c[:3] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_every_shapes_fixture(
+    shape_graphs: tuple[Graph, Graph], case_id: str, on_reference: bool, mutate: Mutation
+) -> None:
     data, ref = Graph(), Graph()
     data += shape_graphs[0]
     ref += shape_graphs[1]
@@ -84,8 +101,15 @@ def test_seed_files(name: str) -> None:
 
 
 def read(*paths: Path) -> Dataset:
-    return read_paths(list(paths), format=None, base_uri=BASE, dataset_id=None, publisher=None,
-                      settings=Settings(), next_version=lambda _id: 1).dataset
+    return read_paths(
+        list(paths),
+        format=None,
+        base_uri=BASE,
+        dataset_id=None,
+        publisher=None,
+        settings=Settings(),
+        next_version=lambda _id: 1,
+    ).dataset
 
 
 def test_tiangong_sample() -> None:
@@ -131,7 +155,15 @@ def test_generated_data_with_every_kind_of_fault(bench: Dataset) -> None:
     comp = graph.value(factors[2], EF.component)
     graph.set((comp, EF.unit, URIRef(BASE + "unit/KiloGM-PER-TeraJ")))  # V-SAMEUNIT (and maybe a class)
     graph.set((comp, EF.gas, URIRef(BASE + "gas/SF6")))  # V-GWPCOVER when no GWP value
-    for p in (EF.activity, EF.geography, EF.referenceYear, EF.boundary, EF.gasBasis, DCT.temporal, DCT.isPartOf):
+    for p in (
+        EF.activity,
+        EF.geography,
+        EF.referenceYear,
+        EF.boundary,
+        EF.gasBasis,
+        DCT.temporal,
+        DCT.isPartOf,
+    ):
         for o in list(graph.objects(factors[3], p)):
             graph.set((factors[4], p, o))  # K-UNIQUE
     graph.set((factors[5], EF.referenceYear, Literal("2020")))  # F-TIME datatype
@@ -141,8 +173,9 @@ def test_generated_data_with_every_kind_of_fault(bench: Dataset) -> None:
     assert {"Factor-co2e-consistent", "FactorKeyShape", "Factor-referenceYear"} <= found, found
 
 
-def test_unsupported_shapes_fall_back_to_pyshacl(shape_graphs: tuple[Graph, Graph], monkeypatch: pytest.MonkeyPatch,
-                                                 caplog: pytest.LogCaptureFixture) -> None:
+def test_unsupported_shapes_fall_back_to_pyshacl(
+    shape_graphs: tuple[Graph, Graph], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     def refuse(_shapes: Graph) -> None:
         raise Unsupported("the shapes use sh:xone")
 
@@ -157,9 +190,14 @@ def test_unsupported_shapes_fall_back_to_pyshacl(shape_graphs: tuple[Graph, Grap
 
 def test_the_rewrite_for_oxigraph_keeps_other_text() -> None:
     text = "ASK { ?s ?p ?o FILTER NOT EXISTS { ?set ef:gwpValue/ef:gas ?gas } }"
-    assert for_oxigraph(text) == ("ASK { ?s ?p ?o FILTER NOT EXISTS { ?set ef:gwpValue ?_efreg_seq1 . "
-                                  "FILTER EXISTS { ?_efreg_seq1 ef:gas ?gas } } }")
-    assert for_oxigraph("SELECT ?this WHERE { ?this ef:a/ef:b ?x }") == "SELECT ?this WHERE { ?this ef:a/ef:b ?x }"
+    assert for_oxigraph(text) == (
+        "ASK { ?s ?p ?o FILTER NOT EXISTS { ?set ef:gwpValue ?_efreg_seq1 . "
+        "FILTER EXISTS { ?_efreg_seq1 ef:gas ?gas } } }"
+    )
+    assert (
+        for_oxigraph("SELECT ?this WHERE { ?this ef:a/ef:b ?x }")
+        == "SELECT ?this WHERE { ?this ef:a/ef:b ?x }"
+    )
 
 
 def test_validators_by_name() -> None:
@@ -172,12 +210,22 @@ def test_validators_by_name() -> None:
 
 
 @pytest.mark.parametrize("name", ["fast", "pyshacl"])
-def test_the_gate_uses_the_configured_validator(store: Store, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_gate_uses_the_configured_validator(
+    store: Store, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     used: list[str] = []
     for table in (shacl.VALIDATORS, shacl.TRIPLE_VALIDATORS):
         for key, fn in list(table.items()):
             monkeypatch.setitem(table, key, lambda *a, _k=key, _fn=fn, **kw: used.append(_k) or _fn(*a, **kw))
-    out = import_paths(store, [INGEST / "oefdb" / "oefdb-slice.csv"], dry_run=True, format=None, base_uri=BASE,
-                       dataset_id=None, publisher=None, settings=Settings(validator=name))
+    out = import_paths(
+        store,
+        [INGEST / "oefdb" / "oefdb-slice.csv"],
+        dry_run=True,
+        format=None,
+        base_uri=BASE,
+        dataset_id=None,
+        publisher=None,
+        settings=Settings(validator=name),
+    )
     assert used == [name]
     assert out.report.conforms

@@ -11,11 +11,20 @@ from test_web_live import own_server  # noqa: F401  (fixture)
 
 CHROMIUM = "/usr/bin/chromium"
 OUTPUT = Path(__file__).resolve().parent / "output"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() or shutil.which("chromium") is None,
-                                reason="Debian's chromium is not installed")
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists() or shutil.which("chromium") is None,
+    reason="Debian's chromium is not installed",
+)
 
 
 @pytest.fixture
@@ -27,12 +36,15 @@ def browser():
         browser.close()
 
 
-@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 900}, {"width": 390, "height": 844}],
-                         ids=["desktop", "phone"])
+@pytest.mark.parametrize(
+    "viewport", [{"width": 1280, "height": 900}, {"width": 390, "height": 844}], ids=["desktop", "phone"]
+)
 def test_home_search_factor_switch_language(own_server, browser, viewport):  # noqa: F811
     OUTPUT.mkdir(exist_ok=True)
     name = "phone" if viewport["width"] < 600 else "desktop"
-    context = browser.new_context(viewport=viewport, locale="en-US", extra_http_headers={"Accept-Language": "en"})
+    context = browser.new_context(
+        viewport=viewport, locale="en-US", extra_http_headers={"Accept-Language": "en"}
+    )
     page = context.new_page()
     problems: list[str] = []
     page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)

@@ -25,8 +25,12 @@ from registry.store import open_store
 from conftest import DATA, free_port
 
 JS = Path(__file__).resolve().parent / "js"
-FORMATS = {"text/turtle": "turtle", "application/ld+json": "json-ld", "application/rdf+xml": "xml",
-           "application/n-triples": "nt"}
+FORMATS = {
+    "text/turtle": "turtle",
+    "application/ld+json": "json-ld",
+    "application/rdf+xml": "xml",
+    "application/n-triples": "nt",
+}
 
 
 @pytest.fixture
@@ -96,29 +100,41 @@ def test_examples_dereference_in_every_format(own_server):
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
 def test_curl_follows_303(own_server):
     iri = example_resources(own_server)[0]
-    out = subprocess.run(["curl", "-sSL", "-H", "Accept: text/turtle", iri], capture_output=True, check=True,
-                         timeout=30).stdout
+    out = subprocess.run(
+        ["curl", "-sSL", "-H", "Accept: text/turtle", iri], capture_output=True, check=True, timeout=30
+    ).stdout
     assert (URIRef(iri), None, None) in Graph().parse(data=out, format="turtle")
 
 
-@pytest.mark.skipif(shutil.which("node") is None or not (JS / "node_modules" / "jsonld").exists(),
-                    reason="node or tests/js/node_modules (npm ci --prefix tests/js) missing")
+@pytest.mark.skipif(
+    shutil.which("node") is None or not (JS / "node_modules" / "jsonld").exists(),
+    reason="node or tests/js/node_modules (npm ci --prefix tests/js) missing",
+)
 def test_jsonld_reference_processor_agrees(own_server, tmp_path):
     context_url = own_server + "context.jsonld"
     context_file = tmp_path / "context.jsonld"
     context_file.write_bytes(requests.get(context_url, timeout=10).content)
-    for iri in [*example_resources(own_server), own_server + "factor/ipcc2006-t2.2-natural-gas/2",
-                own_server + "factor/ipcc2006-t2.2-natural-gas", own_server + "gwp/AR6-GWP100"]:
+    for iri in [
+        *example_resources(own_server),
+        own_server + "factor/ipcc2006-t2.2-natural-gas/2",
+        own_server + "factor/ipcc2006-t2.2-natural-gas",
+        own_server + "gwp/AR6-GWP100",
+    ]:
         document = requests.get(iri, headers={"Accept": "application/ld+json"}, timeout=10)
         assert json.loads(document.content)["@context"] == context_url
         doc_file = tmp_path / "doc.jsonld"
         doc_file.write_bytes(document.content)
-        nquads = subprocess.run(["node", str(JS / "jsonld-to-nquads.js"), str(doc_file),
-                                 f"{context_url}={context_file}"], capture_output=True, check=True, timeout=60).stdout
+        nquads = subprocess.run(
+            ["node", str(JS / "jsonld-to-nquads.js"), str(doc_file), f"{context_url}={context_file}"],
+            capture_output=True,
+            check=True,
+            timeout=60,
+        ).stdout
         by_jsonld_js = Graph().parse(data=nquads, format="nquads")
         by_rdflib = Graph().parse(data=document.content, format="json-ld")  # fetches the context over HTTP
-        turtle = Graph().parse(data=requests.get(iri, headers={"Accept": "text/turtle"}, timeout=10).content,
-                               format="turtle")
+        turtle = Graph().parse(
+            data=requests.get(iri, headers={"Accept": "text/turtle"}, timeout=10).content, format="turtle"
+        )
         assert len(by_jsonld_js) == len(turtle) > 0
         assert isomorphic(by_jsonld_js, turtle), iri
         assert isomorphic(by_rdflib, turtle), iri

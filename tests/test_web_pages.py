@@ -68,14 +68,20 @@ def test_void(client, store):
     examples = set(graph.objects(ds, VOID.exampleResource))
     assert len(examples) >= 3
     for example in examples:  # real factors that dereference
-        assert client.get("/" + example[len(BASE):] + ".ttl").status_code == 200
+        assert client.get("/" + example[len(BASE) :] + ".ttl").status_code == 200
     public = access.public_graphs(store)
     counts = store.graphs()
     assert int(graph.value(ds, VOID.triples)) == sum(counts[g] for g in public)
-    classes = {graph.value(p, VOID["class"]): int(graph.value(p, VOID.entities))
-               for p in graph.objects(ds, VOID.classPartition)}
-    factors = {str(row["f"]) for row in store.select(
-        "SELECT DISTINCT ?f WHERE { GRAPH ?g { ?f a <https://w3id.org/efreg/ontology#EmissionFactor> } }")}
+    classes = {
+        graph.value(p, VOID["class"]): int(graph.value(p, VOID.entities))
+        for p in graph.objects(ds, VOID.classPartition)
+    }
+    factors = {
+        str(row["f"])
+        for row in store.select(
+            "SELECT DISTINCT ?f WHERE { GRAPH ?g { ?f a <https://w3id.org/efreg/ontology#EmissionFactor> } }"
+        )
+    }
     assert BASE + "factor/draft-secret/1" in factors  # in the store, but not public
     assert classes[EF.EmissionFactor] == len(factors) - 1
     properties = {graph.value(p, VOID.property) for p in graph.objects(ds, VOID.propertyPartition)}
@@ -97,8 +103,11 @@ def test_catalog_lists_every_published_dataset_with_distributions(client, store)
         assert graph.value(dataset, DCTERMS.title) is not None
         downloads = [graph.value(d, DCAT.downloadURL) for d in graph.objects(dataset, DCAT.distribution)]
         dump = next(d for d in downloads if d is not None)
-        assert client.get("/" + dump[len(BASE):]).status_code == 200
-    assert client.get("/catalog", headers={"Accept": "application/ld+json"}).headers["Location"] == "/catalog.jsonld"
+        assert client.get("/" + dump[len(BASE) :]).status_code == 200
+    assert (
+        client.get("/catalog", headers={"Accept": "application/ld+json"}).headers["Location"]
+        == "/catalog.jsonld"
+    )
 
 
 def test_dumps_are_streamed_gzipped_nquads_with_etag(client, store):
@@ -130,9 +139,13 @@ def test_ontology_documents_and_terms(client):
         assert len(served) == len(source)
     html = client.get("/ontology.html").get_data(as_text=True)
     ids = Ids(html).ids
-    terms = {str(s)[len(str(EF)):] for s in source.subjects(RDF.type, None)
-             if isinstance(s, URIRef) and str(s).startswith(str(EF))
-             and set(source.objects(s, RDF.type)) & {OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty}}
+    terms = {
+        str(s)[len(str(EF)) :]
+        for s in source.subjects(RDF.type, None)
+        if isinstance(s, URIRef)
+        and str(s).startswith(str(EF))
+        and set(source.objects(s, RDF.type)) & {OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty}
+    }
     assert terms and terms <= ids
     response = client.get("/ontology/EmissionFactor", headers={"Accept": "text/html"})
     assert response.status_code == 303 and response.headers["Location"] == "/ontology.html#EmissionFactor"
@@ -146,7 +159,9 @@ def test_shapes_documents(client):
         source.parse(path)
     served = Graph().parse(data=client.get("/shapes.ttl").data, format="turtle")
     assert len(served) == len(source)
-    assert client.get("/shapes", headers={"Accept": "application/rdf+xml"}).headers["Location"] == "/shapes.rdf"
+    assert (
+        client.get("/shapes", headers={"Accept": "application/rdf+xml"}).headers["Location"] == "/shapes.rdf"
+    )
 
 
 def test_search_labels_in_both_languages_with_facets(client):
@@ -164,9 +179,16 @@ def test_search_labels_in_both_languages_with_facets(client):
     assert any(h.startswith("/factor/cn-mee-") for h in china)
     assert not any(h.startswith("/factor/ipcc2006") for h in china)
     n2o = Ids(client.get("/search?gas=N2O").get_data(as_text=True)).hrefs
-    assert any(h.startswith("/factor/ipcc2006") for h in n2o) and not any(h.startswith("/factor/cn-") for h in n2o)
-    for nonsense in ("/search?page=abc", "/search?page=-5", "/search?q=" + "x" * 5000, "/search?geo=..%2F..",
-                     "/search?q=%22%27%3E%3C%7B%7D%5C"):
+    assert any(h.startswith("/factor/ipcc2006") for h in n2o) and not any(
+        h.startswith("/factor/cn-") for h in n2o
+    )
+    for nonsense in (
+        "/search?page=abc",
+        "/search?page=-5",
+        "/search?q=" + "x" * 5000,
+        "/search?geo=..%2F..",
+        "/search?q=%22%27%3E%3C%7B%7D%5C",
+    ):
         assert client.get(nonsense).status_code == 200
 
 
@@ -193,14 +215,26 @@ def test_language_from_header_switch_and_cookie(client):
     assert "按气体分列" in switched.get_data(as_text=True)
     assert "lang=zh" in switched.headers["Set-Cookie"]
     # the cookie now keeps Chinese on pages without ?lang
-    assert '<html lang="zh">' in client.get("/gas/CO2.html", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<html lang="zh">' in client.get("/gas/CO2.html", headers={"Accept-Language": "en"}).get_data(
+        as_text=True
+    )
 
 
 def test_factor_page_shows_everything(client):
     html = client.get("/factor/ipcc2006-t2.2-natural-gas/2.html?lang=en").get_data(as_text=True)
     ids = Ids(html)
-    assert {"value", "gases", "where", "provenance", "quality", "versions", "mappings", "cite", "data",
-            "sparql"} <= ids.ids
+    assert {
+        "value",
+        "gases",
+        "where",
+        "provenance",
+        "quality",
+        "versions",
+        "mappings",
+        "cite",
+        "data",
+        "sparql",
+    } <= ids.ids
     assert "kilogram per terajoule" in html and "56,200" in html
     assert "Table 2.2" in html
     assert "/factor/ipcc2006-t2.2-natural-gas/1" in ids.hrefs
@@ -215,7 +249,9 @@ def test_context_document(client):
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     context = json.loads(response.data)["@context"]
     assert context["ef"] == str(EF) and context["value"]["@type"].endswith("#decimal")
-    assert client.get("/context.jsonld", headers={"If-None-Match": response.headers["ETag"]}).status_code == 304
+    assert (
+        client.get("/context.jsonld", headers={"If-None-Match": response.headers["ETag"]}).status_code == 304
+    )
 
 
 def test_home_page_has_search_and_counts(client):

@@ -34,10 +34,20 @@ def without_date(response) -> tuple:
     return response.status, [h for h in response.headers if h[0] != "Date"], response.data
 
 
-@pytest.mark.parametrize(("path", "accept"), [
-    (f"/{FACTOR}/1.ttl", None), (f"/{FACTOR}/1.jsonld", None), (f"/{FACTOR}/1.nt", "text/html"),
-    (f"/{FACTOR}/1.rdf", None), (f"/{FACTOR}/1.html", None), (f"/{FACTOR}/1", "text/turtle"),
-    (f"/{FACTOR}/1", None), (f"/{FACTOR}", "application/ld+json"), ("/gas/CO2.ttl", None)])
+@pytest.mark.parametrize(
+    ("path", "accept"),
+    [
+        (f"/{FACTOR}/1.ttl", None),
+        (f"/{FACTOR}/1.jsonld", None),
+        (f"/{FACTOR}/1.nt", "text/html"),
+        (f"/{FACTOR}/1.rdf", None),
+        (f"/{FACTOR}/1.html", None),
+        (f"/{FACTOR}/1", "text/turtle"),
+        (f"/{FACTOR}/1", None),
+        (f"/{FACTOR}", "application/ld+json"),
+        ("/gas/CO2.ttl", None),
+    ],
+)
 def test_a_replay_is_the_application_answer(client, calls, path, accept):
     headers = {"Accept": accept} if accept else {}
     first = client.get(path, headers=headers)
@@ -66,10 +76,20 @@ def test_a_new_access_snapshot_ends_the_replay(client, store, calls, monkeypatch
     assert second.headers["Last-Modified"] != first.headers["Last-Modified"] and second.data == first.data
 
 
-@pytest.mark.parametrize("headers", [
-    {"Cookie": "lang=zh"}, {"Accept-Language": "zh-CN"}, {"Accept-Profile": "<https://w3id.org/ecfo>"},
-    {"If-None-Match": '"x"'}, {"If-Modified-Since": "Mon, 01 Jan 2001 00:00:00 GMT"}, {"Range": "bytes=0-10"},
-    {"Authorization": "Bearer nope"}, {"Cache-Control": "no-cache"}, {"X-Forwarded-Proto": "https"}])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Cookie": "lang=zh"},
+        {"Accept-Language": "zh-CN"},
+        {"Accept-Profile": "<https://w3id.org/ecfo>"},
+        {"If-None-Match": '"x"'},
+        {"If-Modified-Since": "Mon, 01 Jan 2001 00:00:00 GMT"},
+        {"Range": "bytes=0-10"},
+        {"Authorization": "Bearer nope"},
+        {"Cache-Control": "no-cache"},
+        {"X-Forwarded-Proto": "https"},
+    ],
+)
 def test_requests_that_may_differ_are_never_replayed(app, calls, headers):
     client = app.test_client(use_cookies=False)  # ?lang= sets a cookie, which would end the replay
     for _ in range(2):
@@ -86,5 +106,9 @@ def test_only_the_resource_route_and_only_success_is_replayed(client, calls):
         assert client.get("/factor/no-such-factor/1").status_code == 404
         assert client.get("/void.ttl").status_code == 200
         assert client.get(f"/{FACTOR}/1.ttl", headers={"Accept": "text/turtle"}).status_code == 200
-    assert calls == ["/factor/no-such-factor/1.ttl", "/factor/no-such-factor/1", "/void.ttl",
-                     f"/{FACTOR}/1.ttl"] + ["/factor/no-such-factor/1.ttl", "/factor/no-such-factor/1", "/void.ttl"]
+    assert calls == [
+        "/factor/no-such-factor/1.ttl",
+        "/factor/no-such-factor/1",
+        "/void.ttl",
+        f"/{FACTOR}/1.ttl",
+    ] + ["/factor/no-such-factor/1.ttl", "/factor/no-such-factor/1", "/void.ttl"]

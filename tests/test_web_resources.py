@@ -20,9 +20,22 @@ from conftest import BASE, DATA
 
 FACTOR = "factor/ipcc2006-t2.2-natural-gas"
 RDF_SUFFIXES = {".ttl": "turtle", ".nt": "nt", ".rdf": "xml", ".jsonld": "json-ld"}
-SAMPLE = [f"{FACTOR}/1", f"{FACTOR}/2", FACTOR, "factor/cn-mee-2021-national-average-cn/1", "dataset/ipcc-gwp100/1",
-          "dataset/ipcc2006-v2-ch2-t2.2", "publisher/ipcc", "source/ipcc2006-v2-ch2-t2.2", "gas/CO2",
-          "gwp/AR6-GWP100", "geo/CN-HE", "unit/KiloGM-PER-TeraJ", "category/ipcc2006/1.A.1", "license/ipcc"]
+SAMPLE = [
+    f"{FACTOR}/1",
+    f"{FACTOR}/2",
+    FACTOR,
+    "factor/cn-mee-2021-national-average-cn/1",
+    "dataset/ipcc-gwp100/1",
+    "dataset/ipcc2006-v2-ch2-t2.2",
+    "publisher/ipcc",
+    "source/ipcc2006-v2-ch2-t2.2",
+    "gas/CO2",
+    "gwp/AR6-GWP100",
+    "geo/CN-HE",
+    "unit/KiloGM-PER-TeraJ",
+    "category/ipcc2006/1.A.1",
+    "license/ipcc",
+]
 
 
 @pytest.fixture
@@ -47,25 +60,29 @@ def parse(client, path: str, suffix: str) -> Graph:
 
 # --- negotiation ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("accept", "suffix"), [
-    ("text/turtle", ".ttl"),
-    ("application/x-turtle", ".ttl"),
-    ("application/ld+json", ".jsonld"),
-    ("application/json", ".jsonld"),
-    ("application/rdf+xml", ".rdf"),
-    ("application/n-triples", ".nt"),
-    ("text/html", ".html"),
-    ("application/xhtml+xml", ".html"),
-    ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", ".html"),  # a browser
-    ("*/*", ".html"),
-    (None, ".html"),
-    ("text/turtle;q=0.5, application/rdf+xml;q=0.9", ".rdf"),
-    ("application/n-triples;q=0.1, text/turtle", ".ttl"),
-    ("text/*", ".html"),  # text/html and text/turtle tie: the server prefers HTML
-    ("image/png, text/turtle;q=0.2", ".ttl"),
-    ("garbage", ".html"),  # nothing parses as a media type: treated as */*
-    (";;;,,,", ".html"),
-])
+
+@pytest.mark.parametrize(
+    ("accept", "suffix"),
+    [
+        ("text/turtle", ".ttl"),
+        ("application/x-turtle", ".ttl"),
+        ("application/ld+json", ".jsonld"),
+        ("application/json", ".jsonld"),
+        ("application/rdf+xml", ".rdf"),
+        ("application/n-triples", ".nt"),
+        ("text/html", ".html"),
+        ("application/xhtml+xml", ".html"),
+        ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", ".html"),  # a browser
+        ("*/*", ".html"),
+        (None, ".html"),
+        ("text/turtle;q=0.5, application/rdf+xml;q=0.9", ".rdf"),
+        ("application/n-triples;q=0.1, text/turtle", ".ttl"),
+        ("text/*", ".html"),  # text/html and text/turtle tie: the server prefers HTML
+        ("image/png, text/turtle;q=0.2", ".ttl"),
+        ("garbage", ".html"),  # nothing parses as a media type: treated as */*
+        (";;;,,,", ".html"),
+    ],
+)
 def test_thing_uri_answers_303_to_negotiated_document(client, accept, suffix):
     headers = {"Accept": accept} if accept is not None else {}
     response = client.get(f"/{FACTOR}/1", headers=headers)
@@ -79,8 +96,13 @@ def test_nothing_acceptable_is_406_listing_types(client, accept):
     response = client.get(f"/{FACTOR}/1", headers={"Accept": accept})
     assert response.status_code == 406
     text = response.get_data(as_text=True)
-    for media_type in ("text/turtle", "application/ld+json", "application/rdf+xml", "application/n-triples",
-                       "text/html"):
+    for media_type in (
+        "text/turtle",
+        "application/ld+json",
+        "application/rdf+xml",
+        "application/n-triples",
+        "text/html",
+    ):
         assert media_type in text
 
 
@@ -100,8 +122,12 @@ def test_document_headers(client):
     assert response.headers["ETag"]
     assert response.headers["Last-Modified"]
     links = response.headers["Link"]
-    for suffix, media_type in ((".jsonld", "application/ld+json"), (".rdf", "application/rdf+xml"),
-                               (".nt", "application/n-triples"), (".html", "text/html")):
+    for suffix, media_type in (
+        (".jsonld", "application/ld+json"),
+        (".rdf", "application/rdf+xml"),
+        (".nt", "application/n-triples"),
+        (".html", "text/html"),
+    ):
         assert f'</{FACTOR}/1{suffix}>; rel="alternate"; type="{media_type}"' in links
     assert f"/{FACTOR}/1.ttl>" not in links
 
@@ -128,8 +154,12 @@ def test_etag_304_and_if_modified_since(client):
     assert other.status_code == 200
     later = (datetime.now(UTC) + timedelta(hours=1)).strftime("%a, %d %b %Y %H:%M:%S GMT")
     assert client.get(f"/{FACTOR}/1.ttl", headers={"If-Modified-Since": later}).status_code == 304
-    assert client.get(f"/{FACTOR}/1.ttl", headers={"If-Modified-Since": "Mon, 01 Jan 2001 00:00:00 GMT"}
-                      ).status_code == 200
+    assert (
+        client.get(
+            f"/{FACTOR}/1.ttl", headers={"If-Modified-Since": "Mon, 01 Jan 2001 00:00:00 GMT"}
+        ).status_code
+        == 200
+    )
     # different formats are different representations
     assert client.get(f"/{FACTOR}/1.ttl").headers["ETag"] != etag
 
@@ -150,13 +180,32 @@ def test_html_pages_are_utf8_and_vary_on_language(client):
 
 # --- errors and bad input --------------------------------------------------------------------------
 
-@pytest.mark.parametrize("path", [
-    "/factor/no-such-factor", "/factor/no-such-factor.ttl", "/factor/no-such-factor/7",
-    "/factor/..%2F..", "/factor/..%2F..%2Fetc%2Fpasswd", "/factor/%2e%2e/%2e%2e/etc/passwd", "/factor/a//b",
-    "/factor/" + "x" * 5000, "/factor/" + "a/" * 300 + "b.ttl", f"/{FACTOR}/1.exe", f"/{FACTOR}/1.ttl.bak",
-    f"/{FACTOR}/1.", "/factor/%00", "/factor/%ff%fe", "/gas/CO2;drop", "/geo/<script>",
-    "/factor/draft-secret/1", "/factor/draft-secret/1.ttl", "/factor/draft-secret", "/dataset/draft-test/1.ttl",
-])
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/factor/no-such-factor",
+        "/factor/no-such-factor.ttl",
+        "/factor/no-such-factor/7",
+        "/factor/..%2F..",
+        "/factor/..%2F..%2Fetc%2Fpasswd",
+        "/factor/%2e%2e/%2e%2e/etc/passwd",
+        "/factor/a//b",
+        "/factor/" + "x" * 5000,
+        "/factor/" + "a/" * 300 + "b.ttl",
+        f"/{FACTOR}/1.exe",
+        f"/{FACTOR}/1.ttl.bak",
+        f"/{FACTOR}/1.",
+        "/factor/%00",
+        "/factor/%ff%fe",
+        "/gas/CO2;drop",
+        "/geo/<script>",
+        "/factor/draft-secret/1",
+        "/factor/draft-secret/1.ttl",
+        "/factor/draft-secret",
+        "/dataset/draft-test/1.ttl",
+    ],
+)
 def test_bad_or_unknown_paths_are_404(client, path):
     response = client.get(path, headers={"Accept": "text/turtle"})
     assert response.status_code == 404
@@ -176,6 +225,7 @@ def test_malformed_accept_language_falls_back(client, header):
 
 # --- what a document holds -------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("path", SAMPLE)
 def test_every_format_is_the_same_graph(client, path):
     graphs = {suffix: parse(client, path, suffix) for suffix in RDF_SUFFIXES}
@@ -190,20 +240,31 @@ def test_factor_document_holds_cbd_and_labels(client):
     graph = parse(client, f"{FACTOR}/2", ".ttl")
     factor = URIRef(BASE + f"{FACTOR}/2")
     component = graph.value(factor, EF.component)
-    assert graph.value(component, EF.value) == Literal("56200", datatype=URIRef("http://www.w3.org/2001/XMLSchema#decimal"))
+    assert graph.value(component, EF.value) == Literal(
+        "56200", datatype=URIRef("http://www.w3.org/2001/XMLSchema#decimal")
+    )
     uncertainty = graph.value(component, EF.uncertainty)
     assert graph.value(uncertainty, EF.lowerBound) is not None
     quality = graph.value(factor, EF.dataQuality)
     assert graph.value(quality, EF.dqr) is not None
     assert graph.value(graph.value(factor, DCTERMS.temporal), DCAT.startDate) is not None
     # labels of every IRI it links to, in both languages where the data has them
-    for linked in (URIRef(BASE + "gas/CO2"), URIRef(BASE + "geo/GLO"), URIRef(BASE + "publisher/ipcc"),
-                   URIRef(BASE + "unit/KiloGM-PER-TeraJ"), EF.Combustion, EF.Scope1):
+    for linked in (
+        URIRef(BASE + "gas/CO2"),
+        URIRef(BASE + "geo/GLO"),
+        URIRef(BASE + "publisher/ipcc"),
+        URIRef(BASE + "unit/KiloGM-PER-TeraJ"),
+        EF.Combustion,
+        EF.Scope1,
+    ):
         languages = {label.language for label in graph.objects(linked, RDFS.label)}
         assert {"en", "zh"} <= languages, linked
     # a mapping to the factor is part of its document
-    assert (URIRef("urn:example:partner/NG-01"), URIRef("http://www.w3.org/2004/02/skos/core#closeMatch"),
-            factor) in graph
+    assert (
+        URIRef("urn:example:partner/NG-01"),
+        URIRef("http://www.w3.org/2004/02/skos/core#closeMatch"),
+        factor,
+    ) in graph
 
 
 def test_versions_latest_and_superseded(client):
@@ -243,10 +304,11 @@ def test_context_terms_follow_the_ontology(client):
     context = json.loads(response.data)["@context"]
     ontology = Graph().parse(Path(__file__).resolve().parents[1] / "ontology" / "efreg.ttl")
     from rdflib.namespace import OWL
+
     for kind in (OWL.ObjectProperty, OWL.DatatypeProperty, OWL.Class):
         for term in ontology.subjects(RDF.type, kind):
             if str(term).startswith(str(EF)):
-                name = str(term)[len(str(EF)):]
+                name = str(term)[len(str(EF)) :]
                 definition = context[name]
                 assert (definition if isinstance(definition, str) else definition["@id"]) == str(term)
 
@@ -256,5 +318,8 @@ def test_documents_say_what_they_vary_on(client) -> None:
     page = client.get("/factor/ipcc2006-t2.2-natural-gas/1.html")
     gas = client.get("/gas/CO2.ttl")
     assert turtle.headers["Vary"] == "Accept, Accept-Profile"
-    assert page.headers["Vary"] in ("Accept, Accept-Language, Accept-Profile", "Accept, Accept-Language, Accept-Profile, Cookie")
+    assert page.headers["Vary"] in (
+        "Accept, Accept-Language, Accept-Profile",
+        "Accept, Accept-Language, Accept-Profile, Cookie",
+    )
     assert gas.headers["Vary"] == "Accept"

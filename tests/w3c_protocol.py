@@ -26,10 +26,20 @@ HTS = Namespace("http://www.w3.org/2011/http-statusCodes#")
 CNT = Namespace("http://www.w3.org/2011/content#")
 UT = Namespace("http://www.w3.org/2009/sparql/tests/test-update#")
 RESULTS_XML = "{http://www.w3.org/2005/sparql-results#}"
-TABULAR = {"application/sparql-results+json", "application/sparql-results+xml", "text/csv",
-           "text/tab-separated-values"}
-RDF_TYPES = {"text/turtle": "turtle", "application/n-triples": "nt", "application/rdf+xml": "xml",
-             "application/ld+json": "json-ld", "application/trig": "trig", "application/n-quads": "nquads"}
+TABULAR = {
+    "application/sparql-results+json",
+    "application/sparql-results+xml",
+    "text/csv",
+    "text/tab-separated-values",
+}
+RDF_TYPES = {
+    "text/turtle": "turtle",
+    "application/n-triples": "nt",
+    "application/rdf+xml": "xml",
+    "application/ld+json": "json-ld",
+    "application/trig": "trig",
+    "application/n-quads": "nquads",
+}
 
 
 @dataclass
@@ -53,9 +63,12 @@ class Case:
     @property
     def updates(self) -> bool:
         """Whether the test sends an update (then it runs with a token)."""
-        return any(r.headers.get("content-type", "").startswith("application/sparql-update")
-                   or (r.body or b"").startswith(b"update=") or "update=" in r.path
-                   for r in self.requests)
+        return any(
+            r.headers.get("content-type", "").startswith("application/sparql-update")
+            or (r.body or b"").startswith(b"update=")
+            or "update=" in r.path
+            for r in self.requests
+        )
 
 
 def load_cases(manifest: Path = MANIFEST) -> list[Case]:
@@ -65,7 +78,9 @@ def load_cases(manifest: Path = MANIFEST) -> list[Case]:
     for entry in Collection(g, g.value(root, MF.entries)):
         case = Case(name=str(entry).rsplit("#", 1)[-1], title=str(g.value(entry, MF.name)))
         for data in g.objects(entry, UT.graphData):
-            case.graphs[str(g.value(data, RDFS.label))] = manifest.parent / Path(str(g.value(data, UT.graph))).name
+            case.graphs[str(g.value(data, RDFS.label))] = (
+                manifest.parent / Path(str(g.value(data, UT.graph))).name
+            )
         action = g.value(entry, MF.action)
         for node in Collection(g, g.value(action, HT.requests)):
             headers = {}
@@ -77,13 +92,22 @@ def load_cases(manifest: Path = MANIFEST) -> list[Case]:
                 encoding = str(g.value(content, CNT.characterEncoding) or "UTF-8")
                 body = str(g.value(content, CNT.chars)).encode(encoding)
             response = g.value(node, HT.resp)
-            statuses = {int(str(s).rsplit("StatusCode", 1)[1][0]) for s in g.objects(response, MF.expectedStatus)}
+            statuses = {
+                int(str(s).rsplit("StatusCode", 1)[1][0]) for s in g.objects(response, MF.expectedStatus)
+            }
             boolean = g.value(response, MF.expectedBoolean)
             fmt = g.value(response, MF.expectedFormat)
-            case.requests.append(Request(str(g.value(node, HT.methodName)), str(g.value(node, HT.absolutePath)),
-                                         headers, body, statuses,
-                                         None if boolean is None else boolean.toPython(),
-                                         None if fmt is None else str(fmt)))
+            case.requests.append(
+                Request(
+                    str(g.value(node, HT.methodName)),
+                    str(g.value(node, HT.absolutePath)),
+                    headers,
+                    body,
+                    statuses,
+                    None if boolean is None else boolean.toPython(),
+                    None if fmt is None else str(fmt),
+                )
+            )
         cases.append(case)
     return cases
 
@@ -102,8 +126,9 @@ def check(request: Request, response: requests.Response) -> list[str]:
     """What in ``response`` does not match the manifest's expectation."""
     problems = []
     if response.status_code // 100 not in request.statuses:
-        problems.append(f"status {response.status_code}, expected {sorted(request.statuses)}xx: "
-                        f"{response.text[:300]}")
+        problems.append(
+            f"status {response.status_code}, expected {sorted(request.statuses)}xx: {response.text[:300]}"
+        )
         return problems
     mime = response.headers.get("Content-Type", "").split(";")[0].strip()
     if request.format == "boolean":
@@ -131,9 +156,8 @@ def replay(case: Case, root: str, token: str | None = None, endpoint_path: str =
         headers = dict(request.headers)
         if token and case.updates:
             headers["authorization"] = f"Bearer {token}"
-        response = requests.request(request.method, root + path, headers=headers, data=request.body,
-                                    timeout=30, allow_redirects=False)
+        response = requests.request(
+            request.method, root + path, headers=headers, data=request.body, timeout=30, allow_redirects=False
+        )
         problems += [f"request {number} ({request.method}): {p}" for p in check(request, response)]
     return problems
-
-

@@ -23,7 +23,9 @@ if TYPE_CHECKING:
 # Imports of the store, rdflib, Flask and the ingest stack stay inside the commands that use them, so
 # that ``efreg --help`` and the start of ``efreg serve`` load only what they need.
 
-STORE_HELP = "Store URL: oxigraph:///PATH (default, on disk), memory:, sparql+http://HOST:PORT/PATH. [env EFREG_STORE]"
+STORE_HELP = (
+    "Store URL: oxigraph:///PATH (default, on disk), memory:, sparql+http://HOST:PORT/PATH. [env EFREG_STORE]"
+)
 BASE_HELP = "Base URI of every instance IRI, e.g. https://registry.example/ [env EFREG_BASE_URI]"
 
 
@@ -88,8 +90,14 @@ def main() -> None:
 @click.option("--base-uri", metavar="URI", help=BASE_HELP)
 @click.option("--workers", type=int, help="Worker threads of the WSGI server. [default 8]")
 @click.option("--no-seeds", is_flag=True, help="Do not load the seed data into an empty store.")
-def serve(host: str | None, port: int | None, store_url: str | None, base_uri: str | None,
-          workers: int | None, no_seeds: bool) -> None:
+def serve(
+    host: str | None,
+    port: int | None,
+    store_url: str | None,
+    base_uri: str | None,
+    workers: int | None,
+    no_seeds: bool,
+) -> None:
     """Serve the registry over HTTP with a production WSGI server (waitress).
 
     Loads the seed data (seeds/*.trig) on first start, when the store holds no dataset.
@@ -101,8 +109,14 @@ def serve(host: str | None, port: int | None, store_url: str | None, base_uri: s
     from registry.publishing.workflow import recover
     from registry.web import create_app
 
-    settings = _settings(host=host, port=port, store=store_url, base_uri=base_uri, workers=workers,
-                         load_seeds=False if no_seeds else None)
+    settings = _settings(
+        host=host,
+        port=port,
+        store=store_url,
+        base_uri=base_uri,
+        workers=workers,
+        load_seeds=False if no_seeds else None,
+    )
     store = _open(settings)
     for graph in recover(store, settings.base_uri):  # graphs an interrupted upload left behind
         click.echo(f"dropped {graph} (left by an interrupted upload)", err=True)
@@ -116,10 +130,19 @@ def serve(host: str | None, port: int | None, store_url: str | None, base_uri: s
         access.snapshot(store)
     _warm_sparql_parser()
     app = create_app(settings, store=store)
-    click.echo(f"efreg {__version__} serving {settings.store} at http://{settings.host}:{settings.port}/ "
-               f"(base URI {settings.base_uri})", err=True)
-    waitress.serve(app, host=settings.host, port=settings.port, threads=settings.workers,
-                   ident=f"efreg/{__version__}", max_request_body_size=settings.max_upload_bytes)
+    click.echo(
+        f"efreg {__version__} serving {settings.store} at http://{settings.host}:{settings.port}/ "
+        f"(base URI {settings.base_uri})",
+        err=True,
+    )
+    waitress.serve(
+        app,
+        host=settings.host,
+        port=settings.port,
+        threads=settings.workers,
+        ident=f"efreg/{__version__}",
+        max_request_body_size=settings.max_upload_bytes,
+    )
 
 
 def _warm_sparql_parser() -> None:
@@ -132,22 +155,50 @@ def _warm_sparql_parser() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--format", "fmt", metavar="F", help="Input format: ilcd, tidas, oefdb-csv, csv (efreg template), "
-              "turtle, trig, ntriples, nquads, jsonld, rdfxml, zip (default: from the file name and content).")
+@click.option(
+    "--format",
+    "fmt",
+    metavar="F",
+    help="Input format: ilcd, tidas, oefdb-csv, csv (efreg template), "
+    "turtle, trig, ntriples, nquads, jsonld, rdfxml, zip (default: from the file name and content).",
+)
 @click.option("--dataset", metavar="ID", help="Dataset identifier the data is stored under.")
 @click.option("--publisher", metavar="ID", help="Publisher identifier (publisher/ID).")
 @click.option("--dry-run", is_flag=True, help="Validate and report, store nothing.")
 @click.option("--encoding", metavar="NAME", help="Encoding of CSV input (default: detected; e.g. gb18030).")
-@click.option("--publish-contacts", is_flag=True,
-              help="Publish ILCD contact details (names, e-mail). By default only organisations and roles.")
-@click.option("--report", "report_path", type=click.Path(path_type=Path),
-              help="Also write the SHACL report to this file (.json or .ttl).")
-@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
-              help="Language of the printed report.")
+@click.option(
+    "--publish-contacts",
+    is_flag=True,
+    help="Publish ILCD contact details (names, e-mail). By default only organisations and roles.",
+)
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(path_type=Path),
+    help="Also write the SHACL report to this file (.json or .ttl).",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "zh"]),
+    default="en",
+    show_default=True,
+    help="Language of the printed report.",
+)
 @click.option("--store", "store_url", metavar="URL", help=STORE_HELP)
 @click.option("--base-uri", metavar="URI", help=BASE_HELP)
-def load(paths: tuple[Path, ...], fmt: str | None, dataset: str | None, publisher: str | None, dry_run: bool,
-         encoding: str | None, publish_contacts: bool, report_path: Path | None, lang: str, store_url: str | None, base_uri: str | None) -> None:
+def load(
+    paths: tuple[Path, ...],
+    fmt: str | None,
+    dataset: str | None,
+    publisher: str | None,
+    dry_run: bool,
+    encoding: str | None,
+    publish_contacts: bool,
+    report_path: Path | None,
+    lang: str,
+    store_url: str | None,
+    base_uri: str | None,
+) -> None:
     """Import files (RDF, ILCD XML, TIDAS JSON, CSV, ZIP) through the SHACL gate into the store.
 
     Nothing is stored when the data violates a shape (exit 1) or does not parse (exit 2).
@@ -159,9 +210,19 @@ def load(paths: tuple[Path, ...], fmt: str | None, dataset: str | None, publishe
     store = _open(settings)
     update, close = _progress("importing")
     try:
-        outcome = import_paths(store, list(paths), dry_run=dry_run, format=fmt, base_uri=settings.base_uri,
-                               dataset_id=dataset, publisher=publisher, settings=settings, progress=update,
-                               encoding=encoding, publish_contacts=publish_contacts)
+        outcome = import_paths(
+            store,
+            list(paths),
+            dry_run=dry_run,
+            format=fmt,
+            base_uri=settings.base_uri,
+            dataset_id=dataset,
+            publisher=publisher,
+            settings=settings,
+            progress=update,
+            encoding=encoding,
+            publish_contacts=publish_contacts,
+        )
     except (IngestError, RDFParseError) as exc:
         close()
         click.echo(f"error: {exc}", err=True)
@@ -176,9 +237,14 @@ def load(paths: tuple[Path, ...], fmt: str | None, dataset: str | None, publishe
     if outcome.report.results:
         click.echo(outcome.report.to_text(lang), err=True)
     result = outcome.result
-    click.echo(f"read {result.read}, imported {result.imported}, skipped {len(result.skipped)}; "
-               + ("stored in " + ", ".join(result.dataset_iris) if outcome.stored
-                  else "nothing stored" + (" (dry run)" if dry_run and outcome.report.conforms else "")))
+    click.echo(
+        f"read {result.read}, imported {result.imported}, skipped {len(result.skipped)}; "
+        + (
+            "stored in " + ", ".join(result.dataset_iris)
+            if outcome.stored
+            else "nothing stored" + (" (dry run)" if dry_run and outcome.report.conforms else "")
+        )
+    )
     if not outcome.report.conforms:
         sys.exit(1)
 
@@ -193,14 +259,25 @@ def _write_report(report: object, path: Path) -> None:
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--format", "fmt", metavar="F", help="Input format (default: from the file name and content).")
-@click.option("--lang", type=click.Choice(["en", "zh", "both"]), default="both", show_default=True,
-              help="Language of the report.")
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "zh", "both"]),
+    default="both",
+    show_default=True,
+    help="Language of the report.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-@click.option("--validator", type=click.Choice(["pyshacl", "fast"]), default="pyshacl", show_default=True,
-              help="pySHACL (the reference) or the compiled validator the import gate uses (same verdicts).")
+@click.option(
+    "--validator",
+    type=click.Choice(["pyshacl", "fast"]),
+    default="pyshacl",
+    show_default=True,
+    help="pySHACL (the reference) or the compiled validator the import gate uses (same verdicts).",
+)
 @click.option("--base-uri", metavar="URI", help=BASE_HELP)
-def validate(paths: tuple[Path, ...], fmt: str | None, lang: str, as_json: bool, validator: str,
-             base_uri: str | None) -> None:
+def validate(
+    paths: tuple[Path, ...], fmt: str | None, lang: str, as_json: bool, validator: str, base_uri: str | None
+) -> None:
     """Check files against the SHACL shapes (all files together, with the reference data).
 
     Exit 0 when they conform (warnings allowed), 1 on a violation, 2 when a file does not parse.
@@ -211,8 +288,14 @@ def validate(paths: tuple[Path, ...], fmt: str | None, lang: str, as_json: bool,
 
     settings = _settings(base_uri=base_uri)
     try:
-        result = read_paths(list(paths), format=fmt, base_uri=settings.base_uri, dataset_id="validate",
-                            publisher=None, settings=settings)
+        result = read_paths(
+            list(paths),
+            format=fmt,
+            base_uri=settings.base_uri,
+            dataset_id="validate",
+            publisher=None,
+            settings=settings,
+        )
     except (IngestError, RDFParseError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
@@ -220,11 +303,13 @@ def validate(paths: tuple[Path, ...], fmt: str | None, lang: str, as_json: bool,
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
     else:
-        for language in (["en", "zh"] if lang == "both" else [lang]):
+        for language in ["en", "zh"] if lang == "both" else [lang]:
             if report.results:
                 click.echo(report.to_text(language))
-        click.echo(("conforms" if report.conforms else "does not conform")
-                   + f": {len(report.violations)} violation(s), {len(report.warnings)} warning(s)")
+        click.echo(
+            ("conforms" if report.conforms else "does not conform")
+            + f": {len(report.violations)} violation(s), {len(report.warnings)} warning(s)"
+        )
     sys.exit(0 if report.conforms else 1)
 
 
@@ -256,8 +341,18 @@ def info(store_url: str | None, base_uri: str | None, as_json: bool) -> None:
     with _open(settings) as store:
         graphs = {g: n for g, n in sorted(store.graphs().items()) if g != SYSTEM_GRAPH}
     if as_json:
-        click.echo(json.dumps({"version": __version__, "store": settings.store, "base_uri": settings.base_uri,
-                               "graphs": graphs, "triples": sum(graphs.values())}, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "version": __version__,
+                    "store": settings.store,
+                    "base_uri": settings.base_uri,
+                    "graphs": graphs,
+                    "triples": sum(graphs.values()),
+                },
+                indent=2,
+            )
+        )
         return
     click.echo(f"efreg {__version__}\nstore     {settings.store}\nbase URI  {settings.base_uri}")
     click.echo(f"graphs    {len(graphs)} ({sum(graphs.values())} triples)")
@@ -285,4 +380,3 @@ def _publishing_commands() -> None:
 
 
 _publishing_commands()
-

@@ -24,8 +24,14 @@ ROLES = ("publisher", "reviewer", "admin")
 
 STORE_OPTION = click.option("--store", "store_url", metavar="URL", help="Store URL. [env EFREG_STORE]")
 BASE_OPTION = click.option("--base-uri", metavar="URI", help="Base URI. [env EFREG_BASE_URI]")
-AS_OPTION = click.option("--as", "acting", metavar="PUBLISHER", default="efreg", show_default=True,
-                         help="The organisation this administrator acts for (recorded with PROV).")
+AS_OPTION = click.option(
+    "--as",
+    "acting",
+    metavar="PUBLISHER",
+    default="efreg",
+    show_default=True,
+    help="The organisation this administrator acts for (recorded with PROV).",
+)
 
 
 def _open(store_url: str | None, base_uri: str | None) -> tuple[Store, str]:
@@ -53,12 +59,16 @@ def token() -> None:
 
 
 @token.command("create")
-@click.option("--publisher", required=True, metavar="ID", help="The organisation (publisher/ID) the token is for.")
+@click.option(
+    "--publisher", required=True, metavar="ID", help="The organisation (publisher/ID) the token is for."
+)
 @click.option("--role", required=True, type=click.Choice(ROLES), help="What the token may do.")
 @click.option("--name", metavar="NAME", help="The organisation's name, recorded in the catalog when new.")
 @STORE_OPTION
 @BASE_OPTION
-def token_create(publisher: str, role: str, name: str | None, store_url: str | None, base_uri: str | None) -> None:
+def token_create(
+    publisher: str, role: str, name: str | None, store_url: str | None, base_uri: str | None
+) -> None:
     """Issue a token; it is printed once and stored only as a salted hash."""
     from registry.publishing.tokens import create_token, ensure_publisher
 
@@ -100,8 +110,10 @@ def token_list(store_url: str | None, base_uri: str | None) -> None:
     store, _ = _open(store_url, base_uri)
     with store:
         for t in list_tokens(store):
-            click.echo(f"{t.token_id}  {t.publisher:<20} {t.role:<9} {t.created or '-'}"
-                       + (f"  revoked {t.revoked}" if t.revoked else ""))
+            click.echo(
+                f"{t.token_id}  {t.publisher:<20} {t.role:<9} {t.created or '-'}"
+                + (f"  revoked {t.revoked}" if t.revoked else "")
+            )
 
 
 @click.group()
@@ -114,12 +126,22 @@ def dataset() -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--publisher", required=True, metavar="ID", help="The publisher the version is uploaded for.")
 @click.option("--format", "fmt", metavar="F", help="Input format (default: from the file name and content).")
-@click.option("--access", "level", type=click.Choice(["open", "commercial"]), default="open", show_default=True)
+@click.option(
+    "--access", "level", type=click.Choice(["open", "commercial"]), default="open", show_default=True
+)
 @click.option("--dry-run", is_flag=True, help="Validate only; store nothing.")
 @STORE_OPTION
 @BASE_OPTION
-def dataset_upload(dataset_id: str, paths: tuple[Path, ...], publisher: str, fmt: str | None, level: str,
-                   dry_run: bool, store_url: str | None, base_uri: str | None) -> None:
+def dataset_upload(
+    dataset_id: str,
+    paths: tuple[Path, ...],
+    publisher: str,
+    fmt: str | None,
+    level: str,
+    dry_run: bool,
+    store_url: str | None,
+    base_uri: str | None,
+) -> None:
     """Store the next version of DATASET_ID as a draft (exit 1 when it violates a shape)."""
     from registry.cli import _settings
     from registry.ingest import IngestError
@@ -128,8 +150,16 @@ def dataset_upload(dataset_id: str, paths: tuple[Path, ...], publisher: str, fmt
     store, base = _open(store_url, base_uri)
     settings = _settings(store=store_url, base_uri=base_uri)
     try:
-        outcome = upload(store, settings, _admin(publisher), dataset_id, list(paths), format=fmt,
-                         access_level=level.capitalize(), dry_run=dry_run)
+        outcome = upload(
+            store,
+            settings,
+            _admin(publisher),
+            dataset_id,
+            list(paths),
+            format=fmt,
+            access_level=level.capitalize(),
+            dry_run=dry_run,
+        )
     except (IngestError, PublishingError) as exc:
         _fail(str(exc))
         return
@@ -137,8 +167,10 @@ def dataset_upload(dataset_id: str, paths: tuple[Path, ...], publisher: str, fmt
         store.close()
     if outcome.report.results:
         click.echo(outcome.report.to_text("en"), err=True)
-    click.echo(f"{outcome.result.summary()}; " + (f"stored {outcome.graph} as a draft" if outcome.stored
-                                                  else "nothing stored"))
+    click.echo(
+        f"{outcome.result.summary()}; "
+        + (f"stored {outcome.graph} as a draft" if outcome.stored else "nothing stored")
+    )
     if not outcome.report.conforms:
         sys.exit(1)
 
@@ -150,8 +182,14 @@ def _act(action: str):
     @AS_OPTION
     @STORE_OPTION
     @BASE_OPTION
-    def command(dataset_id: str, version: str, comment: str | None, acting: str, store_url: str | None,
-                base_uri: str | None) -> None:
+    def command(
+        dataset_id: str,
+        version: str,
+        comment: str | None,
+        acting: str,
+        store_url: str | None,
+        base_uri: str | None,
+    ) -> None:
         from registry.publishing.workflow import PublishingError, act
 
         store, base = _open(store_url, base_uri)
@@ -162,6 +200,7 @@ def _act(action: str):
             _fail(str(exc))
         finally:
             store.close()
+
     command.__doc__ = f"{action.capitalize()} version VERSION of DATASET_ID (acting for --as)."
     return dataset.command(action if action != "comment" else "comment")(command)
 
@@ -181,8 +220,15 @@ def dataset_list(as_json: bool, store_url: str | None, base_uri: str | None) -> 
     store, base = _open(store_url, base_uri)
     with store:
         versions = sorted(access.snapshot(store).versions.values(), key=lambda v: v.graph)
-    rows = [{"graph": v.graph, "status": (v.status or "").lower(), "access": (v.access or "").lower(),
-             "publisher": v.publisher} for v in versions]
+    rows = [
+        {
+            "graph": v.graph,
+            "status": (v.status or "").lower(),
+            "access": (v.access or "").lower(),
+            "publisher": v.publisher,
+        }
+        for v in versions
+    ]
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
@@ -219,8 +265,9 @@ def dataset_diff(dataset_id: str, old: str, new: str, store_url: str | None, bas
 @AS_OPTION
 @STORE_OPTION
 @BASE_OPTION
-def dataset_grant(dataset_id: str, publisher: str, revoke: bool, acting: str, store_url: str | None,
-                  base_uri: str | None) -> None:
+def dataset_grant(
+    dataset_id: str, publisher: str, revoke: bool, acting: str, store_url: str | None, base_uri: str | None
+) -> None:
     """Let PUBLISHER's tokens read the values of commercial dataset DATASET_ID (or --revoke)."""
     from registry.publishing.workflow import PublishingError, grant
 

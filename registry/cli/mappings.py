@@ -18,28 +18,63 @@ BASE_HELP = "Base URI of every instance IRI (default EFREG_BASE_URI)."
 
 @click.command()
 @click.argument("endpoint")
-@click.option("--profile", type=click.Choice(["ecfo"]), default="ecfo", show_default=True,
-              help="The partner's vocabulary.")
-@click.option("--dataset", "dataset_id", required=True, metavar="ID", help="Dataset identifier (dataset/ID/N).")
+@click.option(
+    "--profile",
+    type=click.Choice(["ecfo"]),
+    default="ecfo",
+    show_default=True,
+    help="The partner's vocabulary.",
+)
+@click.option(
+    "--dataset", "dataset_id", required=True, metavar="ID", help="Dataset identifier (dataset/ID/N)."
+)
 @click.option("--publisher", required=True, metavar="ID", help="Publisher identifier (publisher/ID).")
-@click.option("--publisher-name", metavar="NAME", help="Publisher's name, when the registry does not know it yet.")
+@click.option(
+    "--publisher-name", metavar="NAME", help="Publisher's name, when the registry does not know it yet."
+)
 @click.option("--title", help="Dataset title (default: 'Harvested from ENDPOINT').")
 @click.option("--license", "license_iri", metavar="IRI", help="License of records that state none.")
-@click.option("--gwp-set", metavar="ID", help="GWP set of CO2e values (ECFO 1.0 has no term), e.g. AR5-GWP100.")
-@click.option("--boundary", metavar="NAME", help="Life-cycle boundary when the scope does not imply one, e.g. WellToTank.")
+@click.option(
+    "--gwp-set", metavar="ID", help="GWP set of CO2e values (ECFO 1.0 has no term), e.g. AR5-GWP100."
+)
+@click.option(
+    "--boundary",
+    metavar="NAME",
+    help="Life-cycle boundary when the scope does not imply one, e.g. WellToTank.",
+)
 @click.option("--page-size", type=click.IntRange(1, 10_000), default=500, show_default=True)
 @click.option("--max-records", type=click.IntRange(1), default=100_000, show_default=True)
-@click.option("--timeout", type=float, help="Seconds to wait for each answer. [default: EFREG_SERVICE_TIMEOUT]")
-@click.option("--allow-endpoint", is_flag=True,
-              help="Harvest ENDPOINT although it is not on EFREG_SERVICE_ALLOWLIST (an administrator's decision).")
+@click.option(
+    "--timeout", type=float, help="Seconds to wait for each answer. [default: EFREG_SERVICE_TIMEOUT]"
+)
+@click.option(
+    "--allow-endpoint",
+    is_flag=True,
+    help="Harvest ENDPOINT although it is not on EFREG_SERVICE_ALLOWLIST (an administrator's decision).",
+)
 @click.option("--dry-run", is_flag=True, help="Fetch, convert and validate; store nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--store", "store_url", metavar="URL", help=STORE_HELP)
 @click.option("--base-uri", metavar="URI", help=BASE_HELP)
-def harvest(endpoint: str, profile: str, dataset_id: str, publisher: str, publisher_name: str | None,
-            title: str | None, license_iri: str | None, gwp_set: str | None, boundary: str | None, page_size: int,
-            max_records: int, timeout: float | None, allow_endpoint: bool, dry_run: bool, as_json: bool,
-            store_url: str | None, base_uri: str | None) -> None:
+def harvest(
+    endpoint: str,
+    profile: str,
+    dataset_id: str,
+    publisher: str,
+    publisher_name: str | None,
+    title: str | None,
+    license_iri: str | None,
+    gwp_set: str | None,
+    boundary: str | None,
+    page_size: int,
+    max_records: int,
+    timeout: float | None,
+    allow_endpoint: bool,
+    dry_run: bool,
+    as_json: bool,
+    store_url: str | None,
+    base_uri: str | None,
+) -> None:
     """Harvest the emission factors of a partner's SPARQL ENDPOINT into a new dataset version.
 
     The factors are converted to the efreg model, validated with the shapes and stored with
@@ -53,10 +88,23 @@ def harvest(endpoint: str, profile: str, dataset_id: str, publisher: str, publis
     settings = _settings(store=store_url, base_uri=base_uri, service_timeout=timeout)
     with _open(settings) as store:
         try:
-            report = run(store, endpoint, dataset_id=dataset_id, publisher=publisher, settings=settings,
-                         explicit=allow_endpoint, profile=profile, title=title, license=license_iri, gwp_set=gwp_set,
-                         boundary=boundary, publisher_name=publisher_name, page_size=page_size,
-                         max_records=max_records, dry_run=dry_run)
+            report = run(
+                store,
+                endpoint,
+                dataset_id=dataset_id,
+                publisher=publisher,
+                settings=settings,
+                explicit=allow_endpoint,
+                profile=profile,
+                title=title,
+                license=license_iri,
+                gwp_set=gwp_set,
+                boundary=boundary,
+                publisher_name=publisher_name,
+                page_size=page_size,
+                max_records=max_records,
+                dry_run=dry_run,
+            )
         except HarvestNotConforming as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(1)
@@ -68,10 +116,17 @@ def harvest(endpoint: str, profile: str, dataset_id: str, publisher: str, publis
         return
     for record, why in report.unconverted:
         click.echo(f"not converted <{record}>: {why}", err=True)
-    state = ("unchanged: the current version " if report.unchanged else
-             "stored as " if report.stored else "would be stored as (dry run) ")
-    click.echo(f"read {report.read} conversion factor(s), made {report.factors} factor(s), "
-               f"{len(report.unconverted)} not converted; {state}{report.dataset_iri}")
+    state = (
+        "unchanged: the current version "
+        if report.unchanged
+        else "stored as "
+        if report.stored
+        else "would be stored as (dry run) "
+    )
+    click.echo(
+        f"read {report.read} conversion factor(s), made {report.factors} factor(s), "
+        f"{len(report.unconverted)} not converted; {state}{report.dataset_iri}"
+    )
 
 
 @click.group()
@@ -81,19 +136,37 @@ def mappings() -> None:
 
 @mappings.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["sssom", "flowmap", "skos"]), help="Default: from the suffix.")
-@click.option("--set-id", metavar="ID", help="Mapping set identifier (dataset/ID/N); SSSOM: from mapping_set_id.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["sssom", "flowmap", "skos"]), help="Default: from the suffix."
+)
+@click.option(
+    "--set-id", metavar="ID", help="Mapping set identifier (dataset/ID/N); SSSOM: from mapping_set_id."
+)
 @click.option("--publisher", default="efreg", show_default=True, metavar="ID")
-@click.option("--publisher-name", metavar="NAME", help="Publisher's name, when the registry does not know it yet.")
+@click.option(
+    "--publisher-name", metavar="NAME", help="Publisher's name, when the registry does not know it yet."
+)
 @click.option("--title", help="Title (flowmap, skos; SSSOM takes mapping_set_title).")
-@click.option("--license", "license_iri", metavar="IRI", help="License IRI (flowmap, skos; SSSOM takes its own).")
+@click.option(
+    "--license", "license_iri", metavar="IRI", help="License IRI (flowmap, skos; SSSOM takes its own)."
+)
 @click.option("--source-url", metavar="IRI", help="Where the file comes from (dct:source).")
 @click.option("--dry-run", is_flag=True, help="Check and validate; store nothing.")
 @click.option("--store", "store_url", metavar="URL", help=STORE_HELP)
 @click.option("--base-uri", metavar="URI", help=BASE_HELP)
-def import_(path: Path, fmt: str | None, set_id: str | None, publisher: str, publisher_name: str | None,
-            title: str | None, license_iri: str | None, source_url: str | None, dry_run: bool,
-            store_url: str | None, base_uri: str | None) -> None:
+def import_(
+    path: Path,
+    fmt: str | None,
+    set_id: str | None,
+    publisher: str,
+    publisher_name: str | None,
+    title: str | None,
+    license_iri: str | None,
+    source_url: str | None,
+    dry_run: bool,
+    store_url: str | None,
+    base_uri: str | None,
+) -> None:
     """Import a mapping set. Mappings naming a concept the registry does not know are reported, not stored."""
     from rdflib import Graph, URIRef
 
@@ -103,24 +176,41 @@ def import_(path: Path, fmt: str | None, set_id: str | None, publisher: str, pub
     from registry.mapping.sssom import read_sssom
 
     settings = _settings(store=store_url, base_uri=base_uri)
-    fmt = fmt or ("sssom" if path.name.endswith((".tsv", ".sssom")) else "flowmap" if path.suffix == ".csv" else "skos")
+    fmt = fmt or (
+        "sssom" if path.name.endswith((".tsv", ".sssom")) else "flowmap" if path.suffix == ".csv" else "skos"
+    )
     try:
         if fmt == "sssom":
-            mset = read_sssom(path.read_text(encoding="utf-8"), source=str(path), set_id=set_id, publisher=publisher)
+            mset = read_sssom(
+                path.read_text(encoding="utf-8"), source=str(path), set_id=set_id, publisher=publisher
+            )
             mset.publisher_name = publisher_name
         else:
             if not (set_id and license_iri):
                 raise click.UsageError(f"--set-id and --license are required for {fmt} input")
             if fmt == "flowmap":
-                mset = read_flowmap(path.read_text(encoding="utf-8"), set_id=set_id, base_uri=settings.base_uri,
-                                    title=title or path.stem, license=URIRef(license_iri), publisher=publisher,
-                                    publisher_name=publisher_name, source=str(path),
-                                    source_url=URIRef(source_url) if source_url else None)
+                mset = read_flowmap(
+                    path.read_text(encoding="utf-8"),
+                    set_id=set_id,
+                    base_uri=settings.base_uri,
+                    title=title or path.stem,
+                    license=URIRef(license_iri),
+                    publisher=publisher,
+                    publisher_name=publisher_name,
+                    source=str(path),
+                    source_url=URIRef(source_url) if source_url else None,
+                )
             else:
                 g = Graph().parse(path)
-                mset = MappingSet(set_id, title or path.stem, URIRef(license_iri), publisher,
-                                  mappings=mappings_from_skos(g), publisher_name=publisher_name,
-                                  source=URIRef(source_url) if source_url else None)
+                mset = MappingSet(
+                    set_id,
+                    title or path.stem,
+                    URIRef(license_iri),
+                    publisher,
+                    mappings=mappings_from_skos(g),
+                    publisher_name=publisher_name,
+                    source=URIRef(source_url) if source_url else None,
+                )
         with _open(settings) as store:
             outcome = store_set(store, mset, settings.base_uri, dry_run=dry_run)
     except MappingError as exc:
@@ -129,8 +219,10 @@ def import_(path: Path, fmt: str | None, set_id: str | None, publisher: str, pub
     for rejected in outcome.rejected:
         click.echo(f"not stored: {rejected}", err=True)
     state = "unchanged: " if outcome.unchanged else "dry run, would store " if dry_run else "stored "
-    click.echo(f"{len(mset.mappings)} mapping(s) read, {outcome.stored} stored, {len(outcome.rejected)} rejected; "
-               f"{state}{outcome.dataset_iri}")
+    click.echo(
+        f"{len(mset.mappings)} mapping(s) read, {outcome.stored} stored, {len(outcome.rejected)} rejected; "
+        f"{state}{outcome.dataset_iri}"
+    )
 
 
 @mappings.command("export")
@@ -139,7 +231,9 @@ def import_(path: Path, fmt: str | None, set_id: str | None, publisher: str, pub
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Output file (default: stdout).")
 @click.option("--store", "store_url", metavar="URL", help=STORE_HELP)
 @click.option("--base-uri", metavar="URI", help=BASE_HELP)
-def export(set_id: str, version: int | None, out: Path | None, store_url: str | None, base_uri: str | None) -> None:
+def export(
+    set_id: str, version: int | None, out: Path | None, store_url: str | None, base_uri: str | None
+) -> None:
     """Write a stored mapping set as SSSOM/TSV (metadata embedded)."""
     from registry.cli import _open, _settings
     from registry.mapping.sets import MappingError, read_set
@@ -152,8 +246,12 @@ def export(set_id: str, version: int | None, out: Path | None, store_url: str | 
         except MappingError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
-    text = write_sssom(mset, mapping_set_id=f"{settings.base_uri}dataset/{set_id}/{version}", version=version,
-                       base_prefixes={"efreg": settings.base_uri})
+    text = write_sssom(
+        mset,
+        mapping_set_id=f"{settings.base_uri}dataset/{set_id}/{version}",
+        version=version,
+        base_prefixes={"efreg": settings.base_uri},
+    )
     if out is None:
         click.echo(text, nl=False)
     else:
@@ -188,5 +286,8 @@ def crosswalk(concept: str, related: bool, store_url: str | None, base_uri: str 
     settings = _settings(store=store_url, base_uri=base_uri)
     with _open(settings) as store:
         matches = to_json(run(store, settings.base_uri, concept, include_related=related))
-    click.echo(json.dumps({"concept": concept, "count": len(matches), "factors": matches}, ensure_ascii=False,
-                          indent=2))
+    click.echo(
+        json.dumps(
+            {"concept": concept, "count": len(matches), "factors": matches}, ensure_ascii=False, indent=2
+        )
+    )

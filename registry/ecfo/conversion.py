@@ -71,9 +71,15 @@ SELECT ?g ?code (SAMPLE(?en) AS ?label_en) (SAMPLE(?zh) AS ?label_zh) (SAMPLE(?b
   OPTIONAL {{ ?g rdfs:label ?en FILTER(lang(?en) = "en") }} OPTIONAL {{ ?g rdfs:label ?zh FILTER(lang(?zh) = "zh") }}
   OPTIONAL {{ ?g skos:broader/skos:notation ?bc }}
 }} GROUP BY ?g ?code""")
-        return {str(r["g"]): geography.Geo(str(r["code"]), str(r.get("label_en", r["code"])),
-                                            str(r["label_zh"]) if "label_zh" in r else None,
-                                            str(r["broader"]) if "broader" in r else None) for r in rows}
+        return {
+            str(r["g"]): geography.Geo(
+                str(r["code"]),
+                str(r.get("label_en", r["code"])),
+                str(r["label_zh"]) if "label_zh" in r else None,
+                str(r["broader"]) if "broader" in r else None,
+            )
+            for r in rows
+        }
 
 
 def _unit(iri: str | None, base_uri: str) -> units.UnitInfo | None:
@@ -96,8 +102,11 @@ class _Value:
 
 
 def _is_co2e(rec: EcfoRecord) -> bool:
-    return (rec.target == str(ECFO.co2e) or any(f.strip().upper() == "CO2E" for f in rec.target_formulas)
-            or any("dioxide equivalent" in label.lower() for label in rec.target_labels))
+    return (
+        rec.target == str(ECFO.co2e)
+        or any(f.strip().upper() == "CO2E" for f in rec.target_formulas)
+        or any("dioxide equivalent" in label.lower() for label in rec.target_labels)
+    )
 
 
 def _calorific(rec: EcfoRecord) -> URIRef | None:
@@ -128,13 +137,27 @@ def _value(rec: EcfoRecord, resolver: Resolver, base_uri: str, gwp_default: str 
         return _Value(rec, "co2e", gwp, kg)
     gas = resolver.ours(rec.target, EF.Gas)
     if gas is None or str(gas) == "urn:efreg:ambiguous":
-        return f"emission target <{rec.target}> matches {'several gases' if gas else 'no gas'} of the registry"
+        return (
+            f"emission target <{rec.target}> matches {'several gases' if gas else 'no gas'} of the registry"
+        )
     return _Value(rec, "gas", str(gas).rsplit("/", 1)[-1], kg)
 
 
-def convert(records: Iterable[EcfoRecord], resolver: Resolver, *, version: int, endpoint: str, dataset_id: str,
-            publisher: str, settings: Settings, publisher_name: str | None = None, title: str | None = None,
-            license: URIRef | None = None, gwp_set: str | None = None, boundary: URIRef | None = None) -> Converted:
+def convert(
+    records: Iterable[EcfoRecord],
+    resolver: Resolver,
+    *,
+    version: int,
+    endpoint: str,
+    dataset_id: str,
+    publisher: str,
+    settings: Settings,
+    publisher_name: str | None = None,
+    title: str | None = None,
+    license: URIRef | None = None,
+    gwp_set: str | None = None,
+    boundary: URIRef | None = None,
+) -> Converted:
     """Build ``dataset/{dataset_id}/{version}`` from ``records``."""
     from registry.federation.harvest import source_triples
 
@@ -152,40 +175,69 @@ def convert(records: Iterable[EcfoRecord], resolver: Resolver, *, version: int, 
             continue
         geo = resolver.geo(rec.location)
         if not isinstance(geo, geography.Geo):
-            out.unconverted.append((rec.iri, f"location <{rec.location}> matches "
-                                    f"{'several geographies' if geo else 'no geography'} of the registry"))
+            out.unconverted.append(
+                (
+                    rec.iri,
+                    f"location <{rec.location}> matches "
+                    f"{'several geographies' if geo else 'no geography'} of the registry",
+                )
+            )
             continue
         activity_unit = _unit(rec.source_unit, base_uri)
         if activity_unit is None:
             out.unconverted.append((rec.iri, f"source unit <{rec.source_unit}> is not a unit efreg knows"))
             continue
         start, end = day(rec.start), day(rec.end)
-        if start is None or end is None or (start.month, start.day, end.month, end.day) != (1, 1, 12, 31) \
-                or end < start:
-            out.unconverted.append((rec.iri, f"applicable period {rec.start}–{rec.end} is not whole calendar years"))
+        if (
+            start is None
+            or end is None
+            or (start.month, start.day, end.month, end.day) != (1, 1, 12, 31)
+            or end < start
+        ):
+            out.unconverted.append(
+                (rec.iri, f"applicable period {rec.start}–{rec.end} is not whole calendar years")
+            )
             continue
         scopes = sorted(SCOPES[s] for s in rec.scopes if s in SCOPES)
         bound = URIRef(rec.boundary) if rec.boundary and rec.boundary.startswith(str(EF)) else boundary
         bound = bound or next((BOUNDARY_BY_SCOPE[s] for s in scopes if s in BOUNDARY_BY_SCOPE), None)
         if bound is None:
-            out.unconverted.append((rec.iri, "no life-cycle boundary (scope 3 or none): harvest with --boundary"))
+            out.unconverted.append(
+                (rec.iri, "no life-cycle boundary (scope 3 or none): harvest with --boundary")
+            )
             continue
         lic = URIRef(rec.license) if rec.license else license
         if lic is None:
             out.unconverted.append((rec.iri, "no license on the record: harvest with --license"))
             continue
-        key = (rec.source, geo.code, start.year, end.year, tuple(scopes), activity_unit.id, bound, _calorific(rec))
+        key = (
+            rec.source,
+            geo.code,
+            start.year,
+            end.year,
+            tuple(scopes),
+            activity_unit.id,
+            bound,
+            _calorific(rec),
+        )
         groups.setdefault(key, []).append(v)
         meta.setdefault(key, {"geo": geo, "unit": activity_unit, "license": lic, "records": []})
-    pub = writer.publisher(publisher, publisher_name or publisher) if not _known_publisher(resolver, publisher) \
+    pub = (
+        writer.publisher(publisher, publisher_name or publisher)
+        if not _known_publisher(resolver, publisher)
         else URIRef(f"{base_uri}publisher/{publisher}")
+    )
     source = URIRef(f"{base_uri}source/harvest-{dataset_id}")
     licenses = sorted({m["license"] for m in meta.values()})
-    writer.record(title or f"Harvested from {endpoint}", f"采集自 {endpoint}", publisher=pub,
-                  license=license or (licenses[0] if licenses else None),
-                  description=f"Emission conversion factors harvested from the SPARQL endpoint {endpoint} "
-                              "(ECFO 1.0.0 vocabulary) and converted to the efreg model.",
-                  dataset_type=EF.FactorTable)
+    writer.record(
+        title or f"Harvested from {endpoint}",
+        f"采集自 {endpoint}",
+        publisher=pub,
+        license=license or (licenses[0] if licenses else None),
+        description=f"Emission conversion factors harvested from the SPARQL endpoint {endpoint} "
+        "(ECFO 1.0.0 vocabulary) and converted to the efreg model.",
+        dataset_type=EF.FactorTable,
+    )
     seen_keys: dict[tuple, str] = {}
     for key, values in groups.items():
         source_iri, _code, y1, y2, scopes, _unit_id, bound, calorific = key
@@ -196,8 +248,13 @@ def convert(records: Iterable[EcfoRecord], resolver: Resolver, *, version: int, 
         for v in values:
             bucket = components if v.kind == "gas" else co2e
             if v.key in bucket:
-                out.unconverted.append((v.record.iri, f"another conversion factor of the same activity, place and "
-                                        f"period already gives {v.key}"))
+                out.unconverted.append(
+                    (
+                        v.record.iri,
+                        f"another conversion factor of the same activity, place and "
+                        f"period already gives {v.key}",
+                    )
+                )
                 continue
             bucket[v.key] = v.kg
         first = values[0].record
@@ -205,7 +262,7 @@ def convert(records: Iterable[EcfoRecord], resolver: Resolver, *, version: int, 
         prefix = f"{base_uri}category/activity/"
         labels = sorted(first.source_labels)
         if activity_iri is not None and str(activity_iri).startswith(prefix):
-            activity, activity_label = str(activity_iri)[len(prefix):], None
+            activity, activity_label = str(activity_iri)[len(prefix) :], None
         else:
             activity = slug(labels[0] if labels else (source_iri or "unknown").rsplit("/", 1)[-1])
             activity_label = labels[0] if labels else activity
@@ -213,21 +270,37 @@ def convert(records: Iterable[EcfoRecord], resolver: Resolver, *, version: int, 
         shape_key = (activity, info["geo"].code, y1, y2, bound, gas_basis)
         if shape_key in seen_keys:
             for v in values:
-                out.unconverted.append((v.record.iri, f"same activity, place, period and boundary as "
-                                        f"<{seen_keys[shape_key]}> (the factor key must be unique)"))
+                out.unconverted.append(
+                    (
+                        v.record.iri,
+                        f"same activity, place, period and boundary as "
+                        f"<{seen_keys[shape_key]}> (the factor key must be unique)",
+                    )
+                )
             continue
         seen_keys[shape_key] = first.iri
         comments = [(c, "en") for c in sorted(first.contexts) if not c.startswith("CO2e under")]
         place = info["geo"].label_en
         spec = FactorSpec(
             id=slug(f"{dataset_id}-{first.iri.rstrip('/#').rsplit('/', 1)[-1].split('#')[0]}"),
-            source_record=first.iri, label_en=f"{activity_label or activity}, {place}, "
-                                             f"{y1 if y1 == y2 else f'{y1}–{y2}'}",
-            activity=activity, activity_label_en=activity_label, activity_unit=info["unit"],
-            geography=info["geo"], reference_year=y1 if y1 == y2 else None,
-            period=(y1, y2) if y1 != y2 else None, boundary=bound, scopes=list(scopes), components=components,
-            co2e=co2e, compute_co2e=False, source=source, license=info["license"],
-            derived_from=[URIRef(v.record.iri) for v in values], comments=comments)
+            source_record=first.iri,
+            label_en=f"{activity_label or activity}, {place}, {y1 if y1 == y2 else f'{y1}–{y2}'}",
+            activity=activity,
+            activity_label_en=activity_label,
+            activity_unit=info["unit"],
+            geography=info["geo"],
+            reference_year=y1 if y1 == y2 else None,
+            period=(y1, y2) if y1 != y2 else None,
+            boundary=bound,
+            scopes=list(scopes),
+            components=components,
+            co2e=co2e,
+            compute_co2e=False,
+            source=source,
+            license=info["license"],
+            derived_from=[URIRef(v.record.iri) for v in values],
+            comments=comments,
+        )
         node = writer.factor(spec)
         if calorific is not None:
             writer.g.add((node, EF.calorificBasis, calorific))
@@ -243,4 +316,3 @@ def _known_publisher(resolver: Resolver, publisher: str) -> bool:
     from registry.ingest.factor import known_reference
 
     return URIRef(f"{resolver.base}publisher/{publisher}") in known_reference(resolver.base)
-

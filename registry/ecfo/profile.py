@@ -42,12 +42,17 @@ class Profile:
 
 
 PROFILES: dict[str, Profile] = {
-    "ecfo": Profile("ecfo", ("https://w3id.org/ecfo/1.0.0", "https://w3id.org/ecfo", str(ECFO)),
-                    "ECFO 1.0.0 (Emission Conversion Factors Ontology)", "https://w3id.org/ecfo"),
+    "ecfo": Profile(
+        "ecfo",
+        ("https://w3id.org/ecfo/1.0.0", "https://w3id.org/ecfo", str(ECFO)),
+        "ECFO 1.0.0 (Emission Conversion Factors Ontology)",
+        "https://w3id.org/ecfo",
+    ),
 }
 #: Our own description (the default): the efreg ontology.
-DEFAULT_PROFILE = Profile("efreg", ("https://w3id.org/efreg/ontology",), "efreg ontology",
-                          "https://w3id.org/efreg/ontology")
+DEFAULT_PROFILE = Profile(
+    "efreg", ("https://w3id.org/efreg/ontology",), "efreg ontology", "https://w3id.org/efreg/ontology"
+)
 
 
 def parse_accept_profile(header: str | None) -> Profile | None:
@@ -73,6 +78,7 @@ def parse_accept_profile(header: str | None) -> Profile | None:
 
 
 # --- efreg → ECFO --------------------------------------------------------------------------------------
+
 
 def _factor_graph(store: Store, factors: Iterable[str]) -> Graph:
     values = " ".join(f"<{f}>" for f in factors)
@@ -112,8 +118,12 @@ def render_ecfo(store: Store, factors: Iterable[str]) -> Graph:
     src = _factor_graph(store, list(factors))
     out = Graph()
     for prefix in ("ecfo", "time", "prov", "skos", "rdfs", "xsd", "dct"):
-        out.bind(prefix, {"ecfo": ECFO, "time": TIME, "prov": PROV, "skos": SKOS, "rdfs": RDFS, "xsd": XSD,
-                          "dct": DCT}[prefix])
+        out.bind(
+            prefix,
+            {"ecfo": ECFO, "time": TIME, "prov": PROV, "skos": SKOS, "rdfs": RDFS, "xsd": XSD, "dct": DCT}[
+                prefix
+            ],
+        )
     out.bind("schema", SCHEMA)
     out.bind("ef", EF)
     for f in sorted(set(src.subjects(RDF.type, EF.EmissionFactor))):
@@ -128,8 +138,9 @@ def _render_factor(src: Graph, out: Graph, f: URIRef) -> None:
     location = wd[0] if wd else geo
     period = _period(src, f)
     contexts = [c for c in (src.value(f, EF.calorificBasis), src.value(f, EF.boundary)) if c is not None]
-    values = [(node, "component") for node in src.objects(f, EF.component)] + \
-             [(node, "co2e") for node in src.objects(f, EF.co2e)]
+    values = [(node, "component") for node in src.objects(f, EF.component)] + [
+        (node, "co2e") for node in src.objects(f, EF.co2e)
+    ]
     for node, kind in values:
         if kind == "component":
             gas = src.value(node, EF.gas)
@@ -193,7 +204,10 @@ def _render_factor(src: Graph, out: Graph, f: URIRef) -> None:
         out.add((cf, PROV.wasDerivedFrom, f))
 
 
-_CONTEXT_TEXT = {"NetCalorificValue": "Net calorific value (Net CV)", "GrossCalorificValue": "Gross calorific value (Gross CV)"}
+_CONTEXT_TEXT = {
+    "NetCalorificValue": "Net calorific value (Net CV)",
+    "GrossCalorificValue": "Gross calorific value (Gross CV)",
+}
 
 
 def _context_text(term: URIRef) -> str:
@@ -202,6 +216,7 @@ def _context_text(term: URIRef) -> str:
 
 
 # --- ECFO → efreg (records as harvested) ----------------------------------------------------------------
+
 
 @dataclass
 class EcfoRecord:
@@ -241,10 +256,23 @@ class EcfoRecord:
 
 #: Columns of the harvest's detail query → EcfoRecord attribute (set-valued ones are collected).
 RECORD_FIELDS = {
-    "value": "value", "source": "source", "sourceLabel": "source_labels", "target": "target",
-    "targetFormula": "target_formulas", "targetLabel": "target_labels", "sunit": "source_unit",
-    "tunit": "target_unit", "loc": "location", "start": "start", "end": "end", "scope": "scopes",
-    "context": "contexts", "label": "labels", "license": "license", "gwp": "gwp", "boundary": "boundary",
+    "value": "value",
+    "source": "source",
+    "sourceLabel": "source_labels",
+    "target": "target",
+    "targetFormula": "target_formulas",
+    "targetLabel": "target_labels",
+    "sunit": "source_unit",
+    "tunit": "target_unit",
+    "loc": "location",
+    "start": "start",
+    "end": "end",
+    "scope": "scopes",
+    "context": "contexts",
+    "label": "labels",
+    "license": "license",
+    "gwp": "gwp",
+    "boundary": "boundary",
 }
 
 
@@ -284,8 +312,10 @@ WHERE {{
 
 def list_query(limit: int, offset: int) -> str:
     """One page of the partner's conversion factor IRIs, in a total order (so pages neither overlap nor skip)."""
-    return (f"PREFIX ecfo: <{ECFO}>\nSELECT DISTINCT ?cf WHERE {{ ?cf a ecfo:EmissionConversionFactor . "
-            f"FILTER(isIRI(?cf)) }}\nORDER BY ?cf LIMIT {limit} OFFSET {offset}")
+    return (
+        f"PREFIX ecfo: <{ECFO}>\nSELECT DISTINCT ?cf WHERE {{ ?cf a ecfo:EmissionConversionFactor . "
+        f"FILTER(isIRI(?cf)) }}\nORDER BY ?cf LIMIT {limit} OFFSET {offset}"
+    )
 
 
 def add_row(records: dict[str, EcfoRecord], row: dict[str, str]) -> None:

@@ -64,16 +64,19 @@ class Allowlist:
             if service.iri is None:
                 raise FederationRefused(
                     f"SERVICE ?{service.variable} is not allowed: a SERVICE must name its endpoint "
-                    f"with an IRI from this registry's allow-list")
+                    f"with an IRI from this registry's allow-list"
+                )
             if not self.allows(service.iri):
                 raise FederationRefused(
                     f"SERVICE <{service.iri}> is not on this registry's allow-list of federated "
-                    f"endpoints ({self._listed()}); the registry did not contact it")
+                    f"endpoints ({self._listed()}); the registry did not contact it"
+                )
         for iri in info.loads:
             if not self.allows(iri):
                 raise FederationRefused(
                     f"LOAD <{iri}> is not on this registry's allow-list ({self._listed()}); "
-                    f"the registry did not fetch it")
+                    f"the registry did not fetch it"
+                )
 
     def _listed(self) -> str:
         return ", ".join(sorted(self.endpoints)) or "the list is empty"

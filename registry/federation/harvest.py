@@ -64,11 +64,14 @@ class HarvestReport:
     warnings: int = 0
 
     def to_json(self) -> dict[str, object]:
-        return {**{k: v for k, v in vars(self).items() if k != "unconverted"},
-                "unconverted": [{"record": r, "reason": why} for r, why in self.unconverted]}
+        return {
+            **{k: v for k, v in vars(self).items() if k != "unconverted"},
+            "unconverted": [{"record": r, "reason": why} for r, why in self.unconverted],
+        }
 
 
 # --- talking to the endpoint -------------------------------------------------------------------------
+
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001, ANN201
@@ -118,7 +121,9 @@ def select(endpoint: str, query: str, *, timeout: float) -> list[dict[str, str]]
         raise HarvestError(f"{endpoint} did not answer SPARQL results JSON (it began {head!r})") from None
     bindings = doc.get("results", {}).get("bindings") if isinstance(doc, dict) else None
     if not isinstance(bindings, list) or not all(isinstance(b, dict) for b in bindings):
-        raise HarvestError(f"{endpoint} answered JSON that is not a SPARQL SELECT result (no results.bindings list)")
+        raise HarvestError(
+            f"{endpoint} answered JSON that is not a SPARQL SELECT result (no results.bindings list)"
+        )
     rows: list[dict[str, str]] = []
     for b in bindings:
         row: dict[str, str] = {}
@@ -130,33 +135,48 @@ def select(endpoint: str, query: str, *, timeout: float) -> list[dict[str, str]]
     return rows
 
 
-def fetch(endpoint: str, *, timeout: float, page_size: int = 500, max_records: int = 100_000,
-          deadline: float | None = None) -> dict[str, EcfoRecord]:
+def fetch(
+    endpoint: str,
+    *,
+    timeout: float,
+    page_size: int = 500,
+    max_records: int = 100_000,
+    deadline: float | None = None,
+) -> dict[str, EcfoRecord]:
     """Every ECFO conversion factor of ``endpoint`` with its description, page by page."""
     records: dict[str, EcfoRecord] = {}
     offset = 0
     while True:
         if deadline is not None and time.monotonic() > deadline:
-            raise HarvestError(f"{endpoint}: the harvest took longer than allowed; stopped after {offset} record(s)")
+            raise HarvestError(
+                f"{endpoint}: the harvest took longer than allowed; stopped after {offset} record(s)"
+            )
         page = select(endpoint, list_query(page_size, offset), timeout=timeout)
         if any("cf" not in row for row in page):
-            raise HarvestError(f"{endpoint} answered rows without ?cf to the listing query (unexpected shape)")
+            raise HarvestError(
+                f"{endpoint} answered rows without ?cf to the listing query (unexpected shape)"
+            )
         cfs = [row["cf"] for row in page]
         if cfs:
             for row in select(endpoint, detail_query(cfs), timeout=timeout):
                 if row.get("cf") not in cfs:
-                    raise HarvestError(f"{endpoint} described <{row.get('cf')}>, which it was not asked about")
+                    raise HarvestError(
+                        f"{endpoint} described <{row.get('cf')}>, which it was not asked about"
+                    )
                 add_row(records, row)
             for cf in cfs:  # listed but described by nothing: keep, so it is reported
                 records.setdefault(cf, EcfoRecord(cf))
         offset += len(cfs)
         if offset > max_records:
-            raise HarvestError(f"{endpoint} holds more than {max_records} conversion factors; raise --max-records")
+            raise HarvestError(
+                f"{endpoint} holds more than {max_records} conversion factors; raise --max-records"
+            )
         if len(cfs) < page_size:
             return records
 
 
 # --- storing -------------------------------------------------------------------------------------------
+
 
 def _version(store: Store, base_uri: str, dataset_id: str) -> int:
     from registry.ingest.gate import next_version_fn
@@ -173,10 +193,24 @@ def _content(g: Graph, ds_iri: URIRef) -> Graph:
     return out
 
 
-def harvest(store: Store, endpoint: str, *, dataset_id: str, publisher: str, settings: Settings,
-            explicit: bool = False, profile: str = "ecfo", title: str | None = None, license: str | None = None,
-            gwp_set: str | None = None, boundary: str | None = None, publisher_name: str | None = None,
-            page_size: int = 500, max_records: int = 100_000, dry_run: bool = False) -> HarvestReport:
+def harvest(
+    store: Store,
+    endpoint: str,
+    *,
+    dataset_id: str,
+    publisher: str,
+    settings: Settings,
+    explicit: bool = False,
+    profile: str = "ecfo",
+    title: str | None = None,
+    license: str | None = None,
+    gwp_set: str | None = None,
+    boundary: str | None = None,
+    publisher_name: str | None = None,
+    page_size: int = 500,
+    max_records: int = 100_000,
+    dry_run: bool = False,
+) -> HarvestReport:
     """Harvest ``endpoint`` into ``dataset/{dataset_id}/{n}``. A new version is stored only when the
     converted factors differ from the current version's."""
     from registry.federation.allowlist import Allowlist
@@ -190,28 +224,48 @@ def harvest(store: Store, endpoint: str, *, dataset_id: str, publisher: str, set
     if urlsplit(endpoint).scheme not in ("http", "https"):
         raise HarvestRefused(f"{endpoint!r} is not an http(s) SPARQL endpoint")
     if not explicit and not Allowlist(settings.service_allowlist).allows(endpoint):
-        raise HarvestRefused(f"{endpoint} is not on the allow-list (EFREG_SERVICE_ALLOWLIST); an administrator "
-                             "may harvest it anyway with --allow-endpoint")
+        raise HarvestRefused(
+            f"{endpoint} is not on the allow-list (EFREG_SERVICE_ALLOWLIST); an administrator "
+            "may harvest it anyway with --allow-endpoint"
+        )
     if not valid_id(dataset_id) or not valid_id(publisher):
         raise HarvestError("dataset and publisher identifiers may only use [A-Za-z0-9._-]")
     started = dt.datetime.now(dt.UTC).replace(microsecond=0)
     report = HarvestReport(endpoint, dataset_id, started.isoformat())
     timeout = settings.service_timeout
-    records = fetch(endpoint, timeout=timeout, page_size=page_size, max_records=max_records,
-                    deadline=time.monotonic() + max(60.0, timeout * 50))
+    records = fetch(
+        endpoint,
+        timeout=timeout,
+        page_size=page_size,
+        max_records=max_records,
+        deadline=time.monotonic() + max(60.0, timeout * 50),
+    )
     report.read = len(records)
     resolver = Resolver(store, base_uri)
     current = _version(store, base_uri, dataset_id)
-    options = dict(endpoint=endpoint, dataset_id=dataset_id, publisher=publisher, publisher_name=publisher_name,
-                   title=title, license=URIRef(license) if license else None,
-                   gwp_set=gwp_set, boundary=EF[boundary] if boundary else None, settings=settings)
+    options = dict(
+        endpoint=endpoint,
+        dataset_id=dataset_id,
+        publisher=publisher,
+        publisher_name=publisher_name,
+        title=title,
+        license=URIRef(license) if license else None,
+        gwp_set=gwp_set,
+        boundary=EF[boundary] if boundary else None,
+        settings=settings,
+    )
     converted: Converted = convert(records.values(), resolver, version=current + 1, **options)  # type: ignore[arg-type]
     report.unconverted = converted.unconverted
     report.factors = converted.factors
     if converted.factors == 0:
-        raise HarvestError(f"none of the {len(records)} conversion factor(s) of {endpoint} could be converted"
-                           + (f"; first: <{converted.unconverted[0][0]}>: {converted.unconverted[0][1]}"
-                              if converted.unconverted else ""))
+        raise HarvestError(
+            f"none of the {len(records)} conversion factor(s) of {endpoint} could be converted"
+            + (
+                f"; first: <{converted.unconverted[0][0]}>: {converted.unconverted[0][1]}"
+                if converted.unconverted
+                else ""
+            )
+        )
     ds_iri = URIRef(f"{base_uri}dataset/{dataset_id}/{current + 1}")
     g = converted.dataset.graph(ds_iri)
     g.add((ds_iri, PROV.wasDerivedFrom, URIRef(endpoint)))
@@ -227,7 +281,8 @@ def harvest(store: Store, endpoint: str, *, dataset_id: str, publisher: str, set
     report.warnings = len(result.warnings)
     if not result.conforms:
         raise HarvestNotConforming(
-            f"the converted data does not conform to the shapes; nothing stored:\n{result.to_text('en')}")
+            f"the converted data does not conform to the shapes; nothing stored:\n{result.to_text('en')}"
+        )
     report.dataset_iri, report.version = str(ds_iri), current + 1
     if not dry_run:
         store.load(converted.dataset.serialize(format="nquads", encoding="utf-8"), "nquads")
@@ -243,4 +298,3 @@ def source_triples(g: Graph, source: URIRef, endpoint: str, dataset_id: str) -> 
     g.add((source, DCT.title, Literal(f"SPARQL 端点 {endpoint}（采集为 {dataset_id}）", lang="zh")))
     g.add((source, RDFS.label, Literal(f"SPARQL endpoint {endpoint}", lang="en")))
     g.add((source, SCHEMA.url, URIRef(endpoint)))
-

@@ -47,8 +47,11 @@ def _term(value: dict[str, str]) -> str:
     if kind == "uri":
         return URIRef(value["value"]).n3()
     if kind in ("literal", "typed-literal"):
-        return Literal(value["value"], lang=value.get("xml:lang"),
-                       datatype=URIRef(value["datatype"]) if "datatype" in value else None).n3()
+        return Literal(
+            value["value"],
+            lang=value.get("xml:lang"),
+            datatype=URIRef(value["datatype"]) if "datatype" in value else None,
+        ).n3()
     return "UNDEF"  # blank nodes cannot cross into VALUES
 
 
@@ -77,9 +80,13 @@ def inline_services(text: str, allowlist: Allowlist, timeout: float, max_rows: i
 def _fetch(endpoint: str, query: str, timeout: float, max_rows: int) -> str:
     import requests
 
-    response = requests.post(endpoint, data={"query": query}, timeout=timeout, allow_redirects=False,
-                             headers={"Accept": "application/sparql-results+json",
-                                      "User-Agent": "efreg (SPARQL SERVICE)"})
+    response = requests.post(
+        endpoint,
+        data={"query": query},
+        timeout=timeout,
+        allow_redirects=False,
+        headers={"Accept": "application/sparql-results+json", "User-Agent": "efreg (SPARQL SERVICE)"},
+    )
     response.raise_for_status()
     answer = response.json()
     variables = answer["head"].get("vars", [])
@@ -87,6 +94,7 @@ def _fetch(endpoint: str, query: str, timeout: float, max_rows: int) -> str:
     if not variables:
         return "{}" if rows else "{ FILTER(false) }"
     names = " ".join(f"?{v}" for v in variables)
-    values = " ".join("(" + " ".join(_term(row[v]) if v in row else "UNDEF" for v in variables) + ")"
-                      for row in rows)
+    values = " ".join(
+        "(" + " ".join(_term(row[v]) if v in row else "UNDEF" for v in variables) + ")" for row in rows
+    )
     return f"{{ VALUES ({names}) {{ {values} }} }}"

@@ -27,10 +27,26 @@ IMPORTERS: dict[str, Importer] = {
     "zip": zipped.import_zip,
 }
 
-_SUFFIX = {".ttl": "turtle", ".turtle": "turtle", ".trig": "trig", ".nt": "ntriples", ".nq": "nquads",
-           ".jsonld": "jsonld", ".rdf": "rdfxml", ".owl": "rdfxml", ".zip": "zip"}
-_ILCD_ROOTS = {"processDataSet", "flowDataSet", "flowPropertyDataSet", "unitGroupDataSet", "sourceDataSet",
-               "contactDataSet", "lciaMethodDataSet"}
+_SUFFIX = {
+    ".ttl": "turtle",
+    ".turtle": "turtle",
+    ".trig": "trig",
+    ".nt": "ntriples",
+    ".nq": "nquads",
+    ".jsonld": "jsonld",
+    ".rdf": "rdfxml",
+    ".owl": "rdfxml",
+    ".zip": "zip",
+}
+_ILCD_ROOTS = {
+    "processDataSet",
+    "flowDataSet",
+    "flowPropertyDataSet",
+    "unitGroupDataSet",
+    "sourceDataSet",
+    "contactDataSet",
+    "lciaMethodDataSet",
+}
 
 
 def detect_format(path: Path, data: bytes | None = None) -> str:
@@ -57,8 +73,11 @@ def detect_format(path: Path, data: bytes | None = None) -> str:
     if suffix in {".csv", ".tsv", ".txt"}:
         first = text.splitlines()[0] if text else ""
         return "oefdb-csv" if "activity_id" in first and "kgCO2e-AR5" in first else "csv"
-    raise IngestError(f"cannot tell the format from the name or the content (suffix {suffix or 'none'}); "
-                      f"pass --format (one of {', '.join(IMPORTERS)})", file=path)
+    raise IngestError(
+        f"cannot tell the format from the name or the content (suffix {suffix or 'none'}); "
+        f"pass --format (one of {', '.join(IMPORTERS)})",
+        file=path,
+    )
 
 
 def _head(path: Path) -> bytes:
@@ -71,9 +90,16 @@ def _files(paths: Sequence[Path]) -> list[Path]:
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            out.extend(sorted(f for f in p.rglob("*") if f.is_file() and not f.name.startswith(".")
-                              and f.suffix.lower() not in {".md", ".tsv", ".png", ".pdf"}
-                              and f.name not in {"LICENSE", "README.txt"}))
+            out.extend(
+                sorted(
+                    f
+                    for f in p.rglob("*")
+                    if f.is_file()
+                    and not f.name.startswith(".")
+                    and f.suffix.lower() not in {".md", ".tsv", ".png", ".pdf"}
+                    and f.name not in {"LICENSE", "README.txt"}
+                )
+            )
         elif p.is_file():
             out.append(p)
         else:
@@ -89,6 +115,7 @@ def _fs_resolver(path: Path) -> Callable[[str], tuple[str, bytes] | None]:
         if target.is_file():
             return str(target), target.read_bytes()
         return None
+
     return resolve
 
 
@@ -102,17 +129,33 @@ def read_inputs(inputs: list[Input], *, format: str | None, ctx: Context, acc: A
         groups.setdefault(fmt, []).append(inp)
     for fmt, group in groups.items():
         if fmt == "zip":
-            zipped.import_zip(group, ctx, acc, reader=lambda members: read_inputs(
-                members, format=None if format == "zip" else format, ctx=ctx, acc=acc))
+            zipped.import_zip(
+                group,
+                ctx,
+                acc,
+                reader=lambda members: read_inputs(
+                    members, format=None if format == "zip" else format, ctx=ctx, acc=acc
+                ),
+            )
         else:
             IMPORTERS[fmt](group, ctx, acc)
 
 
-def read_paths(paths: Sequence[Path], *, format: str | None, base_uri: str, dataset_id: str | None,
-               publisher: str | None, settings: Settings, progress: Callable[[int, int], None] | None = None,
-               publish_contacts: bool = False, encoding: str | None = None,
-               next_version: Callable[[str], int] | None = None, review_status: str = "Published",
-               access_level: str = "Open") -> ImportResult:
+def read_paths(
+    paths: Sequence[Path],
+    *,
+    format: str | None,
+    base_uri: str,
+    dataset_id: str | None,
+    publisher: str | None,
+    settings: Settings,
+    progress: Callable[[int, int], None] | None = None,
+    publish_contacts: bool = False,
+    encoding: str | None = None,
+    next_version: Callable[[str], int] | None = None,
+    review_status: str = "Published",
+    access_level: str = "Open",
+) -> ImportResult:
     """Read files (or directories of them) into one :class:`ImportData`; nothing is stored.
 
     ``review_status``: ``Published`` for CLI loads by administrators; uploads pass ``Draft``.
@@ -126,9 +169,17 @@ def read_paths(paths: Sequence[Path], *, format: str | None, base_uri: str, data
 
         if not valid_id(dataset_id):
             raise IngestError(f"dataset id {dataset_id!r} may only use letters, digits, '.', '_' and '-'")
-    ctx = Context(base_uri=base_uri if base_uri.endswith("/") else base_uri + "/", settings=settings,
-                  dataset_id=dataset_id, publisher=publisher, publish_contacts=publish_contacts,
-                  encoding=encoding, progress=progress, review_status=review_status, access_level=access_level)
+    ctx = Context(
+        base_uri=base_uri if base_uri.endswith("/") else base_uri + "/",
+        settings=settings,
+        dataset_id=dataset_id,
+        publisher=publisher,
+        publish_contacts=publish_contacts,
+        encoding=encoding,
+        progress=progress,
+        review_status=review_status,
+        access_level=access_level,
+    )
     if review_status not in {"Draft", "Submitted", "Published"} or access_level not in {"Open", "Commercial"}:
         raise IngestError(f"review status {review_status!r} / access level {access_level!r} not allowed")
     if next_version is not None:
@@ -137,8 +188,9 @@ def read_paths(paths: Sequence[Path], *, format: str | None, base_uri: str, data
     for f in _files(paths):
         size = f.stat().st_size
         if size > settings.max_upload_bytes:
-            raise IngestError(f"file is {size} bytes, more than the limit of {settings.max_upload_bytes}",
-                              file=f)
+            raise IngestError(
+                f"file is {size} bytes, more than the limit of {settings.max_upload_bytes}", file=f
+            )
         inputs.append(Input(str(f), f.read_bytes(), _fs_resolver(f)))
     if not inputs:
         raise IngestError("no input files", file=", ".join(str(p) for p in paths))
@@ -146,13 +198,27 @@ def read_paths(paths: Sequence[Path], *, format: str | None, base_uri: str, data
     read_inputs(inputs, format=format, ctx=ctx, acc=acc)
     for w in acc.writers.values():
         w.finish()
-    return ImportResult(data=acc.dataset, dataset_iris=acc.dataset_iris, skipped=acc.skipped,
-                        read=acc.read, imported=acc.imported)
+    return ImportResult(
+        data=acc.dataset,
+        dataset_iris=acc.dataset_iris,
+        skipped=acc.skipped,
+        read=acc.read,
+        imported=acc.imported,
+    )
 
 
 def skipped_json(skipped: list[Skipped]) -> str:
     return json.dumps([{"where": s.where, "reason": s.reason} for s in skipped], ensure_ascii=False)
 
 
-__all__ = ["IMPORTERS", "ImportOutcome", "ImportResult", "Importer", "IngestError", "Skipped",
-           "detect_format", "import_paths", "read_paths"]
+__all__ = [
+    "IMPORTERS",
+    "ImportOutcome",
+    "ImportResult",
+    "Importer",
+    "IngestError",
+    "Skipped",
+    "detect_format",
+    "import_paths",
+    "read_paths",
+]

@@ -61,8 +61,9 @@ class ImportResult:
             key = s.reason.split(":")[0]
             reasons[key] = reasons.get(key, 0) + 1
         why = "; ".join(f"{n}× {r}" for r, n in sorted(reasons.items(), key=lambda kv: -kv[1])[:5])
-        return (f"read {self.read}, imported {self.imported}, skipped {len(self.skipped)}"
-                + (f" ({why})" if why else ""))
+        return f"read {self.read}, imported {self.imported}, skipped {len(self.skipped)}" + (
+            f" ({why})" if why else ""
+        )
 
 
 ProgressCallback = Callable[[int, int], None]
@@ -154,7 +155,7 @@ def short_id(text: str, max_len: int = 120) -> str:
         return s
     import hashlib
 
-    return s[:max_len - 11].rstrip("-.") + "-" + hashlib.sha1(text.encode()).hexdigest()[:10]
+    return s[: max_len - 11].rstrip("-.") + "-" + hashlib.sha1(text.encode()).hexdigest()[:10]
 
 
 def valid_id(text: str) -> bool:
@@ -192,8 +193,9 @@ def parse_decimal(text: str, *, allow_exponent: bool = True) -> Decimal:
             raise NumberError(f"{text!r} uses an exponent; write it as a plain decimal")
         return Decimal(t)
     if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?", t):
-        raise NumberError(f"{text!r} has a thousands separator; write it without commas (e.g. "
-                          f"{t.replace(',', '')})")
+        raise NumberError(
+            f"{text!r} has a thousands separator; write it without commas (e.g. {t.replace(',', '')})"
+        )
     if re.fullmatch(r"[+-]?\d+,\d+", t):
         raise NumberError(f"{text!r} uses a decimal comma; use a decimal point")
     if t in {"—", "–", "-", "‒", "―"}:

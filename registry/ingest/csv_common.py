@@ -38,16 +38,20 @@ def decode(inp: Input, declared: str | None = None) -> tuple[str, str]:
         try:
             return data.decode(declared).lstrip("\ufeff"), declared
         except UnicodeDecodeError as e:
-            line = data[:e.start].count(b"\n") + 1
-            raise IngestError(f"not {declared}: {e.reason} at byte {e.start}", file=inp.name,
-                              where=f"line {line}") from None
+            line = data[: e.start].count(b"\n") + 1
+            raise IngestError(
+                f"not {declared}: {e.reason} at byte {e.start}", file=inp.name, where=f"line {line}"
+            ) from None
     if data.startswith(codecs.BOM_UTF8):
         try:
             return data[3:].decode("utf-8"), "utf-8-sig"
         except UnicodeDecodeError as e:
-            line = data[:e.start].count(b"\n") + 1
-            raise IngestError(f"starts with a UTF-8 byte-order mark but is not UTF-8 ({e.reason})",
-                              file=inp.name, where=f"line {line}") from None
+            line = data[: e.start].count(b"\n") + 1
+            raise IngestError(
+                f"starts with a UTF-8 byte-order mark but is not UTF-8 ({e.reason})",
+                file=inp.name,
+                where=f"line {line}",
+            ) from None
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -62,18 +66,26 @@ def decode(inp: Input, declared: str | None = None) -> tuple[str, str]:
         except UnicodeDecodeError:
             gb_line = gb_line or n
     if utf8_line and gb_line:
-        raise IngestError(f"mixed encodings: line {utf8_line} is UTF-8 but line {gb_line} is not; save the "
-                          f"file in one encoding (UTF-8) or declare it", file=inp.name, where=f"line {gb_line}")
+        raise IngestError(
+            f"mixed encodings: line {utf8_line} is UTF-8 but line {gb_line} is not; save the "
+            f"file in one encoding (UTF-8) or declare it",
+            file=inp.name,
+            where=f"line {gb_line}",
+        )
     try:
         return data.decode("gb18030"), "gb18030"
     except UnicodeDecodeError as e:
-        line = data[:e.start].count(b"\n") + 1
-        raise IngestError(f"neither UTF-8 nor GB18030/GBK ({e.reason}); declare the encoding",
-                          file=inp.name, where=f"line {line}") from None
+        line = data[: e.start].count(b"\n") + 1
+        raise IngestError(
+            f"neither UTF-8 nor GB18030/GBK ({e.reason}); declare the encoding",
+            file=inp.name,
+            where=f"line {line}",
+        ) from None
 
 
-def rows(inp: Input, text: str, expected: list[str], *, required: set[str] | None = None
-         ) -> Iterator[tuple[int, dict[str, str]]]:
+def rows(
+    inp: Input, text: str, expected: list[str], *, required: set[str] | None = None
+) -> Iterator[tuple[int, dict[str, str]]]:
     """``(line number, row)`` for each data row; checks the delimiter and the header first.
 
     ``expected``: the header (all of it must be there, in any order, unless ``required`` says which)."""
@@ -81,8 +93,11 @@ def rows(inp: Input, text: str, expected: list[str], *, required: set[str] | Non
     if "," not in first:
         for sep, name in (("\t", "tab"), (";", "semicolon"), ("|", "vertical bar")):
             if sep in first:
-                raise IngestError(f"the header is separated by {name}s, not commas; save the file as "
-                                  f"comma-separated CSV", file=inp.name, where="line 1")
+                raise IngestError(
+                    f"the header is separated by {name}s, not commas; save the file as comma-separated CSV",
+                    file=inp.name,
+                    where="line 1",
+                )
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = [h.strip() for h in next(reader)]
@@ -94,26 +109,42 @@ def rows(inp: Input, text: str, expected: list[str], *, required: set[str] | Non
     missing = [h for h in expected if h in need and h not in header]
     unknown = [h for h in header if h and h not in expected]
     if missing or unknown:
-        raise IngestError("wrong header: " + "; ".join(
-            ([f"missing column(s) {', '.join(missing)}"] if missing else [])
-            + ([f"unknown column(s) {', '.join(unknown)}"] if unknown else []))
-            + f" (expected: {','.join(expected)})", file=inp.name, where="line 1")
+        raise IngestError(
+            "wrong header: "
+            + "; ".join(
+                ([f"missing column(s) {', '.join(missing)}"] if missing else [])
+                + ([f"unknown column(s) {', '.join(unknown)}"] if unknown else [])
+            )
+            + f" (expected: {','.join(expected)})",
+            file=inp.name,
+            where="line 1",
+        )
     try:
         for fields in reader:
             line = reader.line_num
             if not any(f.strip() for f in fields):
                 continue
             if len(fields) != len(header):
-                raise IngestError(f"{len(fields)} fields where the header has {len(header)}",
-                                  file=inp.name, where=f"line {line}")
+                raise IngestError(
+                    f"{len(fields)} fields where the header has {len(header)}",
+                    file=inp.name,
+                    where=f"line {line}",
+                )
             yield line, dict(zip(header, fields, strict=True))
     except csv.Error as e:
         raise IngestError(f"bad CSV: {e}", file=inp.name, where=f"line {reader.line_num}") from None
 
 
-def mapped_rows(inp: Input, text: str, expected: list[str], ctx: Context, acc: Accumulator,
-                to_spec: Callable[[dict[str, str], str], T], *, required: set[str] | None = None
-                ) -> Iterator[tuple[int, str, dict[str, str], T]]:
+def mapped_rows(
+    inp: Input,
+    text: str,
+    expected: list[str],
+    ctx: Context,
+    acc: Accumulator,
+    to_spec: Callable[[dict[str, str], str], T],
+    *,
+    required: set[str] | None = None,
+) -> Iterator[tuple[int, str, dict[str, str], T]]:
     """``(line, where, row, spec)`` for each row that ``to_spec(row, where)`` maps; a row it refuses
     with :class:`RowError` is listed as skipped with where it is. Counts rows read and ticks progress."""
     total = max(text.count("\n") - 1, 1)

@@ -21,14 +21,42 @@ from registry.ingest.csv_common import RowError, cell_number, decode, mapped_row
 from registry.ingest.factor import FactorSpec, Writer
 from registry.rdf.namespaces import DCT, EF, RDF, RDFS, SCHEMA, XSD
 
-COLUMNS = ["sector", "category", "activity_id", "name", "activity_unit", "kgCO2e-AR5", "kgCO2e-AR4", "kgCO2",
-           "kgCH4", "kgN2O", "kgCO2e-OtherGHGs-AR5", "kgCO2e-OtherGHGs-AR4", "uncertainty", "scope",
-           "lca_activity", "source", "year_released", "years_valid", "years_calculated_from", "region",
-           "data_quality", "contributor", "date_accessed", "description", "source_link"]
+COLUMNS = [
+    "sector",
+    "category",
+    "activity_id",
+    "name",
+    "activity_unit",
+    "kgCO2e-AR5",
+    "kgCO2e-AR4",
+    "kgCO2",
+    "kgCH4",
+    "kgN2O",
+    "kgCO2e-OtherGHGs-AR5",
+    "kgCO2e-OtherGHGs-AR4",
+    "uncertainty",
+    "scope",
+    "lca_activity",
+    "source",
+    "year_released",
+    "years_valid",
+    "years_calculated_from",
+    "region",
+    "data_quality",
+    "contributor",
+    "date_accessed",
+    "description",
+    "source_link",
+]
 ABSENT = {"", "not-supplied", "not supplied", "n/a", "na"}
 LICENSE = URIRef("https://creativecommons.org/licenses/by-sa/4.0/")
-BOUNDARY = {"fuel_combustion": "Combustion", "well_to_tank": "WellToTank", "cradle_to_gate": "CradleToGate",
-            "cradle_to_shelf": "CradleToShelf", "well_to_propeller": "WellToWheel"}
+BOUNDARY = {
+    "fuel_combustion": "Combustion",
+    "well_to_tank": "WellToTank",
+    "cradle_to_gate": "CradleToGate",
+    "cradle_to_shelf": "CradleToShelf",
+    "well_to_propeller": "WellToWheel",
+}
 SCOPES = {"1": EF.Scope1, "2": EF.Scope2, "3": EF.Scope3}
 TOLERANCE = Decimal("0.005")
 
@@ -49,21 +77,38 @@ def import_oefdb(inputs: list[Input], ctx: Context, acc: Accumulator) -> None:
     for inp in inputs:
         text, _enc = decode(inp, ctx.encoding)
         stem = slug(inp.name.rsplit("/", 1)[-1].rsplit("!", 1)[-1].rsplit(".", 1)[0]).lower()
-        dataset_id = ctx.dataset_id or f"oefdb-{stem}" if not stem.startswith("oefdb") else ctx.dataset_id or stem
+        dataset_id = (
+            ctx.dataset_id or f"oefdb-{stem}" if not stem.startswith("oefdb") else ctx.dataset_id or stem
+        )
         w, new = acc.writer(ctx, dataset_id)
         publisher = w.publisher(ctx.publisher or "climatiq", ctx.publisher or "Climatiq")
         if new:
-            w.record("Open Emission Factors Database (OEFDB)", "开放排放因子数据库（OEFDB）", publisher=publisher,
-                     license=LICENSE, dataset_type=EF.FactorTable,
-                     description="Imported from the Open Emission Factors DB CSV (Climatiq, CC BY-SA 4.0).")
+            w.record(
+                "Open Emission Factors Database (OEFDB)",
+                "开放排放因子数据库（OEFDB）",
+                publisher=publisher,
+                license=LICENSE,
+                dataset_type=EF.FactorTable,
+                description="Imported from the Open Emission Factors DB CSV (Climatiq, CC BY-SA 4.0).",
+            )
         keys: dict[tuple, int] = {}
         for line, where, row, spec in mapped_rows(
-                inp, text, COLUMNS, ctx, acc, lambda row, where, w=w, p=publisher: _spec(row, where, w, p)):
-            key = (spec.activity, spec.geography.code, spec.reference_year, spec.period, str(spec.boundary),
-                   _basis(spec))
+            inp, text, COLUMNS, ctx, acc, lambda row, where, w=w, p=publisher: _spec(row, where, w, p)
+        ):
+            key = (
+                spec.activity,
+                spec.geography.code,
+                spec.reference_year,
+                spec.period,
+                str(spec.boundary),
+                _basis(spec),
+            )
             if key in keys:
-                acc.skip(where, f"duplicate key: same activity, region, year, boundary and gas basis as line "
-                         f"{keys[key]} (activity_id {row['activity_id']}, source {row['source']})")
+                acc.skip(
+                    where,
+                    f"duplicate key: same activity, region, year, boundary and gas basis as line "
+                    f"{keys[key]} (activity_id {row['activity_id']}, source {row['source']})",
+                )
                 continue
             keys[key] = line
             w.factor(spec)
@@ -80,12 +125,21 @@ def _spec(row: dict[str, str], where: str, w: Writer, publisher: URIRef) -> Fact
     unit, geo = unit_and_region(row, "has no QUDT mapping")
     if not row["activity_id"].strip():
         raise RowError("empty activity_id")
-    comps = {gas: v for gas, col in (("CO2", "kgCO2"), ("CH4", "kgCH4"), ("N2O", "kgN2O"))
-             if (v := cell_number(row, col, ABSENT)) is not None}
-    co2e = {s: v for s, col in (("AR5-GWP100", "kgCO2e-AR5"), ("AR4-GWP100", "kgCO2e-AR4"))
-            if (v := cell_number(row, col, ABSENT)) is not None}
-    other = {s: v for s, col in (("AR5-GWP100", "kgCO2e-OtherGHGs-AR5"), ("AR4-GWP100", "kgCO2e-OtherGHGs-AR4"))
-             if (v := cell_number(row, col, ABSENT)) is not None}
+    comps = {
+        gas: v
+        for gas, col in (("CO2", "kgCO2"), ("CH4", "kgCH4"), ("N2O", "kgN2O"))
+        if (v := cell_number(row, col, ABSENT)) is not None
+    }
+    co2e = {
+        s: v
+        for s, col in (("AR5-GWP100", "kgCO2e-AR5"), ("AR4-GWP100", "kgCO2e-AR4"))
+        if (v := cell_number(row, col, ABSENT)) is not None
+    }
+    other = {
+        s: v
+        for s, col in (("AR5-GWP100", "kgCO2e-OtherGHGs-AR5"), ("AR4-GWP100", "kgCO2e-OtherGHGs-AR4"))
+        if (v := cell_number(row, col, ABSENT)) is not None
+    }
     uncertainty = cell_number(row, "uncertainty", ABSENT)
     if not comps and not co2e:
         raise RowError("no value: none of kgCO2e-AR5, kgCO2e-AR4, kgCO2, kgCH4, kgN2O is given")
@@ -95,9 +149,15 @@ def _spec(row: dict[str, str], where: str, w: Writer, publisher: URIRef) -> Fact
         if not ok:
             parts = ", ".join(f"{g} {v} kg" for g, v in comps.items())
             extra = ", ".join(f"other GHGs {v} kg CO2e ({s})" for s, v in other.items() if v)
-            comments.append((f"Gas breakdown as published: {parts}" + (f"; {extra}" if extra else "")
-                             + ". It does not add up to the CO2e values with the IPCC GWP100 values alone, so "
-                             "only the CO2e values are given as structured data.", "en"))
+            comments.append(
+                (
+                    f"Gas breakdown as published: {parts}"
+                    + (f"; {extra}" if extra else "")
+                    + ". It does not add up to the CO2e values with the IPCC GWP100 values alone, so "
+                    "only the CO2e values are given as structured data.",
+                    "en",
+                )
+            )
             comps = {}
     elif comps and not co2e and any(v for v in other.values()):
         raise RowError("components without CO2e but with other GHGs; the total cannot be stated")
@@ -111,8 +171,12 @@ def _spec(row: dict[str, str], where: str, w: Writer, publisher: URIRef) -> Fact
     if lca in BOUNDARY:
         boundary = EF[BOUNDARY[lca]]
     else:
-        boundary = w.concept("lca-activity", lca, f"OEFDB life-cycle activity: {lca.replace('_', ' ')}",
-                             f"OEFDB 生命周期活动：{lca}")
+        boundary = w.concept(
+            "lca-activity",
+            lca,
+            f"OEFDB life-cycle activity: {lca.replace('_', ' ')}",
+            f"OEFDB 生命周期活动：{lca}",
+        )
         w.g.add((boundary, RDF.type, EF.LifeCycleBoundary))
     scopes = [SCOPES[s.strip()] for s in row["scope"].split("|") if s.strip() in SCOPES]
     if row["data_quality"].strip():
@@ -122,17 +186,34 @@ def _spec(row: dict[str, str], where: str, w: Writer, publisher: URIRef) -> Fact
     else:
         desc = None
     source = _source(w, row, publisher)
-    fid = short_id(f"oefdb.{row['activity_id']}.{unit.id}.{geo.code}.{row['source']}.{row['year_released']}.{lca}")
+    fid = short_id(
+        f"oefdb.{row['activity_id']}.{unit.id}.{geo.code}.{row['source']}.{row['year_released']}.{lca}"
+    )
     return FactorSpec(
-        id=fid, source_record=where, label_en=f"{row['name'].strip()} ({row['region'].strip()}, "
+        id=fid,
+        source_record=where,
+        label_en=f"{row['name'].strip()} ({row['region'].strip()}, "
         f"{row['source'].strip()} {row['year_released'].strip()})",
         activity=short_id(f"oefdb-{row['activity_id']}.per-{unit.id}"),
         activity_label_en=f"{row['name'].strip()} (per {unit.label_en})",
-        activity_unit=unit, geography=geo, reference_year=ref_year, period=valid, boundary=boundary,
-        scopes=scopes, components=comps, co2e=co2e, compute_co2e=False, uncertainty_percent=uncertainty,
-        source=source, license=LICENSE,
-        category=w.concept("oefdb", f"{row['sector']}/{row['category']}", f"{row['sector']} / {row['category']}"),
-        comments=comments, description=desc)
+        activity_unit=unit,
+        geography=geo,
+        reference_year=ref_year,
+        period=valid,
+        boundary=boundary,
+        scopes=scopes,
+        components=comps,
+        co2e=co2e,
+        compute_co2e=False,
+        uncertainty_percent=uncertainty,
+        source=source,
+        license=LICENSE,
+        category=w.concept(
+            "oefdb", f"{row['sector']}/{row['category']}", f"{row['sector']} / {row['category']}"
+        ),
+        comments=comments,
+        description=desc,
+    )
 
 
 def _close(computed: Decimal | None, given: Decimal) -> bool:

@@ -18,16 +18,45 @@ from registry.ingest.csv_oefdb import SCOPES, _year
 from registry.ingest.factor import FactorSpec, Writer
 from registry.rdf.namespaces import DCT, EF, RDF, RDFS, SCHEMA, XSD
 
-GAS_COLUMNS = {"co2_kg": "CO2", "co2_biogenic_kg": "CO2-biogenic", "ch4_fossil_kg": "CH4-fossil",
-               "ch4_non_fossil_kg": "CH4-non-fossil", "ch4_kg": "CH4", "n2o_kg": "N2O"}
+GAS_COLUMNS = {
+    "co2_kg": "CO2",
+    "co2_biogenic_kg": "CO2-biogenic",
+    "ch4_fossil_kg": "CH4-fossil",
+    "ch4_non_fossil_kg": "CH4-non-fossil",
+    "ch4_kg": "CH4",
+    "n2o_kg": "N2O",
+}
 CO2E_COLUMNS = {"co2e_ar6_kg": "AR6-GWP100", "co2e_ar5_kg": "AR5-GWP100", "co2e_ar4_kg": "AR4-GWP100"}
-COLUMNS = ["id", "name_en", "name_zh", "activity", "activity_unit", "region", "reference_year", "years_valid",
-           "boundary", "scope", *GAS_COLUMNS, *CO2E_COLUMNS, "uncertainty_percent", "source_title",
-           "source_table", "source_url", "license", "notes"]
+COLUMNS = [
+    "id",
+    "name_en",
+    "name_zh",
+    "activity",
+    "activity_unit",
+    "region",
+    "reference_year",
+    "years_valid",
+    "boundary",
+    "scope",
+    *GAS_COLUMNS,
+    *CO2E_COLUMNS,
+    "uncertainty_percent",
+    "source_title",
+    "source_table",
+    "source_url",
+    "license",
+    "notes",
+]
 REQUIRED = {"id", "name_en", "activity", "activity_unit", "region", "boundary"}
-BOUNDARIES = {"combustion": "Combustion", "well-to-tank": "WellToTank", "well-to-wheel": "WellToWheel",
-              "cradle-to-gate": "CradleToGate", "cradle-to-grave": "CradleToGrave",
-              "cradle-to-shelf": "CradleToShelf", "gate-to-gate": "GateToGate"}
+BOUNDARIES = {
+    "combustion": "Combustion",
+    "well-to-tank": "WellToTank",
+    "well-to-wheel": "WellToWheel",
+    "cradle-to-gate": "CradleToGate",
+    "cradle-to-grave": "CradleToGrave",
+    "cradle-to-shelf": "CradleToShelf",
+    "gate-to-gate": "GateToGate",
+}
 DEFAULT_LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 
 
@@ -39,13 +68,25 @@ def import_template(inputs: list[Input], ctx: Context, acc: Accumulator) -> None
         w, new = acc.writer(ctx, dataset_id)
         publisher = w.publisher(ctx.publisher or dataset_id, ctx.publisher or dataset_id)
         if new:
-            w.record(dataset_id, None, publisher=publisher, license=None, dataset_type=EF.FactorTable,
-                     description=f"Imported from {fname} (efreg CSV template).")
+            w.record(
+                dataset_id,
+                None,
+                publisher=publisher,
+                license=None,
+                dataset_type=EF.FactorTable,
+                description=f"Imported from {fname} (efreg CSV template).",
+            )
         seen: dict[str, int] = {}
         licenses: list[URIRef] = []
         for line, where, _row, spec in mapped_rows(
-                inp, text, COLUMNS, ctx, acc, lambda row, where, w=w, p=publisher: _spec(row, where, w, p),
-                required=REQUIRED):
+            inp,
+            text,
+            COLUMNS,
+            ctx,
+            acc,
+            lambda row, where, w=w, p=publisher: _spec(row, where, w, p),
+            required=REQUIRED,
+        ):
             if spec.id in seen:
                 acc.skip(where, f"duplicate id {spec.id!r} (first on line {seen[spec.id]})")
                 continue
@@ -95,11 +136,25 @@ def _spec(row: dict[str, str], where: str, w: Writer, publisher: URIRef) -> Fact
     source = _source(w, row, fid, publisher)
     notes = (row.get("notes") or "").strip()
     return FactorSpec(
-        id=fid, source_record=where, label_en=row["name_en"].strip(), label_zh=(row.get("name_zh") or "").strip()
-        or None, activity=slug(row["activity"].strip()), activity_label_en=row["activity"].strip(),
-        activity_unit=unit, geography=geo, reference_year=year[0] if year else None, period=valid,
-        boundary=EF[BOUNDARIES[b]], scopes=scopes, components=comps, co2e=co2e, uncertainty_percent=unc,
-        source=source, license=URIRef(lic_text), comments=[(notes, "en")] if notes else [])
+        id=fid,
+        source_record=where,
+        label_en=row["name_en"].strip(),
+        label_zh=(row.get("name_zh") or "").strip() or None,
+        activity=slug(row["activity"].strip()),
+        activity_label_en=row["activity"].strip(),
+        activity_unit=unit,
+        geography=geo,
+        reference_year=year[0] if year else None,
+        period=valid,
+        boundary=EF[BOUNDARIES[b]],
+        scopes=scopes,
+        components=comps,
+        co2e=co2e,
+        uncertainty_percent=unc,
+        source=source,
+        license=URIRef(lic_text),
+        comments=[(notes, "en")] if notes else [],
+    )
 
 
 def _source(w: Writer, row: dict[str, str], fid: str, publisher: URIRef) -> URIRef:

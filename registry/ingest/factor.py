@@ -25,7 +25,7 @@ class FactorSpec:
     source_record: str
     label_en: str
     label_zh: str | None = None
-    activity: str | None = None            # slug → category/activity/{slug}
+    activity: str | None = None  # slug → category/activity/{slug}
     activity_label_en: str | None = None
     activity_label_zh: str | None = None
     activity_unit: units.UnitInfo | None = None
@@ -34,8 +34,8 @@ class FactorSpec:
     period: tuple[int, int] | None = None  # first and last year of validity
     boundary: URIRef | None = None
     scopes: list[URIRef] = field(default_factory=list)
-    components: dict[str, Decimal] = field(default_factory=dict)   # gas id → kg per activity unit
-    co2e: dict[str, Decimal] = field(default_factory=dict)         # GWP set id → kg CO2e per unit
+    components: dict[str, Decimal] = field(default_factory=dict)  # gas id → kg per activity unit
+    co2e: dict[str, Decimal] = field(default_factory=dict)  # GWP set id → kg CO2e per unit
     compute_co2e: bool = True
     uncertainty_percent: Decimal | None = None
     source: URIRef | None = None
@@ -64,9 +64,17 @@ class Writer:
         self.count = 0
 
     # --- the dataset record ------------------------------------------------------------------
-    def record(self, title_en: str, title_zh: str | None, *, publisher: URIRef, license: URIRef | None,
-               description: str | None = None, dataset_type: URIRef | None = None,
-               identifier: str | None = None) -> None:
+    def record(
+        self,
+        title_en: str,
+        title_zh: str | None,
+        *,
+        publisher: URIRef,
+        license: URIRef | None,
+        description: str | None = None,
+        dataset_type: URIRef | None = None,
+        identifier: str | None = None,
+    ) -> None:
         ctx, g, s = self.ctx, self.g, self.iri
         g.add((s, RDF.type, DCAT.Dataset))
         _labels(g, s, title_en, title_zh, DCT.title, RDFS.label)
@@ -136,8 +144,9 @@ class Writer:
         if spec.description:
             g.add((s, DCT.description, Literal(spec.description, lang="en")))
         if spec.activity:
-            act = self.concept("activity", spec.activity, spec.activity_label_en or spec.label_en,
-                               spec.activity_label_zh)
+            act = self.concept(
+                "activity", spec.activity, spec.activity_label_en or spec.label_en, spec.activity_label_zh
+            )
             g.add((s, EF.activity, act))
         if spec.category is not None:
             g.add((s, EF.activityCategory, spec.category))
@@ -190,8 +199,13 @@ class Writer:
             basis = EF.CO2eBasis
         g.add((s, EF.gasBasis, basis))
         if "CO2-biogenic" in spec.components:
-            spec.comments.append(("Biogenic CO2 is given as its own component; the GWP sets give it no value, "
-                                  "so no CO2e is stated.", "en"))
+            spec.comments.append(
+                (
+                    "Biogenic CO2 is given as its own component; the GWP sets give it no value, "
+                    "so no CO2e is stated.",
+                    "en",
+                )
+            )
         for text, lang in spec.comments:
             g.add((s, RDFS.comment, Literal(text, lang=lang)))
         if spec.source is not None:

@@ -22,23 +22,26 @@ class GasInfo:
     cas: str | None
 
 
-GASES: dict[str, GasInfo] = {g.id: g for g in [
-    GasInfo("CO2", "Carbon dioxide", "二氧化碳", "CO2", "124-38-9"),
-    GasInfo("CO2-biogenic", "Carbon dioxide (biogenic)", "二氧化碳（生物源）", "CO2", "124-38-9"),
-    GasInfo("CH4", "Methane", "甲烷", "CH4", "74-82-8"),
-    GasInfo("CH4-fossil", "Methane (fossil)", "甲烷（化石源）", "CH4", "74-82-8"),
-    GasInfo("CH4-non-fossil", "Methane (non-fossil)", "甲烷（非化石源）", "CH4", "74-82-8"),
-    GasInfo("N2O", "Nitrous oxide", "氧化亚氮", "N2O", "10024-97-2"),
-    GasInfo("SF6", "Sulphur hexafluoride", "六氟化硫", "SF6", "2551-62-4"),
-    GasInfo("NF3", "Nitrogen trifluoride", "三氟化氮", "NF3", "7783-54-2"),
-    GasInfo("HFC-23", "HFC-23", "HFC-23（三氟甲烷）", "CHF3", "75-46-7"),
-    GasInfo("HFC-32", "HFC-32", "HFC-32（二氟甲烷）", "CH2F2", "75-10-5"),
-    GasInfo("HFC-125", "HFC-125", "HFC-125（五氟乙烷）", "CHF2CF3", "354-33-6"),
-    GasInfo("HFC-134a", "HFC-134a", "HFC-134a（四氟乙烷）", "CH2FCF3", "811-97-2"),
-    GasInfo("HFC-143a", "HFC-143a", "HFC-143a（三氟乙烷）", "CH3CF3", "420-46-2"),
-    GasInfo("PFC-14", "PFC-14 (CF4)", "四氟化碳", "CF4", "75-73-0"),
-    GasInfo("PFC-116", "PFC-116 (C2F6)", "六氟乙烷", "C2F6", "76-16-4"),
-]}
+GASES: dict[str, GasInfo] = {
+    g.id: g
+    for g in [
+        GasInfo("CO2", "Carbon dioxide", "二氧化碳", "CO2", "124-38-9"),
+        GasInfo("CO2-biogenic", "Carbon dioxide (biogenic)", "二氧化碳（生物源）", "CO2", "124-38-9"),
+        GasInfo("CH4", "Methane", "甲烷", "CH4", "74-82-8"),
+        GasInfo("CH4-fossil", "Methane (fossil)", "甲烷（化石源）", "CH4", "74-82-8"),
+        GasInfo("CH4-non-fossil", "Methane (non-fossil)", "甲烷（非化石源）", "CH4", "74-82-8"),
+        GasInfo("N2O", "Nitrous oxide", "氧化亚氮", "N2O", "10024-97-2"),
+        GasInfo("SF6", "Sulphur hexafluoride", "六氟化硫", "SF6", "2551-62-4"),
+        GasInfo("NF3", "Nitrogen trifluoride", "三氟化氮", "NF3", "7783-54-2"),
+        GasInfo("HFC-23", "HFC-23", "HFC-23（三氟甲烷）", "CHF3", "75-46-7"),
+        GasInfo("HFC-32", "HFC-32", "HFC-32（二氟甲烷）", "CH2F2", "75-10-5"),
+        GasInfo("HFC-125", "HFC-125", "HFC-125（五氟乙烷）", "CHF2CF3", "354-33-6"),
+        GasInfo("HFC-134a", "HFC-134a", "HFC-134a（四氟乙烷）", "CH2FCF3", "811-97-2"),
+        GasInfo("HFC-143a", "HFC-143a", "HFC-143a（三氟乙烷）", "CH3CF3", "420-46-2"),
+        GasInfo("PFC-14", "PFC-14 (CF4)", "四氟化碳", "CF4", "75-73-0"),
+        GasInfo("PFC-116", "PFC-116 (C2F6)", "六氟乙烷", "C2F6", "76-16-4"),
+    ]
+}
 
 GWP_SETS = ("AR4-GWP100", "AR5-GWP100", "AR6-GWP100")
 
@@ -70,10 +73,19 @@ for _g in GASES.values():
         _BY_CAS.setdefault(_g.cas, []).append(_g.id)
 
 _NAME_ONLY = {
-    "carbon dioxide": "CO2", "methane": "CH4", "nitrous oxide": "N2O", "dinitrogen monoxide": "N2O",
-    "sulfur hexafluoride": "SF6", "sulphur hexafluoride": "SF6", "nitrogen trifluoride": "NF3",
-    "tetrafluoromethane": "PFC-14", "hexafluoroethane": "PFC-116", "trifluoromethane": "HFC-23",
-    "difluoromethane": "HFC-32", "pentafluoroethane": "HFC-125", "1,1,1,2-tetrafluoroethane": "HFC-134a",
+    "carbon dioxide": "CO2",
+    "methane": "CH4",
+    "nitrous oxide": "N2O",
+    "dinitrogen monoxide": "N2O",
+    "sulfur hexafluoride": "SF6",
+    "sulphur hexafluoride": "SF6",
+    "nitrogen trifluoride": "NF3",
+    "tetrafluoromethane": "PFC-14",
+    "hexafluoroethane": "PFC-116",
+    "trifluoromethane": "HFC-23",
+    "difluoromethane": "HFC-32",
+    "pentafluoroethane": "HFC-125",
+    "1,1,1,2-tetrafluoroethane": "HFC-134a",
     "1,1,1-trifluoroethane": "HFC-143a",
 }
 

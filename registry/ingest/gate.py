@@ -48,11 +48,15 @@ def _check_targets(store: Store, result: ImportResult, base_uri: str) -> None:
         if not g.startswith(base_uri + "dataset/"):
             raise IngestError(f"uploads may only write dataset graphs ({base_uri}dataset/…), not <{g}>")
         if g in existing:
-            raise IngestError(f"dataset version <{g}> already exists; versions are immutable — "
-                              f"send the data without a graph name or under a new version")
+            raise IngestError(
+                f"dataset version <{g}> already exists; versions are immutable — "
+                f"send the data without a graph name or under a new version"
+            )
 
 
-def import_paths(store: Store, paths: list[Path], *, dry_run: bool = False, **read_kwargs: Any) -> ImportOutcome:
+def import_paths(
+    store: Store, paths: list[Path], *, dry_run: bool = False, **read_kwargs: Any
+) -> ImportOutcome:
     """Read ``paths``, validate the result with the SHACL shapes and, if it conforms and this is not
     a dry run, store every dataset graph in one load (the store loads all or nothing)."""
     from registry.validation.fast.index import no_gc

@@ -19,11 +19,40 @@ _LOC_NS = "{http://lca.jrc.it/ILCD/Locations}"
 
 #: ILCD province abbreviation → ISO 3166-2:CN subdivision code.
 ILCD_PROVINCE_TO_ISO = {
-    "AH": "AH", "BJ": "BJ", "CQ": "CQ", "FJ": "FJ", "GS": "GS", "GD": "GD", "GX": "GX", "GZ": "GZ",
-    "HAIN": "HI", "HEB": "HE", "HLJ": "HL", "HEN": "HA", "HUB": "HB", "HUN": "HN", "NMG": "NM", "JS": "JS",
-    "JX": "JX", "JL": "JL", "LN": "LN", "NX": "NX", "QH": "QH", "SAX": "SN", "SD": "SD", "SH": "SH",
-    "SX": "SX", "SC": "SC", "TJ": "TJ", "XJ": "XJ", "XZ": "XZ", "YN": "YN", "ZJ": "ZJ", "HK": "HK",
-    "MO": "MO", "TW": "TW",
+    "AH": "AH",
+    "BJ": "BJ",
+    "CQ": "CQ",
+    "FJ": "FJ",
+    "GS": "GS",
+    "GD": "GD",
+    "GX": "GX",
+    "GZ": "GZ",
+    "HAIN": "HI",
+    "HEB": "HE",
+    "HLJ": "HL",
+    "HEN": "HA",
+    "HUB": "HB",
+    "HUN": "HN",
+    "NMG": "NM",
+    "JS": "JS",
+    "JX": "JX",
+    "JL": "JL",
+    "LN": "LN",
+    "NX": "NX",
+    "QH": "QH",
+    "SAX": "SN",
+    "SD": "SD",
+    "SH": "SH",
+    "SX": "SX",
+    "SC": "SC",
+    "TJ": "TJ",
+    "XJ": "XJ",
+    "XZ": "XZ",
+    "YN": "YN",
+    "ZJ": "ZJ",
+    "HK": "HK",
+    "MO": "MO",
+    "TW": "TW",
 }
 #: China's regional power grids (OEFDB region codes) → registry regions (see the model contract).
 CN_GRIDS = {
@@ -37,11 +66,21 @@ CN_GRIDS = {
 #: Region codes in CSV files that are not ISO codes.
 SPECIAL = {"GLOBAL": "GLO", "WORLD": "GLO", "GLO": "GLO", "CN-BJS": "CN-BJ"}
 #: ISO 3166-1 codes newer than ILCD's location list.
-NEWER_COUNTRIES = {"ME": "Montenegro", "RS": "Serbia", "BL": "Saint Barthélemy", "MF": "Saint Martin (French part)",
-                   "SS": "South Sudan", "CW": "Curaçao", "SX": "Sint Maarten (Dutch part)",
-                   "BQ": "Bonaire, Sint Eustatius and Saba"}
-REGIONS = {"EU": ("European Union", "欧盟"), "EURASIA": ("Eurasia", "欧亚大陆"),
-           "LATAM": ("Latin America", "拉丁美洲")}
+NEWER_COUNTRIES = {
+    "ME": "Montenegro",
+    "RS": "Serbia",
+    "BL": "Saint Barthélemy",
+    "MF": "Saint Martin (French part)",
+    "SS": "South Sudan",
+    "CW": "Curaçao",
+    "SX": "Sint Maarten (Dutch part)",
+    "BQ": "Bonaire, Sint Eustatius and Saba",
+}
+REGIONS = {
+    "EU": ("European Union", "欧盟"),
+    "EURASIA": ("Eurasia", "欧亚大陆"),
+    "LATAM": ("Latin America", "拉丁美洲"),
+}
 
 
 @dataclass(frozen=True)
@@ -61,7 +100,7 @@ def ilcd_locations() -> dict[str, str]:
 
 
 def _split_label(text: str) -> tuple[str, str | None]:
-    """"Beijing (北京), China (中国)" → ("Beijing", "北京")."""
+    """ "Beijing (北京), China (中国)" → ("Beijing", "北京")."""
     m = re.match(r"\s*([^(,]+?)\s*\(([^)]*)\)", text)
     if m:
         return m.group(1), m.group(2)

@@ -45,12 +45,16 @@ _TYPES = {
     "Partly terminated system": ("LCIResult", "CradleToGate"),
 }
 MEANING = {
-    "UnitProcess": ("Derived from an ILCD unit process: the direct (gate-to-gate) emissions of this process "
-                    "per unit of its reference flow; upstream supply chains are not included.",
-                    "源自 ILCD 单元过程：该过程本身（门到门）每单位参考流的直接排放，不含上游供应链。"),
-    "LCIResult": ("Derived from an ILCD LCI result: the cradle-to-gate inventory per unit of its reference "
-                  "flow, upstream supply chains included.",
-                  "源自 ILCD 生命周期清单结果：每单位参考流从摇篮到大门的清单，包含上游供应链。"),
+    "UnitProcess": (
+        "Derived from an ILCD unit process: the direct (gate-to-gate) emissions of this process "
+        "per unit of its reference flow; upstream supply chains are not included.",
+        "源自 ILCD 单元过程：该过程本身（门到门）每单位参考流的直接排放，不含上游供应链。",
+    ),
+    "LCIResult": (
+        "Derived from an ILCD LCI result: the cradle-to-gate inventory per unit of its reference "
+        "flow, upstream supply chains included.",
+        "源自 ILCD 生命周期清单结果：每单位参考流从摇篮到大门的清单，包含上游供应链。",
+    ),
 }
 MASS_TO_KG = {"kg": Decimal(1), "g": Decimal("0.001"), "t": Decimal(1000), "mg": Decimal("0.000001")}
 #: kg of a gas per unit of currency above which a factor is taken for a sector total, not a factor.
@@ -70,8 +74,10 @@ def import_ilcd(inputs: list[Input], ctx: Context, acc: Accumulator, *, json: bo
     for i, doc in enumerate(processes):
         acc.read += 1
         if doc.uuid in acc.seen:
-            acc.skip(f"{doc.name} (ILCD process {doc.uuid})",
-                     f"duplicate: the same process (UUID) was already read from {acc.seen[doc.uuid]}")
+            acc.skip(
+                f"{doc.name} (ILCD process {doc.uuid})",
+                f"duplicate: the same process (UUID) was already read from {acc.seen[doc.uuid]}",
+            )
             continue
         acc.seen[doc.uuid] = doc.name
         _process(doc, pool, ctx, acc)
@@ -93,8 +99,11 @@ def _process(doc: Doc, pool: Pool, ctx: Context, acc: Accumulator) -> None:
         return
     ref_flow = pool.get(find(ref_ex, "referenceToFlowDataSet"), doc, "flows")
     if ref_flow is None:
-        acc.skip(where, "dangling reference: reference flow "
-                 f"{find(ref_ex, 'referenceToFlowDataSet').get('refObjectId')} does not exist")
+        acc.skip(
+            where,
+            "dangling reference: reference flow "
+            f"{find(ref_ex, 'referenceToFlowDataSet').get('refObjectId')} does not exist",
+        )
         return
     ref_unit, why = flow_unit(pool, ref_flow)
     if ref_unit is None:
@@ -128,8 +137,11 @@ def _process(doc: Doc, pool: Pool, ctx: Context, acc: Accumulator) -> None:
         if flow is None:
             short = text(ref, "shortDescription") or ""
             if gases.identify_gas(None, short):
-                acc.skip(ex_where, f"dangling reference: flow {ref.get('refObjectId') if ref is not None else '?'}"
-                         f" ({short}) does not exist")
+                acc.skip(
+                    ex_where,
+                    f"dangling reference: flow {ref.get('refObjectId') if ref is not None else '?'}"
+                    f" ({short}) does not exist",
+                )
             continue
         finfo = find(flow.root, "flowInformation")
         if text(flow.root, "modellingAndValidation/LCIMethod/typeOfDataSet") != "Elementary flow":
@@ -157,14 +169,25 @@ def _process(doc: Doc, pool: Pool, ctx: Context, acc: Accumulator) -> None:
         elif total > 0:
             components[gas] = divide(total, ref_amount)
     if not components:
-        found = sorted({(text(find(e, "referenceToFlowDataSet"), "shortDescription") or "?")
-                        for e in exchanges if text(e, "exchangeDirection") == "Output" and e is not ref_ex})
-        acc.skip(where, "no greenhouse-gas emission: the process emits none of CO2, CH4, N2O, F-gases"
-                 + (f" (outputs: {', '.join(found[:6])})" if found else ""))
+        found = sorted(
+            {
+                (text(find(e, "referenceToFlowDataSet"), "shortDescription") or "?")
+                for e in exchanges
+                if text(e, "exchangeDirection") == "Output" and e is not ref_ex
+            }
+        )
+        acc.skip(
+            where,
+            "no greenhouse-gas emission: the process emits none of CO2, CH4, N2O, F-gases"
+            + (f" (outputs: {', '.join(found[:6])})" if found else ""),
+        )
         return
     if unit.currency and max(components.values()) > MAX_KG_PER_CURRENCY:
-        acc.skip(where, f"implausible value: {max(components.values())} kg per {unit.id} — the amounts are "
-                 "sector totals (input-output table), not a factor per unit")
+        acc.skip(
+            where,
+            f"implausible value: {max(components.values())} kg per {unit.id} — the amounts are "
+            "sector totals (input-output table), not a factor per unit",
+        )
         return
     # --- where and when ------------------------------------------------------------------------
     loc = find(info, "geography/locationOfOperationSupplyOrProduction")
@@ -175,8 +198,11 @@ def _process(doc: Doc, pool: Pool, ctx: Context, acc: Accumulator) -> None:
         return
     year_text = text(info, "time/referenceYear")
     if not year_text or not re.fullmatch(r"\d{4}", year_text):
-        acc.skip(where, "no reference year: processInformation/time/common:referenceYear is missing "
-                 f"({year_text!r}); a factor needs a reference year or a validity period")
+        acc.skip(
+            where,
+            "no reference year: processInformation/time/common:referenceYear is missing "
+            f"({year_text!r}); a factor needs a reference year or a validity period",
+        )
         return
     _write(doc, pool, ctx, acc, names, name_en, flow_en, unit, geo, int(year_text), components)
 
@@ -185,9 +211,19 @@ def _amount(ex) -> str:
     return text(ex, "resultingAmount") or text(ex, "meanAmount") or ""
 
 
-def _write(doc: Doc, pool: Pool, ctx: Context, acc: Accumulator, names: dict[str, str], name_en: str,
-           flow_en: str, unit: units.UnitInfo, geo: geography.Geo, year: int,
-           components: dict[str, Decimal]) -> None:
+def _write(
+    doc: Doc,
+    pool: Pool,
+    ctx: Context,
+    acc: Accumulator,
+    names: dict[str, str],
+    name_en: str,
+    flow_en: str,
+    unit: units.UnitInfo,
+    geo: geography.Geo,
+    year: int,
+    components: dict[str, Decimal],
+) -> None:
     root, uuid = doc.root, doc.uuid
     version = doc.version or "00.00.000"
     info = find(root, "processInformation")
@@ -217,8 +253,10 @@ def _write(doc: Doc, pool: Pool, ctx: Context, acc: Accumulator, names: dict[str
         uri = uri.replace("&amp;amp;", "&").replace("&amp;", "&")
         g.add((rec, SCHEMA.url, Literal(uri, datatype=XSD.anyURI)))
     g.add((rec, SKOS.exactMatch, URIRef(f"urn:uuid:{uuid}")))
-    classes = sorted(findall(info, "dataSetInformation/classificationInformation/classification/class"),
-                     key=lambda c: int(c.get("level", "0") or 0))
+    classes = sorted(
+        findall(info, "dataSetInformation/classificationInformation/classification/class"),
+        key=lambda c: int(c.get("level", "0") or 0),
+    )
     category = None
     if classes:
         path = " / ".join((c.text or "").strip() for c in classes)
@@ -234,7 +272,13 @@ def _write(doc: Doc, pool: Pool, ctx: Context, acc: Accumulator, names: dict[str
     for review in findall(mv, "validation/review"):
         rtype = review.get("type") or "review"
         details = texts(review, "reviewDetails")
-        g.add((rec, RDFS.comment, Literal(f"Review: {rtype}. {scrub(details.get('en', ''))}".strip(), lang="en")))
+        g.add(
+            (
+                rec,
+                RDFS.comment,
+                Literal(f"Review: {rtype}. {scrub(details.get('en', ''))}".strip(), lang="en"),
+            )
+        )
         if "zh" in details:
             g.add((rec, RDFS.comment, Literal(f"审核：{rtype}。{scrub(details['zh'])}", lang="zh")))
         for who in findall(review, "referenceToNameOfReviewerAndInstitution"):
@@ -246,38 +290,65 @@ def _write(doc: Doc, pool: Pool, ctx: Context, acc: Accumulator, names: dict[str
     for ref in findall(mv, "dataSourcesTreatmentAndRepresentativeness/referenceToDataSource"):
         src = pool.get(ref, doc, "sources")
         if src is None:
-            acc.skip(f"{doc.name} (ILCD process {uuid}), modellingAndValidation/dataSourcesTreatmentAnd"
-                     f"Representativeness/referenceToDataSource[@refObjectId='{ref.get('refObjectId')}']",
-                     "dangling reference: the source data set does not exist; the factor cites the ILCD "
-                     "data set only")
+            acc.skip(
+                f"{doc.name} (ILCD process {uuid}), modellingAndValidation/dataSourcesTreatmentAnd"
+                f"Representativeness/referenceToDataSource[@refObjectId='{ref.get('refObjectId')}']",
+                "dangling reference: the source data set does not exist; the factor cites the ILCD "
+                "data set only",
+            )
             continue
         sources.append(_source(w, src, publisher))
     if new:
         title = names if not ctx.dataset_id else {"en": f"{ctx.dataset_id} (TianGong ILCD import)"}
-        w.record(title.get("en", name_en), title.get("zh"), publisher=publisher, license=license,
-                 dataset_type=EF[dtype] if dtype and not ctx.dataset_id else None,
-                 description=f"Emission factors derived from TianGong ILCD process data set {uuid}"
-                 if not ctx.dataset_id else "Emission factors derived from TianGong ILCD process data sets")
+        w.record(
+            title.get("en", name_en),
+            title.get("zh"),
+            publisher=publisher,
+            license=license,
+            dataset_type=EF[dtype] if dtype and not ctx.dataset_id else None,
+            description=f"Emission factors derived from TianGong ILCD process data set {uuid}"
+            if not ctx.dataset_id
+            else "Emission factors derived from TianGong ILCD process data sets",
+        )
         if not ctx.dataset_id:
             g.add((w.iri, PROV.wasDerivedFrom, rec))
     comments: list[tuple[str, str]] = []
     if dtype:
         comments += [(MEANING[dtype][0], "en"), (MEANING[dtype][1], "zh")]
     else:
-        comments.append(("The ILCD data set does not state its type (unit process or LCI result), so "
-                         "its boundary is not stated either.", "en"))
+        comments.append(
+            (
+                "The ILCD data set does not state its type (unit process or LCI result), so "
+                "its boundary is not stated either.",
+                "en",
+            )
+        )
     if boundary is None:
         bnd = w.concept("boundary", "not-stated", "Boundary not stated by the source", "来源未说明系统边界")
         g.add((bnd, RDF.type, EF.LifeCycleBoundary))
     else:
         bnd = EF[boundary]
-    fac = w.factor(FactorSpec(
-        id=f"tiangong-{uuid}", source_record=f"{doc.name} (ILCD UUID {uuid})",
-        label_en=f"{name_en} — per {unit.label_en} of {flow_en or 'reference flow'}",
-        label_zh=(f"{names['zh']} — 每{unit.label_zh}参考流" if "zh" in names else None),
-        activity=f"ilcd-{slug(name_en, 60)}", activity_label_en=name_en, activity_label_zh=names.get("zh"),
-        activity_unit=unit, geography=geo, reference_year=year, boundary=bnd, components=components,
-        source=None, license=license, derived_from=[rec], comments=comments, category=category))
+    fac = w.factor(
+        FactorSpec(
+            id=f"tiangong-{uuid}",
+            source_record=f"{doc.name} (ILCD UUID {uuid})",
+            label_en=f"{name_en} — per {unit.label_en} of {flow_en or 'reference flow'}",
+            label_zh=(f"{names['zh']} — 每{unit.label_zh}参考流" if "zh" in names else None),
+            activity=f"ilcd-{slug(name_en, 60)}",
+            activity_label_en=name_en,
+            activity_label_zh=names.get("zh"),
+            activity_unit=unit,
+            geography=geo,
+            reference_year=year,
+            boundary=bnd,
+            components=components,
+            source=None,
+            license=license,
+            derived_from=[rec],
+            comments=comments,
+            category=category,
+        )
+    )
     for s in sources:
         g.add((fac, DCT.source, s))
     acc.imported += 1
@@ -292,11 +363,15 @@ def _publisher(w: Writer, doc: Doc, pool: Pool, ctx: Context) -> URIRef:
         names = texts(find(owner.root, "contactInformation"), "dataSetInformation/shortName")
         en = scrub(names.get("en", "")) or "TianGong LCA Data Working Group"
         return w.publisher(slug(en, 60).lower(), en, scrub(names.get("zh", "")) or None)
-    return w.publisher("tiangong-lci-data-working-group", "TianGong LCA Data Working Group", "天工LCI数据工作小组")
+    return w.publisher(
+        "tiangong-lci-data-working-group", "TianGong LCA Data Working Group", "天工LCI数据工作小组"
+    )
 
 
 def _is_person(contact: Doc) -> bool:
-    cls = text(contact.root, "contactInformation/dataSetInformation/classificationInformation/classification/class")
+    cls = text(
+        contact.root, "contactInformation/dataSetInformation/classificationInformation/classification/class"
+    )
     if cls:
         return cls.lower().startswith("person")
     return bool(text(contact.root, "contactInformation/dataSetInformation/email"))
@@ -308,14 +383,25 @@ def _contact_role(w: Writer, rec: URIRef, ref, pool: Pool, doc: Doc, ctx: Contex
     contact = pool.get(ref, doc, "contacts")
     prop = PROV.wasAttributedTo
     if contact is None:
-        g.add((rec, RDFS.comment, Literal(f"{role.capitalize()}: a contact that is not in the data.", lang="en")))
+        g.add(
+            (
+                rec,
+                RDFS.comment,
+                Literal(f"{role.capitalize()}: a contact that is not in the data.", lang="en"),
+            )
+        )
         return
     cinfo = find(contact.root, "contactInformation")
     names = texts(cinfo, "dataSetInformation/name") or texts(cinfo, "dataSetInformation/shortName")
     person = _is_person(contact)
     if person and not ctx.publish_contacts:
-        g.add((rec, RDFS.comment, Literal(f"{role.capitalize()}: a person (contact details not published).",
-                                          lang="en")))
+        g.add(
+            (
+                rec,
+                RDFS.comment,
+                Literal(f"{role.capitalize()}: a person (contact details not published).", lang="en"),
+            )
+        )
         return
     if not person:
         en = scrub(names.get("en", "")) or contact.uuid
@@ -368,6 +454,13 @@ def _license(w: Writer, lic_text: str | None) -> URIRef:
     g.add((s, RDFS.label, Literal(label, lang="en")))
     if lic_text == "Free of charge for all users and uses":
         g.add((s, RDFS.label, Literal("所有用户和用途免费", lang="zh")))
-        g.add((s, RDFS.comment, Literal("ILCD licenceType; the TianGong-LCA-Data repository is under the MIT "
-                                        "License.", lang="en")))
+        g.add(
+            (
+                s,
+                RDFS.comment,
+                Literal(
+                    "ILCD licenceType; the TianGong-LCA-Data repository is under the MIT License.", lang="en"
+                ),
+            )
+        )
     return s

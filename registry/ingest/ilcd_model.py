@@ -18,9 +18,15 @@ from defusedxml import ElementTree as SafeET
 from registry.ingest.base import IngestError, Input
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-FOLDERS = {"processDataSet": "processes", "flowDataSet": "flows", "flowPropertyDataSet": "flowproperties",
-           "unitGroupDataSet": "unitgroups", "sourceDataSet": "sources", "contactDataSet": "contacts",
-           "lciaMethodDataSet": "lciamethods"}
+FOLDERS = {
+    "processDataSet": "processes",
+    "flowDataSet": "flows",
+    "flowPropertyDataSet": "flowproperties",
+    "unitGroupDataSet": "unitgroups",
+    "sourceDataSet": "sources",
+    "contactDataSet": "contacts",
+    "lciaMethodDataSet": "lciamethods",
+}
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
@@ -32,16 +38,20 @@ def parse_xml(name: str, data: bytes) -> Element:
     try:
         return SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as e:
-        raise IngestError(f"XML with a DTD or entity declarations is refused ({type(e).__name__}: "
-                          f"no external entities, no entity expansion)", file=name) from None
+        raise IngestError(
+            f"XML with a DTD or entity declarations is refused ({type(e).__name__}: "
+            f"no external entities, no entity expansion)",
+            file=name,
+        ) from None
     except SafeET.ParseError as e:
         line, col = e.position
         raise IngestError(f"malformed XML ({e})", file=name, where=f"line {line}, column {col}") from None
 
 
 def _steps(path: str) -> str:
-    return "/".join(s if s in {".", ".."} or s.startswith("{") else "{*}" + s.split(":")[-1]
-                    for s in path.split("/"))
+    return "/".join(
+        s if s in {".", ".."} or s.startswith("{") else "{*}" + s.split(":")[-1] for s in path.split("/")
+    )
 
 
 def find(el: Element | None, path: str) -> Element | None:
@@ -88,13 +98,17 @@ class Doc:
 def to_doc(name: str, root: Element, resolve: Callable[[str], tuple[str, bytes] | None]) -> Doc:
     kind = local(root.tag)
     if kind not in FOLDERS:
-        raise IngestError(f"root element <{kind}> is not an ILCD dataset (expected one of "
-                          f"{', '.join(FOLDERS)})", file=name)
+        raise IngestError(
+            f"root element <{kind}> is not an ILCD dataset (expected one of {', '.join(FOLDERS)})", file=name
+        )
     info = root[0] if len(root) else None
     uuid = text(info, "dataSetInformation/UUID")
     if not uuid or not _UUID.fullmatch(uuid):
-        raise IngestError(f"no valid UUID at /{kind}/{local(info.tag) if info is not None else '?'}"
-                          f"/dataSetInformation/common:UUID (found {uuid!r})", file=name)
+        raise IngestError(
+            f"no valid UUID at /{kind}/{local(info.tag) if info is not None else '?'}"
+            f"/dataSetInformation/common:UUID (found {uuid!r})",
+            file=name,
+        )
     return Doc(kind, uuid.lower(), root, name, resolve)
 
 
@@ -138,6 +152,7 @@ def _sibling(origin: Doc, rel: str) -> Callable[[str], tuple[str, bytes] | None]
 
     def resolve(r: str) -> tuple[str, bytes] | None:
         return origin.resolve(f"{base_dir}/{r}")
+
     return resolve
 
 
@@ -184,8 +199,10 @@ def flow_unit(pool: Pool, flow: Doc) -> tuple[FlowUnit | None, str | None]:
     ug_ref = find(pinfo, "quantitativeReference/referenceToReferenceUnitGroup")
     ug = pool.get(ug_ref, prop, "unitgroups")
     if ug is None:
-        return None, (f"flow property {prop.uuid}: unit group "
-                      f"{ug_ref.get('refObjectId') if ug_ref is not None else '?'} does not exist")
+        return None, (
+            f"flow property {prop.uuid}: unit group "
+            f"{ug_ref.get('refObjectId') if ug_ref is not None else '?'} does not exist"
+        )
     unit_id = text(ug.root, "unitGroupInformation/quantitativeReference/referenceToReferenceUnit")
     for u in findall(ug.root, "units/unit"):
         if u.get("dataSetInternalID") == unit_id:

@@ -28,6 +28,7 @@ def importer(name: str) -> Importer:
         for i, inp in enumerate(inputs):
             _read(inp, name, ctx, acc)
             ctx.tick(i + 1, len(inputs))
+
     run.__name__ = f"import_{name}"
     return run
 
@@ -37,12 +38,16 @@ def _guard(inp: Input, name: str) -> None:
         try:
             SafeET.fromstring(inp.data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
         except DefusedXmlException as e:
-            raise IngestError(f"XML entity declarations are not accepted ({type(e).__name__})",
-                              file=inp.name) from None
+            raise IngestError(
+                f"XML entity declarations are not accepted ({type(e).__name__})", file=inp.name
+            ) from None
         except SafeET.ParseError as e:
             line, col = e.position
-            raise IngestError(f"malformed XML: {e.msg if hasattr(e, 'msg') else e}", file=inp.name,
-                              where=f"line {line}, column {col}") from None
+            raise IngestError(
+                f"malformed XML: {e.msg if hasattr(e, 'msg') else e}",
+                file=inp.name,
+                where=f"line {line}, column {col}",
+            ) from None
     if name == "jsonld":
         try:
             doc = json.loads(inp.data.decode("utf-8-sig"))
@@ -51,7 +56,9 @@ def _guard(inp: Input, name: str) -> None:
             raise IngestError(f"not JSON: {e}", file=inp.name, where=where) from None
         for ctx in _contexts(doc):
             if isinstance(ctx, str):
-                raise IngestError(f"remote @context {ctx!r} is not fetched; inline the context", file=inp.name)
+                raise IngestError(
+                    f"remote @context {ctx!r} is not fetched; inline the context", file=inp.name
+                )
 
 
 def _contexts(doc: object):
@@ -94,8 +101,11 @@ def _read(inp: Input, name: str, ctx: Context, acc: Accumulator) -> None:
     default = by_graph.pop(ox.DefaultGraph(), {})
     if default:
         if ctx.dataset_id is None:
-            raise IngestError(f"{len(default)} triples are in no named graph; pass --dataset ID to store them in "
-                              f"dataset/ID/<next version>", file=inp.name)
+            raise IngestError(
+                f"{len(default)} triples are in no named graph; pass --dataset ID to store them in "
+                f"dataset/ID/<next version>",
+                file=inp.name,
+            )
         w, _new = acc.writer(ctx, ctx.dataset_id)
         add = w.g.add
         for t in default:

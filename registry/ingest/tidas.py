@@ -15,10 +15,14 @@ from registry.ingest.base import Accumulator, Context, IngestError, Input
 
 COMMON = "http://lca.jrc.it/ILCD/Common"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
-DEFAULT_NS = {"processDataSet": "http://lca.jrc.it/ILCD/Process", "flowDataSet": "http://lca.jrc.it/ILCD/Flow",
-              "flowPropertyDataSet": "http://lca.jrc.it/ILCD/FlowProperty",
-              "unitGroupDataSet": "http://lca.jrc.it/ILCD/UnitGroup",
-              "sourceDataSet": "http://lca.jrc.it/ILCD/Source", "contactDataSet": "http://lca.jrc.it/ILCD/Contact"}
+DEFAULT_NS = {
+    "processDataSet": "http://lca.jrc.it/ILCD/Process",
+    "flowDataSet": "http://lca.jrc.it/ILCD/Flow",
+    "flowPropertyDataSet": "http://lca.jrc.it/ILCD/FlowProperty",
+    "unitGroupDataSet": "http://lca.jrc.it/ILCD/UnitGroup",
+    "sourceDataSet": "http://lca.jrc.it/ILCD/Source",
+    "contactDataSet": "http://lca.jrc.it/ILCD/Contact",
+}
 MAX_DEPTH = 64
 
 
@@ -28,11 +32,15 @@ def json_to_element(name: str, data: bytes) -> Element:
     except UnicodeDecodeError as e:
         raise IngestError(f"not UTF-8 ({e.reason} at byte {e.start})", file=name) from None
     except json.JSONDecodeError as e:
-        raise IngestError(f"malformed JSON: {e.msg}", file=name, where=f"line {e.lineno}, column {e.colno}") from None
+        raise IngestError(
+            f"malformed JSON: {e.msg}", file=name, where=f"line {e.lineno}, column {e.colno}"
+        ) from None
     if not isinstance(doc, dict) or len(doc) != 1:
-        raise IngestError("a TIDAS document is one JSON object with one key (the ILCD root element, e.g. "
-                          "\"processDataSet\")", file=name)
-    (root_name, body), = doc.items()
+        raise IngestError(
+            'a TIDAS document is one JSON object with one key (the ILCD root element, e.g. "processDataSet")',
+            file=name,
+        )
+    ((root_name, body),) = doc.items()
     if not isinstance(body, dict):
         raise IngestError(f"$.{root_name} is not an object", file=name)
     ns = {"": body.get("@xmlns") or DEFAULT_NS.get(root_name, ""), "common": COMMON, "xml": XML_NS}
@@ -58,7 +66,9 @@ def _element(key: str, value: object, ns: dict[str, str], name: str, path: str, 
         el.text = None if value is None else str(value)
         return el
     if not isinstance(value, dict):
-        raise IngestError(f"expected an object or a string, found {type(value).__name__}", file=name, where=path)
+        raise IngestError(
+            f"expected an object or a string, found {type(value).__name__}", file=name, where=path
+        )
     for k, v in value.items():
         if k.startswith("@xmlns"):
             continue
@@ -69,8 +79,16 @@ def _element(key: str, value: object, ns: dict[str, str], name: str, path: str, 
         else:
             items = v if isinstance(v, list) else [v]
             for i, item in enumerate(items):
-                el.append(_element(k, item, ns, name, f"{path}.{k}" + (f"[{i}]" if isinstance(v, list) else ""),
-                                   depth + 1))
+                el.append(
+                    _element(
+                        k,
+                        item,
+                        ns,
+                        name,
+                        f"{path}.{k}" + (f"[{i}]" if isinstance(v, list) else ""),
+                        depth + 1,
+                    )
+                )
     return el
 
 

@@ -29,8 +29,10 @@ def _members(inp: Input, ctx: Context) -> list[Input]:
         raise IngestError(f"{len(infos)} entries, more than the limit of {s.zip_max_entries}", file=inp.name)
     total = sum(i.file_size for i in infos)
     if total > s.zip_max_uncompressed_bytes:
-        raise IngestError(f"{total} bytes uncompressed, more than the limit of {s.zip_max_uncompressed_bytes}",
-                          file=inp.name)
+        raise IngestError(
+            f"{total} bytes uncompressed, more than the limit of {s.zip_max_uncompressed_bytes}",
+            file=inp.name,
+        )
     for i in infos:
         name = i.filename
         if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":") or "\\" in name:
@@ -42,15 +44,20 @@ def _members(inp: Input, ctx: Context) -> list[Input]:
         if i.is_dir() or posixpath.basename(i.filename).startswith(".") or i.filename.startswith("__MACOSX/"):
             continue
         if i.filename.lower().endswith(".zip"):
-            raise IngestError("nested archives are not accepted", file=inp.name, where=f"entry {i.filename!r}")
+            raise IngestError(
+                "nested archives are not accepted", file=inp.name, where=f"entry {i.filename!r}"
+            )
         try:
             with zf.open(i) as fh:
                 data = fh.read(i.file_size + 1)
         except (zipfile.BadZipFile, OSError, NotImplementedError) as e:
-            raise IngestError(f"cannot read the entry ({e})", file=inp.name, where=f"entry {i.filename!r}") from None
+            raise IngestError(
+                f"cannot read the entry ({e})", file=inp.name, where=f"entry {i.filename!r}"
+            ) from None
         if len(data) > i.file_size:
-            raise IngestError("the entry is larger than its header says", file=inp.name,
-                              where=f"entry {i.filename!r}")
+            raise IngestError(
+                "the entry is larger than its header says", file=inp.name, where=f"entry {i.filename!r}"
+            )
         contents[i.filename] = data
 
     def resolver(member: str) -> Callable[[str], tuple[str, bytes] | None]:
@@ -61,19 +68,29 @@ def _members(inp: Input, ctx: Context) -> list[Input]:
             if target in contents:
                 return f"{inp.name}!{target}", contents[target]
             return None
+
         return resolve
 
-    return [Input(f"{inp.name}!{name}", data, resolver(name)) for name, data in sorted(contents.items())
-            if not name.lower().endswith(SKIP) and posixpath.basename(name) not in {"LICENSE"}]
+    return [
+        Input(f"{inp.name}!{name}", data, resolver(name))
+        for name, data in sorted(contents.items())
+        if not name.lower().endswith(SKIP) and posixpath.basename(name) not in {"LICENSE"}
+    ]
 
 
-def import_zip(inputs: list[Input], ctx: Context, acc: Accumulator, *,
-               reader: Callable[[list[Input]], None] | None = None) -> None:
+def import_zip(
+    inputs: list[Input],
+    ctx: Context,
+    acc: Accumulator,
+    *,
+    reader: Callable[[list[Input]], None] | None = None,
+) -> None:
     if reader is None:
         from registry.ingest import read_inputs
 
         def reader(members: list[Input]) -> None:
             read_inputs(members, format=None, ctx=ctx, acc=acc)
+
     for inp in inputs:
         members = _members(inp, ctx)
         if not members:

@@ -74,15 +74,24 @@ def _relation(current: str, predicate: URIRef) -> str | None:
         return current
     if predicate in ONE_STEP:
         return ONE_STEP[predicate] if current == "exact" else None
-    kind = "broader" if predicate == SKOS.broadMatch else "narrower" if predicate == SKOS.narrowMatch else None
+    kind = (
+        "broader" if predicate == SKOS.broadMatch else "narrower" if predicate == SKOS.narrowMatch else None
+    )
     if kind is None:
         return None
     return kind if current in ("exact", kind) else None
 
 
 class Crosswalk:
-    def __init__(self, store: Store, base_uri: str, *, max_steps: int = 4, include_related: bool = False) -> None:
-        self.store, self.base, self.max_steps, self.include_related = store, base_uri, max_steps, include_related
+    def __init__(
+        self, store: Store, base_uri: str, *, max_steps: int = 4, include_related: bool = False
+    ) -> None:
+        self.store, self.base, self.max_steps, self.include_related = (
+            store,
+            base_uri,
+            max_steps,
+            include_related,
+        )
 
     def _edges(self, nodes: list[str]) -> list[Step]:
         values = " ".join(f"<{n}>" for n in nodes)
@@ -104,10 +113,20 @@ SELECT DISTINCT ?m ?g ?s ?p ?o ?cf ?su ?tu ?conf WHERE {{
         for r in rows:
             s, o = str(r["s"]), str(r["o"])
             for forward in ((True,) if s in wanted else ()) + ((False,) if o in wanted else ()):
-                out.append(Step(str(r["m"]), str(r["g"]), s, str(r["p"]), o, forward,
-                                Decimal(str(r["cf"])) if "cf" in r else None,
-                                str(r["su"]) if "su" in r else None, str(r["tu"]) if "tu" in r else None,
-                                Decimal(str(r["conf"])) if "conf" in r else None))
+                out.append(
+                    Step(
+                        str(r["m"]),
+                        str(r["g"]),
+                        s,
+                        str(r["p"]),
+                        o,
+                        forward,
+                        Decimal(str(r["cf"])) if "cf" in r else None,
+                        str(r["su"]) if "su" in r else None,
+                        str(r["tu"]) if "tu" in r else None,
+                        Decimal(str(r["conf"])) if "conf" in r else None,
+                    )
+                )
         return out
 
     def paths(self, concept: str) -> list[Path]:
@@ -132,9 +151,14 @@ SELECT DISTINCT ?m ?g ?s ?p ?o ?cf ?su ?tu ?conf WHERE {{
                 factor = path.factor
                 partner_unit, our_unit = path.partner_unit, path.our_unit
                 if step.conversion_factor is not None:
-                    factor = factor * step.conversion_factor if step.forward else factor / step.conversion_factor
-                    first, last = (step.source_unit, step.target_unit) if step.forward else \
-                        (step.target_unit, step.source_unit)
+                    factor = (
+                        factor * step.conversion_factor if step.forward else factor / step.conversion_factor
+                    )
+                    first, last = (
+                        (step.source_unit, step.target_unit)
+                        if step.forward
+                        else (step.target_unit, step.source_unit)
+                    )
                     partner_unit, our_unit = partner_unit or first, last
                 new = Path(there, relation, (*path.steps, step), factor, partner_unit, our_unit)
                 best[there] = new
@@ -154,9 +178,17 @@ SELECT DISTINCT ?m ?g ?s ?p ?o ?cf ?su ?tu ?conf WHERE {{
                     continue
                 seen.add(key)
                 via = str(row["c"])
-                out.append(Match(str(row["f"]), str(row["label"]) if "label" in row else None, path.concept, via,
-                                 "same" if via == path.concept else "broader", path,
-                                 self._values(str(row["f"]), path)))
+                out.append(
+                    Match(
+                        str(row["f"]),
+                        str(row["label"]) if "label" in row else None,
+                        path.concept,
+                        via,
+                        "same" if via == path.concept else "broader",
+                        path,
+                        self._values(str(row["f"]), path),
+                    )
+                )
         return out
 
     def _factors_of(self, concept: str) -> list[dict]:
@@ -180,8 +212,12 @@ SELECT ?kind ?what ?value ?unit WHERE {{
         out = []
         for r in rows:
             value = Decimal(str(r["value"]))
-            item: dict[str, object] = {"kind": str(r["kind"]), "of": str(r["what"]), "value": str(value),
-                                       "unit": str(r["unit"])}
+            item: dict[str, object] = {
+                "kind": str(r["kind"]),
+                "of": str(r["what"]),
+                "value": str(value),
+                "unit": str(r["unit"]),
+            }
             if path.factor != 1:
                 item["converted_value"] = _plain(value * path.factor)
                 item["converted_per"] = path.partner_unit
@@ -201,23 +237,39 @@ def crosswalk(store: Store, base_uri: str, concept: str, *, include_related: boo
 def concept_by_notation(store: Store, scheme: str, code: str) -> str | None:
     """A concept IRI from its scheme (IRI) and notation (``skos:notation``), e.g. ISIC ``3510``."""
     rows = store.select(f"""SELECT ?c WHERE {{ ?c <{SKOS.inScheme}> <{scheme}> ; <{SKOS.notation}> ?n .
-FILTER(STR(?n) = "{code.replace(chr(34), '')}") }} LIMIT 2""")
+FILTER(STR(?n) = "{code.replace(chr(34), "")}") }} LIMIT 2""")
     return str(rows[0]["c"]) if len(rows) == 1 else None
 
 
 def to_json(matches: list[Match]) -> list[dict[str, object]]:
     out = []
     for m in matches:
-        out.append({
-            "factor": m.factor, "label": m.label, "concept": m.concept, "category": m.via_category,
-            "hierarchy": m.hierarchy, "relation": m.path.relation,
-            "conversion_factor": str(m.path.factor) if m.path.factor != 1 else None,
-            "per": m.path.partner_unit,
-            "path": [{"mapping": s.mapping, "mapping_set": s.mapping_set, "subject": s.subject,
-                      "predicate": s.predicate, "object": s.object, "followed": "forward" if s.forward else "inverse",
-                      "confidence": str(s.confidence) if s.confidence is not None else None,
-                      "conversion_factor": str(s.conversion_factor) if s.conversion_factor is not None else None}
-                     for s in m.path.steps],
-            "values": m.values,
-        })
+        out.append(
+            {
+                "factor": m.factor,
+                "label": m.label,
+                "concept": m.concept,
+                "category": m.via_category,
+                "hierarchy": m.hierarchy,
+                "relation": m.path.relation,
+                "conversion_factor": str(m.path.factor) if m.path.factor != 1 else None,
+                "per": m.path.partner_unit,
+                "path": [
+                    {
+                        "mapping": s.mapping,
+                        "mapping_set": s.mapping_set,
+                        "subject": s.subject,
+                        "predicate": s.predicate,
+                        "object": s.object,
+                        "followed": "forward" if s.forward else "inverse",
+                        "confidence": str(s.confidence) if s.confidence is not None else None,
+                        "conversion_factor": str(s.conversion_factor)
+                        if s.conversion_factor is not None
+                        else None,
+                    }
+                    for s in m.path.steps
+                ],
+                "values": m.values,
+            }
+        )
     return out

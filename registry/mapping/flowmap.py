@@ -29,10 +29,23 @@ from rdflib import URIRef
 from registry.mapping.sets import SEMAPV, Mapping, MappingError, MappingSet
 from registry.rdf.namespaces import SKOS, UNIT
 
-REQUIRED = ("SourceListName", "SourceFlowName", "SourceFlowContext", "SourceUnit", "TargetFlowName",
-            "TargetFlowUUID", "TargetFlowContext", "TargetUnit")
-MATCH = {"=": SKOS.exactMatch, "": SKOS.exactMatch, "~": SKOS.closeMatch, "<": SKOS.broadMatch,
-         ">": SKOS.narrowMatch}
+REQUIRED = (
+    "SourceListName",
+    "SourceFlowName",
+    "SourceFlowContext",
+    "SourceUnit",
+    "TargetFlowName",
+    "TargetFlowUUID",
+    "TargetFlowContext",
+    "TargetUnit",
+)
+MATCH = {
+    "=": SKOS.exactMatch,
+    "": SKOS.exactMatch,
+    "~": SKOS.closeMatch,
+    "<": SKOS.broadMatch,
+    ">": SKOS.narrowMatch,
+}
 #: unit abbreviations of the format → QUDT unit ids (None: minted by efreg, see MINTED)
 UNITS = {"kg": "KiloGM", "MJ": "MegaJ", "m3": "M3", "m2": "M2", "kBq": "KiloBQ", "m2*a": None}
 MINTED = {"m2*a": ("M2-YR", "square metre year", "平方米年", "m2.a")}
@@ -42,8 +55,11 @@ _NAMESPACE = uuid.UUID("6f0a8f6e-4a2e-5d0b-9c43-9f1d2b6f4e21")  # efreg's namesp
 def _unit(text: str, base_uri: str, mset: MappingSet, *, row: int, source: str, column: str) -> URIRef:
     key = text.strip()
     if key not in UNITS:
-        raise MappingError(f"{column} {text!r} is not a unit this importer knows ({', '.join(UNITS)})",
-                           source=source, row=row)
+        raise MappingError(
+            f"{column} {text!r} is not a unit this importer knows ({', '.join(UNITS)})",
+            source=source,
+            row=row,
+        )
     qudt = UNITS[key]
     if qudt is not None:
         return UNIT[qudt]
@@ -71,17 +87,36 @@ def _date(text: str, *, row: int, source: str) -> dt.date | None:
         raise MappingError(f"LastUpdated {text!r} is not a M/D/YYYY date", source=source, row=row) from None
 
 
-def read_flowmap(text: str, *, set_id: str, base_uri: str, title: str, license: URIRef, publisher: str,
-                 publisher_name: str | None = None, source_url: URIRef | None = None,
-                 target_list: str = "FEDEFL", source: str = "<flowmap>") -> MappingSet:
+def read_flowmap(
+    text: str,
+    *,
+    set_id: str,
+    base_uri: str,
+    title: str,
+    license: URIRef,
+    publisher: str,
+    publisher_name: str | None = None,
+    source_url: URIRef | None = None,
+    target_list: str = "FEDEFL",
+    source: str = "<flowmap>",
+) -> MappingSet:
     """Read a flow-mapping CSV; a malformed row raises :class:`MappingError` with its line number."""
     reader = csv.DictReader(io.StringIO(text))
     header = reader.fieldnames or []
     missing = [c for c in REQUIRED if c not in header]
     if missing:
-        raise MappingError(f"header lacks column(s) {', '.join(missing)} (see FlowMapping.md)", source=source, row=1)
-    mset = MappingSet(set_id, title, license, publisher, publisher_name=publisher_name, source=source_url,
-                      prefixes={"uuid": "urn:uuid:", "unit": str(UNIT), "efreg_unit": f"{base_uri}unit/"})
+        raise MappingError(
+            f"header lacks column(s) {', '.join(missing)} (see FlowMapping.md)", source=source, row=1
+        )
+    mset = MappingSet(
+        set_id,
+        title,
+        license,
+        publisher,
+        publisher_name=publisher_name,
+        source=source_url,
+        prefixes={"uuid": "urn:uuid:", "unit": str(UNIT), "efreg_unit": f"{base_uri}unit/"},
+    )
     lists: set[str] = set()
     for row in reader:
         line = reader.line_num
@@ -97,31 +132,55 @@ def read_flowmap(text: str, *, set_id: str, base_uri: str, title: str, license: 
         try:
             cf = Decimal(raw_cf)
         except InvalidOperation:
-            raise MappingError(f"ConversionFactor {raw_cf!r} is not a number", source=source, row=line) from None
+            raise MappingError(
+                f"ConversionFactor {raw_cf!r} is not a number", source=source, row=line
+            ) from None
         if not cf.is_finite() or cf <= 0:
-            raise MappingError(f"ConversionFactor {raw_cf!r} is not a positive number", source=source, row=line)
+            raise MappingError(
+                f"ConversionFactor {raw_cf!r} is not a positive number", source=source, row=line
+            )
         lists.add(row["SourceListName"].strip())
-        name, context, unit_text = row["SourceFlowName"].strip(), row["SourceFlowContext"].strip(), row["SourceUnit"]
-        src_uuid = (_uuid(row["SourceFlowUUID"], row=line, source=source, column="SourceFlowUUID")
-                    if (row.get("SourceFlowUUID") or "").strip()
-                    else str(uuid.uuid5(_NAMESPACE, "\x1f".join((row["SourceListName"], context, name, unit_text)))))
+        name, context, unit_text = (
+            row["SourceFlowName"].strip(),
+            row["SourceFlowContext"].strip(),
+            row["SourceUnit"],
+        )
+        src_uuid = (
+            _uuid(row["SourceFlowUUID"], row=line, source=source, column="SourceFlowUUID")
+            if (row.get("SourceFlowUUID") or "").strip()
+            else str(uuid.uuid5(_NAMESPACE, "\x1f".join((row["SourceListName"], context, name, unit_text))))
+        )
         su = _unit(unit_text, base_uri, mset, row=line, source=source, column="SourceUnit")
         tu = _unit(row["TargetUnit"], base_uri, mset, row=line, source=source, column="TargetUnit")
         changes = cf != 1 or su != tu
-        mset.mappings.append(Mapping(
-            URIRef("urn:uuid:" + src_uuid), MATCH[cond],
-            URIRef("urn:uuid:" + _uuid(row["TargetFlowUUID"], row=line, source=source, column="TargetFlowUUID")),
-            justification=SEMAPV.ManualMappingCuration, subject_label=name,
-            object_label=row["TargetFlowName"].strip(), subject_category=context,
-            object_category=row["TargetFlowContext"].strip(),
-            conversion_factor=cf if changes else None, source_unit=su if changes else None,
-            target_unit=tu if changes else None, author_label=(row.get("Mapper") or "").strip() or None,
-            reviewer_label=(row.get("Verifier") or "").strip() or None,
-            mapping_date=_date(row.get("LastUpdated") or "", row=line, source=source),
-            comment="proxy (MatchCondition ~)" if cond == "~" else None, row=line))
+        mset.mappings.append(
+            Mapping(
+                URIRef("urn:uuid:" + src_uuid),
+                MATCH[cond],
+                URIRef(
+                    "urn:uuid:"
+                    + _uuid(row["TargetFlowUUID"], row=line, source=source, column="TargetFlowUUID")
+                ),
+                justification=SEMAPV.ManualMappingCuration,
+                subject_label=name,
+                object_label=row["TargetFlowName"].strip(),
+                subject_category=context,
+                object_category=row["TargetFlowContext"].strip(),
+                conversion_factor=cf if changes else None,
+                source_unit=su if changes else None,
+                target_unit=tu if changes else None,
+                author_label=(row.get("Mapper") or "").strip() or None,
+                reviewer_label=(row.get("Verifier") or "").strip() or None,
+                mapping_date=_date(row.get("LastUpdated") or "", row=line, source=source),
+                comment="proxy (MatchCondition ~)" if cond == "~" else None,
+                row=line,
+            )
+        )
     if not mset.mappings:
         raise MappingError("no mapping rows", source=source, row=2)
     if len(lists) == 1:
-        mset.description = (f"Flow mapping from {lists.pop()} to {target_list}, imported from the LCA flow-mapping "
-                            "CSV format.")
+        mset.description = (
+            f"Flow mapping from {lists.pop()} to {target_list}, imported from the LCA flow-mapping "
+            "CSV format."
+        )
     return mset

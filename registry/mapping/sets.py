@@ -37,19 +37,39 @@ PAV = Namespace("http://purl.org/pav/")
 ONTOLOGY_FILE = Path(__file__).resolve().parents[2] / "ontology" / "efreg.ttl"
 
 #: Predicates a mapping may use. SKOS mapping properties first; OWL/RDFS ones for ontology alignment.
-PREDICATES: frozenset[URIRef] = frozenset({
-    SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMatch, SKOS.relatedMatch,
-    OWL.equivalentClass, OWL.equivalentProperty, OWL.sameAs, RDFS.subClassOf, RDFS.subPropertyOf,
-    RDFS.seeAlso,
-})
+PREDICATES: frozenset[URIRef] = frozenset(
+    {
+        SKOS.exactMatch,
+        SKOS.closeMatch,
+        SKOS.broadMatch,
+        SKOS.narrowMatch,
+        SKOS.relatedMatch,
+        OWL.equivalentClass,
+        OWL.equivalentProperty,
+        OWL.sameAs,
+        RDFS.subClassOf,
+        RDFS.subPropertyOf,
+        RDFS.seeAlso,
+    }
+)
 #: Predicates whose plain triple is asserted beside the reified node (SPARQL users follow them directly).
 PLAIN_TRIPLE: frozenset[URIRef] = frozenset({SKOS.exactMatch, SKOS.closeMatch})
 
 #: SSSOM 1.0's mapping justifications (the semapv vocabulary).
-JUSTIFICATIONS: frozenset[URIRef] = frozenset(SEMAPV[name] for name in (
-    "MappingReview", "ManualMappingCuration", "LogicalReasoning", "LexicalMatching", "CompositeMatching",
-    "UnspecifiedMatching", "SemanticSimilarityThresholdMatching", "LexicalSimilarityThresholdMatching",
-    "MappingChaining"))
+JUSTIFICATIONS: frozenset[URIRef] = frozenset(
+    SEMAPV[name]
+    for name in (
+        "MappingReview",
+        "ManualMappingCuration",
+        "LogicalReasoning",
+        "LexicalMatching",
+        "CompositeMatching",
+        "UnspecifiedMatching",
+        "SemanticSimilarityThresholdMatching",
+        "LexicalSimilarityThresholdMatching",
+        "MappingChaining",
+    )
+)
 
 _ID = re.compile(r"[A-Za-z0-9._-]+")
 
@@ -75,7 +95,9 @@ class Mapping:
     subject_category: str | None = None
     object_category: str | None = None
     predicate_modifier: str | None = None  #: "Not" negates the mapping
-    conversion_factor: Decimal | None = None  #: quantity in the subject's unit × factor = quantity in the object's
+    conversion_factor: Decimal | None = (
+        None  #: quantity in the subject's unit × factor = quantity in the object's
+    )
     source_unit: URIRef | None = None
     target_unit: URIRef | None = None
     author_label: str | None = None
@@ -106,7 +128,9 @@ class MappingSet:
     subject_source: URIRef | None = None
     object_source: URIRef | None = None
     prefixes: dict[str, str] = field(default_factory=dict)  #: CURIE prefixes for SSSOM export
-    extra_units: dict[URIRef, tuple[str, str, str]] = field(default_factory=dict)  #: minted unit → (en, zh, ucum)
+    extra_units: dict[URIRef, tuple[str, str, str]] = field(
+        default_factory=dict
+    )  #: minted unit → (en, zh, ucum)
 
     def __post_init__(self) -> None:
         if not _ID.fullmatch(self.id):
@@ -121,7 +145,7 @@ class Rejected:
     def __str__(self) -> str:
         where = f"row {self.mapping.row}: " if self.mapping.row is not None else ""
         p = str(self.mapping.predicate)
-        short = "skos:" + p[len(str(SKOS)):] if p.startswith(str(SKOS)) else f"<{p}>"
+        short = "skos:" + p[len(str(SKOS)) :] if p.startswith(str(SKOS)) else f"<{p}>"
         return f"{where}<{self.mapping.subject}> {short} <{self.mapping.object}>: {self.reason}"
 
 
@@ -136,9 +160,14 @@ class StoreOutcome:
 
 # --- RDF --------------------------------------------------------------------------------------------
 
-def set_graph(mset: MappingSet, base_uri: str, version: int,
-              numbers: dict[tuple[URIRef, URIRef, URIRef], int] | None = None,
-              publisher_known: bool = True) -> Graph:
+
+def set_graph(
+    mset: MappingSet,
+    base_uri: str,
+    version: int,
+    numbers: dict[tuple[URIRef, URIRef, URIRef], int] | None = None,
+    publisher_known: bool = True,
+) -> Graph:
     """The named graph of one version of ``mset`` (its dataset record, the mapping nodes, plain triples)."""
     numbers = dict(numbers or {})
     ds_iri = URIRef(f"{base_uri}dataset/{mset.id}/{version}")
@@ -203,10 +232,16 @@ def _add_mapping(g: Graph, node: URIRef, m: Mapping, ds_iri: URIRef) -> None:
     g.add((node, OWL.annotatedTarget, m.object))
     g.add((node, SSSOM.mapping_justification, m.justification))
     g.add((node, DCT.isPartOf, ds_iri))
-    literals = ((SSSOM.subject_label, m.subject_label), (SSSOM.object_label, m.object_label),
-                (SSSOM.subject_category, m.subject_category), (SSSOM.object_category, m.object_category),
-                (SSSOM.predicate_modifier, m.predicate_modifier), (SSSOM.author_label, m.author_label),
-                (SSSOM.reviewer_label, m.reviewer_label), (RDFS.comment, m.comment))
+    literals = (
+        (SSSOM.subject_label, m.subject_label),
+        (SSSOM.object_label, m.object_label),
+        (SSSOM.subject_category, m.subject_category),
+        (SSSOM.object_category, m.object_category),
+        (SSSOM.predicate_modifier, m.predicate_modifier),
+        (SSSOM.author_label, m.author_label),
+        (SSSOM.reviewer_label, m.reviewer_label),
+        (RDFS.comment, m.comment),
+    )
     for prop, text in literals:
         if text:
             g.add((node, prop, Literal(text)))
@@ -237,27 +272,36 @@ def _decimal(g: Graph, s: URIRef, p: URIRef) -> Decimal | None:
 def mappings_from_graph(g: Graph) -> list[Mapping]:
     """The reified mappings (``ef:Mapping`` or SSSOM's ``owl:Axiom``) of ``g``, ordered by node IRI number."""
     nodes = set(g.subjects(RDF.type, EF.Mapping)) | {
-        n for n in g.subjects(RDF.type, OWL.Axiom) if (n, OWL.annotatedProperty, None) in g}
+        n for n in g.subjects(RDF.type, OWL.Axiom) if (n, OWL.annotatedProperty, None) in g
+    }
     out: list[tuple[tuple[int, str], Mapping]] = []
     for node in nodes:
-        s, p, o = (g.value(node, x) for x in (OWL.annotatedSource, OWL.annotatedProperty, OWL.annotatedTarget))
+        s, p, o = (
+            g.value(node, x) for x in (OWL.annotatedSource, OWL.annotatedProperty, OWL.annotatedTarget)
+        )
         if not (isinstance(s, URIRef) and isinstance(p, URIRef) and isinstance(o, URIRef)):
             continue
         date = g.value(node, PAV.authoredOn)
         su, tu = g.value(node, EF.sourceUnit), g.value(node, EF.targetUnit)
-        m = Mapping(s, p, o, justification=g.value(node, SSSOM.mapping_justification) or SEMAPV.UnspecifiedMatching,
-                    confidence=_decimal(g, node, SSSOM.confidence),
-                    subject_label=_text(g, node, SSSOM.subject_label), object_label=_text(g, node, SSSOM.object_label),
-                    subject_category=_text(g, node, SSSOM.subject_category),
-                    object_category=_text(g, node, SSSOM.object_category),
-                    predicate_modifier=_text(g, node, SSSOM.predicate_modifier),
-                    conversion_factor=_decimal(g, node, EF.conversionFactor),
-                    source_unit=su if isinstance(su, URIRef) else None,
-                    target_unit=tu if isinstance(tu, URIRef) else None,
-                    author_label=_text(g, node, SSSOM.author_label),
-                    reviewer_label=_text(g, node, SSSOM.reviewer_label),
-                    mapping_date=dt.date.fromisoformat(str(date)) if date is not None else None,
-                    comment=_text(g, node, RDFS.comment))
+        m = Mapping(
+            s,
+            p,
+            o,
+            justification=g.value(node, SSSOM.mapping_justification) or SEMAPV.UnspecifiedMatching,
+            confidence=_decimal(g, node, SSSOM.confidence),
+            subject_label=_text(g, node, SSSOM.subject_label),
+            object_label=_text(g, node, SSSOM.object_label),
+            subject_category=_text(g, node, SSSOM.subject_category),
+            object_category=_text(g, node, SSSOM.object_category),
+            predicate_modifier=_text(g, node, SSSOM.predicate_modifier),
+            conversion_factor=_decimal(g, node, EF.conversionFactor),
+            source_unit=su if isinstance(su, URIRef) else None,
+            target_unit=tu if isinstance(tu, URIRef) else None,
+            author_label=_text(g, node, SSSOM.author_label),
+            reviewer_label=_text(g, node, SSSOM.reviewer_label),
+            mapping_date=dt.date.fromisoformat(str(date)) if date is not None else None,
+            comment=_text(g, node, RDFS.comment),
+        )
         tail = str(node).rsplit("/", 1)[-1]
         out.append(((int(tail) if tail.isdigit() else 0, str(node)), m))
     return [m for _k, m in sorted(out, key=lambda kv: kv[0])]
@@ -280,7 +324,9 @@ def mapping_numbers(g: Graph) -> dict[tuple[URIRef, URIRef, URIRef], int]:
     out: dict[tuple[URIRef, URIRef, URIRef], int] = {}
     for node in g.subjects(RDF.type, EF.Mapping):
         tail = str(node).rsplit("/", 1)[-1]
-        key = tuple(g.value(node, x) for x in (OWL.annotatedSource, OWL.annotatedProperty, OWL.annotatedTarget))
+        key = tuple(
+            g.value(node, x) for x in (OWL.annotatedSource, OWL.annotatedProperty, OWL.annotatedTarget)
+        )
         if tail.isdigit():
             out[key] = int(tail)  # type: ignore[index]
     return out
@@ -299,17 +345,29 @@ def read_set(store: Store, base_uri: str, set_id: str, version: int | None = Non
     titles = {t.language: str(t) for t in g.objects(ds, DCT.title) if isinstance(t, Literal)}
     pub = str(g.value(ds, DCT.publisher) or "")
     prefixes = {str(g.value(d, SH.prefix)): str(g.value(d, SH.namespace)) for d in g.objects(ds, SH.declare)}
-    src, obj_src, subj_src = g.value(ds, DCT.source), g.value(ds, SSSOM.object_source), g.value(ds, SSSOM.subject_source)
-    mset = MappingSet(set_id, titles.get("en") or set_id, URIRef(str(g.value(ds, DCT.license))),
-                      pub.removeprefix(base_uri + "publisher/"), mappings_from_graph(g),
-                      title_zh=titles.get("zh"), description=_text(g, ds, DCT.description),
-                      source=src if isinstance(src, URIRef) else None,
-                      subject_source=subj_src if isinstance(subj_src, URIRef) else None,
-                      object_source=obj_src if isinstance(obj_src, URIRef) else None, prefixes=prefixes)
+    src, obj_src, subj_src = (
+        g.value(ds, DCT.source),
+        g.value(ds, SSSOM.object_source),
+        g.value(ds, SSSOM.subject_source),
+    )
+    mset = MappingSet(
+        set_id,
+        titles.get("en") or set_id,
+        URIRef(str(g.value(ds, DCT.license))),
+        pub.removeprefix(base_uri + "publisher/"),
+        mappings_from_graph(g),
+        title_zh=titles.get("zh"),
+        description=_text(g, ds, DCT.description),
+        source=src if isinstance(src, URIRef) else None,
+        subject_source=subj_src if isinstance(subj_src, URIRef) else None,
+        object_source=obj_src if isinstance(obj_src, URIRef) else None,
+        prefixes=prefixes,
+    )
     return mset, version
 
 
 # --- storing ----------------------------------------------------------------------------------------
+
 
 def versions(store: Store, base_uri: str, set_id: str) -> list[int]:
     pat = re.compile(re.escape(f"{base_uri}dataset/{set_id}/") + r"(\d+)$")
@@ -334,14 +392,16 @@ def _known(store: Store, iris: Iterable[URIRef], local: Graph) -> set[URIRef]:
     found = {i for i in wanted if (i, RDF.type, None) in local}
     rest = [i for i in wanted if i not in found]
     for start in range(0, len(rest), 200):
-        chunk = rest[start:start + 200]
+        chunk = rest[start : start + 200]
         values = " ".join(i.n3() for i in chunk)
         rows = store.select(f"SELECT DISTINCT ?x WHERE {{ VALUES ?x {{ {values} }} ?x a ?t }}")
         found.update(r["x"] for r in rows)  # type: ignore[misc]
     return found
 
 
-def check(store: Store, base_uri: str, mset: MappingSet, local: Graph | None = None) -> tuple[list[Mapping], list[Rejected]]:
+def check(
+    store: Store, base_uri: str, mset: MappingSet, local: Graph | None = None
+) -> tuple[list[Mapping], list[Rejected]]:
     """Split ``mset.mappings`` into the storable and the rejected: an IRI of ours (under the base URI or
     in the ``ef:`` namespace) that the registry does not know, a predicate or justification SSSOM does
     not allow, a confidence outside [0, 1], or a conversion factor that is not positive."""
@@ -394,8 +454,10 @@ def store_set(store: Store, mset: MappingSet, base_uri: str, *, dry_run: bool = 
     probe = set_graph(mset, base_uri, 1, publisher_known=True)
     ok, rejected = check(store, base_uri, mset, probe)
     if not ok:
-        raise MappingError(f"mapping set {mset.id!r}: none of its {len(mset.mappings)} mapping(s) can be stored"
-                           + (f"; first problem: {rejected[0]}" if rejected else ""))
+        raise MappingError(
+            f"mapping set {mset.id!r}: none of its {len(mset.mappings)} mapping(s) can be stored"
+            + (f"; first problem: {rejected[0]}" if rejected else "")
+        )
     accepted = MappingSet(**{**vars(mset), "mappings": ok})
     current = current_version(store, base_uri, mset.id)
     numbers: dict[tuple[URIRef, URIRef, URIRef], int] = {}
@@ -430,5 +492,13 @@ SELECT ?g ?id ?v (SAMPLE(?t) AS ?title) (COUNT(DISTINCT ?m) AS ?n) WHERE {{
              OPTIONAL {{ ?g dct:title ?t FILTER(lang(?t) = "en") }}
              OPTIONAL {{ ?m a ef:Mapping }} }}
 }} GROUP BY ?g ?id ?v ORDER BY ?id ?v""")
-    return [{"iri": str(r["g"]), "id": str(r["id"]), "version": str(r["v"]),
-             "title": str(r.get("title", "")), "mappings": str(r["n"])} for r in rows]
+    return [
+        {
+            "iri": str(r["g"]),
+            "id": str(r["id"]),
+            "version": str(r["v"]),
+            "title": str(r.get("title", "")),
+            "mappings": str(r["n"]),
+        }
+        for r in rows
+    ]

@@ -21,17 +21,32 @@ from registry.rdf.namespaces import DCT, EF, OWL, RDFS, SKOS, UNIT, WD, XSD
 
 #: Prefixes every SSSOM file may use without declaring them (SSSOM's built-in prefix map + ours).
 BUILTIN_PREFIXES: dict[str, str] = {
-    "owl": str(OWL), "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "rdfs": str(RDFS),
-    "skos": str(SKOS), "semapv": str(SEMAPV), "sssom": str(SSSOM), "xsd": str(XSD), "linkml": "https://w3id.org/linkml/",
-    "dcterms": str(DCT), "pav": "http://purl.org/pav/", "oboInOwl": "http://www.geneontology.org/formats/oboInOwl#",
-    "ef": str(EF), "wd": str(WD), "unit": str(UNIT),
+    "owl": str(OWL),
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": str(RDFS),
+    "skos": str(SKOS),
+    "semapv": str(SEMAPV),
+    "sssom": str(SSSOM),
+    "xsd": str(XSD),
+    "linkml": "https://w3id.org/linkml/",
+    "dcterms": str(DCT),
+    "pav": "http://purl.org/pav/",
+    "oboInOwl": "http://www.geneontology.org/formats/oboInOwl#",
+    "ef": str(EF),
+    "wd": str(WD),
+    "unit": str(UNIT),
 }
 REQUIRED_COLUMNS = ("subject_id", "predicate_id", "object_id", "mapping_justification")
 #: column → Mapping attribute, for plain string columns
 TEXT_COLUMNS = {
-    "subject_label": "subject_label", "object_label": "object_label", "subject_category": "subject_category",
-    "object_category": "object_category", "predicate_modifier": "predicate_modifier",
-    "author_label": "author_label", "reviewer_label": "reviewer_label", "comment": "comment",
+    "subject_label": "subject_label",
+    "object_label": "object_label",
+    "subject_category": "subject_category",
+    "object_category": "object_category",
+    "predicate_modifier": "predicate_modifier",
+    "author_label": "author_label",
+    "reviewer_label": "reviewer_label",
+    "comment": "comment",
 }
 EXTENSIONS = (
     {"slot_name": "conversion_factor", "property": "ef:conversionFactor", "type_hint": "xsd:decimal"},
@@ -57,8 +72,11 @@ def _metadata(text: str, source: str) -> dict:
         meta = yaml.safe_load(text) if text.strip() else {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise MappingError(f"metadata header is not valid YAML ({getattr(exc, 'problem', exc)})", source=source,
-                           row=(mark.line + 1) if mark is not None else None) from None
+        raise MappingError(
+            f"metadata header is not valid YAML ({getattr(exc, 'problem', exc)})",
+            source=source,
+            row=(mark.line + 1) if mark is not None else None,
+        ) from None
     if not isinstance(meta, dict):
         raise MappingError("metadata header must be a YAML mapping (key: value lines)", source=source, row=1)
     return meta
@@ -81,15 +99,19 @@ class Expander:
             raise MappingError(f"{column} {value!r} is neither a CURIE nor an IRI", source=source, row=row)
         ns = self.prefixes.get(m.group(1))
         if ns is None:
-            raise MappingError(f"{column} {value!r}: prefix {m.group(1)!r} is not in the curie_map",
-                               source=source, row=row)
+            raise MappingError(
+                f"{column} {value!r}: prefix {m.group(1)!r} is not in the curie_map", source=source, row=row
+            )
         return URIRef(ns + m.group(2))
 
     def curie(self, iri: URIRef) -> str:
         text = str(iri)
-        best = max((p for p, ns in self.prefixes.items() if text.startswith(ns) and _local_ok(text[len(ns):])),
-                   key=lambda p: len(self.prefixes[p]), default=None)
-        return f"{best}:{text[len(self.prefixes[best]):]}" if best else text
+        best = max(
+            (p for p, ns in self.prefixes.items() if text.startswith(ns) and _local_ok(text[len(ns) :])),
+            key=lambda p: len(self.prefixes[p]),
+            default=None,
+        )
+        return f"{best}:{text[len(self.prefixes[best]) :]}" if best else text
 
 
 def _local_ok(local: str) -> bool:
@@ -106,8 +128,14 @@ def _decimal(value: str, *, row: int, column: str, source: str) -> Decimal:
     return d
 
 
-def read_sssom(text: str, *, source: str = "<sssom>", set_id: str | None = None, publisher: str = "efreg",
-               metadata: str | None = None) -> MappingSet:
+def read_sssom(
+    text: str,
+    *,
+    source: str = "<sssom>",
+    set_id: str | None = None,
+    publisher: str = "efreg",
+    metadata: str | None = None,
+) -> MappingSet:
     """Parse SSSOM/TSV (metadata embedded, or given separately as ``metadata`` YAML). Any malformed row
     raises :class:`MappingError` naming the line."""
     embedded, table, header_line = _split(text)
@@ -126,11 +154,15 @@ def read_sssom(text: str, *, source: str = "<sssom>", set_id: str | None = None,
         raise MappingError("no table after the metadata", source=source, row=header_line) from None
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
-        raise MappingError(f"table header lacks column(s) {', '.join(missing)}", source=source, row=header_line)
+        raise MappingError(
+            f"table header lacks column(s) {', '.join(missing)}", source=source, row=header_line
+        )
     mset_id = set_id or _set_id(str(meta["mapping_set_id"]))
     mset = MappingSet(
-        mset_id, str(meta.get("mapping_set_title") or mset_id),
-        ex.iri(str(meta["license"]), row=1, column="license", source=source), publisher,
+        mset_id,
+        str(meta.get("mapping_set_title") or mset_id),
+        ex.iri(str(meta["license"]), row=1, column="license", source=source),
+        publisher,
         description=meta.get("mapping_set_description"),
         source=URIRef(str(meta.get("mapping_set_source") or meta["mapping_set_id"])),
         subject_source=_opt_iri(ex, meta.get("subject_source"), source),
@@ -165,25 +197,39 @@ def _mapping(cells: dict[str, str], ex: Expander, line: int, source: str, meta: 
             raise MappingError(f"{column} is empty", source=source, row=line)
     just = ex.iri(cells["mapping_justification"], row=line, column="mapping_justification", source=source)
     if just not in JUSTIFICATIONS:
-        raise MappingError(f"mapping_justification {cells['mapping_justification']!r} is not a semapv "
-                           "justification (e.g. semapv:ManualMappingCuration)", source=source, row=line)
-    m = Mapping(ex.iri(cells["subject_id"], row=line, column="subject_id", source=source),
-                ex.iri(cells["predicate_id"], row=line, column="predicate_id", source=source),
-                ex.iri(cells["object_id"], row=line, column="object_id", source=source), justification=just, row=line)
+        raise MappingError(
+            f"mapping_justification {cells['mapping_justification']!r} is not a semapv "
+            "justification (e.g. semapv:ManualMappingCuration)",
+            source=source,
+            row=line,
+        )
+    m = Mapping(
+        ex.iri(cells["subject_id"], row=line, column="subject_id", source=source),
+        ex.iri(cells["predicate_id"], row=line, column="predicate_id", source=source),
+        ex.iri(cells["object_id"], row=line, column="object_id", source=source),
+        justification=just,
+        row=line,
+    )
     for column, attr in TEXT_COLUMNS.items():
         value = (cells.get(column) or "").strip()
         if value:
             setattr(m, attr, value)
     if m.predicate_modifier not in (None, "Not"):
-        raise MappingError(f"predicate_modifier {m.predicate_modifier!r} is not 'Not'", source=source, row=line)
+        raise MappingError(
+            f"predicate_modifier {m.predicate_modifier!r} is not 'Not'", source=source, row=line
+        )
     if (cells.get("confidence") or "").strip():
         m.confidence = _decimal(cells["confidence"], row=line, column="confidence", source=source)
         if not 0 <= m.confidence <= 1:
             raise MappingError(f"confidence {m.confidence} is outside [0, 1]", source=source, row=line)
     if (cells.get("conversion_factor") or "").strip():
-        m.conversion_factor = _decimal(cells["conversion_factor"], row=line, column="conversion_factor", source=source)
+        m.conversion_factor = _decimal(
+            cells["conversion_factor"], row=line, column="conversion_factor", source=source
+        )
         if m.conversion_factor <= 0:
-            raise MappingError(f"conversion_factor {m.conversion_factor} is not positive", source=source, row=line)
+            raise MappingError(
+                f"conversion_factor {m.conversion_factor} is not positive", source=source, row=line
+            )
     for column in ("source_unit", "target_unit"):
         if (cells.get(column) or "").strip():
             setattr(m, column, ex.iri(cells[column], row=line, column=column, source=source))
@@ -196,15 +242,24 @@ def _mapping(cells: dict[str, str], ex: Expander, line: int, source: str, meta: 
     return m
 
 
-def write_sssom(mset: MappingSet, *, mapping_set_id: str, version: int | None = None,
-                base_prefixes: dict[str, str] | None = None) -> str:
+def write_sssom(
+    mset: MappingSet,
+    *,
+    mapping_set_id: str,
+    version: int | None = None,
+    base_prefixes: dict[str, str] | None = None,
+) -> str:
     """SSSOM/TSV with the metadata embedded. Only prefixes that are used go into ``curie_map``; only
     columns with a value in some row are written (the four required ones always)."""
     ex = Expander({**mset.prefixes, **(base_prefixes or {})})
     rows: list[dict[str, str]] = []
     for m in mset.mappings:
-        row = {"subject_id": ex.curie(m.subject), "predicate_id": ex.curie(m.predicate),
-               "object_id": ex.curie(m.object), "mapping_justification": ex.curie(m.justification)}
+        row = {
+            "subject_id": ex.curie(m.subject),
+            "predicate_id": ex.curie(m.predicate),
+            "object_id": ex.curie(m.object),
+            "mapping_justification": ex.curie(m.justification),
+        }
         for column, attr in TEXT_COLUMNS.items():
             value = getattr(m, attr)
             if value:
@@ -219,15 +274,38 @@ def write_sssom(mset: MappingSet, *, mapping_set_id: str, version: int | None = 
             if getattr(m, column) is not None:
                 row[column] = ex.curie(getattr(m, column))
         rows.append(row)
-    order = ["subject_id", "subject_label", "subject_category", "predicate_id", "predicate_modifier", "object_id",
-             "object_label", "object_category", "mapping_justification", "confidence", "author_label",
-             "reviewer_label", "mapping_date", "comment", "conversion_factor", "source_unit", "target_unit"]
+    order = [
+        "subject_id",
+        "subject_label",
+        "subject_category",
+        "predicate_id",
+        "predicate_modifier",
+        "object_id",
+        "object_label",
+        "object_category",
+        "mapping_justification",
+        "confidence",
+        "author_label",
+        "reviewer_label",
+        "mapping_date",
+        "comment",
+        "conversion_factor",
+        "source_unit",
+        "target_unit",
+    ]
     columns = [c for c in order if c in REQUIRED_COLUMNS or any(c in r for r in rows)]
-    used = {v.split(":", 1)[0] for r in rows for k, v in r.items()
-            if k.endswith(("_id", "_justification", "_unit")) and not v.startswith(("http", "urn:"))}
+    used = {
+        v.split(":", 1)[0]
+        for r in rows
+        for k, v in r.items()
+        if k.endswith(("_id", "_justification", "_unit")) and not v.startswith(("http", "urn:"))
+    }
     meta: dict[str, object] = {
-        "curie_map": {p: ex.prefixes[p] for p in sorted(used | {"ef"} if "conversion_factor" in columns else used)
-                      if p in ex.prefixes},
+        "curie_map": {
+            p: ex.prefixes[p]
+            for p in sorted(used | {"ef"} if "conversion_factor" in columns else used)
+            if p in ex.prefixes
+        },
         "mapping_set_id": mapping_set_id,
     }
     if version is not None:
@@ -243,12 +321,14 @@ def write_sssom(mset: MappingSet, *, mapping_set_id: str, version: int | None = 
         if value is not None:
             meta[key] = ex.curie(value)
             meta["curie_map"][ex.curie(value).split(":", 1)[0]] = ex.prefixes.get(  # type: ignore[index]
-                ex.curie(value).split(":", 1)[0], "")
+                ex.curie(value).split(":", 1)[0], ""
+            )
     meta["curie_map"] = {k: v for k, v in meta["curie_map"].items() if v}  # type: ignore[union-attr]
     if "conversion_factor" in columns or "source_unit" in columns:
         meta["extension_definitions"] = [dict(e) for e in EXTENSIONS]
-    header = "".join("#" + line + "\n" for line in
-                     yaml.safe_dump(meta, allow_unicode=True, sort_keys=False).splitlines())
+    header = "".join(
+        "#" + line + "\n" for line in yaml.safe_dump(meta, allow_unicode=True, sort_keys=False).splitlines()
+    )
     lines = ["\t".join(columns)] + ["\t".join(r.get(c, "") for c in columns) for r in rows]
     return header + "\n".join(lines) + "\n"
 

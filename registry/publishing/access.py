@@ -43,15 +43,21 @@ PREFIX dcat: <http://www.w3.org/ns/dcat#>
 PREFIX dct: <http://purl.org/dc/terms/>
 """
 #: Each version's own record (in its own graph).
-OWN_QUERY = _PREFIXES + """SELECT ?g ?status ?access ?publisher ?dataset WHERE { GRAPH ?g {
+OWN_QUERY = (
+    _PREFIXES
+    + """SELECT ?g ?status ?access ?publisher ?dataset WHERE { GRAPH ?g {
   ?g a dcat:Dataset
   OPTIONAL { ?g ef:reviewStatus ?status } OPTIONAL { ?g ef:accessLevel ?access }
   OPTIONAL { ?g dct:publisher ?publisher } OPTIONAL { ?g dct:isVersionOf ?dataset } } }"""
+)
 #: Records kept about versions in a registry graph (the catalog, or the system graph's workflow).
-RECORD_QUERY = _PREFIXES + """SELECT ?g ?status ?access ?publisher ?dataset ?part WHERE { GRAPH <{graph}> {
+RECORD_QUERY = (
+    _PREFIXES
+    + """SELECT ?g ?status ?access ?publisher ?dataset ?part WHERE { GRAPH <{graph}> {
   ?g ef:reviewStatus ?status
   OPTIONAL { ?g ef:accessLevel ?access } OPTIONAL { ?g dct:publisher ?publisher }
   OPTIONAL { ?g dct:isVersionOf ?dataset } OPTIONAL { ?g dct:hasPart ?part } } }"""
+)
 GRANTS_QUERY = f"SELECT ?d ?p WHERE {{ GRAPH <{SYSTEM_GRAPH}> {{ ?d <{GRANTED_TO}> ?p }} }}"
 
 
@@ -101,8 +107,9 @@ def generation(store: Store) -> int | None:
 
 def base_uri(store: Store) -> str | None:
     """The base URI recorded in the store's system graph (``None`` before one is recorded)."""
-    rows = store.select(BASE_URI_QUERY, QueryDataset(default_graphs=(SYSTEM_GRAPH,),
-                                                     named_graphs=(SYSTEM_GRAPH,)))
+    rows = store.select(
+        BASE_URI_QUERY, QueryDataset(default_graphs=(SYSTEM_GRAPH,), named_graphs=(SYSTEM_GRAPH,))
+    )
     return str(rows[0]["base"]) if rows else None
 
 
@@ -111,8 +118,9 @@ def _local(term: object | None) -> str | None:
 
 
 def _records(store: Store, graph: str) -> dict[str, dict[str, str]]:
-    rows = store.select(RECORD_QUERY.replace("{graph}", graph),
-                        QueryDataset(default_graphs=(), named_graphs=(graph,)))
+    rows = store.select(
+        RECORD_QUERY.replace("{graph}", graph), QueryDataset(default_graphs=(), named_graphs=(graph,))
+    )
     out: dict[str, dict[str, str]] = {}
     for row in rows:
         record = out.setdefault(str(row["g"]), {})
@@ -136,13 +144,27 @@ def load_versions(store: Store, base: str) -> dict[str, Version]:
             continue
         mine, cat, flow = own.get(g, {}), catalog.get(g, {}), workflow.get(g)
         if flow is not None:
-            versions[g] = Version(g, flow.get("dataset") or mine.get("dataset"), flow.get("publisher"),
-                                  _local(flow.get("status")), _local(flow.get("access")), flow.get("part"),
-                                  g in own, True)
+            versions[g] = Version(
+                g,
+                flow.get("dataset") or mine.get("dataset"),
+                flow.get("publisher"),
+                _local(flow.get("status")),
+                _local(flow.get("access")),
+                flow.get("part"),
+                g in own,
+                True,
+            )
         else:
-            versions[g] = Version(g, mine.get("dataset"), mine.get("publisher"),
-                                  _local(cat.get("status") or mine.get("status")),
-                                  _local(cat.get("access") or mine.get("access")), cat.get("part"), g in own, False)
+            versions[g] = Version(
+                g,
+                mine.get("dataset"),
+                mine.get("publisher"),
+                _local(cat.get("status") or mine.get("status")),
+                _local(cat.get("access") or mine.get("access")),
+                cat.get("part"),
+                g in own,
+                False,
+            )
     return versions
 
 
@@ -232,7 +254,9 @@ class ReadView:
         def keep(graphs: tuple[str, ...] | None) -> tuple[str, ...]:
             return self.readable if graphs is None else tuple(g for g in graphs if g in allowed)
 
-        return QueryDataset(default_graphs=keep(dataset.default_graphs), named_graphs=keep(dataset.named_graphs))
+        return QueryDataset(
+            default_graphs=keep(dataset.default_graphs), named_graphs=keep(dataset.named_graphs)
+        )
 
     def select(self, query: str, dataset: QueryDataset | None = None):  # noqa: ANN201 - as Store.select
         return self.store.select(query, self._dataset(dataset))

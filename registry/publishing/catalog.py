@@ -88,7 +88,9 @@ WHERE {{ GRAPH <{graph}> {{ ?v dct:isVersionOf ?thing }} GRAPH <{catalog}> {{ ?w
 
 # --- diff ----------------------------------------------------------------------------------------
 
-VALUES_QUERY = PREFIXES + """SELECT ?factor ?thing ?kind ?of ?value ?unit WHERE {
+VALUES_QUERY = (
+    PREFIXES
+    + """SELECT ?factor ?thing ?kind ?of ?value ?unit WHERE {
   ?factor a ef:EmissionFactor ; dct:isPartOf <{graph}> .
   OPTIONAL { ?factor dct:isVersionOf ?thing }
   OPTIONAL {
@@ -97,6 +99,7 @@ VALUES_QUERY = PREFIXES + """SELECT ?factor ?thing ?kind ?of ?value ?unit WHERE 
     { ?factor ef:co2e ?n . ?n ef:gwpSet ?of ; ef:value ?value . OPTIONAL { ?n ef:unit ?unit } BIND("co2e" AS ?kind) }
   }
 }"""
+)
 
 Values = dict[tuple[str, str], tuple[str, str | None]]
 
@@ -119,25 +122,35 @@ class Diff:
     unchanged: int
 
     def to_json(self) -> dict[str, object]:
-        return {"from": self.old, "to": self.new, "added": self.added, "removed": self.removed,
-                "changed": [{"factor": c.factor, "old": c.old, "new": c.new, "changes": c.changes}
-                            for c in self.changed], "unchanged": self.unchanged}
+        return {
+            "from": self.old,
+            "to": self.new,
+            "added": self.added,
+            "removed": self.removed,
+            "changed": [
+                {"factor": c.factor, "old": c.old, "new": c.new, "changes": c.changes} for c in self.changed
+            ],
+            "unchanged": self.unchanged,
+        }
 
 
 def _factor_values(store: Store, graph: str, readable: Iterable[str]) -> dict[str, tuple[str, Values]]:
     """factor (version-independent IRI) → (factor version IRI, {(kind, gas or GWP set): (value, unit)}),
     read from those of ``graph`` and its values graph that are in ``readable``."""
     parts = [g for g in (graph, graph + "/values") if g in set(readable)]
-    rows = store.select(VALUES_QUERY.replace("{graph}", graph), QueryDataset(default_graphs=tuple(parts),
-                                                                             named_graphs=()))
+    rows = store.select(
+        VALUES_QUERY.replace("{graph}", graph), QueryDataset(default_graphs=tuple(parts), named_graphs=())
+    )
     out: dict[str, tuple[str, Values]] = {}
     for row in rows:
         version = str(row["factor"])
         thing = str(row.get("thing", version))
         entry = out.setdefault(thing, (version, {}))
         if "kind" in row:
-            entry[1][(str(row["kind"]), str(row["of"]))] = (str(row["value"]), str(row["unit"]) if "unit" in row
-                                                            else None)
+            entry[1][(str(row["kind"]), str(row["of"]))] = (
+                str(row["value"]),
+                str(row["unit"]) if "unit" in row else None,
+            )
     return out
 
 
@@ -164,43 +177,70 @@ def diff(store: Store, old: str, new: str, readable: Iterable[str]) -> Diff:
         for key in sorted(old_values.keys() | new_values.keys()):
             was, now = old_values.get(key, (None, None)), new_values.get(key, (None, None))
             if not _same(was[0], now[0]) or was[1] != now[1]:
-                change.changes.append({"kind": key[0], "of": key[1], "old": was[0], "new": now[0],
-                                       "old_unit": was[1], "new_unit": now[1]})
+                change.changes.append(
+                    {
+                        "kind": key[0],
+                        "of": key[1],
+                        "old": was[0],
+                        "new": now[0],
+                        "old_unit": was[1],
+                        "new_unit": now[1],
+                    }
+                )
         if change.changes:
             changed.append(change)
         else:
             unchanged += 1
-    return Diff(old, new, sorted(after.keys() - before.keys()), sorted(before.keys() - after.keys()),
-                changed, unchanged)
+    return Diff(
+        old,
+        new,
+        sorted(after.keys() - before.keys()),
+        sorted(before.keys() - after.keys()),
+        changed,
+        unchanged,
+    )
 
 
 # --- history and factors --------------------------------------------------------------------------
 
-HISTORY_QUERY = PREFIXES + """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+HISTORY_QUERY = (
+    PREFIXES
+    + """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 SELECT DISTINCT ?a ?label ?type ?agent ?at ?comment WHERE {
   GRAPH ?g { ?a prov:used <{graph}> ; prov:endedAtTime ?at
     OPTIONAL { ?a rdfs:label ?label } OPTIONAL { ?a dct:type ?type }
     OPTIONAL { ?a prov:wasAssociatedWith ?agent } OPTIONAL { ?a rdfs:comment ?comment } }
 } ORDER BY ?at ?a"""
+)
 
 
 def history(store: Store, graph: str, registry_graphs: tuple[str, ...]) -> list[dict[str, str | None]]:
     """The PROV activities about version ``graph`` (upload, submit, approve, …), oldest first, from
     the ``registry_graphs`` (the system graph's workflow records, the catalog)."""
-    rows = store.select(HISTORY_QUERY.replace("{graph}", graph),
-                        QueryDataset(default_graphs=(), named_graphs=registry_graphs))
+    rows = store.select(
+        HISTORY_QUERY.replace("{graph}", graph), QueryDataset(default_graphs=(), named_graphs=registry_graphs)
+    )
     seen: dict[str, dict[str, str | None]] = {}
     for r in rows:
-        seen.setdefault(str(r["a"]), {
-            "activity": str(r["a"]), "action": str(r["label"]) if "label" in r else None,
-            "status": str(r["type"]).rsplit("#", 1)[-1].lower() if "type" in r else None,
-            "agent": str(r["agent"]) if "agent" in r else None, "at": str(r["at"]),
-            "comment": str(r["comment"]) if "comment" in r else None})
+        seen.setdefault(
+            str(r["a"]),
+            {
+                "activity": str(r["a"]),
+                "action": str(r["label"]) if "label" in r else None,
+                "status": str(r["type"]).rsplit("#", 1)[-1].lower() if "type" in r else None,
+                "agent": str(r["agent"]) if "agent" in r else None,
+                "at": str(r["at"]),
+                "comment": str(r["comment"]) if "comment" in r else None,
+            },
+        )
     return list(seen.values())
 
 
-LABELS_QUERY = PREFIXES + """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+LABELS_QUERY = (
+    PREFIXES
+    + """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 SELECT ?factor ?label WHERE { ?factor a ef:EmissionFactor ; dct:isPartOf <{graph}> ; rdfs:label ?label }"""
+)
 
 
 def factors(store: Store, graph: str, readable: Iterable[str]) -> list[dict[str, object]]:
@@ -210,12 +250,21 @@ def factors(store: Store, graph: str, readable: Iterable[str]) -> list[dict[str,
     values = _factor_values(store, graph, readable)
     parts = tuple(g for g in (graph, graph + "/values") if g in set(readable))
     labels: dict[str, dict[str, str]] = {}
-    for r in store.select(LABELS_QUERY.replace("{graph}", graph), QueryDataset(default_graphs=parts,
-                                                                               named_graphs=())):
+    for r in store.select(
+        LABELS_QUERY.replace("{graph}", graph), QueryDataset(default_graphs=parts, named_graphs=())
+    ):
         labels.setdefault(str(r["factor"]), {})[getattr(r["label"], "language", None) or ""] = str(r["label"])
     out: list[dict[str, object]] = []
     for thing, (version, found) in sorted(values.items()):
-        out.append({"factor": version, "isVersionOf": thing, "label": labels.get(version, {}),
-                    "values": [{"kind": kind, "of": of, "value": value, "unit": unit}
-                               for (kind, of), (value, unit) in sorted(found.items())]})
+        out.append(
+            {
+                "factor": version,
+                "isVersionOf": thing,
+                "label": labels.get(version, {}),
+                "values": [
+                    {"kind": kind, "of": of, "value": value, "unit": unit}
+                    for (kind, of), (value, unit) in sorted(found.items())
+                ],
+            }
+        )
     return out

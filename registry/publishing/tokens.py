@@ -104,8 +104,13 @@ def create_token(store: Store, publisher: str, role: Role) -> str:
     publisher_id(publisher)  # refuse malformed identifiers early
     token_id, secret, salt = secrets.token_hex(8), secrets.token_urlsafe(32), secrets.token_bytes(16)
     node = URIRef(_TOKEN_NODE + token_id).n3()
-    values = {"publisher": publisher, "role": role, "salt": salt.hex(), "hash": _hash(secret, salt),
-              "created": _now()}
+    values = {
+        "publisher": publisher,
+        "role": role,
+        "salt": salt.hex(),
+        "hash": _hash(secret, salt),
+        "created": _now(),
+    }
     triples = " ; ".join(f"<{_NS}{key}> {RDFLiteral(value).n3()}" for key, value in values.items())
     store.update(f"INSERT DATA {{ GRAPH <{SYSTEM_GRAPH}> {{ {node} a <{_NS}Token> ; {triples} }} }}")
     return f"efreg_{token_id}_{secret}"
@@ -116,7 +121,8 @@ def revoke_token(store: Store, token_id: str) -> None:
     match = _FORMAT.match(token_id)
     token_id = match.group(1) if match else token_id
     if not re.fullmatch(r"[0-9a-f]{16}", token_id) or not store.ask(
-            f"ASK {{ GRAPH <{SYSTEM_GRAPH}> {{ <{_TOKEN_NODE}{token_id}> a <{_NS}Token> }} }}", _SYSTEM):
+        f"ASK {{ GRAPH <{SYSTEM_GRAPH}> {{ <{_TOKEN_NODE}{token_id}> a <{_NS}Token> }} }}", _SYSTEM
+    ):
         raise UnknownToken(f"no token with id {token_id!r}")
     node = f"<{_TOKEN_NODE}{token_id}>"
     store.update(f"""INSERT {{ GRAPH <{SYSTEM_GRAPH}> {{ {node} <{_NS}revoked> {RDFLiteral(_now()).n3()} }} }}
@@ -125,13 +131,23 @@ WHERE {{ FILTER NOT EXISTS {{ GRAPH <{SYSTEM_GRAPH}> {{ {node} <{_NS}revoked> ?a
 
 def list_tokens(store: Store) -> list[TokenInfo]:
     """Every token (never a secret or a hash), oldest first."""
-    rows = store.select(f"""SELECT ?t ?publisher ?role ?created ?revoked WHERE {{ GRAPH <{SYSTEM_GRAPH}> {{
+    rows = store.select(
+        f"""SELECT ?t ?publisher ?role ?created ?revoked WHERE {{ GRAPH <{SYSTEM_GRAPH}> {{
         ?t a <{_NS}Token> ; <{_NS}publisher> ?publisher ; <{_NS}role> ?role .
         OPTIONAL {{ ?t <{_NS}created> ?created }} OPTIONAL {{ ?t <{_NS}revoked> ?revoked }} }} }}
-        ORDER BY ?created ?t""", _SYSTEM)
-    return [TokenInfo(str(r["t"])[len(_TOKEN_NODE):], str(r["publisher"]), str(r["role"]),
-                      str(r["created"]) if "created" in r else None,
-                      str(r["revoked"]) if "revoked" in r else None) for r in rows]
+        ORDER BY ?created ?t""",
+        _SYSTEM,
+    )
+    return [
+        TokenInfo(
+            str(r["t"])[len(_TOKEN_NODE) :],
+            str(r["publisher"]),
+            str(r["role"]),
+            str(r["created"]) if "created" in r else None,
+            str(r["revoked"]) if "revoked" in r else None,
+        )
+        for r in rows
+    ]
 
 
 def authenticate(store: Store, token: str | None) -> Caller | None:
@@ -144,7 +160,9 @@ def authenticate(store: Store, token: str | None) -> Caller | None:
         f"""SELECT ?publisher ?role ?salt ?hash WHERE {{ GRAPH <{SYSTEM_GRAPH}> {{
             <{_TOKEN_NODE}{token_id}> a <{_NS}Token> ; <{_NS}publisher> ?publisher ; <{_NS}role> ?role ;
                 <{_NS}salt> ?salt ; <{_NS}hash> ?hash
-            FILTER NOT EXISTS {{ <{_TOKEN_NODE}{token_id}> <{_NS}revoked> ?when }} }} }}""", _SYSTEM)
+            FILTER NOT EXISTS {{ <{_TOKEN_NODE}{token_id}> <{_NS}revoked> ?when }} }} }}""",
+        _SYSTEM,
+    )
     if len(rows) != 1:
         return None
     row = rows[0]

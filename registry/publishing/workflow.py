@@ -72,8 +72,10 @@ class InvalidTransition(PublishingError):
 
     def __init__(self, status: str, action: str, allowed: Sequence[str]) -> None:
         self.status, self.action, self.allowed = status, action, list(allowed)
-        super().__init__(f"cannot {action} a version that is {status.lower()}; allowed: "
-                         + (", ".join(allowed) if allowed else "none (a final state)"))
+        super().__init__(
+            f"cannot {action} a version that is {status.lower()}; allowed: "
+            + (", ".join(allowed) if allowed else "none (a final state)")
+        )
 
 
 @dataclass
@@ -114,9 +116,19 @@ def find_version(store: Store, base: str, dataset_id: str, version: str) -> acce
 
 # --- upload ---------------------------------------------------------------------------------------
 
-def upload(store: Store, settings: Settings, caller: Caller, dataset_id: str, paths: Sequence[Path], *,
-           format: str | None = None, access_level: str = "Open", dry_run: bool = False,
-           comment: str | None = None) -> UploadOutcome:
+
+def upload(
+    store: Store,
+    settings: Settings,
+    caller: Caller,
+    dataset_id: str,
+    paths: Sequence[Path],
+    *,
+    format: str | None = None,
+    access_level: str = "Open",
+    dry_run: bool = False,
+    comment: str | None = None,
+) -> UploadOutcome:
     """Read, check and validate ``paths`` as the next version of ``dataset_id``; unless ``dry_run`` or
     the data violates a shape, store it as a draft of ``caller``'s publisher (see the module doc)."""
     base = settings.base_uri
@@ -127,12 +139,19 @@ def upload(store: Store, settings: Settings, caller: Caller, dataset_id: str, pa
     with _write_lock:
         agent = owner(store, base, dataset_id)
         if agent is not None and agent != caller.agent(base) and not caller.is_admin:
-            raise NotPermitted(f"dataset {dataset_id} belongs to {agent}; your token is for "
-                               f"{caller.agent(base)}")
+            raise NotPermitted(
+                f"dataset {dataset_id} belongs to {agent}; your token is for {caller.agent(base)}"
+            )
         agent = agent or caller.agent(base)
-        result = read_paths(list(paths), format=format, base_uri=base, dataset_id=dataset_id,
-                            publisher=publisher_id(agent), settings=settings,
-                            next_version=next_version_fn(store, base))
+        result = read_paths(
+            list(paths),
+            format=format,
+            base_uri=base,
+            dataset_id=dataset_id,
+            publisher=publisher_id(agent),
+            settings=settings,
+            next_version=next_version_fn(store, base),
+        )
         graph = _check(store, base, dataset_id, result)
         _prepare(result.dataset, graph, agent, access_level)
         report = _validate(result.dataset, base, agent, settings)
@@ -140,17 +159,24 @@ def upload(store: Store, settings: Settings, caller: Caller, dataset_id: str, pa
             return UploadOutcome(False, graph, report, result)
         payload = _payload(result.dataset, graph, access_level, report)
         values = graph + "/values" if access_level == "Commercial" else None
-        _write(store, graph, values, payload, _record(base, graph, dataset_id, agent, access_level, values,
-                                                      caller, comment))
+        _write(
+            store,
+            graph,
+            values,
+            payload,
+            _record(base, graph, dataset_id, agent, access_level, values, caller, comment),
+        )
         return UploadOutcome(True, graph, report, result)
 
 
 def _check(store: Store, base: str, dataset_id: str, result: ImportResult) -> str:
     expected = version_iri(base, dataset_id, "")
     graphs = list(dict.fromkeys(result.dataset_iris))
-    if len(graphs) != 1 or not graphs[0].startswith(expected) or not graphs[0][len(expected):].isdigit():
-        raise IngestError(f"an upload is one version of dataset {dataset_id} (graph {expected}N, or triples in "
-                          f"no graph); this one names " + (", ".join(f"<{g}>" for g in graphs) or "no graph"))
+    if len(graphs) != 1 or not graphs[0].startswith(expected) or not graphs[0][len(expected) :].isdigit():
+        raise IngestError(
+            f"an upload is one version of dataset {dataset_id} (graph {expected}N, or triples in "
+            f"no graph); this one names " + (", ".join(f"<{g}>" for g in graphs) or "no graph")
+        )
     if graphs[0] in store.graph_names():
         raise IngestError(f"dataset version <{graphs[0]}> already exists; versions are immutable")
     return graphs[0]
@@ -167,8 +193,11 @@ def _prepare(ds: Dataset, graph: str, agent: str, access_level: str) -> None:
     for node in (subject, *factors):
         stated = set(g.objects(node, DCT.publisher))
         if stated - {URIRef(agent)}:
-            raise NotPermitted(f"<{node}> names publisher " + ", ".join(f"<{p}>" for p in sorted(stated))
-                               + f"; this upload is by <{agent}>")
+            raise NotPermitted(
+                f"<{node}> names publisher "
+                + ", ".join(f"<{p}>" for p in sorted(stated))
+                + f"; this upload is by <{agent}>"
+            )
         g.add((node, DCT.publisher, URIRef(agent)))
         g.remove((node, EF.accessLevel, None))
         g.add((node, EF.accessLevel, EF[access_level]))
@@ -239,8 +268,16 @@ def _payload(ds: Dataset, graph: str, access_level: str, report: Any) -> bytes:
     return out.serialize(format="nquads", encoding="utf-8")
 
 
-def _record(base: str, graph: str, dataset_id: str, agent: str, access_level: str, values: str | None,
-            caller: Caller, comment: str | None) -> Graph:
+def _record(
+    base: str,
+    graph: str,
+    dataset_id: str,
+    agent: str,
+    access_level: str,
+    values: str | None,
+    caller: Caller,
+    comment: str | None,
+) -> Graph:
     g = Graph()
     subject = URIRef(graph)
     g.add((subject, EF.reviewStatus, EF.Draft))
@@ -255,8 +292,9 @@ def _record(base: str, graph: str, dataset_id: str, agent: str, access_level: st
     return g
 
 
-def _activity(g: Graph, graph: str, action: str, status: str, caller: Caller, base: str,
-              comment: str | None) -> URIRef:
+def _activity(
+    g: Graph, graph: str, action: str, status: str, caller: Caller, base: str, comment: str | None
+) -> URIRef:
     node = URIRef(f"{graph}#{action}-{secrets.token_hex(6)}")
     g.add((node, RDF.type, PROV.Activity))
     g.add((node, RDFS.label, Literal(action, lang="en")))
@@ -280,24 +318,36 @@ def _write(store: Store, graph: str, values: str | None, payload: bytes, record:
     note = " ".join(f"<{PENDING}> <{PENDING_GRAPH}> <{n}> ." for n in names)
     store.update(f"INSERT DATA {{ GRAPH <{SYSTEM_GRAPH}> {{ {note} }} }}")
     store.load(payload, "nquads")
-    store.update(f"DELETE DATA {{ GRAPH <{SYSTEM_GRAPH}> {{ {note} }} }} ;\n"
-                 f"INSERT DATA {{ GRAPH <{SYSTEM_GRAPH}> {{ {_triples(record)} }} }}")
+    store.update(
+        f"DELETE DATA {{ GRAPH <{SYSTEM_GRAPH}> {{ {note} }} }} ;\n"
+        f"INSERT DATA {{ GRAPH <{SYSTEM_GRAPH}> {{ {_triples(record)} }} }}"
+    )
 
 
 def recover(store: Store, base: str) -> list[str]:
     """Drop the graphs a crash left behind (noted pending, or a values graph whose version has no
     record) and clear the notes; returns the graphs dropped. Run at start, before serving."""
     system = QueryDataset(default_graphs=(), named_graphs=(SYSTEM_GRAPH,))
-    pending = {str(r["g"]) for r in store.select(
-        f"SELECT ?g WHERE {{ GRAPH <{SYSTEM_GRAPH}> {{ <{PENDING}> <{PENDING_GRAPH}> ?g }} }}", system)}
+    pending = {
+        str(r["g"])
+        for r in store.select(
+            f"SELECT ?g WHERE {{ GRAPH <{SYSTEM_GRAPH}> {{ <{PENDING}> <{PENDING_GRAPH}> ?g }} }}", system
+        )
+    }
     access.invalidate(store)
     versions = access.snapshot(store).versions
     recorded = {g for g, v in versions.items() if v.recorded}
     existing = store.graph_names()
-    orphans = {g for g in existing if g.startswith(base + "dataset/") and g.endswith("/values")
-               and g[: -len("/values")] not in versions}
-    dropped = sorted(g for g in (pending | orphans) if g in existing
-                     and (g.removesuffix("/values") not in recorded or g in orphans))
+    orphans = {
+        g
+        for g in existing
+        if g.startswith(base + "dataset/") and g.endswith("/values") and g[: -len("/values")] not in versions
+    }
+    dropped = sorted(
+        g
+        for g in (pending | orphans)
+        if g in existing and (g.removesuffix("/values") not in recorded or g in orphans)
+    )
     for g in dropped:
         store.drop_graph(g)
     if pending:
@@ -308,6 +358,7 @@ def recover(store: Store, base: str) -> list[str]:
 
 
 # --- review ---------------------------------------------------------------------------------------
+
 
 def _permit(caller: Caller, base: str, v: access.Version, action: str) -> None:
     mine = v.publisher == caller.agent(base)
@@ -323,8 +374,15 @@ def _permit(caller: Caller, base: str, v: access.Version, action: str) -> None:
         raise NotPermitted(f"{v.graph} belongs to {v.publisher}; your token is for {caller.agent(base)}")
 
 
-def act(store: Store, base: str, caller: Caller, dataset_id: str, version: str, action: str,
-        comment: str | None = None) -> access.Version:
+def act(
+    store: Store,
+    base: str,
+    caller: Caller,
+    dataset_id: str,
+    version: str,
+    action: str,
+    comment: str | None = None,
+) -> access.Version:
     """Do ``action`` (submit, approve, reject, withdraw, comment) to a version; one update each.
     Raises NotFound (404), NotPermitted (403) or InvalidTransition (409); nothing changes then."""
     with _write_lock:
@@ -343,8 +401,9 @@ def act(store: Store, base: str, caller: Caller, dataset_id: str, version: str, 
         return find_version(store, base, dataset_id, version)
 
 
-def _transition_update(store: Store, base: str, v: access.Version, action: str, new: str, caller: Caller,
-                       comment: str | None) -> str:
+def _transition_update(
+    store: Store, base: str, v: access.Version, action: str, new: str, caller: Caller, comment: str | None
+) -> str:
     cat = catalog.catalog_iri(base)
     g = Graph()
     node = _activity(g, v.graph, action, new, caller, base, comment)
@@ -385,7 +444,10 @@ INSERT DATA {{ GRAPH <{cat}> {{ <{v.graph}> ef:reviewStatus ef:Withdrawn }} }}""
 
 # --- grants ---------------------------------------------------------------------------------------
 
-def grant(store: Store, base: str, caller: Caller, dataset_id: str, publisher: str, revoke: bool = False) -> str:
+
+def grant(
+    store: Store, base: str, caller: Caller, dataset_id: str, publisher: str, revoke: bool = False
+) -> str:
     """Let ``publisher``'s tokens read the values of the published versions of a commercial dataset
     (or, ``revoke``, no longer). The dataset's publisher or an admin may; returns the grantee's IRI."""
     with _write_lock:
@@ -393,7 +455,9 @@ def grant(store: Store, base: str, caller: Caller, dataset_id: str, publisher: s
         if agent is None:
             raise NotFound(f"there is no dataset {dataset_id}")
         if agent != caller.agent(base) and not caller.is_admin:
-            raise NotPermitted(f"dataset {dataset_id} belongs to {agent}; only it or an admin may grant access")
+            raise NotPermitted(
+                f"dataset {dataset_id} belongs to {agent}; only it or an admin may grant access"
+            )
         grantee = f"{base}publisher/{publisher_id(publisher)}"
         triple = f"<{dataset_iri(base, dataset_id)}> <{access.GRANTED_TO}> <{grantee}>"
         verb = "DELETE" if revoke else "INSERT"

@@ -38,15 +38,20 @@ class ReadableDataset(QueryDataset):
     checks: tuple[Check, ...] | None = None
 
 
-def restrict(readable: Iterable[str], info: RequestInfo, default_graph_uri: Sequence[str] = (),
-             named_graph_uri: Sequence[str] = ()) -> QueryDataset:
+def restrict(
+    readable: Iterable[str],
+    info: RequestInfo,
+    default_graph_uri: Sequence[str] = (),
+    named_graph_uri: Sequence[str] = (),
+) -> QueryDataset:
     """The dataset for a query: see the module docstring."""
     allowed = list(dict.fromkeys(readable))
     allowed_set = set(allowed)
     if default_graph_uri or named_graph_uri:
         return QueryDataset(
             default_graphs=tuple(g for g in dict.fromkeys(default_graph_uri) if g in allowed_set),
-            named_graphs=tuple(g for g in dict.fromkeys(named_graph_uri) if g in allowed_set))
+            named_graphs=tuple(g for g in dict.fromkeys(named_graph_uri) if g in allowed_set),
+        )
     if info.from_default or info.from_named:
         refused = [g for g in (*info.from_default, *info.from_named) if g not in allowed_set]
         if refused:
@@ -54,8 +59,11 @@ def restrict(readable: Iterable[str], info: RequestInfo, default_graph_uri: Sequ
                 "FROM / FROM NAMED may only name graphs of this registry that you may read; not "
                 + ", ".join(f"<{g}>" for g in dict.fromkeys(refused))
                 + " (the registry never fetches FROM IRIs; its graphs are listed in the service "
-                  "description at GET /sparql)")
-        return QueryDataset(default_graphs=tuple(dict.fromkeys(info.from_default)),
-                            named_graphs=tuple(dict.fromkeys(info.from_named)))
+                "description at GET /sparql)"
+            )
+        return QueryDataset(
+            default_graphs=tuple(dict.fromkeys(info.from_default)),
+            named_graphs=tuple(dict.fromkeys(info.from_named)),
+        )
     checks = None if info.services else info.checks
     return ReadableDataset(default_graphs=tuple(allowed), named_graphs=tuple(allowed), checks=checks)

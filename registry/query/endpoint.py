@@ -63,8 +63,13 @@ class Endpoint:
         self._answers = AnswerCache(settings.answer_cache_bytes) if settings.answer_cache_bytes > 0 else None
 
     # --- queries -------------------------------------------------------------------------------
-    def prepare_query(self, text: str, caller: Caller | None, default_graph_uri: Sequence[str] = (),
-                      named_graph_uri: Sequence[str] = ()) -> PreparedQuery:
+    def prepare_query(
+        self,
+        text: str,
+        caller: Caller | None,
+        default_graph_uri: Sequence[str] = (),
+        named_graph_uri: Sequence[str] = (),
+    ) -> PreparedQuery:
         """Parse, check the allow-list and work out the dataset; nothing is evaluated yet."""
         base = self.settings.base_uri
         info = inspect_query(text, base)
@@ -91,24 +96,34 @@ class Endpoint:
         query federates and that is shorter) and the row cap."""
         timeout = self.settings.query_timeout
         if not self._slots.acquire(timeout=min(1.0, timeout)):
-            raise EndpointBusy(f"all {self.settings.max_concurrent_queries} query slots are busy; "
-                               f"retry in a few seconds")
+            raise EndpointBusy(
+                f"all {self.settings.max_concurrent_queries} query slots are busy; retry in a few seconds"
+            )
         try:
             text = prepared.text
             if prepared.info.services:
-                text = inline_services(text, self.allowlist, self.settings.service_timeout,
-                                       self.settings.max_rows)
+                text = inline_services(
+                    text, self.allowlist, self.settings.service_timeout, self.settings.max_rows
+                )
             if mentions_service(text):
-                raise FederationRefused("a SERVICE that this registry's query inspection did not resolve; "
-                                        "write it as SERVICE <endpoint> { … }")
-            return worker.run(self.store, text, prepared.form, media_type, prepared.dataset,
-                              timeout, self.settings.max_rows)
+                raise FederationRefused(
+                    "a SERVICE that this registry's query inspection did not resolve; "
+                    "write it as SERVICE <endpoint> { … }"
+                )
+            return worker.run(
+                self.store, text, prepared.form, media_type, prepared.dataset, timeout, self.settings.max_rows
+            )
         finally:
             self._slots.release()
 
     # --- updates -------------------------------------------------------------------------------
-    def update(self, text: str, caller: Caller, using_graph_uri: Sequence[str] = (),
-               using_named_graph_uri: Sequence[str] = ()) -> None:
+    def update(
+        self,
+        text: str,
+        caller: Caller,
+        using_graph_uri: Sequence[str] = (),
+        using_named_graph_uri: Sequence[str] = (),
+    ) -> None:
         """Run an update for an authorized caller (the view checked the role)."""
         base = self.settings.base_uri
         info = inspect_update(text, base)
@@ -116,11 +131,15 @@ class Endpoint:
         if any(iri.startswith("urn:efreg:") for iri in info.iris):
             raise UpdateRefused("updates cannot name the registry's system graph or its nodes")
         if (using_graph_uri or using_named_graph_uri) and info.has_using_or_with:
-            raise DatasetConflict("using-graph-uri / using-named-graph-uri cannot be combined with "
-                                  "USING, USING NAMED or WITH in the update (SPARQL 1.1 Protocol 2.2.3)")
+            raise DatasetConflict(
+                "using-graph-uri / using-named-graph-uri cannot be combined with "
+                "USING, USING NAMED or WITH in the update (SPARQL 1.1 Protocol 2.2.3)"
+            )
         if info.graph_variable_in_where and not (using_named_graph_uri or info.has_using_or_with):
-            raise UpdateRefused("an update whose WHERE clause has GRAPH ?variable must name the graphs "
-                                "it reads (USING NAMED or using-named-graph-uri)")
+            raise UpdateRefused(
+                "an update whose WHERE clause has GRAPH ?variable must name the graphs "
+                "it reads (USING NAMED or using-named-graph-uri)"
+            )
         final = with_base(add_using(text, list(using_graph_uri), list(using_named_graph_uri)), base)
         with self._update_lock:
             before = self._system_graph()

@@ -28,8 +28,12 @@ from registry.store import QuerySyntaxError
 QueryForm = Literal["select", "ask", "construct", "describe"]
 #: A triple pattern of constants (IRIs), ``None`` standing for anything.
 Check = tuple[str | None, str | None, str | None]
-FORMS: dict[str, QueryForm] = {"SelectQuery": "select", "AskQuery": "ask",
-                               "ConstructQuery": "construct", "DescribeQuery": "describe"}
+FORMS: dict[str, QueryForm] = {
+    "SelectQuery": "select",
+    "AskQuery": "ask",
+    "ConstructQuery": "construct",
+    "DescribeQuery": "describe",
+}
 
 
 @dataclass(frozen=True)
@@ -60,7 +64,8 @@ class RequestInfo:
 def _syntax_error(kind: str, exc: ParseBaseException) -> QuerySyntaxError:
     return QuerySyntaxError(
         f"SPARQL {kind} syntax error at line {exc.lineno}, column {exc.col}: {exc.msg} "
-        f"(near {exc.line.strip()[:80]!r})")
+        f"(near {exc.line.strip()[:80]!r})"
+    )
 
 
 def _resolve(kind: str, tree: Any, prologue: Any) -> Any:
@@ -119,13 +124,16 @@ def inspect_query(text: str, base: str | None = None) -> RequestInfo:
 CACHED_TEXT = 8192
 #: The slots of a template: ``<urn:x-efreg-slot:N>`` for an IRI, ``"x-efreg-slot:N"`` for a string.
 SLOT = "x-efreg-slot:"
-_TOKENS = re.compile(r"""
+_TOKENS = re.compile(
+    r"""
     (?P<long>"{3}|'{3})                                 # a long string: no template
   | (?P<comment>\#[^\n\r]*)
   | (?P<string>"[^"\n\r\\]*"(?!")|'[^'\n\r\\]*'(?!'))
   | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
   | (?P<lt><)                                          # a comparison: no template
-""", re.VERBOSE)
+""",
+    re.VERBOSE,
+)
 _PREFIX_DECL = re.compile(r"PREFIX\s*[^\s:]*:\s*$", re.IGNORECASE)
 _NO_TEMPLATE = re.compile(r"\\|\bBASE\b|x-efreg-slot", re.IGNORECASE)
 
@@ -144,14 +152,16 @@ def query_template(text: str) -> tuple[str, tuple[str, ...]] | None:
         kind, token = match.lastgroup, match.group()
         if kind in ("long", "lt"):
             return None
-        if kind == "iri" and (":" not in token or _PREFIX_DECL.search(text[max(0, match.start() - 300):match.start()])):
+        if kind == "iri" and (
+            ":" not in token or _PREFIX_DECL.search(text[max(0, match.start() - 300) : match.start()])
+        ):
             continue
         if kind == "comment":
             slot = " "
         else:
             slot = f"<urn:{SLOT}{len(values)}>" if kind == "iri" else f'"{SLOT}{len(values)}"'
             values.append(token[1:-1])
-        parts += [text[last:match.start()], slot]
+        parts += [text[last : match.start()], slot]
         last = match.end()
     if not values:
         return None
@@ -171,27 +181,32 @@ def _inspect_template(shape: str, base: str | None, slots: int) -> RequestInfo |
     for node in _walk(tree):
         if isinstance(node, RDFLiteral):
             if node.startswith(SLOT):
-                found[int(node[len(SLOT):])] += 1
+                found[int(node[len(SLOT) :])] += 1
             node = node.datatype  # a datatype IRI may be a slot too
         if isinstance(node, URIRef) and node.startswith("urn:" + SLOT):
-            found[int(node[len("urn:" + SLOT):])] += 1
+            found[int(node[len("urn:" + SLOT) :])] += 1
     return _info(tree) if found == [1] * slots else None
 
 
 def _fill(info: RequestInfo, values: tuple[str, ...]) -> RequestInfo:
     """``info`` of a template with its IRI slots replaced by the IRIs they stand for."""
+
     def iri(term: str) -> str:
-        return values[int(term[len("urn:" + SLOT):])] if term.startswith("urn:" + SLOT) else term
+        return values[int(term[len("urn:" + SLOT) :])] if term.startswith("urn:" + SLOT) else term
 
     def maybe(term: str | None) -> str | None:
         return None if term is None else iri(term)
 
     return dataclasses.replace(
-        info, services=[dataclasses.replace(ref, iri=maybe(ref.iri)) for ref in info.services],
-        from_default=[iri(g) for g in info.from_default], from_named=[iri(g) for g in info.from_named],
+        info,
+        services=[dataclasses.replace(ref, iri=maybe(ref.iri)) for ref in info.services],
+        from_default=[iri(g) for g in info.from_default],
+        from_named=[iri(g) for g in info.from_named],
         iris={iri(term) for term in info.iris},
-        checks=None if info.checks is None else tuple(
-            dict.fromkeys((maybe(s), maybe(p), maybe(o)) for s, p, o in info.checks)))
+        checks=None
+        if info.checks is None
+        else tuple(dict.fromkeys((maybe(s), maybe(p), maybe(o)) for s, p, o in info.checks)),
+    )
 
 
 def _parse_tree(text: str, base: str | None) -> Any:
@@ -248,8 +263,12 @@ def _simple_predicate(path: Any) -> str | None:
         if len(parts) != 1:
             return None
         path = parts[0]
-    if isinstance(path, CompValue) and path.name == "PathElt" and "mod" not in node_keys(path) \
-            and isinstance(path.get("part"), URIRef):
+    if (
+        isinstance(path, CompValue)
+        and path.name == "PathElt"
+        and "mod" not in node_keys(path)
+        and isinstance(path.get("part"), URIRef)
+    ):
         return str(path["part"])
     return None
 
@@ -273,7 +292,7 @@ def data_checks(tree: Any) -> tuple[Check, ...] | None:
             if len(terms) % 3:
                 return None  # not a shape this analysis knows: no shortcut
             for i in range(0, len(terms), 3):
-                s, p, o = terms[i:i + 3]
+                s, p, o = terms[i : i + 3]
                 sc = str(s) if isinstance(s, URIRef) else None
                 oc = str(o) if isinstance(o, URIRef) else None
                 if isinstance(p, Variable):
@@ -317,8 +336,11 @@ def inspect_update(text: str, base: str | None = None) -> RequestInfo:
             if "using" in tree or "withClause" in tree:
                 info.has_using_or_with = True
             for node in _walk(tree.get("where")):
-                if isinstance(node, CompValue) and node.name == "GraphGraphPattern" \
-                        and isinstance(node.get("term"), Variable):
+                if (
+                    isinstance(node, CompValue)
+                    and node.name == "GraphGraphPattern"
+                    and isinstance(node.get("term"), Variable)
+                ):
                     info.graph_variable_in_where = True
         _collect(info, tree)
     return info

@@ -9,8 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-_STRING = re.compile(r"""'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*\"""",
-                     re.S)
+_STRING = re.compile(
+    r"""'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*\"""",
+    re.S,
+)
 _IRI = re.compile(r"<[^<>\"{}|^`\\\x00-\x20]*>")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*(?::[A-Za-z0-9_.\-]*)?|:[A-Za-z0-9_.\-]*|[?$][A-Za-z0-9_]+")
 
@@ -35,7 +37,7 @@ def top_level_keywords(text: str) -> list[tuple[int, str]]:
         elif ch in "}])":
             depth -= ch == "}"
             i += 1
-        elif (match := _WORD.match(text, i)):
+        elif match := _WORD.match(text, i):
             word = match.group()
             if depth == 0 and ":" not in word and word[0] not in "?$":
                 out.append((i, word.upper()))
@@ -58,8 +60,11 @@ def add_using(text: str, default_graphs: list[str], named_graphs: list[str]) -> 
     if not clause:
         return text
     words = top_level_keywords(text)
-    cuts = [offset for k, (offset, word) in enumerate(words)
-            if word == "WHERE" and not (k and words[k - 1][1] == "DELETE")]
+    cuts = [
+        offset
+        for k, (offset, word) in enumerate(words)
+        if word == "WHERE" and not (k and words[k - 1][1] == "DELETE")
+    ]
     for offset in reversed(cuts):
         text = text[:offset] + clause + " " + text[offset:]
     return text
@@ -114,7 +119,7 @@ def _words(text: str) -> Iterator[re.Match[str]]:
             i = match.end()
         elif ch == "<" and (match := _IRI.match(text, i)):
             i = match.end()
-        elif (match := _WORD.match(text, i)):
+        elif match := _WORD.match(text, i):
             yield match
             i = match.end()
         else:
@@ -130,7 +135,7 @@ def service_blocks(text: str) -> list[tuple[int, int, bool, str, str]]:
         if match.start() < inside_until or match.group().upper() != "SERVICE":
             continue
         j = _skip_space(text, match.end())
-        silent = text[j:j + 6].upper() == "SILENT"
+        silent = text[j : j + 6].upper() == "SILENT"
         if silent:
             j = _skip_space(text, j + 6)
         term = _IRI.match(text, j) or _WORD.match(text, j)
@@ -138,7 +143,7 @@ def service_blocks(text: str) -> list[tuple[int, int, bool, str, str]]:
             open_at = _skip_space(text, term.end())
             if open_at < n and text[open_at] == "{":
                 close = _matching_brace(text, open_at)
-                blocks.append((match.start(), close + 1, silent, term.group(), text[open_at:close + 1]))
+                blocks.append((match.start(), close + 1, silent, term.group(), text[open_at : close + 1]))
                 inside_until = close + 1
     return blocks
 

@@ -44,8 +44,11 @@ from registry.store import QueryDataset, QuerySyntaxError, QueryTimeout, Store, 
 
 TSV = "text/tab-separated-values"
 NTRIPLES = "application/n-triples"
-_ERRORS: dict[str, type[StoreError]] = {"QuerySyntaxError": QuerySyntaxError, "QueryTimeout": QueryTimeout,
-                                        "StoreError": StoreError}
+_ERRORS: dict[str, type[StoreError]] = {
+    "QuerySyntaxError": QuerySyntaxError,
+    "QueryTimeout": QueryTimeout,
+    "StoreError": StoreError,
+}
 
 
 @dataclass
@@ -66,8 +69,10 @@ class _Source:
 
 
 def _timeout(timeout: float) -> QueryTimeout:
-    return QueryTimeout(f"the query did not finish within the time limit of {timeout:g} s and was "
-                        f"stopped; narrow it (LIMIT, more specific patterns) or ask the operators")
+    return QueryTimeout(
+        f"the query did not finish within the time limit of {timeout:g} s and was "
+        f"stopped; narrow it (LIMIT, more specific patterns) or ask the operators"
+    )
 
 
 class _Worker:
@@ -120,7 +125,10 @@ class WorkerPool:
 
     def release(self, found: _Worker) -> None:
         with self._lock:
-            if self._usable(found, getattr(self.store, "generation", None)) and len(self._idle) < self.idle_max:
+            if (
+                self._usable(found, getattr(self.store, "generation", None))
+                and len(self._idle) < self.idle_max
+            ):
                 self._idle.append(found)
                 return
         found.kill()
@@ -133,8 +141,11 @@ class WorkerPool:
 
     @staticmethod
     def _usable(found: _Worker, generation: int | None) -> bool:
-        return generation is not None and found.generation == generation \
+        return (
+            generation is not None
+            and found.generation == generation
             and time.monotonic() - found.born < MAX_AGE
+        )
 
     def _fork(self, generation: int | None) -> _Worker:
         request_read, request_write = os.pipe()
@@ -332,7 +343,7 @@ def _fastest(store: Store, dataset: QueryDataset) -> QueryDataset:
 def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
-        view = view[os.write(fd, view):]
+        view = view[os.write(fd, view) :]
 
 
 def _in_thread(store: Store, query: str, media_type: str, dataset: QueryDataset, timeout: float) -> _Source:
@@ -348,8 +359,15 @@ EXECUTORS: dict[str, Callable[[Store, str, str, QueryDataset, float], _Source]] 
 }
 
 
-def run(store: Store, query: str, form: QueryForm, media_type: str, dataset: QueryDataset,
-        timeout: float, max_rows: int) -> Answer:
+def run(
+    store: Store,
+    query: str,
+    form: QueryForm,
+    media_type: str,
+    dataset: QueryDataset,
+    timeout: float,
+    max_rows: int,
+) -> Answer:
     """Evaluate ``query`` (already checked) and serialize the answer as ``media_type``."""
     scheme = store.url.split(":", 1)[0]
     execute = EXECUTORS.get(scheme, _in_thread)
@@ -372,7 +390,7 @@ def run(store: Store, query: str, form: QueryForm, media_type: str, dataset: Que
                 lines += count
                 continue
             # more lines than allowed: keep up to the limit; at least one more row exists
-            parts.append(chunk[:_nth_newline(chunk, limit - lines)])
+            parts.append(chunk[: _nth_newline(chunk, limit - lines)])
             lines, truncated = limit, True
             break
     finally:

@@ -28,8 +28,7 @@ SHAPES_IRI = "https://w3id.org/efreg/shapes"
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
 
 #: Classes whose instances are blank nodes inside a factor or GWP set (not coerced to ``@id``).
-NODE_CLASSES = frozenset({EF.GasComponent, EF.CO2eValue, EF.DataQualityRating, EF.Uncertainty,
-                          EF.GWPValue})
+NODE_CLASSES = frozenset({EF.GasComponent, EF.CO2eValue, EF.DataQualityRating, EF.Uncertainty, EF.GWPValue})
 
 #: Terms for the neighbours' properties a document uses most: name -> (IRI, coercion or None).
 COMMON_TERMS: dict[str, tuple[URIRef, str | None]] = {
@@ -171,9 +170,21 @@ def _by_lang(graph: Graph, subject: URIRef, *predicates: URIRef) -> dict[str, st
     return out
 
 
-LINK_PREDICATES = (RDFS.subClassOf, RDFS.subPropertyOf, RDFS.domain, RDFS.range, RDF.type,
-                   SKOS.inScheme, SKOS.broader, SKOS.closeMatch, SKOS.exactMatch, OWL.equivalentClass,
-                   OWL.onDatatype, OWL.inverseOf, RDFS.isDefinedBy)
+LINK_PREDICATES = (
+    RDFS.subClassOf,
+    RDFS.subPropertyOf,
+    RDFS.domain,
+    RDFS.range,
+    RDF.type,
+    SKOS.inScheme,
+    SKOS.broader,
+    SKOS.closeMatch,
+    SKOS.exactMatch,
+    OWL.equivalentClass,
+    OWL.onDatatype,
+    OWL.inverseOf,
+    RDFS.isDefinedBy,
+)
 
 
 def terms(graph: Graph, namespace: str = str(EF)) -> Iterator[Term]:
@@ -184,11 +195,22 @@ def terms(graph: Graph, namespace: str = str(EF)) -> Iterator[Term]:
             if not isinstance(subject, URIRef) or not str(subject).startswith(namespace) or subject in seen:
                 continue
             seen.add(subject)
-            links = tuple(sorted((p, o) for p in LINK_PREDICATES for o in graph.objects(subject, p)
-                                 if isinstance(o, URIRef) and o not in (OWL.NamedIndividual,)))
-            yield Term(subject, local_name(subject), kind,
-                       _by_lang(graph, subject, RDFS.label, SKOS.prefLabel),
-                       _by_lang(graph, subject, SKOS.definition, RDFS.comment), links)
+            links = tuple(
+                sorted(
+                    (p, o)
+                    for p in LINK_PREDICATES
+                    for o in graph.objects(subject, p)
+                    if isinstance(o, URIRef) and o not in (OWL.NamedIndividual,)
+                )
+            )
+            yield Term(
+                subject,
+                local_name(subject),
+                kind,
+                _by_lang(graph, subject, RDFS.label, SKOS.prefLabel),
+                _by_lang(graph, subject, SKOS.definition, RDFS.comment),
+                links,
+            )
 
 
 def term_names(graph: Graph | None = None) -> frozenset[str]:
@@ -198,12 +220,29 @@ def term_names(graph: Graph | None = None) -> frozenset[str]:
 def ontology_header() -> dict[str, Any]:
     graph = ontology_graph()
     node = URIRef(EF_ONTOLOGY)
-    return {"iri": EF_ONTOLOGY, "version_iri": graph.value(node, OWL.versionIRI),
-            "version": graph.value(node, OWL.versionInfo),
-            "titles": _by_lang(graph, node, DCTERMS.title),
-            "descriptions": _by_lang(graph, node, DCTERMS.description),
-            "license": graph.value(node, DCTERMS.license)}
+    return {
+        "iri": EF_ONTOLOGY,
+        "version_iri": graph.value(node, OWL.versionIRI),
+        "version": graph.value(node, OWL.versionInfo),
+        "titles": _by_lang(graph, node, DCTERMS.title),
+        "descriptions": _by_lang(graph, node, DCTERMS.description),
+        "license": graph.value(node, DCTERMS.license),
+    }
 
 
-__all__ = ["COMMON_TERMS", "DCAT", "SHAPES_DIR", "ONTOLOGY_FILE", "SHAPES_IRI", "Term", "VOID", "jsonld_context", "local_name",
-           "ontology_graph", "ontology_header", "shapes_graph", "term_names", "terms"]
+__all__ = [
+    "COMMON_TERMS",
+    "DCAT",
+    "SHAPES_DIR",
+    "ONTOLOGY_FILE",
+    "SHAPES_IRI",
+    "Term",
+    "VOID",
+    "jsonld_context",
+    "local_name",
+    "ontology_graph",
+    "ontology_header",
+    "shapes_graph",
+    "term_names",
+    "terms",
+]

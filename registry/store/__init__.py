@@ -48,6 +48,15 @@ def open_store(url: str) -> Store:
 
 
 __all__ = [
-    "BACKENDS", "BaseURIMismatch", "QueryDataset", "QuerySyntaxError", "QueryTimeout", "RawResult",
-    "RDFParseError", "Store", "StoreError", "UnknownSchemeError", "open_store",
+    "BACKENDS",
+    "BaseURIMismatch",
+    "QueryDataset",
+    "QuerySyntaxError",
+    "QueryTimeout",
+    "RawResult",
+    "RDFParseError",
+    "Store",
+    "StoreError",
+    "UnknownSchemeError",
+    "open_store",
 ]

@@ -46,8 +46,9 @@ class BaseURIMismatch(StoreError):
 class RDFParseError(StoreError):
     """Input that does not parse. ``line``/``column`` are 1-based when known."""
 
-    def __init__(self, message: str, *, source: str | None = None, line: int | None = None,
-                 column: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, source: str | None = None, line: int | None = None, column: int | None = None
+    ) -> None:
         self.source, self.line, self.column, self.detail = source, line, column, message
         where = source or "<input>"
         if line is not None:
@@ -106,8 +107,9 @@ class Store(abc.ABC):
         """Run a CONSTRUCT or DESCRIBE; the answer as an rdflib Graph."""
 
     @abc.abstractmethod
-    def query_raw(self, query: str, media_type: str, dataset: QueryDataset | None = None,
-                  timeout: float | None = None) -> RawResult:
+    def query_raw(
+        self, query: str, media_type: str, dataset: QueryDataset | None = None, timeout: float | None = None
+    ) -> RawResult:
         """Run any query form and serialize the answer as ``media_type`` (SPARQL results JSON/XML/
         CSV/TSV for SELECT and ASK; an RDF media type for CONSTRUCT/DESCRIBE)."""
 
@@ -117,15 +119,13 @@ class Store(abc.ABC):
         """Run a SPARQL 1.1 Update, atomically."""
 
     @abc.abstractmethod
-    def load(self, data: RDFInput, format: str, graph: str | None = None,
-             base_iri: str | None = None) -> int:
+    def load(self, data: RDFInput, format: str, graph: str | None = None, base_iri: str | None = None) -> int:
         """Add the triples of ``data`` to ``graph`` (quad formats: to the graphs they name;
         ``graph`` then names where default-graph triples go). All or nothing: on
         :class:`RDFParseError` the store is unchanged. Returns the number of quads read."""
 
     @abc.abstractmethod
-    def replace_graph(self, graph: str, data: RDFInput, format: str,
-                      base_iri: str | None = None) -> int:
+    def replace_graph(self, graph: str, data: RDFInput, format: str, base_iri: str | None = None) -> int:
         """Replace ``graph`` by the triples of ``data`` atomically (readers see old or new)."""
 
     @abc.abstractmethod
@@ -143,8 +143,7 @@ class Store(abc.ABC):
         return set(self.graphs())
 
     @abc.abstractmethod
-    def dump(self, out: IO[bytes], format: str = "nquads",
-             graphs: Iterable[str] | None = None) -> None:
+    def dump(self, out: IO[bytes], format: str = "nquads", graphs: Iterable[str] | None = None) -> None:
         """Write ``graphs`` (default: all but the system graph) to ``out`` as N-Quads or TriG,
         streaming."""
 

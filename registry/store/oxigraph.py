@@ -204,8 +204,9 @@ class OxigraphStore(Store):
         if dataset.default_graphs is None or dataset.named_graphs is None:
             return dataset
         listed = frozenset(dataset.default_graphs)
-        others: list[object] = [g for g in self._store.named_graphs()
-                                if not (isinstance(g, ox.NamedNode) and g.value in listed)]
+        others: list[object] = [
+            g for g in self._store.named_graphs() if not (isinstance(g, ox.NamedNode) and g.value in listed)
+        ]
         others.append(ox.DefaultGraph())
         patterns = [tuple(None if t is None else ox.NamedNode(t) for t in check) for check in checks]
         for graph in others:
@@ -216,8 +217,10 @@ class OxigraphStore(Store):
 
     def _dataset_args(self, dataset: QueryDataset | None) -> dict[str, object]:
         if isinstance(dataset, UnionDataset):
-            return {"use_default_graph_as_union": True,
-                    "named_graphs": [ox.NamedNode(g) for g in dataset.named_graphs or ()]}
+            return {
+                "use_default_graph_as_union": True,
+                "named_graphs": [ox.NamedNode(g) for g in dataset.named_graphs or ()],
+            }
         dataset = dataset or QueryDataset()
         visible: list[ox.NamedNode | ox.BlankNode] | None = None
         if dataset.default_graphs is None or dataset.named_graphs is None:
@@ -290,8 +293,9 @@ class OxigraphStore(Store):
             raise StoreError(f"query failed: {exc}") from None
         return header
 
-    def _serializer(self, query: str, media_type: str,
-                    args: dict[str, object]) -> tuple[Header, Callable[[IO[bytes]], object]]:
+    def _serializer(
+        self, query: str, media_type: str, args: dict[str, object]
+    ) -> tuple[Header, Callable[[IO[bytes]], object]]:
         """Evaluate ``query``; its form, the media type of the answer and the function writing it."""
         mime = media_type.split(";")[0].strip().lower()
         result = self._query(query, None, args)

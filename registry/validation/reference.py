@@ -133,7 +133,9 @@ class _QueryCachingGraph(Graph):
     ) -> Any:
         if isinstance(query_object, str) and processor == "sparql" and not kwargs.get("base"):
             query_object = _prepared(query_object, tuple(sorted((initNs or {}).items())))
-        return super().query(query_object, processor, result, initNs, initBindings, use_store_provided, **kwargs)
+        return super().query(
+            query_object, processor, result, initNs, initBindings, use_store_provided, **kwargs
+        )
 
 
 @functools.lru_cache(maxsize=512)
@@ -149,8 +151,19 @@ def _prepared(text: str, namespaces: tuple[tuple[str, Any], ...]) -> Query:
 # each pattern greedily: next the triple whose subject (else object) is bound, in rdflib's order.
 
 _VAR = (Variable, BNode)
-_PASS_THROUGH = {"Distinct", "Reduced", "Slice", "OrderBy", "ToMultiSet", "Group",
-                 "AggregateJoin", "SelectQuery", "AskQuery", "Graph", "Minus"}
+_PASS_THROUGH = {
+    "Distinct",
+    "Reduced",
+    "Slice",
+    "OrderBy",
+    "ToMultiSet",
+    "Group",
+    "AggregateJoin",
+    "SelectQuery",
+    "AskQuery",
+    "Graph",
+    "Minus",
+}
 
 
 def _term_vars(term: Any) -> set[Any]:
@@ -225,9 +238,7 @@ def _plan_expr(expr: Any, bound: frozenset[Any]) -> None:
             _plan_expr(value, bound)
 
 
-def validate(
-    data: Graph | Dataset, *, base_iri: str, reference: Graph | None = None
-) -> ValidationReport:
+def validate(data: Graph | Dataset, *, base_iri: str, reference: Graph | None = None) -> ValidationReport:
     """Validate ``data`` (a graph, or a dataset whose graphs are merged) against the shapes.
 
     ``reference`` defaults to :func:`reference_graph` for ``base_iri``.
@@ -269,12 +280,18 @@ def report_from_pyshacl(pyshacl_graph: Graph, merged: Graph, described: set[Node
     ]
     results = sorted(
         (_result(pyshacl_graph, node, merged) for node in kept),
-        key=lambda r: (_SEVERITY_ORDER[r.severity], str(r.owner or ""), str(r.focus_node),
-                       str(r.source_shape), str(r.value)),
+        key=lambda r: (
+            _SEVERITY_ORDER[r.severity],
+            str(r.owner or ""),
+            str(r.focus_node),
+            str(r.source_shape),
+            str(r.value),
+        ),
     )
     conforms = not any(r.severity == "Violation" for r in results)
-    return ValidationReport(conforms=conforms, results=results,
-                            graph_source=_report_graph(pyshacl_graph, kept, conforms))
+    return ValidationReport(
+        conforms=conforms, results=results, graph_source=_report_graph(pyshacl_graph, kept, conforms)
+    )
 
 
 def _reference_triples(ref: Graph, described: set[Node]) -> Iterable[tuple[Node, Node, Node]]:
@@ -373,5 +390,3 @@ def _owner_and_record(data: Graph, focus: Node) -> tuple[URIRef | None, str | No
             return node, record
         node = next(iter(data.subjects(None, node)), None)
     return None, record
-
-

@@ -96,7 +96,8 @@ class ValidationReport:
     graph_source: Graph | Callable[[], Graph] = field(repr=False, compare=False)
     #: the report graph's triples without building the graph (duplicates possible), when known
     triples_source: Callable[[], Iterable[tuple[Node, Node, Node]]] | None = field(
-        default=None, repr=False, compare=False)
+        default=None, repr=False, compare=False
+    )
 
     @functools.cached_property
     def graph(self) -> Graph:

@@ -41,8 +41,18 @@ def create_app(config: Settings | None = None, store: Store | None = None) -> Fl
     )
 
     errors.init_app(app)
-    for blueprint in (home.bp, sparql.bp, resources.bp, i18n.bp, pages.bp, search.bp, dumps.bp, ontology_docs.bp,
-                      mappings.bp, api.bp):
+    for blueprint in (
+        home.bp,
+        sparql.bp,
+        resources.bp,
+        i18n.bp,
+        pages.bp,
+        search.bp,
+        dumps.bp,
+        ontology_docs.bp,
+        mappings.bp,
+        api.bp,
+    ):
         app.register_blueprint(blueprint)
     return app
 

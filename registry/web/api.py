@@ -30,13 +30,22 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 ACTIONS = ("submit", "approve", "reject", "withdraw")
 #: request Content-Type → import format, for uploads sent as the raw body
-BODY_FORMATS = {"text/turtle": "turtle", "application/trig": "trig", "application/n-triples": "ntriples",
-                "application/n-quads": "nquads", "application/ld+json": "jsonld", "application/rdf+xml": "rdfxml",
-                "text/csv": "csv", "application/zip": "zip"}
+BODY_FORMATS = {
+    "text/turtle": "turtle",
+    "application/trig": "trig",
+    "application/n-triples": "ntriples",
+    "application/n-quads": "nquads",
+    "application/ld+json": "jsonld",
+    "application/rdf+xml": "rdfxml",
+    "text/csv": "csv",
+    "application/zip": "zip",
+}
 
 
 def as_json(data: object, status: int = 200) -> Response:
-    return Response(json.dumps(data, ensure_ascii=False, indent=2), status=status, mimetype="application/json")
+    return Response(
+        json.dumps(data, ensure_ascii=False, indent=2), status=status, mimetype="application/json"
+    )
 
 
 def caller() -> Caller | None:
@@ -47,16 +56,20 @@ def caller() -> Caller | None:
     scheme, _, token = header.partition(" ")
     found = authenticate(get_store(), token.strip()) if scheme.lower() == "bearer" else None
     if found is None:
-        raise Unauthorized("the bearer token is not valid (unknown, revoked or malformed)",
-                           www_authenticate=WWWAuthenticate("bearer", {"realm": "efreg", "error": "invalid_token"}))
+        raise Unauthorized(
+            "the bearer token is not valid (unknown, revoked or malformed)",
+            www_authenticate=WWWAuthenticate("bearer", {"realm": "efreg", "error": "invalid_token"}),
+        )
     return found
 
 
 def required_caller() -> Caller:
     found = caller()
     if found is None:
-        raise Unauthorized("this needs Authorization: Bearer <token> (efreg token create)",
-                           www_authenticate=WWWAuthenticate("bearer", {"realm": "efreg"}))
+        raise Unauthorized(
+            "this needs Authorization: Bearer <token> (efreg token create)",
+            www_authenticate=WWWAuthenticate("bearer", {"realm": "efreg"}),
+        )
     return found
 
 
@@ -67,10 +80,17 @@ def _dataset_id(dataset_id: str) -> str:
 
 
 def version_json(v: access.Version, base: str) -> dict[str, Any]:
-    dataset_id, number = v.graph[len(base + "dataset/"):].rsplit("/", 1)
-    return {"dataset": dataset_id, "version": number, "iri": v.graph, "status": (v.status or "").lower(),
-            "access": (v.access or "").lower(), "publisher": v.publisher, "values_graph": v.values,
-            "url": f"{request.script_root}/api/datasets/{dataset_id}/versions/{number}"}
+    dataset_id, number = v.graph[len(base + "dataset/") :].rsplit("/", 1)
+    return {
+        "dataset": dataset_id,
+        "version": number,
+        "iri": v.graph,
+        "status": (v.status or "").lower(),
+        "access": (v.access or "").lower(),
+        "publisher": v.publisher,
+        "values_graph": v.values,
+        "url": f"{request.script_root}/api/datasets/{dataset_id}/versions/{number}",
+    }
 
 
 def visible_versions(dataset_id: str | None, who: Caller | None) -> list[access.Version]:
@@ -78,13 +98,18 @@ def visible_versions(dataset_id: str | None, who: Caller | None) -> list[access.
     store, base = get_store(), get_settings().base_uri
     readable = set(access.readable_graphs(store, who))
     prefix = base + "dataset/" + (f"{dataset_id}/" if dataset_id else "")
-    found = [v for v in access.snapshot(store).versions.values()
-             if v.graph.startswith(prefix) and v.graph in readable and v.graph[len(prefix):].count("/") ==
-             (0 if dataset_id else 1)]
+    found = [
+        v
+        for v in access.snapshot(store).versions.values()
+        if v.graph.startswith(prefix)
+        and v.graph in readable
+        and v.graph[len(prefix) :].count("/") == (0 if dataset_id else 1)
+    ]
 
     def key(v: access.Version) -> tuple[str, int]:
         stem, _, number = v.graph.rpartition("/")
         return stem, int(number) if number.isdigit() else 0
+
     return sorted(found, key=key)
 
 
@@ -97,6 +122,7 @@ def _version(dataset_id: str, number: str, who: Caller | None) -> access.Version
 
 
 # --- routes ------------------------------------------------------------------------------------------
+
 
 @bp.get("/openapi.json")
 def openapi() -> Response:
@@ -114,8 +140,14 @@ def datasets() -> Response:
     for v in visible_versions(None, who):
         entry = version_json(v, base)
         grouped.setdefault(entry["dataset"], []).append(entry)
-    return as_json({"datasets": [{"dataset": d, "iri": publishing.dataset_iri(base, d), "versions": vs}
-                                 for d, vs in sorted(grouped.items())]})
+    return as_json(
+        {
+            "datasets": [
+                {"dataset": d, "iri": publishing.dataset_iri(base, d), "versions": vs}
+                for d, vs in sorted(grouped.items())
+            ]
+        }
+    )
 
 
 @bp.get("/datasets/<dataset_id>")
@@ -125,10 +157,15 @@ def dataset(dataset_id: str) -> Response:
     if not versions:
         raise publishing.NotFound(f"there is no dataset {dataset_id}")
     published = [v for v in versions if v.public]
-    return as_json({"dataset": dataset_id, "iri": publishing.dataset_iri(base, dataset_id),
-                    "publisher": versions[-1].publisher,
-                    "current": version_json(published[-1], base)["version"] if published else None,
-                    "versions": [version_json(v, base) for v in versions]})
+    return as_json(
+        {
+            "dataset": dataset_id,
+            "iri": publishing.dataset_iri(base, dataset_id),
+            "publisher": versions[-1].publisher,
+            "current": version_json(published[-1], base)["version"] if published else None,
+            "versions": [version_json(v, base) for v in versions],
+        }
+    )
 
 
 @bp.get("/datasets/<dataset_id>/versions/<number>")
@@ -145,8 +182,13 @@ def version(dataset_id: str, number: str) -> Response:
 def factors(dataset_id: str, number: str) -> Response:
     who, store = caller(), get_store()
     v = _version(dataset_id, number, who)
-    return as_json({"version": v.graph, "values_readable": access.may_read_values(store, who, v),
-                    "factors": catalog.factors(store, v.graph, access.readable_graphs(store, who))})
+    return as_json(
+        {
+            "version": v.graph,
+            "values_readable": access.may_read_values(store, who, v),
+            "factors": catalog.factors(store, v.graph, access.readable_graphs(store, who)),
+        }
+    )
 
 
 def _upload(dataset_id: str, dry_run: bool) -> Response:
@@ -156,10 +198,23 @@ def _upload(dataset_id: str, dry_run: bool) -> Response:
     fmt = request.args.get("format") or BODY_FORMATS.get(request.mimetype)
     with tempfile.TemporaryDirectory(prefix="efreg-upload-") as tmp:
         paths = _save_files(Path(tmp))
-        outcome = publishing.upload(store, settings, who, dataset_id, paths, format=fmt, access_level=level,
-                                    dry_run=dry_run, comment=request.args.get("comment"))
-    body: dict[str, Any] = {"stored": outcome.stored, "version": outcome.graph, "summary": outcome.result.summary(),
-                            "report": outcome.report.to_json()}
+        outcome = publishing.upload(
+            store,
+            settings,
+            who,
+            dataset_id,
+            paths,
+            format=fmt,
+            access_level=level,
+            dry_run=dry_run,
+            comment=request.args.get("comment"),
+        )
+    body: dict[str, Any] = {
+        "stored": outcome.stored,
+        "version": outcome.graph,
+        "summary": outcome.result.summary(),
+        "report": outcome.report.to_json(),
+    }
     if outcome.stored and outcome.graph:
         v = access.snapshot(store).versions[outcome.graph]
         body.update(version_json(v, settings.base_uri))
@@ -181,8 +236,10 @@ def _save_files(tmp: Path) -> list[Path]:
         path.write_bytes(request.get_data())
         paths.append(path)
     if not paths:
-        raise BadRequest("send the data as the request body (Content-Type names the format) or as "
-                         "multipart/form-data file fields named 'file'")
+        raise BadRequest(
+            "send the data as the request body (Content-Type names the format) or as "
+            "multipart/form-data file fields named 'file'"
+        )
     return paths
 
 
@@ -205,8 +262,15 @@ def _comment() -> str | None:
 @bp.post("/datasets/<dataset_id>/versions/<number>/<any(submit, approve, reject, withdraw, comments):action>")
 def act(dataset_id: str, number: str, action: str) -> Response:
     who, store, base = required_caller(), get_store(), get_settings().base_uri
-    v = publishing.act(store, base, who, _dataset_id(dataset_id), number,
-                       "comment" if action == "comments" else action, _comment())
+    v = publishing.act(
+        store,
+        base,
+        who,
+        _dataset_id(dataset_id),
+        number,
+        "comment" if action == "comments" else action,
+        _comment(),
+    )
     return as_json(version_json(v, base))
 
 
@@ -231,8 +295,9 @@ def grant(dataset_id: str) -> Response:
         grantee = publishing.grant(store, base, who, _dataset_id(dataset_id), publisher)
     except ValueError as exc:
         raise BadRequest(str(exc)) from None
-    return as_json({"dataset": dataset_id, "granted": grantee,
-                    "grants": publishing.grants(store, base, dataset_id)}, 201)
+    return as_json(
+        {"dataset": dataset_id, "granted": grantee, "grants": publishing.grants(store, base, dataset_id)}, 201
+    )
 
 
 @bp.delete("/datasets/<dataset_id>/grants/<publisher>")

@@ -112,8 +112,10 @@ def index() -> Response:
     base = get_settings().base_uri
     graphs = access.public_graphs(store)
     counts = store.graphs()
-    datasets = [(g[len(base):], Urls(base).dataset_dump(g)[len(base) - 1:], counts.get(g, 0))
-                for g in dataset_graphs(graphs, base)]
+    datasets = [
+        (g[len(base) :], Urls(base).dataset_dump(g)[len(base) - 1 :], counts.get(g, 0))
+        for g in dataset_graphs(graphs, base)
+    ]
     total = sum(counts.get(g, 0) for g in graphs)
     return Response(render_template("dumps.html", datasets=datasets, total=total), mimetype="text/html")
 

@@ -43,9 +43,13 @@ def problem(status: int, message: str, rule: str | None = None, exc: Exception |
         body = {"status": status, "detail": message, "type": rule or "about:blank"}
         if isinstance(exc, InvalidTransition):
             body.update(state=exc.status.lower(), allowed=exc.allowed)
-        return Response(json.dumps(body, ensure_ascii=False), status=status, mimetype="application/problem+json")
-    if request.accept_mimetypes.best_match(["text/plain", "text/html"]) == "text/html" and \
-            request.accept_mimetypes["text/html"] > request.accept_mimetypes["text/plain"]:
+        return Response(
+            json.dumps(body, ensure_ascii=False), status=status, mimetype="application/problem+json"
+        )
+    if (
+        request.accept_mimetypes.best_match(["text/plain", "text/html"]) == "text/html"
+        and request.accept_mimetypes["text/html"] > request.accept_mimetypes["text/plain"]
+    ):
         from flask import render_template
 
         body = render_template("error.html", status=status, message=message, rule=rule)
@@ -61,7 +65,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
         response = problem(exc.code or 500, exc.description or exc.name)
-        for key, value in (exc.get_headers() or []):
+        for key, value in exc.get_headers() or []:
             if key.lower() not in ("content-type", "content-length"):
                 response.headers[key] = value
         return response

@@ -26,8 +26,7 @@ COOKIE = "lang"
 #: message key -> (English, Chinese)
 MESSAGES: dict[str, tuple[str, str]] = {
     "site": ("Emission factor registry", "排放因子登记库"),
-    "tagline": ("Open linked data on greenhouse-gas emission factors",
-                "开放的温室气体排放因子关联数据"),
+    "tagline": ("Open linked data on greenhouse-gas emission factors", "开放的温室气体排放因子关联数据"),
     "switch": ("中文", "English"),
     "search": ("Search", "搜索"),
     "search_placeholder": ("Search factors (English or Chinese)", "搜索排放因子（中文或英文）"),
@@ -123,20 +122,38 @@ MESSAGES: dict[str, tuple[str, str]] = {
 
 #: Names of the non-ef properties a page shows (ef: ones come from the ontology).
 PROPERTY_NAMES: dict[str, tuple[str, str]] = {
-    "label": ("label", "标签"), "comment": ("comment", "注释"), "prefLabel": ("preferred label", "首选标签"),
-    "definition": ("definition", "定义"), "notation": ("notation", "代码"), "broader": ("broader", "上位"),
-    "inScheme": ("in scheme", "所属体系"), "exactMatch": ("exact match", "完全匹配"),
-    "closeMatch": ("close match", "近似匹配"), "title": ("title", "标题"), "description": ("description", "描述"),
-    "identifier": ("identifier", "标识符"), "isVersionOf": ("version of", "版本所属"),
-    "isReplacedBy": ("replaced by", "被替代为"), "isPartOf": ("part of", "属于"),
-    "publisher": ("publisher", "发布机构"), "contributor": ("contributor", "贡献者"),
-    "license": ("licence", "许可"), "source": ("source", "来源"), "version": ("version", "版本"),
-    "hasVersion": ("has version", "版本"), "hasCurrentVersion": ("current version", "当前版本"),
-    "name": ("name", "名称"), "homepage": ("homepage", "主页"), "wasDerivedFrom": ("derived from", "来源于"),
-    "symbol": ("symbol", "符号"), "ucumCode": ("UCUM code", "UCUM 代码"), "url": ("URL", "网址"),
+    "label": ("label", "标签"),
+    "comment": ("comment", "注释"),
+    "prefLabel": ("preferred label", "首选标签"),
+    "definition": ("definition", "定义"),
+    "notation": ("notation", "代码"),
+    "broader": ("broader", "上位"),
+    "inScheme": ("in scheme", "所属体系"),
+    "exactMatch": ("exact match", "完全匹配"),
+    "closeMatch": ("close match", "近似匹配"),
+    "title": ("title", "标题"),
+    "description": ("description", "描述"),
+    "identifier": ("identifier", "标识符"),
+    "isVersionOf": ("version of", "版本所属"),
+    "isReplacedBy": ("replaced by", "被替代为"),
+    "isPartOf": ("part of", "属于"),
+    "publisher": ("publisher", "发布机构"),
+    "contributor": ("contributor", "贡献者"),
+    "license": ("licence", "许可"),
+    "source": ("source", "来源"),
+    "version": ("version", "版本"),
+    "hasVersion": ("has version", "版本"),
+    "hasCurrentVersion": ("current version", "当前版本"),
+    "name": ("name", "名称"),
+    "homepage": ("homepage", "主页"),
+    "wasDerivedFrom": ("derived from", "来源于"),
+    "symbol": ("symbol", "符号"),
+    "ucumCode": ("UCUM code", "UCUM 代码"),
+    "url": ("URL", "网址"),
 }
-_PROPERTY_BY_IRI = {str(iri): PROPERTY_NAMES[name] for name, (iri, _) in COMMON_TERMS.items()
-                    if name in PROPERTY_NAMES}
+_PROPERTY_BY_IRI = {
+    str(iri): PROPERTY_NAMES[name] for name, (iri, _) in COMMON_TERMS.items() if name in PROPERTY_NAMES
+}
 
 
 def valid_lang(value: str | None) -> str | None:
@@ -213,14 +230,19 @@ class Namer:
             return ""
         if isinstance(node, Literal):
             return self.literal(node)
-        for predicate in ("http://www.w3.org/2000/01/rdf-schema#label",
-                          "http://www.w3.org/2004/02/skos/core#prefLabel", "http://xmlns.com/foaf/0.1/name",
-                          "http://purl.org/dc/terms/title"):
+        for predicate in (
+            "http://www.w3.org/2000/01/rdf-schema#label",
+            "http://www.w3.org/2004/02/skos/core#prefLabel",
+            "http://xmlns.com/foaf/0.1/name",
+            "http://purl.org/dc/terms/title",
+        ):
             found = self._pick(self.graph.objects(node, URIRef(predicate)))
             if found:
                 return found
         if isinstance(node, URIRef) and str(node).startswith(str(EF)):
-            found = self._pick(self.vocabulary.objects(node, URIRef("http://www.w3.org/2000/01/rdf-schema#label")))
+            found = self._pick(
+                self.vocabulary.objects(node, URIRef("http://www.w3.org/2000/01/rdf-schema#label"))
+            )
             if found:
                 return found
         return local_name(str(node)) if isinstance(node, URIRef) else ""
@@ -257,9 +279,9 @@ class Namer:
             return None
         iri = str(node)
         if iri.startswith(self.base):
-            return "/" + iri[len(self.base):]
+            return "/" + iri[len(self.base) :]
         if iri.startswith(str(EF)):
-            return "/ontology#" + iri[len(str(EF)):]
+            return "/ontology#" + iri[len(str(EF)) :]
         if iri.startswith(("http://", "https://")):
             return iri
         return None
@@ -270,7 +292,9 @@ class Namer:
     def values(self, subject: Node | None, predicate: URIRef) -> list[Node]:
         if subject is None:
             return []
-        return sorted(self.graph.objects(subject, predicate), key=lambda n: (isinstance(n, BNode), self.label(n)))
+        return sorted(
+            self.graph.objects(subject, predicate), key=lambda n: (isinstance(n, BNode), self.label(n))
+        )
 
     def values_by(self, subject: Node | None, predicate: URIRef, key: URIRef) -> list[Node]:
         """The values of ``predicate`` ordered by the label of their ``key`` (gas components by gas,
@@ -282,8 +306,10 @@ class Namer:
         by_predicate: dict[URIRef, list[Node]] = {}
         for predicate, obj in self.graph.predicate_objects(subject):
             by_predicate.setdefault(predicate, []).append(obj)  # type: ignore[arg-type]
-        return sorted(((p, sorted(v, key=self.label)) for p, v in by_predicate.items()),
-                      key=lambda item: self.property(item[0]))
+        return sorted(
+            ((p, sorted(v, key=self.label)) for p, v in by_predicate.items()),
+            key=lambda item: self.property(item[0]),
+        )
 
 
 @bp.app_context_processor

@@ -41,11 +41,17 @@ def sssom(set_id: str) -> Response:
         mset, version = read_set(ReadView(get_store()), base, set_id, version)
     except MappingError as exc:
         abort(404, str(exc))
-    text = write_sssom(mset, mapping_set_id=f"{base}dataset/{set_id}/{version}", version=version,
-                       base_prefixes={"efreg": base})
-    return Response(text, mimetype="text/tab-separated-values",
-                    headers={"Content-Type": SSSOM_MEDIA_TYPE,
-                             "Link": '<https://w3id.org/sssom/>; rel="profile"'})
+    text = write_sssom(
+        mset,
+        mapping_set_id=f"{base}dataset/{set_id}/{version}",
+        version=version,
+        base_prefixes={"efreg": base},
+    )
+    return Response(
+        text,
+        mimetype="text/tab-separated-values",
+        headers={"Content-Type": SSSOM_MEDIA_TYPE, "Link": '<https://w3id.org/sssom/>; rel="profile"'},
+    )
 
 
 PAGE = """{% extends "base.html" %}
@@ -94,7 +100,10 @@ def crosswalk_view() -> Response:
     matches = to_json(crosswalk(store, base, concept, include_related=related))
     body = {"concept": concept, "count": len(matches), "factors": matches}
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    if best == "text/html" and request.accept_mimetypes["text/html"] > request.accept_mimetypes["application/json"]:
+    if (
+        best == "text/html"
+        and request.accept_mimetypes["text/html"] > request.accept_mimetypes["application/json"]
+    ):
         return Response(render_template_string(PAGE, concept=concept, matches=matches), mimetype="text/html")
     response = jsonify(body)
     response.headers["Vary"] = "Accept"
@@ -102,6 +111,7 @@ def crosswalk_view() -> Response:
 
 
 # --- Content Negotiation by Profile ------------------------------------------------------------------------
+
 
 def _requested_profile() -> Profile | None:
     token = request.args.get("_profile")
@@ -122,7 +132,7 @@ def factor_in_a_profile() -> Response | None:
     profile = _requested_profile()
     if profile is None or profile is DEFAULT_PROFILE:
         return None
-    rest = path[len("/factor/"):]
+    rest = path[len("/factor/") :]
     fmt = None
     for f in GRAPH_FORMATS:
         if f.suffix and rest.endswith(f.suffix):
@@ -138,17 +148,23 @@ def factor_in_a_profile() -> Response | None:
         if not rows:
             abort(404, f"no factor <{iri}>")
         iri = str(rows[0]["v"])
-    if not store.ask(f"ASK {{ <{iri}> a <https://w3id.org/efreg/ontology#EmissionFactor> ; "
-                     "<https://w3id.org/efreg/ontology#accessLevel> <https://w3id.org/efreg/ontology#Open> }"):
+    if not store.ask(
+        f"ASK {{ <{iri}> a <https://w3id.org/efreg/ontology#EmissionFactor> ; "
+        "<https://w3id.org/efreg/ontology#accessLevel> <https://w3id.org/efreg/ontology#Open> }"
+    ):
         abort(404, f"no open factor <{iri}>")
     graph = render_ecfo(store, [iri])
-    body = graph.serialize(format={"jsonld": "json-ld", "rdfxml": "xml", "ntriples": "nt"}.get(fmt.name, fmt.name))
+    body = graph.serialize(
+        format={"jsonld": "json-ld", "rdfxml": "xml", "ntriples": "nt"}.get(fmt.name, fmt.name)
+    )
     response = Response(body, mimetype=fmt.media_type)
     response.headers["Content-Type"] = fmt.mimetype_header
     response.headers["Content-Profile"] = f"<{profile.uris[0]}>"
     response.headers["Vary"] = "Accept, Accept-Profile"
-    response.headers["Link"] = (f'<{iri}>; rel="canonical", <{profile.uris[0]}>; rel="profile", '
-                                f'<{request.base_url}?_profile=efreg>; rel="alternate"; '
-                                f'formats="{fmt.media_type}"; profile="{DEFAULT_PROFILE.uris[0]}"')
+    response.headers["Link"] = (
+        f'<{iri}>; rel="canonical", <{profile.uris[0]}>; rel="profile", '
+        f'<{request.base_url}?_profile=efreg>; rel="alternate"; '
+        f'formats="{fmt.media_type}"; profile="{DEFAULT_PROFILE.uris[0]}"'
+    )
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response

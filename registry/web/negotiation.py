@@ -31,7 +31,9 @@ RDF_TEXT = {"ntriples", "nquads", "trig", "jsonld", "rdfxml"}
 
 #: Graph documents (a resource's description, CONSTRUCT/DESCRIBE answers).
 TURTLE = Format("turtle", "text/turtle", ".ttl", "https://www.w3.org/TR/turtle/", ("application/x-turtle",))
-JSONLD = Format("jsonld", "application/ld+json", ".jsonld", "https://www.w3.org/TR/json-ld11/", ("application/json",))
+JSONLD = Format(
+    "jsonld", "application/ld+json", ".jsonld", "https://www.w3.org/TR/json-ld11/", ("application/json",)
+)
 RDFXML = Format("rdfxml", "application/rdf+xml", ".rdf", "https://www.w3.org/TR/rdf-syntax-grammar/")
 NTRIPLES = Format("ntriples", "application/n-triples", ".nt", "https://www.w3.org/TR/n-triples/")
 NQUADS = Format("nquads", "application/n-quads", ".nq", "https://www.w3.org/TR/n-quads/")
@@ -44,12 +46,24 @@ DATASET_FORMATS: tuple[Format, ...] = (TRIG, NQUADS)
 DOCUMENT_FORMATS: tuple[Format, ...] = (HTML, *GRAPH_FORMATS)
 
 #: SPARQL SELECT / ASK answers.
-SPARQL_JSON = Format("json", "application/sparql-results+json", ".srj",
-                     "https://www.w3.org/TR/sparql11-results-json/", ("application/json",))
-SPARQL_XML = Format("xml", "application/sparql-results+xml", ".srx",
-                    "https://www.w3.org/TR/rdf-sparql-XMLres/", ("application/xml", "text/xml"))
+SPARQL_JSON = Format(
+    "json",
+    "application/sparql-results+json",
+    ".srj",
+    "https://www.w3.org/TR/sparql11-results-json/",
+    ("application/json",),
+)
+SPARQL_XML = Format(
+    "xml",
+    "application/sparql-results+xml",
+    ".srx",
+    "https://www.w3.org/TR/rdf-sparql-XMLres/",
+    ("application/xml", "text/xml"),
+)
 SPARQL_CSV = Format("csv", "text/csv", ".csv", "https://www.w3.org/TR/sparql11-results-csv-tsv/")
-SPARQL_TSV = Format("tsv", "text/tab-separated-values", ".tsv", "https://www.w3.org/TR/sparql11-results-csv-tsv/")
+SPARQL_TSV = Format(
+    "tsv", "text/tab-separated-values", ".tsv", "https://www.w3.org/TR/sparql11-results-csv-tsv/"
+)
 RESULT_FORMATS: tuple[Format, ...] = (SPARQL_JSON, SPARQL_XML, SPARQL_CSV, SPARQL_TSV)
 
 ALL_FORMATS: tuple[Format, ...] = (*DOCUMENT_FORMATS, *DATASET_FORMATS, *RESULT_FORMATS)
@@ -84,5 +98,6 @@ def by_suffix(suffix: str, offers: Sequence[Format] = DOCUMENT_FORMATS) -> Forma
 def by_name(name: str, offers: Sequence[Format]) -> Format | None:
     """For ``?format=`` parameters: a short name (``turtle``, ``json``), a suffix or a media type."""
     name = name.strip().lower()
-    return next((f for f in offers
-                 if name in (f.name, (f.suffix or "").lstrip("."), f.media_type, *f.aliases)), None)
+    return next(
+        (f for f in offers if name in (f.name, (f.suffix or "").lstrip("."), f.media_type, *f.aliases)), None
+    )

@@ -27,9 +27,14 @@ from registry.web.resources import cors, local_path, not_acceptable, see_other, 
 
 bp = Blueprint("ontology_docs", __name__)
 
-GROUPS = (("class", "classes"), ("object-property", "object_properties"),
-          ("datatype-property", "datatype_properties"), ("datatype", "datatypes"), ("scheme", "schemes"),
-          ("individual", "individuals"))
+GROUPS = (
+    ("class", "classes"),
+    ("object-property", "object_properties"),
+    ("datatype-property", "datatype_properties"),
+    ("datatype", "datatypes"),
+    ("scheme", "schemes"),
+    ("individual", "individuals"),
+)
 
 
 def modified(name: str) -> float:
@@ -51,13 +56,26 @@ def _document(name: str, ext: str | None) -> Response:
         if fmt is HTML:
             if name == "ontology":
                 groups = [(key, [term for term in terms(graph) if term.kind == kind]) for kind, key in GROUPS]
-                return render_template("ontology.html", header=ontology_header(), groups=groups, lang_=lang(),
-                                       formats=GRAPH_FORMATS, stem=local_path(stem), graph=graph,
-                                       ef=str(EF)).encode("utf-8")
-            return render_template("shapes.html", graph=graph, iri=SHAPES_IRI, formats=GRAPH_FORMATS,
-                                   stem=local_path(stem), turtle=serialize(graph, by_suffix(".ttl")).decode("utf-8"),
-                                   ).encode("utf-8")
+                return render_template(
+                    "ontology.html",
+                    header=ontology_header(),
+                    groups=groups,
+                    lang_=lang(),
+                    formats=GRAPH_FORMATS,
+                    stem=local_path(stem),
+                    graph=graph,
+                    ef=str(EF),
+                ).encode("utf-8")
+            return render_template(
+                "shapes.html",
+                graph=graph,
+                iri=SHAPES_IRI,
+                formats=GRAPH_FORMATS,
+                stem=local_path(stem),
+                turtle=serialize(graph, by_suffix(".ttl")).decode("utf-8"),
+            ).encode("utf-8")
         return serialize(graph, fmt)
+
     return send_document((name,), fmt, stem, body, last_modified=modified(name))
 
 

@@ -69,14 +69,23 @@ def build_catalog() -> Graph:
     return catalog_graph(store, access.public_graphs(store), get_settings().base_uri)
 
 
-def graph_page(name: str, stem: str, build: Callable[[], Graph], subjects: Callable[[Graph], list[URIRef]],
-               ext: str | None) -> Response:
+def graph_page(
+    name: str,
+    stem: str,
+    build: Callable[[], Graph],
+    subjects: Callable[[Graph], list[URIRef]],
+    ext: str | None,
+) -> Response:
     if ext is None:
         return see_other(stem)
     fmt = by_suffix("." + ext, DOCUMENT_FORMATS)
     if fmt is None:
-        abort(404, description=f"{stem}.{ext[:20]}: unknown format; use one of "
-              + ", ".join(stem + f.suffix for f in DOCUMENT_FORMATS if f.suffix) + ".")
+        abort(
+            404,
+            description=f"{stem}.{ext[:20]}: unknown format; use one of "
+            + ", ".join(stem + f.suffix for f in DOCUMENT_FORMATS if f.suffix)
+            + ".",
+        )
 
     def body() -> bytes:
         graph = cached_graph(name, build)
@@ -84,11 +93,21 @@ def graph_page(name: str, stem: str, build: Callable[[], Graph], subjects: Calla
             base = get_settings().base_uri
             iri = URIRef(base + stem.lstrip("/"))
             desc = Description(iri, graph, focus=iri)
-            return render_template("resource.html", d=desc, n=Namer(graph, lang(), base), focus=iri,
-                                   kind=stem.strip("/"), path=stem.lstrip("/"), base=base,
-                                   formats=GRAPH_FORMATS, stem=local_path(stem), facet=None,
-                                   subjects=subjects(graph)).encode("utf-8")
+            return render_template(
+                "resource.html",
+                d=desc,
+                n=Namer(graph, lang(), base),
+                focus=iri,
+                kind=stem.strip("/"),
+                path=stem.lstrip("/"),
+                base=base,
+                formats=GRAPH_FORMATS,
+                stem=local_path(stem),
+                facet=None,
+                subjects=subjects(graph),
+            ).encode("utf-8")
         return serialize(graph, fmt)
+
     return send_document((name,), fmt, stem, body)
 
 
@@ -113,6 +132,7 @@ def catalog(ext: str | None = None) -> Response:
     def subjects(graph: Graph) -> list[URIRef]:
         datasets = sorted(o for o in graph.objects(urls.catalog, DCAT.dataset) if isinstance(o, URIRef))
         return [urls.catalog, *datasets]
+
     return graph_page("catalog", "/catalog", build_catalog, subjects, ext)
 
 
@@ -127,8 +147,10 @@ def listing(kind: str) -> Response:
     result = list_kind(store, access.readable_graphs(store), base, kind, page, LIST_SIZE)
     titles = {"factor": "factors", "dataset": "datasets", "publisher": "publishers"}
     title = t(titles[kind]) if kind in titles else kind
-    return Response(render_template("list.html", listing=result, kind=kind, base=base, pick=pick, title=title),
-                    mimetype="text/html")
+    return Response(
+        render_template("list.html", listing=result, kind=kind, base=base, pick=pick, title=title),
+        mimetype="text/html",
+    )
 
 
 bp.after_request(cors)

@@ -39,8 +39,19 @@ bp = Blueprint("resources", __name__)
 T = TypeVar("T")
 
 #: First path segment of each kind of resource (ontology/README.md, "Instance IRIs").
-KINDS = ("factor", "dataset", "publisher", "source", "gas", "gwp", "geo", "unit", "category", "mapping",
-         "license")
+KINDS = (
+    "factor",
+    "dataset",
+    "publisher",
+    "source",
+    "gas",
+    "gwp",
+    "geo",
+    "unit",
+    "category",
+    "mapping",
+    "license",
+)
 KIND_RULE = "any(" + ", ".join(KINDS) + ")"
 SEGMENT = re.compile(r"[A-Za-z0-9._-]{1,200}")
 MAX_PATH = 400
@@ -48,11 +59,16 @@ MAX_PATH = 400
 #: pyoxigraph serializer by format name (JSON-LD, compacted against our context, is rdflib's).
 #: pyoxigraph writes every literal with its exact lexical form ("56200"^^xsd:decimal), where
 #: rdflib's Turtle shorthand would turn it into 56200.0, a different RDF term.
-OX_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "rdfxml": ox.RdfFormat.RDF_XML, "ntriples": ox.RdfFormat.N_TRIPLES}
+OX_FORMATS = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+}
 OX_PREFIXES = {name: str(namespace) for name, namespace in PREFIXES.items()}
 
 
 # --- paths -------------------------------------------------------------------------------------
+
 
 def valid_path(path: str) -> bool:
     """Identifiers use ``[A-Za-z0-9._-]``; no empty, ``.`` or ``..`` segment; bounded length."""
@@ -75,6 +91,7 @@ def local_path(path: str) -> str:
 
 # --- serializing -------------------------------------------------------------------------------
 
+
 def context_url() -> str:
     return get_settings().base_uri + "context.jsonld"
 
@@ -90,8 +107,14 @@ def serialize(graph: Graph, fmt: Format) -> bytes:
             data = {"@context": context_url(), "@graph": data}
         return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
     triples = sorted(graph, key=lambda t: (isinstance(t[0], BNode), t[0], t[1], t[2]))
-    return ox.serialize((ox.Triple(_ox(s), _ox(p), _ox(o)) for s, p, o in triples),  # type: ignore[arg-type]
-                        format=OX_FORMATS[fmt.name], prefixes=OX_PREFIXES) or b""
+    return (
+        ox.serialize(
+            (ox.Triple(_ox(s), _ox(p), _ox(o)) for s, p, o in triples),  # type: ignore[arg-type]
+            format=OX_FORMATS[fmt.name],
+            prefixes=OX_PREFIXES,
+        )
+        or b""
+    )
 
 
 def _ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
@@ -110,11 +133,15 @@ def _ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
 
 # --- caching -----------------------------------------------------------------------------------
 
+
 def vary(fmt: Format, stem: str) -> str:
     """What a document's answer depends on: the format asked for, the page language (HTML) and,
     for factors, the profile (``Accept-Profile``, :mod:`registry.web.mappings`)."""
-    return "Accept" + (", Accept-Language" if fmt is HTML else "") + \
-        (", Accept-Profile" if stem.startswith("/factor/") else "")
+    return (
+        "Accept"
+        + (", Accept-Language" if fmt is HTML else "")
+        + (", Accept-Profile" if stem.startswith("/factor/") else "")
+    )
 
 
 class Document:
@@ -130,18 +157,23 @@ class Document:
         self._headers: tuple[tuple, list[tuple[str, str]]] | None = None
         self._last_modified: tuple[int, str] | None = None
 
-    def response_headers(self, fmt: Format, stem: str, offers: Sequence[Format], changed: float) -> list[tuple[str, str]]:
+    def response_headers(
+        self, fmt: Format, stem: str, offers: Sequence[Format], changed: float
+    ) -> list[tuple[str, str]]:
         """Content-Type, Content-Location, Link, Vary, ETag and Last-Modified of this document."""
         inputs = (fmt, stem, tuple(offers), request.script_root)
         headers = self._headers
         if headers is None or headers[0] != inputs:
-            headers = self._headers = (inputs, [
-                ("Content-Type", fmt.mimetype_header if fmt is not HTML else "text/html; charset=utf-8"),
-                ("Content-Location", local_path(stem + (fmt.suffix or ""))),
-                ("Link", alternates(stem, offers, fmt)),
-                ("Vary", vary(fmt, stem)),
-                ("ETag", quote_etag(self.etag)),
-            ])
+            headers = self._headers = (
+                inputs,
+                [
+                    ("Content-Type", fmt.mimetype_header if fmt is not HTML else "text/html; charset=utf-8"),
+                    ("Content-Location", local_path(stem + (fmt.suffix or ""))),
+                    ("Link", alternates(stem, offers, fmt)),
+                    ("Vary", vary(fmt, stem)),
+                    ("ETag", quote_etag(self.etag)),
+                ],
+            )
         seconds = int(changed)
         modified = self._last_modified
         if modified is None or modified[0] != seconds:
@@ -193,21 +225,31 @@ def snapshot_key(store: Store) -> Hashable:
 
 # --- responses ---------------------------------------------------------------------------------
 
+
 def cors(response: Response) -> Response:
     if request.method in ("GET", "HEAD"):
         response.headers["Access-Control-Allow-Origin"] = "*"
-        response.headers["Access-Control-Expose-Headers"] = "ETag, Last-Modified, Link, Content-Location, Vary"
+        response.headers["Access-Control-Expose-Headers"] = (
+            "ETag, Last-Modified, Link, Content-Location, Vary"
+        )
     return response
 
 
 def alternates(stem: str, offers: Sequence[Format], current: Format | None = None) -> str:
-    return ", ".join(f'<{local_path(stem + f.suffix)}>; rel="alternate"; type="{f.media_type}"'
-                     for f in offers if f is not current and f.suffix)
+    return ", ".join(
+        f'<{local_path(stem + f.suffix)}>; rel="alternate"; type="{f.media_type}"'
+        for f in offers
+        if f is not current and f.suffix
+    )
 
 
 def not_acceptable(offers: Sequence[Format]) -> None:
-    abort(406, description="None of the media types in your Accept header is available here. Available: "
-          + ", ".join(f.media_type for f in offers) + ".")
+    abort(
+        406,
+        description="None of the media types in your Accept header is available here. Available: "
+        + ", ".join(f.media_type for f in offers)
+        + ".",
+    )
 
 
 def see_other(stem: str, offers: Sequence[Format] = DOCUMENT_FORMATS) -> Response:
@@ -226,11 +268,22 @@ def see_other(stem: str, offers: Sequence[Format] = DOCUMENT_FORMATS) -> Respons
 
 
 #: Request headers that can make a document's answer other than 200 (werkzeug's ``make_conditional``).
-CONDITIONAL_HEADERS = ("HTTP_IF_MATCH", "HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_UNMODIFIED_SINCE")
+CONDITIONAL_HEADERS = (
+    "HTTP_IF_MATCH",
+    "HTTP_IF_NONE_MATCH",
+    "HTTP_IF_MODIFIED_SINCE",
+    "HTTP_IF_UNMODIFIED_SINCE",
+)
 
 
-def send_document(key: Hashable, fmt: Format, stem: str, build: Callable[[], bytes | None],
-                  offers: Sequence[Format] = DOCUMENT_FORMATS, last_modified: float | None = None) -> Response:
+def send_document(
+    key: Hashable,
+    fmt: Format,
+    stem: str,
+    build: Callable[[], bytes | None],
+    offers: Sequence[Format] = DOCUMENT_FORMATS,
+    last_modified: float | None = None,
+) -> Response:
     """A document: from the cache or ``build()`` (``None``: 404), with every header a client needs."""
     store = get_store()
     full_key = (snapshot_key(store), key, fmt.name, lang() if fmt is HTML else None)
@@ -254,6 +307,7 @@ def send_document(key: Hashable, fmt: Format, stem: str, build: Callable[[], byt
 
 # --- resource documents ------------------------------------------------------------------------
 
+
 def describe_path(path: str) -> Description | None:
     store = get_store()
     return describe(store, get_settings().base_uri + path, access.readable_graphs(store), ontology_graph())
@@ -274,14 +328,26 @@ def render_html(desc: Description, path: str) -> str:
     namer = Namer(desc.graph, lang(), base)
     focus = desc.focus or desc.iri
     kind = path.split("/", 1)[0]
-    context = {"d": desc, "n": namer, "focus": focus, "kind": kind, "path": path, "base": base,
-               "formats": GRAPH_FORMATS, "stem": local_path("/" + path),
-               "EF": EF, "DCT": DCTERMS, "DCAT": DCAT, "RDFS": RDFS, "SKOS": SKOS}
+    context = {
+        "d": desc,
+        "n": namer,
+        "focus": focus,
+        "kind": kind,
+        "path": path,
+        "base": base,
+        "formats": GRAPH_FORMATS,
+        "stem": local_path("/" + path),
+        "EF": EF,
+        "DCT": DCTERMS,
+        "DCAT": DCAT,
+        "RDFS": RDFS,
+        "SKOS": SKOS,
+    }
     if (focus, RDF.type, EF.EmissionFactor) in desc.graph:
         context["mappings"] = sorted((s, p, o) for s, p, o in desc.graph if p in MATCH_PROPERTIES)
         context["example_query"] = EXAMPLE_QUERY.format(iri=focus, lang=lang())
         return render_template("factor.html", **context)
-    facet_path = str(focus)[len(base) + len(kind) + 1:] if str(focus).startswith(base + kind + "/") else ""
+    facet_path = str(focus)[len(base) + len(kind) + 1 :] if str(focus).startswith(base + kind + "/") else ""
     context["facet"] = (kind, facet_path) if kind in FACET_KINDS and facet_path else None
     context["subjects"] = [desc.iri] + ([focus] if focus != desc.iri else [])
     return render_template("resource.html", **context)
@@ -295,6 +361,7 @@ def build_document(path: str, fmt: Format) -> Callable[[], bytes | None]:
         if fmt is HTML:
             return render_html(desc, path).encode("utf-8")
         return serialize(desc.graph, fmt)
+
     return build
 
 
@@ -307,7 +374,9 @@ def exists(path: str) -> bool:
     documents = cache()
     known = documents.get(key)
     if known is None:
-        known = documents.put(key, exists_in(store, get_settings().base_uri + path, access.readable_graphs(store)))
+        known = documents.put(
+            key, exists_in(store, get_settings().base_uri + path, access.readable_graphs(store))
+        )
     return known
 
 
@@ -335,8 +404,9 @@ REPLAYABLE = "efreg.replayable"
 #: The only request headers a replayable request may carry (CGI names). Everything else — Cookie,
 #: Authorization, Accept-Language, Accept-Profile, If-*, Range, Cache-Control, X-Forwarded-*, … —
 #: sends the request through the whole application.
-REPLAY_HEADERS = frozenset({"HTTP_HOST", "HTTP_ACCEPT", "HTTP_USER_AGENT", "HTTP_ACCEPT_ENCODING",
-                            "HTTP_CONNECTION"})
+REPLAY_HEADERS = frozenset(
+    {"HTTP_HOST", "HTTP_ACCEPT", "HTTP_USER_AGENT", "HTTP_ACCEPT_ENCODING", "HTTP_CONNECTION"}
+)
 
 
 class AnswerReplay:
@@ -356,15 +426,24 @@ class AnswerReplay:
 
     @staticmethod
     def key(environ: dict) -> tuple | None:
-        if environ.get("REQUEST_METHOD") != "GET" or environ.get("QUERY_STRING") or \
-                environ.get("CONTENT_LENGTH") not in (None, "", "0"):
+        if (
+            environ.get("REQUEST_METHOD") != "GET"
+            or environ.get("QUERY_STRING")
+            or environ.get("CONTENT_LENGTH") not in (None, "", "0")
+        ):
             return None
         for name in environ:
             if name.startswith("HTTP_") and name not in REPLAY_HEADERS:
                 return None
-        return (environ.get("wsgi.url_scheme"), environ.get("HTTP_HOST"), environ.get("SERVER_NAME"),
-                environ.get("SERVER_PORT"), environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", ""),
-                environ.get("HTTP_ACCEPT"))
+        return (
+            environ.get("wsgi.url_scheme"),
+            environ.get("HTTP_HOST"),
+            environ.get("SERVER_NAME"),
+            environ.get("SERVER_PORT"),
+            environ.get("SCRIPT_NAME", ""),
+            environ.get("PATH_INFO", ""),
+            environ.get("HTTP_ACCEPT"),
+        )
 
     def state(self) -> tuple[int, float] | None:
         """What the answers depend on besides the request: the store's write generation and when

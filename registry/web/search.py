@@ -20,8 +20,12 @@ MAX_PAGE = 10_000
 def parse_query() -> SearchQuery:
     """The search a request asks for; nonsense values are dropped, never an error."""
     text = request.args.get("q", "")[:MAX_TEXT]
-    filters = tuple((name, value) for name in FACETS
-                    for value in request.args.getlist(name)[:5] if value and valid_path(value))
+    filters = tuple(
+        (name, value)
+        for name in FACETS
+        for value in request.args.getlist(name)[:5]
+        if value and valid_path(value)
+    )
     try:
         page = min(max(int(request.args.get("page", "1")), 1), MAX_PAGE)
     except ValueError:
@@ -40,8 +44,14 @@ def search_page() -> Response:
     base = get_settings().base_uri
     query = parse_query()
     result = search(store, access.readable_graphs(store), base, query)
-    body = render_template("search.html", r=result, q=query, base=base, pick=pick,
-                           active={(name, value) for name, value in query.filters})
+    body = render_template(
+        "search.html",
+        r=result,
+        q=query,
+        base=base,
+        pick=pick,
+        active={(name, value) for name, value in query.filters},
+    )
     response = Response(body, mimetype="text/html")
     response.vary.add("Accept-Language")
     return response

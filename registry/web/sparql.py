@@ -66,8 +66,7 @@ def get_endpoint() -> Endpoint:
 def _body() -> bytes:
     limit = get_settings().max_body_bytes
     if request.content_length is not None and request.content_length > limit:
-        raise RequestEntityTooLarge(f"the request body is larger than this endpoint accepts "
-                                    f"({limit} bytes)")
+        raise RequestEntityTooLarge(f"the request body is larger than this endpoint accepts ({limit} bytes)")
     data = request.stream.read(limit + 1)
     if len(data) > limit:
         raise RequestEntityTooLarge(f"the request body is larger than this endpoint accepts ({limit} bytes)")
@@ -100,7 +99,8 @@ def _params() -> tuple[MultiDict[str, str], str | None, str | None]:
         else:
             raise UnsupportedMediaType(
                 f"POST to /sparql needs Content-Type {FORM}, {QUERY_TYPE} or {UPDATE_TYPE}, "
-                f"not {mimetype or 'none'}")
+                f"not {mimetype or 'none'}"
+            )
     queries, updates = params.getlist("query"), params.getlist("update")
     if len(queries) > 1 or len(updates) > 1:
         raise BadRequest("give exactly one query or one update per request")
@@ -117,8 +117,10 @@ def _params() -> tuple[MultiDict[str, str], str | None, str | None]:
     if query is not None and any(params.getlist(k) for k in UPDATE_PARAMS):
         raise BadRequest("using-graph-uri / using-named-graph-uri belong to updates, not queries")
     if update is not None and any(params.getlist(k) for k in QUERY_PARAMS):
-        raise BadRequest("default-graph-uri / named-graph-uri belong to queries; updates use "
-                         "using-graph-uri / using-named-graph-uri")
+        raise BadRequest(
+            "default-graph-uri / named-graph-uri belong to queries; updates use "
+            "using-graph-uri / using-named-graph-uri"
+        )
     return params, query, update
 
 
@@ -145,8 +147,10 @@ def _choose(offers: tuple[Format, ...]) -> Format:
     chosen = by_name(name, offers) if name else negotiate(request.headers.get("Accept"), offers)
     if chosen is None:
         wanted = f"format={name}" if name else f"Accept: {request.headers.get('Accept')}"
-        raise NotAcceptable(f"{wanted} is not offered here; available: "
-                            + ", ".join(f"{f.media_type} (format={f.name})" for f in offers))
+        raise NotAcceptable(
+            f"{wanted} is not offered here; available: "
+            + ", ".join(f"{f.media_type} (format={f.name})" for f in offers)
+        )
     return chosen
 
 
@@ -160,8 +164,9 @@ def sparql() -> Response:
         return _service()
     caller = _caller()
     endpoint = get_endpoint()
-    prepared = endpoint.prepare_query(query, caller, params.getlist("default-graph-uri"),
-                                      params.getlist("named-graph-uri"))
+    prepared = endpoint.prepare_query(
+        query, caller, params.getlist("default-graph-uri"), params.getlist("named-graph-uri")
+    )
     offers = RESULT_FORMATS if prepared.form in ("select", "ask") else CONSTRUCT_FORMATS
     chosen = _choose(offers)
     answer = endpoint.run_query(prepared, chosen.media_type)
@@ -181,12 +186,14 @@ def sparql() -> Response:
 def _update(text: str, params: MultiDict[str, str]) -> Response:
     caller = _caller()
     if caller is None:
-        raise Unauthorized("updates need Authorization: Bearer <token> of an admin",
-                           www_authenticate=_challenge())
+        raise Unauthorized(
+            "updates need Authorization: Bearer <token> of an admin", www_authenticate=_challenge()
+        )
     if caller.role != "admin":
         raise Forbidden(f"a {caller.role} token may not run SPARQL updates; an admin token may")
-    get_endpoint().update(text, caller, params.getlist("using-graph-uri"),
-                          params.getlist("using-named-graph-uri"))
+    get_endpoint().update(
+        text, caller, params.getlist("using-graph-uri"), params.getlist("using-named-graph-uri")
+    )
     return Response(status=204)
 
 
@@ -195,8 +202,10 @@ def _service() -> Response:
     chosen = _choose(DESCRIPTION_FORMATS)
     endpoint_url = request.base_url.rstrip("/")
     if chosen is HTML:
-        return Response(render_template("sparql.html", endpoint=endpoint_url, examples=EXAMPLES,
-                                        settings=settings), mimetype="text/html")
+        return Response(
+            render_template("sparql.html", endpoint=endpoint_url, examples=EXAMPLES, settings=settings),
+            mimetype="text/html",
+        )
     store = get_store()
     counts = store.graphs()
     graphs = {g: counts.get(g, 0) for g in readable_graphs(store, _caller())}
@@ -206,7 +215,8 @@ def _service() -> Response:
     response.headers["Vary"] = "Accept"
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Link"] = ", ".join(
-        f'<{endpoint_url}?format={f.name}>; rel="alternate"; type="{f.media_type}"' for f in GRAPH_FORMATS)
+        f'<{endpoint_url}?format={f.name}>; rel="alternate"; type="{f.media_type}"' for f in GRAPH_FORMATS
+    )
     return response
 
 
@@ -222,28 +232,47 @@ PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 
 #: (title, query) shown on the query page; tests run each on the seed data
 EXAMPLES: list[tuple[str, str]] = [
-    ("Emission factors with their CO2 component", PREFIXES + """
+    (
+        "Emission factors with their CO2 component",
+        PREFIXES
+        + """
 SELECT ?factor ?label ?value ?unit WHERE {
   ?factor a ef:EmissionFactor ; rdfs:label ?label ;
           ef:component [ ef:gas <gas/CO2> ; ef:value ?value ; ef:unit ?unit ] .
   FILTER(LANG(?label) = "en")
-} ORDER BY ?label LIMIT 50"""),
-    ("China grid electricity factors by year", PREFIXES + """
+} ORDER BY ?label LIMIT 50""",
+    ),
+    (
+        "China grid electricity factors by year",
+        PREFIXES
+        + """
 SELECT ?label ?year ?value WHERE {
   ?factor a ef:EmissionFactor ; ef:activityUnit <http://qudt.org/vocab/unit/KiloW-HR> ;
           ef:referenceYear ?year ; rdfs:label ?label ; ef:component/ef:value ?value .
   FILTER(LANG(?label) = "zh")
-} ORDER BY ?year ?label"""),
-    ("GWP100 values of methane in each IPCC report", PREFIXES + """
+} ORDER BY ?year ?label""",
+    ),
+    (
+        "GWP100 values of methane in each IPCC report",
+        PREFIXES
+        + """
 SELECT ?set ?gas ?gwp WHERE {
   ?set a ef:GWPSet ; rdfs:label ?set_label ; ef:gwpValue [ ef:gas ?gas ; ef:value ?gwp ] .
   ?gas skos:notation "CH4" .
-} ORDER BY ?set"""),
-    ("Published datasets and their graphs", PREFIXES + """
+} ORDER BY ?set""",
+    ),
+    (
+        "Published datasets and their graphs",
+        PREFIXES
+        + """
 SELECT ?g ?title (COUNT(*) AS ?triples) WHERE {
   GRAPH ?g { ?g a dcat:Dataset ; dct:title ?title . FILTER(LANG(?title) = "en") ?s ?p ?o }
-} GROUP BY ?g ?title ORDER BY ?g"""),
-    ("Describe one factor (Turtle)", PREFIXES + """
-DESCRIBE <factor/ipcc2006-t2.2-natural-gas/1>"""),
+} GROUP BY ?g ?title ORDER BY ?g""",
+    ),
+    (
+        "Describe one factor (Turtle)",
+        PREFIXES
+        + """
+DESCRIBE <factor/ipcc2006-t2.2-natural-gas/1>""",
+    ),
 ]
-

@@ -33,21 +33,32 @@ from registry.validation.reference import (
     validate,
 )
 
-__all__ = ["TRIPLE_VALIDATORS", "VALIDATORS", "Unsupported", "get_validator", "validate_fast", "validate_triples"]
+__all__ = [
+    "TRIPLE_VALIDATORS",
+    "VALIDATORS",
+    "Unsupported",
+    "get_validator",
+    "validate_fast",
+    "validate_triples",
+]
 
 log = logging.getLogger(__name__)
 
 Validate = Callable[..., ValidationReport]
 
 
-def validate_fast(data: Graph | Dataset, *, base_iri: str, reference: Graph | None = None) -> ValidationReport:
+def validate_fast(
+    data: Graph | Dataset, *, base_iri: str, reference: Graph | None = None
+) -> ValidationReport:
     """Validate ``data`` like :func:`registry.validation.reference.validate`, screening set-at-a-time first."""
     if not isinstance(data, Graph):
         raise TypeError(f"data must be an rdflib Graph or Dataset, got {type(data).__name__}")
     return validate_triples(data_triples(data), base_iri=base_iri, reference=reference)
 
 
-def validate_triples(data: list[Triple], *, base_iri: str, reference: Graph | None = None) -> ValidationReport:
+def validate_triples(
+    data: list[Triple], *, base_iri: str, reference: Graph | None = None
+) -> ValidationReport:
     """:func:`validate_fast` on the data's triples (of every graph; duplicates allowed), so that an
     import need not build an rdflib graph. ``data`` is not changed."""
     ref = reference if reference is not None else reference_graph(base_iri)
@@ -83,8 +94,9 @@ def validate_triples(data: list[Triple], *, base_iri: str, reference: Graph | No
     return builder.finish()
 
 
-def validate_pyshacl_triples(data: list[Triple], *, base_iri: str, reference: Graph | None = None
-                             ) -> ValidationReport:
+def validate_pyshacl_triples(
+    data: list[Triple], *, base_iri: str, reference: Graph | None = None
+) -> ValidationReport:
     """:func:`registry.validation.reference.validate` (pySHACL) on the data's triples."""
     return validate(graph_of(data), base_iri=base_iri, reference=reference)
 
@@ -120,8 +132,9 @@ def _confirm(plan: Plan, confirm: Confirm, merged: Graph) -> Graph:
             focus = list(found)
             value_nodes = shape.shape.value_nodes(merged, focus)
             component = SPARQLBasedConstraint(shape.shape)
-            _conforms, component_reports = component.evaluate(plan.executor, merged, value_nodes,
-                                                              [shape.shape, component])
+            _conforms, component_reports = component.evaluate(
+                plan.executor, merged, value_nodes, [shape.shape, component]
+            )
             reports.extend(component_reports)
         graph, _text = Validator.create_validation_report(plan.shapes_graph, not reports, reports)
     return graph

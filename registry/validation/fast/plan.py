@@ -33,20 +33,62 @@ class Unsupported(RuntimeError):
 
 
 #: Constraint parameters the screens implement (see ``screen.py``).
-CONSTRAINTS = frozenset({
-    SH.minCount, SH.maxCount, SH.datatype, SH["class"], SH["in"], SH.pattern, SH.nodeKind,
-    SH.minInclusive, SH.maxInclusive, SH.minExclusive, SH.maxExclusive, SH.lessThanOrEquals,
-    SH.qualifiedValueShape, SH.languageIn, SH["or"], SH.sparql, SH.property,
-})
+CONSTRAINTS = frozenset(
+    {
+        SH.minCount,
+        SH.maxCount,
+        SH.datatype,
+        SH["class"],
+        SH["in"],
+        SH.pattern,
+        SH.nodeKind,
+        SH.minInclusive,
+        SH.maxInclusive,
+        SH.minExclusive,
+        SH.maxExclusive,
+        SH.lessThanOrEquals,
+        SH.qualifiedValueShape,
+        SH.languageIn,
+        SH["or"],
+        SH.sparql,
+        SH.property,
+    }
+)
 #: Other SHACL terms a shape may carry: parameters of the above, targets, and non-validating terms.
-_OTHER = frozenset({
-    SH.flags, SH.qualifiedMinCount, SH.qualifiedMaxCount, SH.path, SH.severity, SH.message, SH.name,
-    SH.description, SH.order, SH.group, SH.targetClass, SH.targetObjectsOf, SH.targetSubjectsOf, SH.targetNode,
-    SH.target, SH.defaultValue,
-})
+_OTHER = frozenset(
+    {
+        SH.flags,
+        SH.qualifiedMinCount,
+        SH.qualifiedMaxCount,
+        SH.path,
+        SH.severity,
+        SH.message,
+        SH.name,
+        SH.description,
+        SH.order,
+        SH.group,
+        SH.targetClass,
+        SH.targetObjectsOf,
+        SH.targetSubjectsOf,
+        SH.targetNode,
+        SH.target,
+        SH.defaultValue,
+    }
+)
 #: Shapes-graph features that change validation globally.
-_GLOBAL = (SH.rule, SH.ConstraintComponent, SH.SPARQLFunction, SH.entailment, SH.deactivated, SH.shapesGraph,
-           SH.qualifiedValueShapesDisjoint, SH.closed, SH.JSConstraint, SH.JSTarget, SH.SPARQLTargetType)
+_GLOBAL = (
+    SH.rule,
+    SH.ConstraintComponent,
+    SH.SPARQLFunction,
+    SH.entailment,
+    SH.deactivated,
+    SH.shapesGraph,
+    SH.qualifiedValueShapesDisjoint,
+    SH.closed,
+    SH.JSConstraint,
+    SH.JSTarget,
+    SH.SPARQLTargetType,
+)
 
 SimplePath = tuple[str, tuple[URIRef, ...]]  # ("iri" | "alt" | "seq" | "inv", predicates)
 
@@ -104,9 +146,17 @@ def compile_plan(shapes: Graph) -> Plan:
     sg = ShapesGraph(shapes)
     if sg.custom_constraints:
         raise Unsupported("the shapes declare custom constraint components")
-    executor = SHACLExecutor(advanced_mode=True, abort_on_first=False, allow_infos=False, allow_warnings=True,
-                             iterate_rules=False, sparql_mode=False, max_validation_depth=15, focus_nodes=None,
-                             debug=False)
+    executor = SHACLExecutor(
+        advanced_mode=True,
+        abort_on_first=False,
+        allow_infos=False,
+        allow_warnings=True,
+        iterate_rules=False,
+        sparql_mode=False,
+        max_validation_depth=15,
+        focus_nodes=None,
+        debug=False,
+    )
     compiled: dict[Node, ShapePlan] = {}
     top: list[tuple[ShapePlan, Targets]] = []
     for shape in list(sg.shapes):
@@ -175,7 +225,9 @@ def _targets(shape: Shape) -> Targets | None:
     return Targets(nodes, classes | implicit, subjects_of, objects_of, sparql)
 
 
-def _compile(sg: ShapesGraph, shape: Shape, compiled: dict[Node, ShapePlan], stack: tuple[Node, ...]) -> ShapePlan:
+def _compile(
+    sg: ShapesGraph, shape: Shape, compiled: dict[Node, ShapePlan], stack: tuple[Node, ...]
+) -> ShapePlan:
     if shape.node in compiled:
         return compiled[shape.node]
     if shape.node in stack:
@@ -269,7 +321,8 @@ def _sparql_constraint(sg: ShapesGraph, shape: Shape, constraint: Node) -> Sparq
 _TERM = r"(?:[?$]\w+|<[^>\s]*>|[\w-]*:[\w-]*)"
 _IRI = r"(?:<[^>\s]*>|[\w-]*:[\w-]+)"
 _EXISTS_SEQUENCE = re.compile(
-    rf"\b(EXISTS\s*\{{)\s*({_TERM})\s+({_IRI})\s*/\s*({_IRI})\s+({_TERM})\s*\.?\s*\}}", re.I)
+    rf"\b(EXISTS\s*\{{)\s*({_TERM})\s+({_IRI})\s*/\s*({_IRI})\s+({_TERM})\s*\.?\s*\}}", re.I
+)
 
 
 def for_oxigraph(text: str) -> str:

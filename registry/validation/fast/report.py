@@ -117,26 +117,50 @@ class ReportBuilder:
                             fields[name] = term
                     wording = [m for m in check.messages if m not in shape_messages] + shape_messages
                     messages = [Literal(_format(str(m), fields)) for m in wording]
-                    self._add(plan, SH.SPARQLConstraintComponent, this or focus, value, path, messages,
-                              check.node)
+                    self._add(
+                        plan, SH.SPARQLConstraintComponent, this or focus, value, path, messages, check.node
+                    )
 
-    def _add(self, plan: ShapePlan, component: URIRef, focus: Node, value: Node | None, path: Node | None,
-             messages: list[Node], source_constraint: Node | None = None) -> None:
+    def _add(
+        self,
+        plan: ShapePlan,
+        component: URIRef,
+        focus: Node,
+        value: Node | None,
+        path: Node | None,
+        messages: list[Node],
+        source_constraint: Node | None = None,
+    ) -> None:
         if focus not in self.described:
             return
         shape = plan.shape
         severity_node = shape.severity
         message_en, message_zh = _messages(messages)
         owner, record = self._owner_and_record(focus)
-        self.results.append(ValidationResult(
-            focus_node=focus, path=path, value=value, severity=_SEVERITIES.get(severity_node, "Violation"),
-            source_shape=plan.node, constraint=component, message_en=message_en, message_zh=message_zh,
-            source_record=record, owner=owner))
+        self.results.append(
+            ValidationResult(
+                focus_node=focus,
+                path=path,
+                value=value,
+                severity=_SEVERITIES.get(severity_node, "Violation"),
+                source_shape=plan.node,
+                constraint=component,
+                message_en=message_en,
+                message_zh=message_zh,
+                source_record=record,
+                owner=owner,
+            )
+        )
         r = BNode()
         out = self.out
-        out += [(self.report, SH.result, r), (r, RDF.type, SH.ValidationResult),
-                (r, SH.sourceConstraintComponent, component), (r, SH.sourceShape, plan.node),
-                (r, SH.resultSeverity, severity_node), (r, SH.focusNode, focus)]
+        out += [
+            (self.report, SH.result, r),
+            (r, RDF.type, SH.ValidationResult),
+            (r, SH.sourceConstraintComponent, component),
+            (r, SH.sourceShape, plan.node),
+            (r, SH.resultSeverity, severity_node),
+            (r, SH.focusNode, focus),
+        ]
         if value is not None:
             out.append((r, SH.value, value))
         if path is not None:
@@ -164,12 +188,20 @@ class ReportBuilder:
     def finish(self) -> ValidationReport:
         results = sorted(
             self.results,
-            key=lambda r: (_SEVERITY_ORDER[r.severity], str(r.owner or ""), str(r.focus_node),
-                           str(r.source_shape), str(r.value)),
+            key=lambda r: (
+                _SEVERITY_ORDER[r.severity],
+                str(r.owner or ""),
+                str(r.focus_node),
+                str(r.source_shape),
+                str(r.value),
+            ),
         )
         conforms = not any(r.severity == "Violation" for r in results)
         triples = self.out
-        triples += [(self.report, RDF.type, SH.ValidationReport), (self.report, SH.conforms, Literal(conforms))]
+        triples += [
+            (self.report, RDF.type, SH.ValidationReport),
+            (self.report, SH.conforms, Literal(conforms)),
+        ]
 
         def build() -> Graph:
             graph = Graph()
@@ -177,8 +209,9 @@ class ReportBuilder:
             graph.addN((s, p, o, graph) for s, p, o in triples)
             return graph
 
-        return ValidationReport(conforms=conforms, results=results, graph_source=build,
-                                triples_source=lambda: triples)
+        return ValidationReport(
+            conforms=conforms, results=results, graph_source=build, triples_source=lambda: triples
+        )
 
 
 def _format(message: str, fields: dict[str, Node]) -> str:

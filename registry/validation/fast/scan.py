@@ -13,7 +13,8 @@ import re
 
 from rdflib import URIRef
 
-_TOKEN = re.compile(r"""
+_TOKEN = re.compile(
+    r"""
     (?P<ws>\s+|\#[^\n]*)
   | (?P<iri><[^<>"{}|^`\\\s]*>)
   | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
@@ -23,7 +24,9 @@ _TOKEN = re.compile(r"""
   | (?P<number>[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?))
   | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<op>\^\^|&&|\|\||!=|<=|>=|[{}()\[\].;,|/^*+?!=<>-])
-""", re.VERBOSE)
+""",
+    re.VERBOSE,
+)
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
@@ -38,7 +41,7 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     while pos < len(text):
         m = _TOKEN.match(text, pos)
         if m is None:
-            raise _Unsure(f"cannot read {text[pos:pos + 20]!r}")
+            raise _Unsure(f"cannot read {text[pos : pos + 20]!r}")
         pos = m.end()
         kind = m.lastgroup or ""
         if kind != "ws":
@@ -117,8 +120,11 @@ class _Scanner:
             self.take()
         self.expect("{")
         self.group()
-        while self.word() in ("GROUP", "ORDER", "HAVING", "LIMIT", "OFFSET", "BY", "ASC", "DESC") \
-                or self.peek()[0] in ("var", "number") or self.peek()[1] == "(":
+        while (
+            self.word() in ("GROUP", "ORDER", "HAVING", "LIMIT", "OFFSET", "BY", "ASC", "DESC")
+            or self.peek()[0] in ("var", "number")
+            or self.peek()[1] == "("
+        ):
             if self.take()[1] == "(":
                 self.expression()
         if self.word() == "VALUES":

@@ -24,12 +24,23 @@ from registry.validation.fast.plan import ShapePlan, SparqlCheck
 FocusValues = list[tuple[Node, list[Node]]]
 
 _KINDS = {
-    SH.IRI: (URIRef,), SH.BlankNode: (BNode,), SH.Literal: (Literal,),
-    SH.BlankNodeOrIRI: (BNode, URIRef), SH.BlankNodeOrLiteral: (BNode, Literal), SH.IRIOrLiteral: (URIRef, Literal),
+    SH.IRI: (URIRef,),
+    SH.BlankNode: (BNode,),
+    SH.Literal: (Literal,),
+    SH.BlankNodeOrIRI: (BNode, URIRef),
+    SH.BlankNodeOrLiteral: (BNode, Literal),
+    SH.IRIOrLiteral: (URIRef, Literal),
 }
 _VALUE_TYPES: dict[Node, type | tuple[type, ...]] = {
-    XSD.string: (str, bytes), RDF.langString: (str, bytes), XSD.integer: int, XSD.float: float,
-    XSD.decimal: Decimal, XSD.boolean: bool, XSD.date: date, XSD.time: time, XSD.dateTime: datetime,
+    XSD.string: (str, bytes),
+    RDF.langString: (str, bytes),
+    XSD.integer: int,
+    XSD.float: float,
+    XSD.decimal: Decimal,
+    XSD.boolean: bool,
+    XSD.date: date,
+    XSD.time: time,
+    XSD.dateTime: datetime,
 }
 
 
@@ -158,9 +169,15 @@ Confirm = dict[ShapePlan, set[Node]]
 Solutions = dict[ShapePlan, dict[Node, list[tuple[SparqlCheck, dict[str, Node]]]]]
 
 
-def screen(plan: ShapePlan, focus: set[Node], idx: Index, store: OxStore,
-           hits: Hits | None = None, confirm: Confirm | None = None, solutions: Solutions | None = None
-           ) -> set[Node]:
+def screen(
+    plan: ShapePlan,
+    focus: set[Node],
+    idx: Index,
+    store: OxStore,
+    hits: Hits | None = None,
+    confirm: Confirm | None = None,
+    solutions: Solutions | None = None,
+) -> set[Node]:
     """The focus nodes of ``focus`` with a result for ``plan`` (its property shapes included).
 
     With ``hits`` and ``confirm``, also record each core constraint's results, and the focus nodes
@@ -184,19 +201,27 @@ def screen(plan: ShapePlan, focus: set[Node], idx: Index, store: OxStore,
             note(SH.MinCountConstraintComponent, {(f, None) for f, values in fv if _count(values) < minimum})
     for n in params.get(SH.maxCount, []):
         maximum = int(n.value)  # type: ignore[union-attr]
-        note(SH.MaxCountConstraintComponent,
-             {(f, None) for f, values in fv if len(values) > maximum and _count(values) > maximum})
+        note(
+            SH.MaxCountConstraintComponent,
+            {(f, None) for f, values in fv if len(values) > maximum and _count(values) > maximum},
+        )
     for dt in params.get(SH.datatype, []):
         note(SH.DatatypeConstraintComponent, _per_value(fv, _datatype_bad(dt)))
     for cls in params.get(SH["class"], []):
         members = idx.instances(cls)
-        note(SH.ClassConstraintComponent,
-             _per_value(fv, lambda v, members=members: isinstance(v, Literal) or v not in members))
+        note(
+            SH.ClassConstraintComponent,
+            _per_value(fv, lambda v, members=members: isinstance(v, Literal) or v not in members),
+        )
     for allowed in plan.in_sets.values():
         note(SH.InConstraintComponent, _per_value(fv, lambda v, allowed=allowed: v not in allowed))
     for pattern in plan.patterns:
-        note(SH.PatternConstraintComponent, _per_value(fv, lambda v, pattern=pattern: isinstance(v, BNode)
-                                                       or not pattern.search(_pattern_string(v))))
+        note(
+            SH.PatternConstraintComponent,
+            _per_value(
+                fv, lambda v, pattern=pattern: isinstance(v, BNode) or not pattern.search(_pattern_string(v))
+            ),
+        )
     for kind in params.get(SH.nodeKind, []):
         allowed_kinds = _KINDS.get(kind, ())
         note(SH.NodeKindConstraintComponent, _per_value(fv, lambda v, k=allowed_kinds: not isinstance(v, k)))
@@ -235,8 +260,9 @@ def _items(plan: ShapePlan, lst: Node) -> list[Node]:
     return list(Collection(plan.shape.sg.graph, lst))
 
 
-def _qualified(plan: ShapePlan, fv: FocusValues, idx: Index, store: OxStore
-               ) -> tuple[set[tuple[Node, Node | None]], set[tuple[Node, Node | None]]]:
+def _qualified(
+    plan: ShapePlan, fv: FocusValues, idx: Index, store: OxStore
+) -> tuple[set[tuple[Node, Node | None]], set[tuple[Node, Node | None]]]:
     (shape_node,) = plan.params[SH.qualifiedValueShape]
     nested = plan.nested[shape_node]
     minimum = [int(n.value) for n in plan.params.get(SH.qualifiedMinCount, [])]  # type: ignore[union-attr]

@@ -47,11 +47,21 @@ DATASET = """
 """
 
 
-def factors(ds: str, version: int, publisher: str, ids: range | list[int], bump: frozenset[int] = frozenset()) -> str:
+def factors(
+    ds: str, version: int, publisher: str, ids: range | list[int], bump: frozenset[int] = frozenset()
+) -> str:
     """Turtle for dataset ``ds`` version ``version``: one factor per id (reference year 1000 + id);
     the CO2 value is 50000 + id, plus 1000 for the ids in ``bump``."""
     parts = [HEAD, DATASET.format(ds=ds, v=version, publisher=publisher)]
     for i in ids:
-        parts.append(FACTOR.format(ds=ds, v=version, i=i, year=1000 + i, value=50000 + i + (1000 if i in bump else 0),
-                                   publisher=publisher))
+        parts.append(
+            FACTOR.format(
+                ds=ds,
+                v=version,
+                i=i,
+                year=1000 + i,
+                value=50000 + i + (1000 if i in bump else 0),
+                publisher=publisher,
+            )
+        )
     return "".join(parts)
