@@ -157,3 +157,80 @@ MIX: tuple[Query, ...] = (
         "application/n-triples",
     ),
 )
+
+
+def _publisher(rng: random.Random, sizes: Sizes, base: str) -> dict[str, str]:
+    return {"publisher": f"{base}publisher/bench-{rng.randrange(sizes.publishers):02d}"}
+
+
+def _dataset_root(rng: random.Random, sizes: Sizes, base: str) -> dict[str, str]:
+    return {"dataset": f"{base}dataset/bench-{rng.randrange(len(layout(sizes))):05d}"}
+
+
+def _category_geo(rng: random.Random, sizes: Sizes, base: str) -> dict[str, str]:
+    return {
+        "category": f"{base}category/bench/C{10 + rng.randrange(max(1, sizes.categories - 10)):04d}",
+        "geo": f"{base}geo/CN-{rng.choice(PROVINCES)}",
+    }
+
+
+#: Ad-hoc questions, written the way a partner would write them (one BGP, paths, NOT EXISTS, aggregates),
+#: not tuned to efreg: the planner and the read model are measured on these as well as on the mix.
+QUESTIONS: tuple[Query, ...] = (
+    Query(
+        "counts-per-dataset",
+        "number of factors in each dataset version, largest first",
+        """SELECT ?dataset (COUNT(?f) AS ?n) WHERE {{
+  ?f a ef:EmissionFactor ; dct:isPartOf ?dataset .
+}} GROUP BY ?dataset ORDER BY DESC(?n) ?dataset LIMIT 20""",
+        _nothing,
+    ),
+    Query(
+        "latest-versions",
+        "the factors of a dataset's latest version (no version revises it)",
+        """SELECT ?f ?version WHERE {{
+  ?f dct:isPartOf ?ds ; dcat:version ?version .
+  ?ds dct:isVersionOf <{dataset}> .
+  FILTER NOT EXISTS {{ ?newer prov:wasRevisionOf ?ds }}
+}} LIMIT 1000""",
+        _dataset_root,
+    ),
+    Query(
+        "geo-fallback",
+        "a category's factors for a province or any broader geography, newest first",
+        """SELECT ?f ?geo ?year WHERE {{
+  ?f ef:activity <{category}> ; ef:geography ?geo ; ef:referenceYear ?year .
+  {{ BIND(<{geo}> AS ?geo) }} UNION {{ <{geo}> skos:broader ?geo }} UNION {{ <{geo}> skos:broader/skos:broader ?geo }}
+}} ORDER BY DESC(?year) ?f LIMIT 20""",
+        _category_geo,
+    ),
+    Query(
+        "citations-for-class",
+        "sources and licences cited by the factors of a category and its narrower ones",
+        """SELECT DISTINCT ?source ?table ?license WHERE {{
+  ?cat skos:broader <{category}> .
+  ?f ef:activity ?cat ; dct:source ?source ; dct:license ?license .
+  OPTIONAL {{ ?source ef:table ?table }}
+}}""",
+        _category_geo_year,
+    ),
+    Query(
+        "components-above",
+        "CH4 components above a threshold in one geography",
+        """SELECT ?f ?v WHERE {{
+  ?f ef:geography <{geo}> ; ef:component ?c .
+  ?c ef:gas <{base}gas/CH4-fossil> ; ef:value ?v .
+  FILTER(?v > 25)
+}} ORDER BY ?f LIMIT 100""",
+        _gwp,
+    ),
+    Query(
+        "publisher-years",
+        "one publisher's factors per reference year, with their mean data-quality rating",
+        """SELECT ?year (COUNT(?f) AS ?n) (AVG(?dqr) AS ?mean_dqr) WHERE {{
+  ?f dct:publisher <{publisher}> ; ef:referenceYear ?year ; ef:dataQuality ?q .
+  ?q ef:dqr ?dqr .
+}} GROUP BY ?year ORDER BY ?year""",
+        _publisher,
+    ),
+)
