@@ -20,7 +20,7 @@ from typing import IO
 
 import pyoxigraph as ox
 
-from registry.ingest.seeds import seed_files
+from registry.paths import seed_files
 
 EF = "https://w3id.org/efreg/ontology#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"

@@ -18,7 +18,7 @@ from rdflib import Dataset, Literal, Namespace, URIRef
 from rdflib.namespace import XSD
 
 from registry.cli import main
-from registry.ingest.seeds import seed_files
+from registry.paths import seed_files
 
 from conftest import BASE, ROOT, free_port
 

@@ -6,7 +6,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
-from pathlib import Path
 
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.term import Node
@@ -14,9 +13,8 @@ from rdflib.term import Node
 from registry.ingest import gases, geography, units
 from registry.ingest.base import DCAT_VERSION, Context, dec, short_id, slug
 from registry.ingest.quads import ImportData, TripleGraph
+from registry.paths import REFERENCE_FILES
 from registry.rdf.namespaces import DCAT, DCT, EF, FOAF, PROV, RDF, RDFS, SKOS, XSD
-
-SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
 
 @dataclass
@@ -283,8 +281,7 @@ class Writer:
 def known_reference(base_uri: str) -> frozenset[URIRef]:
     """Subjects typed in the reference seeds (``seeds/*.trig``): not repeated in imported graphs."""
     out: set[URIRef] = set()
-    for name in ("reference.trig", "gwp100.trig"):
-        path = SEEDS / name
+    for path in REFERENCE_FILES:
         if not path.is_file():
             continue
         ds = Dataset()

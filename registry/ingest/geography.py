@@ -1,8 +1,8 @@
 """Geography: ILCD location codes and CSV region codes → ``geo/{code}`` with ``skos:broader``.
 
-Names come from ILCD's own location list (``data/ILCDLocations.xml``, copied from TianGong-LCA-Data,
-MIT), which carries English names for ISO 3166-1 countries and English + Chinese names for Chinese
-provinces and cities. Province codes are turned into ISO 3166-2:CN codes (ILCD "HEN-CN" → ``CN-HA``).
+Names come from ILCD's own location list (``registry/data/ILCDLocations.xml``, copied from
+TianGong-LCA-Data, MIT), which carries English names for ISO 3166-1 countries and English + Chinese
+names for Chinese provinces and cities. Province codes are turned into ISO 3166-2:CN codes (ILCD "HEN-CN" → ``CN-HA``).
 """
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 from defusedxml import ElementTree as SafeET
 
-DATA = Path(__file__).parent / "data"
+from registry.paths import ILCD_LOCATIONS
+
 _LOC_NS = "{http://lca.jrc.it/ILCD/Locations}"
 
 #: ILCD province abbreviation → ISO 3166-2:CN subdivision code.
@@ -95,7 +95,7 @@ class Geo:
 @cache
 def ilcd_locations() -> dict[str, str]:
     """ILCD location code → its description."""
-    root = SafeET.parse(DATA / "ILCDLocations.xml", forbid_dtd=True).getroot()
+    root = SafeET.parse(ILCD_LOCATIONS, forbid_dtd=True).getroot()
     return {el.get("value", ""): (el.text or "").strip() for el in root.iter(f"{_LOC_NS}location")}
 
 

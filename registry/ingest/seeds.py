@@ -4,15 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from registry.paths import SEEDS_DIR, seed_files
 from registry.publishing.catalog import refresh_versions
 from registry.rdf.namespaces import SYSTEM_GRAPH
 from registry.store import Store
-
-SEEDS_DIR = Path(__file__).resolve().parents[2] / "seeds"
-
-
-def seed_files(directory: Path = SEEDS_DIR) -> list[Path]:
-    return sorted(directory.glob("*.trig"))
 
 
 def load_seeds(store: Store, base_uri: str, directory: Path = SEEDS_DIR) -> int:

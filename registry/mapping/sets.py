@@ -23,18 +23,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
-from pathlib import Path
 
 from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
 
+from registry.paths import ONTOLOGY_FILE
 from registry.rdf.namespaces import DCAT, DCT, EF, FOAF, OWL, PROV, QUDT, RDF, RDFS, SH, SKOS, XSD
 from registry.store import Store
 
 SSSOM = Namespace("https://w3id.org/sssom/")
 SEMAPV = Namespace("https://w3id.org/semapv/vocab/")
 PAV = Namespace("http://purl.org/pav/")
-
-ONTOLOGY_FILE = Path(__file__).resolve().parents[2] / "ontology" / "efreg.ttl"
 
 #: Predicates a mapping may use. SKOS mapping properties first; OWL/RDFS ones for ontology alignment.
 PREDICATES: frozenset[URIRef] = frozenset(

@@ -12,17 +12,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, VOID, XSD
 
+from registry.paths import ONTOLOGY_FILE, shape_files
 from registry.rdf.namespaces import EF, EF_ONTOLOGY, PREFIXES, QUDT, SCHEMA
 
-ROOT = Path(__file__).resolve().parents[2]
-ONTOLOGY_FILE = ROOT / "ontology" / "efreg.ttl"
-SHAPES_DIR = ROOT / "shapes"
 SHAPES_IRI = "https://w3id.org/efreg/shapes"
 #: DCAT 3 (rdflib's closed DCAT namespace predates dcat:version, dcat:hasVersion, ...).
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
@@ -82,7 +79,7 @@ def ontology_graph() -> Graph:
 @lru_cache(maxsize=1)
 def shapes_graph() -> Graph:
     graph = Graph()
-    for path in sorted(SHAPES_DIR.glob("*.ttl")):
+    for path in shape_files():
         graph.parse(path, format="turtle")
     graph.bind("efsh", "https://w3id.org/efreg/shapes#")
     return graph
@@ -233,8 +230,6 @@ def ontology_header() -> dict[str, Any]:
 __all__ = [
     "COMMON_TERMS",
     "DCAT",
-    "SHAPES_DIR",
-    "ONTOLOGY_FILE",
     "SHAPES_IRI",
     "Term",
     "VOID",

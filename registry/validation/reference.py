@@ -22,6 +22,7 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.plugins.sparql.sparql import Query
 from rdflib.term import Node
 
+from registry.paths import ONTOLOGY_FILE, REFERENCE_FILES, SHAPES_DIR, shape_files
 from registry.rdf.namespaces import EF, RDF, SH
 from registry.validation.report import (  # noqa: F401 (re-exported: callers import them from here)
     _SEVERITIES,
@@ -35,12 +36,6 @@ from registry.validation.report import (  # noqa: F401 (re-exported: callers imp
     _show,
     _show_path,
 )
-
-ROOT = Path(__file__).resolve().parents[2]
-SHAPES_DIR = ROOT / "shapes"
-ONTOLOGY_FILE = ROOT / "ontology" / "efreg.ttl"
-#: Seed datasets that make up the reference data, parsed with the registry's base IRI.
-REFERENCE_FILES: tuple[Path, ...] = (ROOT / "seeds" / "reference.trig", ROOT / "seeds" / "gwp100.trig")
 
 
 class ValidationSetupError(RuntimeError):
@@ -64,7 +59,7 @@ def _parse_into(graph: Graph | Dataset, path: Path, fmt: str, public_id: str | N
 
 def load_shapes() -> Graph:
     """The shapes graph: every ``shapes/*.ttl`` merged (cached; treat it as read-only)."""
-    return _load_shapes(_stamp(sorted(SHAPES_DIR.glob("*.ttl"))))
+    return _load_shapes(_stamp(shape_files(SHAPES_DIR)))
 
 
 @functools.lru_cache(maxsize=2)

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, redirect, render_template, request
 
+from registry.paths import ONTOLOGY_FILE, shape_files
 from registry.rdf.namespaces import EF
 from registry.rdf.ontology import (
-    ONTOLOGY_FILE,
-    SHAPES_DIR,
     SHAPES_IRI,
     ontology_graph,
     ontology_header,
@@ -39,7 +38,7 @@ GROUPS = (
 
 def modified(name: str) -> float:
     """When the ontology or the shapes files last changed."""
-    files = [ONTOLOGY_FILE] if name == "ontology" else sorted(SHAPES_DIR.glob("*.ttl"))
+    files = [ONTOLOGY_FILE] if name == "ontology" else shape_files()
     return max(path.stat().st_mtime for path in files)
 
 
