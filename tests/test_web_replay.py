@@ -1,4 +1,4 @@
-"""Replayed answers of the resource route (registry.web.resources.AnswerReplay): a plain GET asked
+"""Replayed answers of the resource route (registry.web.replay.AnswerReplay): a plain GET asked
 again gets what the whole application answered (Date apart), a store write ends the replay, and any
 request that could be answered differently (cookies, languages, profiles, conditions, query strings,
 credentials) goes through the application every time."""
@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from registry.publishing import access
-from registry.web.resources import AnswerReplay
+from registry.web.replay import AnswerReplay
 
 from conftest import BASE
 

@@ -31,6 +31,7 @@ from registry.rdf.namespaces import DCT, ECFO, EF, PROV, RDF, RDFS, SCHEMA, SKOS
 from registry.store import Store
 
 DC11 = Namespace("http://purl.org/dc/elements/1.1/")
+DCAT_CURRENT = "http://www.w3.org/ns/dcat#hasCurrentVersion"
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,26 @@ PROFILES: dict[str, Profile] = {
 DEFAULT_PROFILE = Profile(
     "efreg", ("https://w3id.org/efreg/ontology",), "efreg ontology", "https://w3id.org/efreg/ontology"
 )
+
+
+#: W3C Content Negotiation by Profile: the rule an unknown profile breaks.
+CONNEG_RULE = "https://www.w3.org/TR/dx-prof-conneg/"
+
+
+class UnknownProfile(LookupError):
+    """A ``_profile`` token or URI names no profile offered here."""
+
+
+class NoOpenFactor(LookupError):
+    """No open, published factor has the IRI a profile request names."""
+
+
+def profile_named(token: str) -> Profile:
+    """The profile a ``_profile`` query parameter names, by token or URI (ours included)."""
+    for profile in (*PROFILES.values(), DEFAULT_PROFILE):
+        if token == profile.token or token in profile.uris:
+            return profile
+    raise UnknownProfile(f"unknown profile {token!r}; offered: {', '.join(PROFILES)} (and efreg)")
 
 
 def parse_accept_profile(header: str | None) -> Profile | None:
@@ -111,6 +132,20 @@ def _period(g: Graph, f: URIRef) -> tuple[str, str] | None:
         if start is not None:
             return str(start), str(end or start)
     return None
+
+
+def factor_version(store: Store, base: str, path: str) -> str:
+    """The version IRI of the open factor at ``{base}factor/{path}``: a version (``id/N``) or, for
+    ``id`` alone, its current version. ``store`` is what the reader may see."""
+    iri = f"{base}factor/{path}"
+    if "/" not in path:
+        rows = store.select(f"SELECT ?v WHERE {{ <{iri}> <{DCAT_CURRENT}> ?v }}")
+        if not rows:
+            raise NoOpenFactor(f"no factor <{iri}>")
+        iri = str(rows[0]["v"])
+    if not store.ask(f"ASK {{ <{iri}> a <{EF.EmissionFactor}> ; <{EF.accessLevel}> <{EF.Open}> }}"):
+        raise NoOpenFactor(f"no open factor <{iri}>")
+    return iri
 
 
 def render_ecfo(store: Store, factors: Iterable[str]) -> Graph:

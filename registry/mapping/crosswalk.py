@@ -234,6 +234,21 @@ def crosswalk(store: Store, base_uri: str, concept: str, *, include_related: boo
     return Crosswalk(store, base_uri, include_related=include_related).factors(concept)
 
 
+class UnknownConcept(LookupError):
+    """No concept of the scheme has the notation asked for."""
+
+
+def resolve_concept(store: Store, base: str, scheme: str, code: str) -> str:
+    """The concept with notation ``code`` in ``scheme``: an IRI, or a scheme id of ours (``isic4``
+    means ``{base}category/isic4``)."""
+    if not scheme.startswith(("http://", "https://")):
+        scheme = f"{base}category/{scheme}"
+    found = concept_by_notation(store, scheme, code)
+    if found is None:
+        raise UnknownConcept(f"no concept with notation {code!r} in scheme <{scheme}>")
+    return found
+
+
 def concept_by_notation(store: Store, scheme: str, code: str) -> str | None:
     """A concept IRI from its scheme (IRI) and notation (``skos:notation``), e.g. ISIC ``3510``."""
     rows = store.select(f"""SELECT ?c WHERE {{ ?c <{SKOS.inScheme}> <{scheme}> ; <{SKOS.notation}> ?n .

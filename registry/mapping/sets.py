@@ -81,6 +81,10 @@ class MappingError(Exception):
         super().__init__(f"{where}: {message}" if where else message)
 
 
+class MappingSetNotFound(MappingError, LookupError):
+    """No stored mapping set (version) by that id."""
+
+
 @dataclass
 class Mapping:
     subject: URIRef
@@ -334,12 +338,12 @@ def read_set(store: Store, base_uri: str, set_id: str, version: int | None = Non
     """A stored mapping set (its current version unless ``version``), for export."""
     version = version or current_version(store, base_uri, set_id)
     if version is None:
-        raise MappingError(f"no mapping set {set_id!r} in the store")
+        raise MappingSetNotFound(f"no mapping set {set_id!r} in the store")
     iri = f"{base_uri}dataset/{set_id}/{version}"
     g = store.construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}")
     ds = URIRef(iri)
     if (ds, RDF.type, EF.MappingSet) not in g:
-        raise MappingError(f"<{iri}> is not a mapping set")
+        raise MappingSetNotFound(f"<{iri}> is not a mapping set")
     titles = {t.language: str(t) for t in g.objects(ds, DCT.title) if isinstance(t, Literal)}
     pub = str(g.value(ds, DCT.publisher) or "")
     prefixes = {str(g.value(d, SH.prefix)): str(g.value(d, SH.namespace)) for d in g.objects(ds, SH.declare)}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app
+from flask import Flask, Response, current_app, request
 
 from registry.config import Settings
 from registry.store import Store, open_store
@@ -28,6 +28,7 @@ def create_app(config: Settings | None = None, store: Store | None = None) -> Fl
 
     from registry.web import (
         api,
+        documents,
         dumps,
         errors,
         home,
@@ -39,13 +40,13 @@ def create_app(config: Settings | None = None, store: Store | None = None) -> Fl
         search,
         sparql,
     )
+    from registry.web.replay import AnswerReplay
 
     errors.init_app(app)
     for blueprint in (
         home.bp,
         sparql.bp,
         resources.bp,
-        i18n.bp,
         pages.bp,
         search.bp,
         dumps.bp,
@@ -54,6 +55,19 @@ def create_app(config: Settings | None = None, store: Store | None = None) -> Fl
         api.bp,
     ):
         app.register_blueprint(blueprint)
+
+    # Hooks, all of them: the page language (template globals; the switch's cookie) and CORS on the
+    # public read documents.
+    app.context_processor(i18n.inject)
+    app.after_request(i18n.remember_lang)
+    open_reads = frozenset(b.name for b in (resources.bp, pages.bp, search.bp, dumps.bp, ontology_docs.bp))
+
+    @app.after_request
+    def cors_on_open_reads(response: Response) -> Response:
+        return documents.cors(response) if request.blueprint in open_reads else response
+
+    # Middleware: plain GETs the resource route answered before are replayed without Flask.
+    app.wsgi_app = AnswerReplay(app.wsgi_app, store)  # type: ignore[method-assign]
     return app
 
 

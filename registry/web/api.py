@@ -15,16 +15,16 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, request
-from werkzeug.datastructures import WWWAuthenticate
-from werkzeug.exceptions import BadRequest, Unauthorized
+from werkzeug.exceptions import BadRequest
 from werkzeug.utils import secure_filename
 
 from registry.ingest.base import valid_id
 from registry.publishing import access, catalog
 from registry.publishing import workflow as publishing
-from registry.publishing.tokens import Caller, authenticate
+from registry.publishing.tokens import Caller
 from registry.rdf.namespaces import SYSTEM_GRAPH
 from registry.web import get_settings, get_store
+from registry.web.callers import current_caller, required_caller
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -46,31 +46,6 @@ def as_json(data: object, status: int = 200) -> Response:
     return Response(
         json.dumps(data, ensure_ascii=False, indent=2), status=status, mimetype="application/json"
     )
-
-
-def caller() -> Caller | None:
-    """The caller of a bearer token; no header: anonymous; a bad, unknown or revoked token: 401."""
-    header = request.headers.get("Authorization")
-    if not header:
-        return None
-    scheme, _, token = header.partition(" ")
-    found = authenticate(get_store(), token.strip()) if scheme.lower() == "bearer" else None
-    if found is None:
-        raise Unauthorized(
-            "the bearer token is not valid (unknown, revoked or malformed)",
-            www_authenticate=WWWAuthenticate("bearer", {"realm": "efreg", "error": "invalid_token"}),
-        )
-    return found
-
-
-def required_caller() -> Caller:
-    found = caller()
-    if found is None:
-        raise Unauthorized(
-            "this needs Authorization: Bearer <token> (efreg token create)",
-            www_authenticate=WWWAuthenticate("bearer", {"realm": "efreg"}),
-        )
-    return found
 
 
 def _dataset_id(dataset_id: str) -> str:
@@ -135,7 +110,7 @@ def openapi() -> Response:
 
 @bp.get("/datasets")
 def datasets() -> Response:
-    who, base = caller(), get_settings().base_uri
+    who, base = current_caller(), get_settings().base_uri
     grouped: dict[str, list[dict[str, Any]]] = {}
     for v in visible_versions(None, who):
         entry = version_json(v, base)
@@ -152,7 +127,7 @@ def datasets() -> Response:
 
 @bp.get("/datasets/<dataset_id>")
 def dataset(dataset_id: str) -> Response:
-    who, base = caller(), get_settings().base_uri
+    who, base = current_caller(), get_settings().base_uri
     versions = visible_versions(_dataset_id(dataset_id), who)
     if not versions:
         raise publishing.NotFound(f"there is no dataset {dataset_id}")
@@ -170,7 +145,7 @@ def dataset(dataset_id: str) -> Response:
 
 @bp.get("/datasets/<dataset_id>/versions/<number>")
 def version(dataset_id: str, number: str) -> Response:
-    who, store, base = caller(), get_store(), get_settings().base_uri
+    who, store, base = current_caller(), get_store(), get_settings().base_uri
     v = _version(dataset_id, number, who)
     body = version_json(v, base)
     body["values_readable"] = access.may_read_values(store, who, v)
@@ -180,7 +155,7 @@ def version(dataset_id: str, number: str) -> Response:
 
 @bp.get("/datasets/<dataset_id>/versions/<number>/factors")
 def factors(dataset_id: str, number: str) -> Response:
-    who, store = caller(), get_store()
+    who, store = current_caller(), get_store()
     v = _version(dataset_id, number, who)
     return as_json(
         {
@@ -276,7 +251,7 @@ def act(dataset_id: str, number: str, action: str) -> Response:
 
 @bp.get("/datasets/<dataset_id>/diff")
 def diff(dataset_id: str) -> Response:
-    who, store = caller(), get_store()
+    who, store = current_caller(), get_store()
     old, new = request.args.get("from"), request.args.get("to")
     if not old or not new:
         raise BadRequest("give the two versions: ?from=N&to=M")

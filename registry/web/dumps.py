@@ -21,7 +21,7 @@ from registry.publishing import access
 from registry.store import Store
 from registry.void import Urls, dataset_graphs
 from registry.web import get_settings, get_store
-from registry.web.resources import cors, valid_path
+from registry.web.documents import valid_path
 
 bp = Blueprint("dumps", __name__)
 
@@ -132,6 +132,3 @@ def dataset(rest: str) -> Response:
     if not valid_path(rest) or graph not in access.public_graphs(get_store()):
         abort(404, description=f"There is no public dataset {rest[:100]!r} to dump.")
     return send_dump([graph], "efreg-" + rest.replace("/", "-") + ".nq.gz")
-
-
-bp.after_request(cors)

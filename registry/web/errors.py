@@ -7,10 +7,13 @@ import json
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
+from registry.ecfo.profile import CONNEG_RULE, NoOpenFactor, UnknownProfile
 from registry.federation.allowlist import RULE as FEDERATION_RULE
 from registry.federation.allowlist import FederationRefused
 from registry.federation.service import ServiceFailed
 from registry.ingest.base import IngestError
+from registry.mapping.crosswalk import UnknownConcept
+from registry.mapping.sets import MappingSetNotFound
 from registry.publishing.workflow import RULE as REVIEW_RULE
 from registry.publishing.workflow import InvalidTransition, NotFound, NotPermitted
 from registry.query.dataset import RULE as DATASET_RULE
@@ -33,6 +36,10 @@ STATUS: dict[type[Exception], tuple[int, str]] = {
     NotPermitted: (403, REVIEW_RULE),
     NotFound: (404, REVIEW_RULE),
     InvalidTransition: (409, REVIEW_RULE),
+    UnknownProfile: (406, CONNEG_RULE),
+    NoOpenFactor: (404, CONNEG_RULE),
+    MappingSetNotFound: (404, "https://mapping-commons.github.io/sssom/"),
+    UnknownConcept: (404, "https://www.w3.org/TR/skos-reference/#notations"),
 }
 
 

@@ -10,14 +10,12 @@ from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, g, request
+from flask import Response, g, request
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from registry.rdf.namespaces import EF
 from registry.rdf.ontology import COMMON_TERMS, local_name, ontology_graph
-
-bp = Blueprint("i18n", __name__)
 
 LANGS = ("en", "zh")
 DEFAULT_LANG = "en"
@@ -312,11 +310,6 @@ class Namer:
         )
 
 
-@bp.app_context_processor
 def inject() -> dict[str, object]:
+    """What every template sees (registered in ``create_app`` as a context processor)."""
     return {"t": t, "lang": lang(), "switch_url": switch_url, "url_with": url_with}
-
-
-@bp.after_app_request
-def keep_lang(response: Response) -> Response:
-    return remember_lang(response)

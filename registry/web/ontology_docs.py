@@ -20,9 +20,9 @@ from registry.rdf.ontology import (
     term_names,
     terms,
 )
+from registry.web.documents import local_path, not_acceptable, see_other, send_document, serialize
 from registry.web.i18n import lang
 from registry.web.negotiation import DOCUMENT_FORMATS, GRAPH_FORMATS, HTML, by_suffix, negotiate
-from registry.web.resources import cors, local_path, not_acceptable, see_other, send_document, serialize
 
 bp = Blueprint("ontology_docs", __name__)
 
@@ -103,6 +103,3 @@ def term(term: str) -> Response:
     response = redirect(target, 303)
     response.vary.add("Accept")
     return response
-
-
-bp.after_request(cors)

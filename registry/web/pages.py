@@ -19,17 +19,10 @@ from registry.rdf.ontology import DCAT, jsonld_context
 from registry.search import list_kind
 from registry.void import Urls, catalog_graph, void_graph
 from registry.web import get_settings, get_store
+from registry.web.documents import local_path, see_other, send_document, serialize, snapshot_key
 from registry.web.i18n import Namer, lang, t
 from registry.web.negotiation import DOCUMENT_FORMATS, GRAPH_FORMATS, HTML, JSONLD, by_suffix
-from registry.web.resources import (
-    KIND_RULE,
-    cors,
-    local_path,
-    see_other,
-    send_document,
-    serialize,
-    snapshot_key,
-)
+from registry.web.resources import KIND_RULE
 from registry.web.search import pick
 
 bp = Blueprint("pages", __name__)
@@ -151,6 +144,3 @@ def listing(kind: str) -> Response:
         render_template("list.html", listing=result, kind=kind, base=base, pick=pick, title=title),
         mimetype="text/html",
     )
-
-
-bp.after_request(cors)

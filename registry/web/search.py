@@ -7,8 +7,8 @@ from flask import Blueprint, Response, render_template, request
 from registry.publishing import access
 from registry.search import FACETS, SearchQuery, search
 from registry.web import get_settings, get_store
+from registry.web.documents import valid_path
 from registry.web.i18n import lang
-from registry.web.resources import cors, valid_path
 
 bp = Blueprint("search", __name__)
 
@@ -55,6 +55,3 @@ def search_page() -> Response:
     response = Response(body, mimetype="text/html")
     response.vary.add("Accept-Language")
     return response
-
-
-bp.after_request(cors)

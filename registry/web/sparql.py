@@ -17,20 +17,19 @@ from __future__ import annotations
 from urllib.parse import parse_qsl
 
 from flask import Blueprint, Response, current_app, render_template, request
-from werkzeug.datastructures import MultiDict, WWWAuthenticate
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import (
     BadRequest,
     Forbidden,
     NotAcceptable,
     RequestEntityTooLarge,
-    Unauthorized,
     UnsupportedMediaType,
 )
 
-from registry.publishing.tokens import Caller, authenticate
 from registry.query.endpoint import Endpoint, readable_graphs
 from registry.service_description import describe
 from registry.web import get_settings, get_store
+from registry.web.callers import current_caller, required_caller
 from registry.web.negotiation import (
     DATASET_FORMATS,
     GRAPH_FORMATS,
@@ -124,24 +123,6 @@ def _params() -> tuple[MultiDict[str, str], str | None, str | None]:
     return params, query, update
 
 
-def _caller() -> Caller | None:
-    header = request.headers.get("Authorization")
-    if not header:
-        return None
-    scheme, _, token = header.partition(" ")
-    caller = authenticate(get_store(), token.strip()) if scheme.lower() == "bearer" else None
-    if caller is None:
-        raise Unauthorized("the bearer token is not valid", www_authenticate=_challenge("invalid_token"))
-    return caller
-
-
-def _challenge(error: str | None = None) -> WWWAuthenticate:
-    challenge = WWWAuthenticate("bearer", {"realm": "efreg"})
-    if error:
-        challenge["error"] = error
-    return challenge
-
-
 def _choose(offers: tuple[Format, ...]) -> Format:
     name = request.values.get("format") if request.method == "GET" else request.args.get("format")
     chosen = by_name(name, offers) if name else negotiate(request.headers.get("Accept"), offers)
@@ -162,7 +143,7 @@ def sparql() -> Response:
         return _update(update, params)
     if query is None:
         return _service()
-    caller = _caller()
+    caller = current_caller()
     endpoint = get_endpoint()
     prepared = endpoint.prepare_query(
         query, caller, params.getlist("default-graph-uri"), params.getlist("named-graph-uri")
@@ -184,11 +165,7 @@ def sparql() -> Response:
 
 
 def _update(text: str, params: MultiDict[str, str]) -> Response:
-    caller = _caller()
-    if caller is None:
-        raise Unauthorized(
-            "updates need Authorization: Bearer <token> of an admin", www_authenticate=_challenge()
-        )
+    caller = required_caller("updates need Authorization: Bearer <token> of an admin")
     if caller.role != "admin":
         raise Forbidden(f"a {caller.role} token may not run SPARQL updates; an admin token may")
     get_endpoint().update(
@@ -208,7 +185,7 @@ def _service() -> Response:
         )
     store = get_store()
     counts = store.graphs()
-    graphs = {g: counts.get(g, 0) for g in readable_graphs(store, _caller())}
+    graphs = {g: counts.get(g, 0) for g in readable_graphs(store, current_caller())}
     media_types = [f.media_type for f in (*RESULT_FORMATS, *CONSTRUCT_FORMATS)]
     graph = describe(endpoint_url, settings, graphs, media_types)
     response = Response(graph.serialize(format=_RDFLIB[chosen.name]), mimetype=chosen.mimetype_header)

@@ -1,0 +1,288 @@
+"""Documents: what every document family (resources, the ontology and shapes, VoID, the catalog)
+answers with. The 303 from a thing URI, the serialized document (by rdflib / pyoxigraph, DESIGN
+rule 3) kept per access snapshot with its ETag, and the headers a client needs (Vary,
+Content-Location, Link, ETag, Last-Modified, CORS).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import pyoxigraph as ox
+from flask import Response, abort, current_app, g, redirect, request
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node
+from werkzeug.http import http_date, quote_etag
+
+from registry.publishing import access
+from registry.rdf.namespaces import PREFIXES
+from registry.rdf.ontology import jsonld_context
+from registry.store import Store
+from registry.web import get_settings, get_store
+from registry.web.i18n import lang
+from registry.web.negotiation import DOCUMENT_FORMATS, HTML, JSONLD, Format, negotiate
+
+T = TypeVar("T")
+
+SEGMENT = re.compile(r"[A-Za-z0-9._-]{1,200}")
+MAX_PATH = 400
+
+#: pyoxigraph serializer by format name (JSON-LD is rdflib's). pyoxigraph writes every literal with
+#: its exact lexical form ("56100"^^xsd:decimal); rdflib's Turtle writer would use the numeric
+#: shorthand and append ".0" to a decimal without a point (56100.0: another lexical form).
+OX_FORMATS = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+}
+OX_PREFIXES = {name: str(namespace) for name, namespace in PREFIXES.items()}
+
+
+# --- paths -------------------------------------------------------------------------------------
+
+
+def valid_path(path: str) -> bool:
+    """Identifiers use ``[A-Za-z0-9._-]``; no empty, ``.`` or ``..`` segment; bounded length."""
+    if len(path) > MAX_PATH:
+        return False
+    return all(SEGMENT.fullmatch(part) and part not in (".", "..") for part in path.split("/"))
+
+
+def split_suffix(path: str, offers: Sequence[Format] = DOCUMENT_FORMATS) -> tuple[str, Format | None]:
+    for fmt in offers:
+        if fmt.suffix and path.endswith(fmt.suffix) and len(path) > len(fmt.suffix):
+            return path[: -len(fmt.suffix)], fmt
+    return path, None
+
+
+def local_path(path: str) -> str:
+    """A path on this server (under the app's script root), percent-encoded."""
+    return request.script_root + quote(path, safe="/.-_~#")
+
+
+# --- serializing -------------------------------------------------------------------------------
+
+
+def context_url() -> str:
+    return get_settings().base_uri + "context.jsonld"
+
+
+def serialize(graph: Graph, fmt: Format, *, compact: bool = True) -> bytes:
+    """``graph`` in an RDF format, every literal in its lexical form. JSON-LD (rdflib's) is
+    compacted against the published context, or expanded with ``compact=False`` (a graph in another
+    vocabulary: the ECFO profile); Turtle, N-Triples and RDF/XML are pyoxigraph's."""
+    if fmt is JSONLD:
+        if not compact:
+            return graph.serialize(format="json-ld", encoding="utf-8")
+        ctx = jsonld_context()["@context"]
+        data = json.loads(graph.serialize(format="json-ld", context=ctx, auto_compact=True))
+        if isinstance(data, dict):
+            data["@context"] = context_url()
+        else:
+            data = {"@context": context_url(), "@graph": data}
+        return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+    triples = sorted(graph, key=lambda t: (isinstance(t[0], BNode), t[0], t[1], t[2]))
+    return (
+        ox.serialize(
+            (ox.Triple(_ox(s), _ox(p), _ox(o)) for s, p, o in triples),  # type: ignore[arg-type]
+            format=OX_FORMATS[fmt.name],
+            prefixes=OX_PREFIXES,
+        )
+        or b""
+    )
+
+
+def _ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype is not None:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise TypeError(f"cannot serialize {term!r}")
+
+
+# --- caching -----------------------------------------------------------------------------------
+
+
+def vary(fmt: Format, stem: str) -> str:
+    """What a document's answer depends on: the format asked for, the page language (HTML) and,
+    for factors, the profile (``Accept-Profile``, :mod:`registry.web.resources`)."""
+    return (
+        "Accept"
+        + (", Accept-Language" if fmt is HTML else "")
+        + (", Accept-Profile" if stem.startswith("/factor/") else "")
+    )
+
+
+class Document:
+    """A serialized document and its ETag, with the response headers that depend only on it and on
+    what ``send_document`` is asked for (computed on the first answer, reused while those agree;
+    each is replaced as one tuple, so threads never see a half-updated pair)."""
+
+    __slots__ = ("body", "etag", "_headers", "_last_modified")
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+        self.etag = hashlib.blake2b(body, digest_size=16).hexdigest()
+        self._headers: tuple[tuple, list[tuple[str, str]]] | None = None
+        self._last_modified: tuple[int, str] | None = None
+
+    def response_headers(
+        self, fmt: Format, stem: str, offers: Sequence[Format], changed: float
+    ) -> list[tuple[str, str]]:
+        """Content-Type, Content-Location, Link, Vary, ETag and Last-Modified of this document."""
+        inputs = (fmt, stem, tuple(offers), request.script_root)
+        headers = self._headers
+        if headers is None or headers[0] != inputs:
+            headers = self._headers = (
+                inputs,
+                [
+                    ("Content-Type", fmt.mimetype_header if fmt is not HTML else "text/html; charset=utf-8"),
+                    ("Content-Location", local_path(stem + (fmt.suffix or ""))),
+                    ("Link", alternates(stem, offers, fmt)),
+                    ("Vary", vary(fmt, stem)),
+                    ("ETag", quote_etag(self.etag)),
+                ],
+            )
+        seconds = int(changed)
+        modified = self._last_modified
+        if modified is None or modified[0] != seconds:
+            modified = self._last_modified = (seconds, http_date(datetime.fromtimestamp(seconds, tz=UTC)))
+        return [*headers[1], ("Last-Modified", modified[1])]
+
+
+class LRUCache:
+    """A bounded mapping, least recently used out, safe across threads. As the document cache, its
+    keys include the access snapshot, so a release or withdrawal (which changes the public graphs)
+    makes old entries unreachable."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Any:
+        with self._lock:
+            item = self._items.get(key)
+            if item is not None:
+                self._items.move_to_end(key)
+            return item
+
+    def put(self, key: Hashable, item: T) -> T:
+        with self._lock:
+            self._items[key] = item
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return item
+
+
+def cache() -> LRUCache:
+    """Documents (:class:`Document`) and existence checks, by snapshot and path."""
+    return current_app.extensions.setdefault("efreg.documents", LRUCache())
+
+
+def snapshot(store: Store) -> access.Snapshot:
+    """The access snapshot, computed once per request."""
+    if "efreg_snapshot" not in g:
+        g.efreg_snapshot = access.snapshot(store)
+    return g.efreg_snapshot
+
+
+def snapshot_key(store: Store) -> Hashable:
+    snap = snapshot(store)
+    return (snap.generation, snap.public)
+
+
+# --- responses ---------------------------------------------------------------------------------
+
+
+def cors(response: Response) -> Response:
+    if request.method in ("GET", "HEAD"):
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Access-Control-Expose-Headers"] = (
+            "ETag, Last-Modified, Link, Content-Location, Vary"
+        )
+    return response
+
+
+def alternates(stem: str, offers: Sequence[Format], current: Format | None = None) -> str:
+    return ", ".join(
+        f'<{local_path(stem + f.suffix)}>; rel="alternate"; type="{f.media_type}"'
+        for f in offers
+        if f is not current and f.suffix
+    )
+
+
+def not_acceptable(offers: Sequence[Format]) -> None:
+    abort(
+        406,
+        description="None of the media types in your Accept header is available here. Available: "
+        + ", ".join(f.media_type for f in offers)
+        + ".",
+    )
+
+
+def see_other(stem: str, offers: Sequence[Format] = DOCUMENT_FORMATS) -> Response:
+    """The thing URI: 303 See Other to the document in the negotiated format."""
+    fmt = negotiate(request.headers.get("Accept"), offers)
+    if fmt is None:
+        not_acceptable(offers)
+    assert fmt is not None and fmt.suffix
+    location = local_path(stem + fmt.suffix)
+    if request.query_string:
+        location += "?" + request.query_string.decode("latin-1")
+    response = redirect(location, 303)
+    response.vary.add("Accept")
+    response.headers["Link"] = alternates(stem, offers)
+    return response
+
+
+#: Request headers that can make a document's answer other than 200 (werkzeug's ``make_conditional``).
+CONDITIONAL_HEADERS = (
+    "HTTP_IF_MATCH",
+    "HTTP_IF_NONE_MATCH",
+    "HTTP_IF_MODIFIED_SINCE",
+    "HTTP_IF_UNMODIFIED_SINCE",
+)
+
+
+def send_document(
+    key: Hashable,
+    fmt: Format,
+    stem: str,
+    build: Callable[[], bytes | None],
+    offers: Sequence[Format] = DOCUMENT_FORMATS,
+    last_modified: float | None = None,
+) -> Response:
+    """A document: from the cache or ``build()`` (``None``: 404), with every header a client needs."""
+    store = get_store()
+    full_key = (snapshot_key(store), key, fmt.name, lang() if fmt is HTML else None)
+    documents = cache()
+    item = documents.get(full_key)
+    if item is None:
+        body = build()
+        if body is None:
+            abort(404, description=f"There is no {stem.strip('/')} here.")
+        item = documents.put(full_key, Document(body))
+    changed = snapshot(store).seen_at if last_modified is None else last_modified
+    response = Response(item.body, status=200, headers=item.response_headers(fmt, stem, offers, changed))
+    environ = request.environ
+    if any(name in environ for name in CONDITIONAL_HEADERS):
+        return response.make_conditional(request)
+    # What make_conditional does to a GET or HEAD without conditional headers (Content-Length is set).
+    if request.method in ("GET", "HEAD"):
+        response.headers["Date"] = http_date()
+    return response
