@@ -25,6 +25,7 @@ from rdflib.term import Node
 from registry.rdf.namespaces import EF, PREFIXES, QUDT
 from registry.rdf.ontology import DCAT
 from registry.store import Store
+from registry.store.oxigraph import to_rdflib
 
 Quad = tuple[Node, URIRef, Node, str]
 
@@ -102,8 +103,6 @@ class _OxigraphReader(_Reader):
     def __init__(self, store: Store, graphs: Collection[str], ox_store: object) -> None:
         super().__init__(store, graphs)
         import pyoxigraph as ox
-
-        from registry.store.oxigraph import to_rdflib
 
         self.ox, self.db, self.to_rdflib = ox, ox_store, to_rdflib
 

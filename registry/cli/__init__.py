@@ -8,69 +8,18 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from registry import __version__
-from registry.config import Settings
-
-if TYPE_CHECKING:
-    from registry.store import Store
+from registry.cli import common
+from registry.cli.common import BASE_HELP, STORE_HELP
+from registry.cli.datasets import dataset, token
+from registry.cli.mappings import harvest, mappings
 
 # Imports of the store, rdflib, Flask and the ingest stack stay inside the commands that use them, so
-# that ``efreg --help`` and the start of ``efreg serve`` load only what they need.
-
-STORE_HELP = (
-    "Store URL: oxigraph:///PATH (default, on disk), memory:, sparql+http://HOST:PORT/PATH. [env EFREG_STORE]"
-)
-BASE_HELP = "Base URI of every instance IRI, e.g. https://registry.example/ [env EFREG_BASE_URI]"
-
-
-def _settings(**overrides: object) -> Settings:
-    try:
-        return Settings.load(**overrides)
-    except (ValueError, OSError) as exc:
-        raise click.ClickException(f"configuration: {exc}") from None
-
-
-def _open(settings: Settings) -> Store:
-    from registry.store import BaseURIMismatch, StoreError, open_store
-    from registry.store.meta import ensure_base_uri
-
-    try:
-        store = open_store(settings.store)
-    except StoreError as exc:
-        raise click.UsageError(str(exc)) from None
-    try:
-        ensure_base_uri(store, settings.base_uri)
-    except BaseURIMismatch as exc:
-        store.close()
-        raise click.UsageError(str(exc)) from None
-    return store
-
-
-def _progress(label: str) -> tuple[Callable[[int, int], None], Callable[[], None]]:
-    """A click progress bar driven by (done, total) callbacks; silent when stderr is not a tty."""
-    state: dict[str, object] = {}
-
-    def update(done: int, total: int) -> None:
-        bar = state.get("bar")
-        if bar is None:
-            bar = click.progressbar(length=max(total, 1), label=label, file=sys.stderr)
-            bar.__enter__()
-            state["bar"], state["done"] = bar, 0
-        bar.update(done - state["done"])  # type: ignore[attr-defined,operator]
-        state["done"] = done
-
-    def close() -> None:
-        bar = state.get("bar")
-        if bar is not None:
-            bar.__exit__(None, None, None)  # type: ignore[attr-defined]
-
-    return update, close
+# that ``efreg --help`` and the start of ``efreg serve`` load only what they need ("start-up" below).
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
@@ -104,12 +53,13 @@ def serve(
     """
     import waitress
 
+    # start-up: `efreg --help` loads none of these; `serve` loads them once
     from registry.ingest.seeds import load_seeds_if_empty
     from registry.publishing import access
     from registry.publishing.workflow import recover
     from registry.web import create_app
 
-    settings = _settings(
+    settings = common.settings(
         host=host,
         port=port,
         store=store_url,
@@ -117,7 +67,7 @@ def serve(
         workers=workers,
         load_seeds=False if no_seeds else None,
     )
-    store = _open(settings)
+    store = common.open_store(settings)
     for graph in recover(store, settings.base_uri):  # graphs an interrupted upload left behind
         click.echo(f"dropped {graph} (left by an interrupted upload)", err=True)
     if settings.load_seeds:
@@ -203,12 +153,12 @@ def load(
 
     Nothing is stored when the data violates a shape (exit 1) or does not parse (exit 2).
     """
-    from registry.ingest import IngestError, import_paths
+    from registry.ingest import IngestError, import_paths  # start-up: the ingest stack, when used
     from registry.store import RDFParseError
 
-    settings = _settings(store=store_url, base_uri=base_uri)
-    store = _open(settings)
-    update, close = _progress("importing")
+    settings = common.settings(store=store_url, base_uri=base_uri)
+    store = common.open_store(settings)
+    update, close = common.progress("importing")
     try:
         outcome = import_paths(
             store,
@@ -282,11 +232,11 @@ def validate(
 
     Exit 0 when they conform (warnings allowed), 1 on a violation, 2 when a file does not parse.
     """
-    from registry.ingest import IngestError, read_paths
+    from registry.ingest import IngestError, read_paths  # start-up: the ingest stack, when used
     from registry.store import RDFParseError
     from registry.validation.fast import get_validator
 
-    settings = _settings(base_uri=base_uri)
+    settings = common.settings(base_uri=base_uri)
     try:
         result = read_paths(
             list(paths),
@@ -320,8 +270,8 @@ def validate(
 @click.option("--base-uri", metavar="URI", help=BASE_HELP)
 def dump(fmt: str, out: Path | None, store_url: str | None, base_uri: str | None) -> None:
     """Write every graph of the store (but its own system graph) as N-Quads or TriG."""
-    settings = _settings(store=store_url, base_uri=base_uri)
-    with _open(settings) as store:
+    settings = common.settings(store=store_url, base_uri=base_uri)
+    with common.open_store(settings) as store:
         if out is None:
             store.dump(sys.stdout.buffer, fmt)
         else:
@@ -335,10 +285,10 @@ def dump(fmt: str, out: Path | None, store_url: str | None, base_uri: str | None
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 def info(store_url: str | None, base_uri: str | None, as_json: bool) -> None:
     """Show the store, the base URI, and every graph with its triple count."""
-    from registry.rdf.namespaces import SYSTEM_GRAPH
+    from registry.rdf.namespaces import SYSTEM_GRAPH  # start-up: rdflib, when used
 
-    settings = _settings(store=store_url, base_uri=base_uri)
-    with _open(settings) as store:
+    settings = common.settings(store=store_url, base_uri=base_uri)
+    with common.open_store(settings) as store:
         graphs = {g: n for g, n in sorted(store.graphs().items()) if g != SYSTEM_GRAPH}
     if as_json:
         click.echo(
@@ -360,23 +310,5 @@ def info(store_url: str | None, base_uri: str | None, as_json: bool) -> None:
         click.echo(f"  {count:>9}  {graph}")
 
 
-def _mapping_commands() -> None:
-    """``efreg harvest`` and ``efreg mappings`` (defined in registry/mapping_cli.py)."""
-    from registry.cli.mappings import harvest, mappings
-
-    main.add_command(harvest)
-    main.add_command(mappings)
-
-
-_mapping_commands()
-
-
-def _publishing_commands() -> None:
-    """``efreg token`` and ``efreg dataset`` (defined in registry/publishing_cli.py)."""
-    from registry.cli.datasets import dataset, token
-
-    main.add_command(token)
-    main.add_command(dataset)
-
-
-_publishing_commands()
+for command in (harvest, mappings, token, dataset):
+    main.add_command(command)

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from registry.cli import common
+
 if TYPE_CHECKING:  # the store, rdflib and the workflow are imported by the commands that use them
     from registry.publishing.tokens import Caller
     from registry.store import Store
@@ -35,14 +37,12 @@ AS_OPTION = click.option(
 
 
 def _open(store_url: str | None, base_uri: str | None) -> tuple[Store, str]:
-    from registry.cli import _open as open_checked
-    from registry.cli import _settings
-
-    settings = _settings(store=store_url, base_uri=base_uri)
-    return open_checked(settings), settings.base_uri
+    settings = common.settings(store=store_url, base_uri=base_uri)
+    return common.open_store(settings), settings.base_uri
 
 
 def _admin(acting: str) -> Caller:
+    # start-up: loaded when the command runs, not for `efreg --help`
     from registry.publishing.tokens import Caller
 
     return Caller(publisher=acting, role="admin", token_id="cli")
@@ -70,6 +70,7 @@ def token_create(
     publisher: str, role: str, name: str | None, store_url: str | None, base_uri: str | None
 ) -> None:
     """Issue a token; it is printed once and stored only as a salted hash."""
+    # start-up: loaded when the command runs, not for `efreg --help`
     from registry.publishing.tokens import create_token, ensure_publisher
 
     store, base = _open(store_url, base_uri)
@@ -88,6 +89,7 @@ def token_create(
 @BASE_OPTION
 def token_revoke(token_id: str, store_url: str | None, base_uri: str | None) -> None:
     """Revoke a token (its id, as `efreg token list` shows, or the whole token)."""
+    # start-up: loaded when the command runs, not for `efreg --help`
     from registry.publishing.tokens import UnknownToken, revoke_token
 
     store, _ = _open(store_url, base_uri)
@@ -105,6 +107,7 @@ def token_revoke(token_id: str, store_url: str | None, base_uri: str | None) -> 
 @BASE_OPTION
 def token_list(store_url: str | None, base_uri: str | None) -> None:
     """List tokens: id, publisher, role, created, revoked (never a secret)."""
+    # start-up: loaded when the command runs, not for `efreg --help`
     from registry.publishing.tokens import list_tokens
 
     store, _ = _open(store_url, base_uri)
@@ -143,12 +146,12 @@ def dataset_upload(
     base_uri: str | None,
 ) -> None:
     """Store the next version of DATASET_ID as a draft (exit 1 when it violates a shape)."""
-    from registry.cli import _settings
+    # start-up: loaded when the command runs, not for `efreg --help`
     from registry.ingest import IngestError
     from registry.publishing.workflow import PublishingError, upload
 
     store, base = _open(store_url, base_uri)
-    settings = _settings(store=store_url, base_uri=base_uri)
+    settings = common.settings(store=store_url, base_uri=base_uri)
     try:
         outcome = upload(
             store,
@@ -190,6 +193,7 @@ def _act(action: str):
         store_url: str | None,
         base_uri: str | None,
     ) -> None:
+        # start-up: loaded when the command runs, not for `efreg --help`
         from registry.publishing.workflow import PublishingError, act
 
         store, base = _open(store_url, base_uri)
@@ -215,6 +219,7 @@ for _action in ("submit", "approve", "reject", "withdraw", "comment"):
 @BASE_OPTION
 def dataset_list(as_json: bool, store_url: str | None, base_uri: str | None) -> None:
     """Every dataset version with its status, access level and publisher."""
+    # start-up: loaded when the command runs, not for `efreg --help`
     from registry.publishing import access
 
     store, base = _open(store_url, base_uri)
@@ -244,6 +249,7 @@ def dataset_list(as_json: bool, store_url: str | None, base_uri: str | None) -> 
 @BASE_OPTION
 def dataset_diff(dataset_id: str, old: str, new: str, store_url: str | None, base_uri: str | None) -> None:
     """Factors added, removed and changed (old → new values) between two versions, as JSON."""
+    # start-up: loaded when the command runs, not for `efreg --help`
     from registry.publishing import access, catalog
     from registry.publishing.workflow import PublishingError, find_version
 
@@ -269,6 +275,7 @@ def dataset_grant(
     dataset_id: str, publisher: str, revoke: bool, acting: str, store_url: str | None, base_uri: str | None
 ) -> None:
     """Let PUBLISHER's tokens read the values of commercial dataset DATASET_ID (or --revoke)."""
+    # start-up: loaded when the command runs, not for `efreg --help`
     from registry.publishing.workflow import PublishingError, grant
 
     store, base = _open(store_url, base_uri)
@@ -286,6 +293,7 @@ def dataset_grant(
 @BASE_OPTION
 def dataset_recover(store_url: str | None, base_uri: str | None) -> None:
     """Drop graphs an interrupted upload left behind (efreg serve does this at start)."""
+    # start-up: loaded when the command runs, not for `efreg --help`
     from registry.publishing.workflow import recover
 
     store, base = _open(store_url, base_uri)

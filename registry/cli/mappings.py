@@ -12,8 +12,8 @@ from pathlib import Path
 
 import click
 
-STORE_HELP = "Store URL (default EFREG_STORE)."
-BASE_HELP = "Base URI of every instance IRI (default EFREG_BASE_URI)."
+from registry.cli import common
+from registry.cli.common import BASE_HELP, STORE_HELP
 
 
 @click.command()
@@ -81,12 +81,12 @@ def harvest(
     prov:wasDerivedFrom ENDPOINT and the harvest time. A new version is made only when something changed.
     Records that cannot be converted are listed; nothing is stored when the endpoint fails.
     """
-    from registry.cli import _open, _settings
+    # start-up: loaded when the command runs, not for `efreg --help`
     from registry.federation.harvest import HarvestError, HarvestNotConforming
     from registry.federation.harvest import harvest as run
 
-    settings = _settings(store=store_url, base_uri=base_uri, service_timeout=timeout)
-    with _open(settings) as store:
+    settings = common.settings(store=store_url, base_uri=base_uri, service_timeout=timeout)
+    with common.open_store(settings) as store:
         try:
             report = run(
                 store,
@@ -168,14 +168,14 @@ def import_(
     base_uri: str | None,
 ) -> None:
     """Import a mapping set. Mappings naming a concept the registry does not know are reported, not stored."""
+    # start-up: loaded when the command runs, not for `efreg --help`
     from rdflib import Graph, URIRef
 
-    from registry.cli import _open, _settings
     from registry.mapping.flowmap import read_flowmap
     from registry.mapping.sets import MappingError, MappingSet, mappings_from_skos, store_set
     from registry.mapping.sssom import read_sssom
 
-    settings = _settings(store=store_url, base_uri=base_uri)
+    settings = common.settings(store=store_url, base_uri=base_uri)
     fmt = fmt or (
         "sssom" if path.name.endswith((".tsv", ".sssom")) else "flowmap" if path.suffix == ".csv" else "skos"
     )
@@ -211,7 +211,7 @@ def import_(
                     publisher_name=publisher_name,
                     source=URIRef(source_url) if source_url else None,
                 )
-        with _open(settings) as store:
+        with common.open_store(settings) as store:
             outcome = store_set(store, mset, settings.base_uri, dry_run=dry_run)
     except MappingError as exc:
         click.echo(f"error: {exc}", err=True)
@@ -235,12 +235,12 @@ def export(
     set_id: str, version: int | None, out: Path | None, store_url: str | None, base_uri: str | None
 ) -> None:
     """Write a stored mapping set as SSSOM/TSV (metadata embedded)."""
-    from registry.cli import _open, _settings
+    # start-up: loaded when the command runs, not for `efreg --help`
     from registry.mapping.sets import MappingError, read_set
     from registry.mapping.sssom import write_sssom
 
-    settings = _settings(store=store_url, base_uri=base_uri)
-    with _open(settings) as store:
+    settings = common.settings(store=store_url, base_uri=base_uri)
+    with common.open_store(settings) as store:
         try:
             mset, version = read_set(store, settings.base_uri, set_id, version)
         except MappingError as exc:
@@ -263,11 +263,11 @@ def export(
 @click.option("--base-uri", metavar="URI", help=BASE_HELP)
 def list_(store_url: str | None, base_uri: str | None) -> None:
     """List the stored mapping set versions."""
-    from registry.cli import _open, _settings
+    # start-up: loaded when the command runs, not for `efreg --help`
     from registry.mapping.sets import list_sets
 
-    settings = _settings(store=store_url, base_uri=base_uri)
-    with _open(settings) as store:
+    settings = common.settings(store=store_url, base_uri=base_uri)
+    with common.open_store(settings) as store:
         for s in list_sets(store, settings.base_uri):
             click.echo(f"{s['mappings']:>6}  {s['iri']}  {s['title']}")
 
@@ -279,12 +279,12 @@ def list_(store_url: str | None, base_uri: str | None) -> None:
 @click.option("--base-uri", metavar="URI", help=BASE_HELP)
 def crosswalk(concept: str, related: bool, store_url: str | None, base_uri: str | None) -> None:
     """The factors that correspond to a partner CONCEPT (an IRI), as JSON."""
-    from registry.cli import _open, _settings
+    # start-up: loaded when the command runs, not for `efreg --help`
     from registry.mapping.crosswalk import crosswalk as run
     from registry.mapping.crosswalk import to_json
 
-    settings = _settings(store=store_url, base_uri=base_uri)
-    with _open(settings) as store:
+    settings = common.settings(store=store_url, base_uri=base_uri)
+    with common.open_store(settings) as store:
         matches = to_json(run(store, settings.base_uri, concept, include_related=related))
     click.echo(
         json.dumps(

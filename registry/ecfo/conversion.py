@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 
-from rdflib import Dataset, URIRef
+from rdflib import Dataset, Graph, Literal, URIRef
 
 from registry.config import Settings
-from registry.ecfo.profile import EcfoRecord, day
+from registry.ecfo.records import EcfoRecord, day
 from registry.ingest import geography, units
 from registry.ingest.base import Context, slug
-from registry.ingest.factor import FactorSpec, Writer
-from registry.rdf.namespaces import ECFO, EF, SKOS
+from registry.ingest.factor import FactorSpec, Writer, known_reference
+from registry.rdf.namespaces import DCT, ECFO, EF, RDF, RDFS, SCHEMA, SKOS
 from registry.store import Store
 
 #: target mass units → factor to kilograms
@@ -159,8 +159,6 @@ def convert(
     boundary: URIRef | None = None,
 ) -> Converted:
     """Build ``dataset/{dataset_id}/{version}`` from ``records``."""
-    from registry.federation.harvest import source_triples
-
     base_uri = resolver.base
     ds = Dataset()
     ctx = Context(base_uri=base_uri, settings=settings, dataset_id=dataset_id, publisher=publisher)
@@ -310,9 +308,16 @@ def convert(
     return out
 
 
+def source_triples(g: Graph, source: URIRef, endpoint: str, dataset_id: str) -> None:
+    """The ``ef:Source`` every harvested factor cites: the partner's endpoint."""
+    g.add((source, RDF.type, EF.Source))
+    g.add((source, DCT.title, Literal(f"SPARQL endpoint {endpoint} (harvested as {dataset_id})", lang="en")))
+    g.add((source, DCT.title, Literal(f"SPARQL 端点 {endpoint}（采集为 {dataset_id}）", lang="zh")))
+    g.add((source, RDFS.label, Literal(f"SPARQL endpoint {endpoint}", lang="en")))
+    g.add((source, SCHEMA.url, URIRef(endpoint)))
+
+
 def _known_publisher(resolver: Resolver, publisher: str) -> bool:
     """Whether the reference data (which the shapes see) has the publisher; otherwise each version that
     names it carries its record (so versions compare equal and validate on their own)."""
-    from registry.ingest.factor import known_reference
-
     return URIRef(f"{resolver.base}publisher/{publisher}") in known_reference(resolver.base)

@@ -30,9 +30,14 @@ from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 from registry import __version__
 from registry.config import Settings
 from registry.ecfo.conversion import Converted, Resolver, convert
-from registry.ecfo.profile import EcfoRecord, add_row, detail_query, list_query
-from registry.rdf.namespaces import DCT, EF, PROV, RDF, RDFS, SCHEMA, XSD
+from registry.ecfo.records import EcfoRecord, add_row, detail_query, list_query
+from registry.federation.allowlist import Allowlist
+from registry.ingest.base import valid_id
+from registry.ingest.gate import next_version_fn
+from registry.publishing.catalog import refresh_versions
+from registry.rdf.namespaces import EF, PROV, XSD
 from registry.store import Store
+from registry.validation.fast import get_validator
 
 MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 
@@ -179,8 +184,6 @@ def fetch(
 
 
 def _version(store: Store, base_uri: str, dataset_id: str) -> int:
-    from registry.ingest.gate import next_version_fn
-
     return next_version_fn(store, base_uri)(dataset_id) - 1
 
 
@@ -213,11 +216,6 @@ def harvest(
 ) -> HarvestReport:
     """Harvest ``endpoint`` into ``dataset/{dataset_id}/{n}``. A new version is stored only when the
     converted factors differ from the current version's."""
-    from registry.federation.allowlist import Allowlist
-    from registry.ingest.base import valid_id
-    from registry.publishing.catalog import refresh_versions
-    from registry.validation.fast import get_validator
-
     base_uri = settings.base_uri
     if profile != "ecfo":
         raise HarvestError(f"unknown profile {profile!r}; known: ecfo")
@@ -289,12 +287,3 @@ def harvest(
         refresh_versions(store, base_uri)
         report.stored = True
     return report
-
-
-def source_triples(g: Graph, source: URIRef, endpoint: str, dataset_id: str) -> None:
-    """The ``ef:Source`` every harvested factor cites: the partner's endpoint."""
-    g.add((source, RDF.type, EF.Source))
-    g.add((source, DCT.title, Literal(f"SPARQL endpoint {endpoint} (harvested as {dataset_id})", lang="en")))
-    g.add((source, DCT.title, Literal(f"SPARQL 端点 {endpoint}（采集为 {dataset_id}）", lang="zh")))
-    g.add((source, RDFS.label, Literal(f"SPARQL endpoint {endpoint}", lang="en")))
-    g.add((source, SCHEMA.url, URIRef(endpoint)))

@@ -121,19 +121,8 @@ class Accumulator:
     skipped: list[Skipped] = field(default_factory=list)
     read: int = 0
     imported: int = 0
-    writers: dict[str, Any] = field(default_factory=dict)
+    writers: dict[str, Any] = field(default_factory=dict)  #: dataset id → its factor.Writer
     seen: dict[str, str] = field(default_factory=dict)  # source identifier (e.g. ILCD UUID) → file
-
-    def writer(self, ctx: Context, dataset_id: str) -> tuple[Any, bool]:
-        """The :class:`~registry.ingest.factor.Writer` of ``dataset_id`` (made on first use: ``True``)."""
-        from registry.ingest.factor import Writer
-
-        if dataset_id in self.writers:
-            return self.writers[dataset_id], False
-        w = Writer(ctx, self.dataset, dataset_id, ctx.next_version(dataset_id))
-        self.writers[dataset_id] = w
-        self.dataset_iris.append(str(w.iri))
-        return w, True
 
     def skip(self, where: str, reason: str) -> None:
         self.skipped.append(Skipped(where, reason))

@@ -18,7 +18,7 @@ from rdflib import Literal, URIRef
 from registry.ingest import gases
 from registry.ingest.base import Accumulator, Context, Input, short_id, slug
 from registry.ingest.csv_common import RowError, cell_number, decode, mapped_rows, unit_and_region
-from registry.ingest.factor import FactorSpec, Writer
+from registry.ingest.factor import FactorSpec, Writer, writer_for
 from registry.rdf.namespaces import DCT, EF, RDF, RDFS, SCHEMA, XSD
 
 COLUMNS = [
@@ -80,7 +80,7 @@ def import_oefdb(inputs: list[Input], ctx: Context, acc: Accumulator) -> None:
         dataset_id = (
             ctx.dataset_id or f"oefdb-{stem}" if not stem.startswith("oefdb") else ctx.dataset_id or stem
         )
-        w, new = acc.writer(ctx, dataset_id)
+        w, new = writer_for(acc, ctx, dataset_id)
         publisher = w.publisher(ctx.publisher or "climatiq", ctx.publisher or "Climatiq")
         if new:
             w.record(

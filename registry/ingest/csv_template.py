@@ -15,7 +15,7 @@ from registry.ingest import gases
 from registry.ingest.base import Accumulator, Context, Input, short_id, slug, valid_id
 from registry.ingest.csv_common import RowError, cell_number, decode, mapped_rows, unit_and_region
 from registry.ingest.csv_oefdb import SCOPES, _year
-from registry.ingest.factor import FactorSpec, Writer
+from registry.ingest.factor import FactorSpec, Writer, writer_for
 from registry.rdf.namespaces import DCT, EF, RDF, RDFS, SCHEMA, XSD
 
 GAS_COLUMNS = {
@@ -65,7 +65,7 @@ def import_template(inputs: list[Input], ctx: Context, acc: Accumulator) -> None
         text, _enc = decode(inp, ctx.encoding)
         fname = inp.name.rsplit("/", 1)[-1]
         dataset_id = ctx.dataset_id or slug(fname.rsplit("!", 1)[-1].rsplit(".", 1)[0]).lower()
-        w, new = acc.writer(ctx, dataset_id)
+        w, new = writer_for(acc, ctx, dataset_id)
         publisher = w.publisher(ctx.publisher or dataset_id, ctx.publisher or dataset_id)
         if new:
             w.record(

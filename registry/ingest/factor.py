@@ -11,7 +11,7 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from registry.ingest import gases, geography, units
-from registry.ingest.base import DCAT_VERSION, Context, dec, short_id, slug
+from registry.ingest.base import DCAT_VERSION, Accumulator, Context, dec, short_id, slug
 from registry.ingest.quads import ImportData, TripleGraph
 from registry.paths import REFERENCE_FILES
 from registry.rdf.namespaces import DCAT, DCT, EF, FOAF, PROV, RDF, RDFS, SKOS, XSD
@@ -275,6 +275,16 @@ class Writer:
             if scheme not in known and (scheme, RDF.type, SKOS.ConceptScheme) not in g:
                 g.add((scheme, RDF.type, SKOS.ConceptScheme))
                 g.add((scheme, RDFS.label, Literal(scheme.rsplit("/", 1)[-1], lang="en")))
+
+
+def writer_for(acc: Accumulator, ctx: Context, dataset_id: str) -> tuple[Writer, bool]:
+    """The :class:`Writer` of ``dataset_id`` in the import ``acc`` (made on first use: ``True``)."""
+    if dataset_id in acc.writers:
+        return acc.writers[dataset_id], False
+    w = Writer(ctx, acc.dataset, dataset_id, ctx.next_version(dataset_id))
+    acc.writers[dataset_id] = w
+    acc.dataset_iris.append(str(w.iri))
+    return w, True
 
 
 @cache

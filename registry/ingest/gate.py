@@ -18,8 +18,12 @@ from rdflib import BNode, URIRef
 
 from registry.ingest.base import ImportResult, IngestError
 from registry.ingest.quads import ImportData, TermError
+from registry.ingest.read import read_paths
+from registry.publishing.catalog import refresh_versions
 from registry.rdf.namespaces import EF, RDF, SH
 from registry.store import Store, StoreError
+from registry.validation.fast import get_validator
+from registry.validation.fast.index import no_gc
 
 
 @dataclass
@@ -59,16 +63,11 @@ def import_paths(
 ) -> ImportOutcome:
     """Read ``paths``, validate the result with the SHACL shapes and, if it conforms and this is not
     a dry run, store every dataset graph in one load (the store loads all or nothing)."""
-    from registry.validation.fast.index import no_gc
-
     with no_gc():  # an import allocates millions of objects and frees few: no cyclic-GC rescans
         return _import(store, paths, dry_run, read_kwargs)
 
 
 def _import(store: Store, paths: list[Path], dry_run: bool, read_kwargs: dict[str, Any]) -> ImportOutcome:
-    from registry.ingest import read_paths
-    from registry.validation.fast import get_validator
-
     base_uri = read_kwargs["base_uri"]
     read_kwargs.setdefault("next_version", next_version_fn(store, base_uri))
     result = read_paths(paths, **read_kwargs)
@@ -82,8 +81,6 @@ def _import(store: Store, paths: list[Path], dry_run: bool, read_kwargs: dict[st
     if report.warnings:
         _attach_warnings(result.data, result.dataset_iris, report)
     _store(store, result.data)
-    from registry.publishing.catalog import refresh_versions
-
     refresh_versions(store, base_uri)
     return ImportOutcome(stored=True, report=report, result=result)
 

@@ -13,6 +13,7 @@ from functools import cache
 
 from defusedxml import ElementTree as SafeET
 
+from registry.ingest.base import slug
 from registry.paths import ILCD_LOCATIONS
 
 _LOC_NS = "{http://lca.jrc.it/ILCD/Locations}"
@@ -137,8 +138,6 @@ def from_ilcd(location: str) -> Geo | None:
     geo = _country(code)
     if geo is not None:
         return geo
-    from registry.ingest.base import slug
-
     return Geo(slug(code.replace("&", "+").replace("+", "-and-")), locs[code], None, "GLO", True)
 
 

@@ -33,7 +33,7 @@ from registry.ingest.base import (
     slug,
     to_decimal,
 )
-from registry.ingest.factor import FactorSpec, Writer
+from registry.ingest.factor import FactorSpec, Writer, writer_for
 from registry.ingest.ilcd_model import Doc, Pool, find, findall, flow_unit, load_docs, text, texts
 from registry.rdf.namespaces import DCT, EF, FOAF, PROV, RDF, RDFS, SCHEMA, SKOS, XSD
 
@@ -82,6 +82,11 @@ def import_ilcd(inputs: list[Input], ctx: Context, acc: Accumulator, *, json: bo
         acc.seen[doc.uuid] = doc.name
         _process(doc, pool, ctx, acc)
         ctx.tick(i + 1, len(processes))
+
+
+def import_tidas(inputs: list[Input], ctx: Context, acc: Accumulator) -> None:
+    """TIDAS JSON: the ILCD mapping over :func:`registry.ingest.tidas.json_to_element`'s trees."""
+    import_ilcd(inputs, ctx, acc, json=True)
 
 
 def _process(doc: Doc, pool: Pool, ctx: Context, acc: Accumulator) -> None:
@@ -232,7 +237,7 @@ def _write(
     dtype_text = text(mv, "LCIMethodAndAllocation/typeOfDataSet")
     dtype, boundary = _TYPES.get(dtype_text or "", (None, None))
     dataset_id = ctx.dataset_id or f"tiangong-{uuid}"
-    w, new = acc.writer(ctx, dataset_id)
+    w, new = writer_for(acc, ctx, dataset_id)
     g = w.g
     publisher = _publisher(w, doc, pool, ctx)
     lic_text = text(admin, "publicationAndOwnership/licenseType")

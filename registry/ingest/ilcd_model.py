@@ -16,6 +16,7 @@ from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
 from registry.ingest.base import IngestError, Input
+from registry.ingest.tidas import json_to_element
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 FOLDERS = {
@@ -158,8 +159,6 @@ def _sibling(origin: Doc, rel: str) -> Callable[[str], tuple[str, bytes] | None]
 
 def parse_json_or_xml(name: str, data: bytes) -> Element:
     if name.lower().endswith(".json"):
-        from registry.ingest.tidas import json_to_element
-
         return json_to_element(name, data)
     return parse_xml(name, data)
 

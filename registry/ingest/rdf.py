@@ -16,6 +16,7 @@ from defusedxml import ElementTree as SafeET
 from rdflib.term import Node
 
 from registry.ingest.base import Accumulator, Context, Importer, IngestError, Input
+from registry.ingest.factor import writer_for
 from registry.store import RDFParseError, StoreError
 from registry.store.oxigraph import parse_quads, to_rdflib
 
@@ -106,7 +107,7 @@ def _read(inp: Input, name: str, ctx: Context, acc: Accumulator) -> None:
                 f"dataset/ID/<next version>",
                 file=inp.name,
             )
-        w, _new = acc.writer(ctx, ctx.dataset_id)
+        w, _new = writer_for(acc, ctx, ctx.dataset_id)
         add = w.g.add
         for t in default:
             add(t)

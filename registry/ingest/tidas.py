@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from xml.etree.ElementTree import Element
 
-from registry.ingest.base import Accumulator, Context, IngestError, Input
+from registry.ingest.base import IngestError
 
 COMMON = "http://lca.jrc.it/ILCD/Common"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
@@ -90,9 +90,3 @@ def _element(key: str, value: object, ns: dict[str, str], name: str, path: str, 
                     )
                 )
     return el
-
-
-def import_tidas(inputs: list[Input], ctx: Context, acc: Accumulator) -> None:
-    from registry.ingest.ilcd import import_ilcd
-
-    import_ilcd(inputs, ctx, acc, json=True)

@@ -83,14 +83,9 @@ def import_zip(
     ctx: Context,
     acc: Accumulator,
     *,
-    reader: Callable[[list[Input]], None] | None = None,
+    reader: Callable[[list[Input]], None],
 ) -> None:
-    if reader is None:
-        from registry.ingest import read_inputs
-
-        def reader(members: list[Input]) -> None:
-            read_inputs(members, format=None, ctx=ctx, acc=acc)
-
+    """Unpack each archive and hand its members to ``reader`` (which reads each by its format)."""
     for inp in inputs:
         members = _members(inp, ctx)
         if not members:

@@ -26,9 +26,13 @@ from functools import cache
 
 from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
 
+from registry.ingest.base import dec
+from registry.ingest.factor import known_reference
 from registry.paths import ONTOLOGY_FILE
+from registry.publishing.catalog import refresh_versions
 from registry.rdf.namespaces import DCAT, DCT, EF, FOAF, OWL, PROV, QUDT, RDF, RDFS, SH, SKOS, XSD
 from registry.store import Store
+from registry.validation.reference import validate
 
 SSSOM = Namespace("https://w3id.org/sssom/")
 SEMAPV = Namespace("https://w3id.org/semapv/vocab/")
@@ -226,8 +230,6 @@ def set_graph(
 
 
 def _add_mapping(g: Graph, node: URIRef, m: Mapping, ds_iri: URIRef) -> None:
-    from registry.ingest.base import dec
-
     g.add((node, RDF.type, EF.Mapping))
     g.add((node, OWL.annotatedSource, m.subject))
     g.add((node, OWL.annotatedProperty, m.predicate))
@@ -440,8 +442,6 @@ def check(
 def _publisher_known(base_uri: str, publisher: str) -> bool:
     """Whether the reference data (which the shapes see) has the publisher; otherwise every version of the
     set carries the publisher's record, so it validates on its own."""
-    from registry.ingest.factor import known_reference
-
     return URIRef(f"{base_uri}publisher/{publisher}") in known_reference(base_uri)
 
 
@@ -450,9 +450,6 @@ def store_set(store: Store, mset: MappingSet, base_uri: str, *, dry_run: bool = 
 
     Mappings naming an unknown concept of ours are reported (``rejected``), not stored. When the current
     version already holds exactly the same mappings, nothing is written (``unchanged``)."""
-    from registry.publishing.catalog import refresh_versions
-    from registry.validation.reference import validate
-
     probe = set_graph(mset, base_uri, 1, publisher_known=True)
     ok, rejected = check(store, base_uri, mset, probe)
     if not ok:

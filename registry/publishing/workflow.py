@@ -36,6 +36,8 @@ from registry.publishing import access, catalog
 from registry.publishing.tokens import Caller, publisher_id
 from registry.rdf.namespaces import DCAT, DCT, EF, FOAF, PROV, RDF, RDFS, SH, SYSTEM_GRAPH, XSD
 from registry.store import QueryDataset, Store
+from registry.validation.fast import get_validator
+from registry.validation.reference import reference_graph
 
 RULE = "https://w3id.org/efreg/ontology#ReviewStatus"
 #: status → {action: new status}
@@ -205,9 +207,6 @@ def _prepare(ds: Dataset, graph: str, agent: str, access_level: str) -> None:
 
 
 def _validate(ds: Dataset, base: str, agent: str, settings: Settings) -> Any:
-    from registry.validation.fast import get_validator
-    from registry.validation.reference import reference_graph
-
     validate = get_validator(settings.validator)
     reference = Graph()
     reference += reference_graph(base)

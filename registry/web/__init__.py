@@ -2,10 +2,28 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, request
 
 from registry.config import Settings
+from registry.ingest.seeds import load_seeds_if_empty
 from registry.store import Store, open_store
+from registry.store.meta import ensure_base_uri
+from registry.web import (
+    api,
+    documents,
+    dumps,
+    errors,
+    home,
+    i18n,
+    mappings,
+    ontology_docs,
+    pages,
+    resources,
+    search,
+    sparql,
+)
+from registry.web.context import get_settings, get_store
+from registry.web.replay import AnswerReplay
 
 
 def create_app(config: Settings | None = None, store: Store | None = None) -> Flask:
@@ -13,9 +31,6 @@ def create_app(config: Settings | None = None, store: Store | None = None) -> Fl
     ``config.load_seeds``)."""
     settings = config or Settings.load()
     if store is None:
-        from registry.ingest.seeds import load_seeds_if_empty
-        from registry.store.meta import ensure_base_uri
-
         store = open_store(settings.store)
         ensure_base_uri(store, settings.base_uri)
         if settings.load_seeds:
@@ -25,22 +40,6 @@ def create_app(config: Settings | None = None, store: Store | None = None) -> Fl
     app.config["JSON_AS_ASCII"] = False
     app.extensions["efreg.settings"] = settings
     app.extensions["efreg.store"] = store
-
-    from registry.web import (
-        api,
-        documents,
-        dumps,
-        errors,
-        home,
-        i18n,
-        mappings,
-        ontology_docs,
-        pages,
-        resources,
-        search,
-        sparql,
-    )
-    from registry.web.replay import AnswerReplay
 
     errors.init_app(app)
     for blueprint in (
@@ -71,9 +70,4 @@ def create_app(config: Settings | None = None, store: Store | None = None) -> Fl
     return app
 
 
-def get_store() -> Store:
-    return current_app.extensions["efreg.store"]
-
-
-def get_settings() -> Settings:
-    return current_app.extensions["efreg.settings"]
+__all__ = ["create_app", "get_settings", "get_store"]

@@ -23,8 +23,9 @@ from registry.publishing import access, catalog
 from registry.publishing import workflow as publishing
 from registry.publishing.tokens import Caller
 from registry.rdf.namespaces import SYSTEM_GRAPH
-from registry.web import get_settings, get_store
 from registry.web.callers import current_caller, required_caller
+from registry.web.context import get_settings, get_store
+from registry.web.openapi import document
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -101,8 +102,6 @@ def _version(dataset_id: str, number: str, who: Caller | None) -> access.Version
 
 @bp.get("/openapi.json")
 def openapi() -> Response:
-    from registry.web.openapi import document
-
     response = as_json(document())
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response

@@ -9,7 +9,7 @@ from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 
 from registry.publishing.tokens import Caller, authenticate
-from registry.web import get_store
+from registry.web.context import get_store
 
 REALM = "efreg"
 

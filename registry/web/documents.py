@@ -26,7 +26,7 @@ from registry.publishing import access
 from registry.rdf.namespaces import PREFIXES
 from registry.rdf.ontology import jsonld_context
 from registry.store import Store
-from registry.web import get_settings, get_store
+from registry.web.context import get_settings, get_store
 from registry.web.i18n import lang
 from registry.web.negotiation import DOCUMENT_FORMATS, HTML, JSONLD, Format, negotiate
 

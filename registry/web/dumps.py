@@ -20,7 +20,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from registry.publishing import access
 from registry.store import Store
 from registry.void import Urls, dataset_graphs
-from registry.web import get_settings, get_store
+from registry.web.context import get_settings, get_store
 from registry.web.documents import valid_path
 
 bp = Blueprint("dumps", __name__)

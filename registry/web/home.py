@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify, render_template, request
 
 from registry.publishing import access
 from registry.store import QueryDataset
-from registry.web import get_settings, get_store
+from registry.web.context import get_settings, get_store
 
 bp = Blueprint("home", __name__)
 

@@ -14,8 +14,10 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, render_template_string, request
 from werkzeug.exceptions import BadRequest
 
+from registry.mapping.crosswalk import crosswalk, resolve_concept, to_json
+from registry.mapping.sets import list_sets, read_set
 from registry.publishing.access import ReadView
-from registry.web import get_settings, get_store
+from registry.web.context import get_settings, get_store
 
 bp = Blueprint("mappings", __name__)
 
@@ -24,15 +26,12 @@ SSSOM_MEDIA_TYPE = "text/tab-separated-values; charset=utf-8"
 
 @bp.get("/api/mappings")
 def mapping_sets() -> Response:
-    from registry.mapping.sets import list_sets
-
     return jsonify(list_sets(ReadView(get_store()), get_settings().base_uri))
 
 
 @bp.get("/api/mappings/<set_id>.sssom.tsv")
 def sssom(set_id: str) -> Response:
-    from registry.mapping.sets import read_set
-    from registry.mapping.sssom import write_sssom  # with PyYAML: imported when a set is asked for
+    from registry.mapping.sssom import write_sssom  # start-up: PyYAML loads when a set is asked for
 
     base = get_settings().base_uri
     version = request.args.get("version", type=int)
@@ -75,8 +74,6 @@ PAGE = """{% extends "base.html" %}
 
 @bp.get("/api/crosswalk")
 def crosswalk_view() -> Response:
-    from registry.mapping.crosswalk import crosswalk, resolve_concept, to_json
-
     base = get_settings().base_uri
     store = ReadView(get_store())  # anonymous: what is published
     concept = request.args.get("concept", "").strip()

@@ -18,7 +18,7 @@ from registry.publishing import access
 from registry.rdf.ontology import DCAT, jsonld_context
 from registry.search import list_kind
 from registry.void import Urls, catalog_graph, void_graph
-from registry.web import get_settings, get_store
+from registry.web.context import get_settings, get_store
 from registry.web.documents import local_path, see_other, send_document, serialize, snapshot_key
 from registry.web.i18n import Namer, lang, t
 from registry.web.negotiation import DOCUMENT_FORMATS, GRAPH_FORMATS, HTML, JSONLD, by_suffix

@@ -28,7 +28,7 @@ from registry.ecfo.profile import (
 from registry.publishing import access
 from registry.rdf.namespaces import EF
 from registry.rdf.ontology import DCAT, ontology_graph
-from registry.web import get_settings, get_store
+from registry.web.context import get_settings, get_store
 from registry.web.documents import (
     cache,
     local_path,

@@ -6,7 +6,7 @@ from flask import Blueprint, Response, render_template, request
 
 from registry.publishing import access
 from registry.search import FACETS, SearchQuery, search
-from registry.web import get_settings, get_store
+from registry.web.context import get_settings, get_store
 from registry.web.documents import valid_path
 from registry.web.i18n import lang
 

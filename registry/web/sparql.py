@@ -28,8 +28,8 @@ from werkzeug.exceptions import (
 
 from registry.query.endpoint import Endpoint, readable_graphs
 from registry.service_description import describe
-from registry.web import get_settings, get_store
 from registry.web.callers import current_caller, required_caller
+from registry.web.context import get_settings, get_store
 from registry.web.negotiation import (
     DATASET_FORMATS,
     GRAPH_FORMATS,

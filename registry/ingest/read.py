@@ -1,0 +1,214 @@
+"""Reading input files into one :class:`~registry.ingest.quads.ImportData`: the importers keyed by
+format, format detection, and ``read_paths`` (nothing is stored; :mod:`registry.ingest.gate` stores)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from registry.config import Settings
+from registry.ingest import csv_oefdb, csv_template, ilcd, rdf, zipped
+from registry.ingest.base import (
+    Accumulator,
+    Context,
+    Importer,
+    ImportResult,
+    IngestError,
+    Input,
+    Skipped,
+    valid_id,
+)
+from registry.ingest.quads import ImportData
+
+IMPORTERS: dict[str, Importer] = {
+    "ilcd": ilcd.import_ilcd,
+    "tidas": ilcd.import_tidas,
+    "oefdb-csv": csv_oefdb.import_oefdb,
+    "csv": csv_template.import_template,
+    **{name: rdf.importer(name) for name in rdf.FORMATS},
+    "zip": lambda inputs, ctx, acc: zipped.import_zip(
+        inputs, ctx, acc, reader=lambda members: read_inputs(members, format=None, ctx=ctx, acc=acc)
+    ),
+}
+
+_SUFFIX = {
+    ".ttl": "turtle",
+    ".turtle": "turtle",
+    ".trig": "trig",
+    ".nt": "ntriples",
+    ".nq": "nquads",
+    ".jsonld": "jsonld",
+    ".rdf": "rdfxml",
+    ".owl": "rdfxml",
+    ".zip": "zip",
+}
+_ILCD_ROOTS = {
+    "processDataSet",
+    "flowDataSet",
+    "flowPropertyDataSet",
+    "unitGroupDataSet",
+    "sourceDataSet",
+    "contactDataSet",
+    "lciaMethodDataSet",
+}
+
+
+def detect_format(path: Path, data: bytes | None = None) -> str:
+    """The format of a file, by suffix and a sniff of its content."""
+    suffix = path.suffix.lower()
+    if suffix in _SUFFIX:
+        return _SUFFIX[suffix]
+    head = (data if data is not None else _head(path))[:4096]
+    if head.startswith(b"PK\x03\x04"):
+        return "zip"
+    text = head.decode("utf-8", errors="ignore").lstrip("\ufeff \t\r\n")
+    if suffix == ".xml" or text.startswith("<"):
+        if "rdf:RDF" in text or "http://www.w3.org/1999/02/22-rdf-syntax-ns#" in text:
+            return "rdfxml"
+        if any(f"<{root}" in text for root in _ILCD_ROOTS) or "http://lca.jrc.it/ILCD" in text:
+            return "ilcd"
+        raise IngestError("XML that is neither ILCD nor RDF/XML; pass --format", file=path)
+    if suffix == ".json" or text.startswith(("{", "[")):
+        if any(f'"{root}"' in text for root in _ILCD_ROOTS):
+            return "tidas"
+        if '"@context"' in text or '"@id"' in text or '"@graph"' in text:
+            return "jsonld"
+        raise IngestError("JSON that is neither TIDAS nor JSON-LD; pass --format", file=path)
+    if suffix in {".csv", ".tsv", ".txt"}:
+        first = text.splitlines()[0] if text else ""
+        return "oefdb-csv" if "activity_id" in first and "kgCO2e-AR5" in first else "csv"
+    raise IngestError(
+        f"cannot tell the format from the name or the content (suffix {suffix or 'none'}); "
+        f"pass --format (one of {', '.join(IMPORTERS)})",
+        file=path,
+    )
+
+
+def _head(path: Path) -> bytes:
+    with path.open("rb") as fh:
+        return fh.read(4096)
+
+
+def _files(paths: Sequence[Path]) -> list[Path]:
+    out: list[Path] = []
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            out.extend(
+                sorted(
+                    f
+                    for f in p.rglob("*")
+                    if f.is_file()
+                    and not f.name.startswith(".")
+                    and f.suffix.lower() not in {".md", ".tsv", ".png", ".pdf"}
+                    and f.name not in {"LICENSE", "README.txt"}
+                )
+            )
+        elif p.is_file():
+            out.append(p)
+        else:
+            raise IngestError("no such file or directory", file=p)
+    return out
+
+
+def _fs_resolver(path: Path) -> Callable[[str], tuple[str, bytes] | None]:
+    def resolve(rel: str) -> tuple[str, bytes] | None:
+        if not rel or "://" in rel or rel.startswith("/"):
+            return None
+        target = (path.parent / rel).resolve()
+        if target.is_file():
+            return str(target), target.read_bytes()
+        return None
+
+    return resolve
+
+
+def read_inputs(inputs: list[Input], *, format: str | None, ctx: Context, acc: Accumulator) -> None:
+    """Group inputs by format and run each importer (ZIP members come back here)."""
+    groups: dict[str, list[Input]] = {}
+    for inp in inputs:
+        fmt = format or detect_format(Path(inp.name.rsplit("!", 1)[-1]), inp.data)
+        if fmt not in IMPORTERS:
+            raise IngestError(f"unknown format {fmt!r}; known: {', '.join(IMPORTERS)}", file=inp.name)
+        groups.setdefault(fmt, []).append(inp)
+    for fmt, group in groups.items():
+        if fmt == "zip":
+            zipped.import_zip(
+                group,
+                ctx,
+                acc,
+                reader=lambda members: read_inputs(
+                    members, format=None if format == "zip" else format, ctx=ctx, acc=acc
+                ),
+            )
+        else:
+            IMPORTERS[fmt](group, ctx, acc)
+
+
+def read_paths(
+    paths: Sequence[Path],
+    *,
+    format: str | None,
+    base_uri: str,
+    dataset_id: str | None,
+    publisher: str | None,
+    settings: Settings,
+    progress: Callable[[int, int], None] | None = None,
+    publish_contacts: bool = False,
+    encoding: str | None = None,
+    next_version: Callable[[str], int] | None = None,
+    review_status: str = "Published",
+    access_level: str = "Open",
+) -> ImportResult:
+    """Read files (or directories of them) into one :class:`ImportData`; nothing is stored.
+
+    ``review_status``: ``Published`` for CLI loads by administrators; uploads pass ``Draft``.
+    ``access_level``: ``Open`` or ``Commercial``.
+
+    Raises :class:`IngestError` for input that does not parse or breaks a limit."""
+    if format is not None and format not in IMPORTERS:
+        raise IngestError(f"unknown format {format!r}; known: {', '.join(IMPORTERS)}")
+    if dataset_id is not None:
+        if not valid_id(dataset_id):
+            raise IngestError(f"dataset id {dataset_id!r} may only use letters, digits, '.', '_' and '-'")
+    ctx = Context(
+        base_uri=base_uri if base_uri.endswith("/") else base_uri + "/",
+        settings=settings,
+        dataset_id=dataset_id,
+        publisher=publisher,
+        publish_contacts=publish_contacts,
+        encoding=encoding,
+        progress=progress,
+        review_status=review_status,
+        access_level=access_level,
+    )
+    if review_status not in {"Draft", "Submitted", "Published"} or access_level not in {"Open", "Commercial"}:
+        raise IngestError(f"review status {review_status!r} / access level {access_level!r} not allowed")
+    if next_version is not None:
+        ctx.next_version = next_version
+    inputs = []
+    for f in _files(paths):
+        size = f.stat().st_size
+        if size > settings.max_upload_bytes:
+            raise IngestError(
+                f"file is {size} bytes, more than the limit of {settings.max_upload_bytes}", file=f
+            )
+        inputs.append(Input(str(f), f.read_bytes(), _fs_resolver(f)))
+    if not inputs:
+        raise IngestError("no input files", file=", ".join(str(p) for p in paths))
+    acc = Accumulator(ImportData())
+    read_inputs(inputs, format=format, ctx=ctx, acc=acc)
+    for w in acc.writers.values():
+        w.finish()
+    return ImportResult(
+        data=acc.dataset,
+        dataset_iris=acc.dataset_iris,
+        skipped=acc.skipped,
+        read=acc.read,
+        imported=acc.imported,
+    )
+
+
+def skipped_json(skipped: list[Skipped]) -> str:
+    return json.dumps([{"where": s.where, "reason": s.reason} for s in skipped], ensure_ascii=False)
