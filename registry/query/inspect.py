@@ -23,6 +23,7 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Literal as RDFLiteral
 from rdflib.term import URIRef, Variable
 
+from registry.rdf.sparql_lexer import tokens
 from registry.store import QuerySyntaxError
 
 QueryForm = Literal["select", "ask", "construct", "describe"]
@@ -124,16 +125,6 @@ def inspect_query(text: str, base: str | None = None) -> RequestInfo:
 CACHED_TEXT = 8192
 #: The slots of a template: ``<urn:x-efreg-slot:N>`` for an IRI, ``"x-efreg-slot:N"`` for a string.
 SLOT = "x-efreg-slot:"
-_TOKENS = re.compile(
-    r"""
-    (?P<long>"{3}|'{3})                                 # a long string: no template
-  | (?P<comment>\#[^\n\r]*)
-  | (?P<string>"[^"\n\r\\]*"(?!")|'[^'\n\r\\]*'(?!'))
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-  | (?P<lt><)                                          # a comparison: no template
-""",
-    re.VERBOSE,
-)
 _PREFIX_DECL = re.compile(r"PREFIX\s*[^\s:]*:\s*$", re.IGNORECASE)
 _NO_TEMPLATE = re.compile(r"\\|\bBASE\b|x-efreg-slot", re.IGNORECASE)
 
@@ -148,12 +139,13 @@ def query_template(text: str) -> tuple[str, tuple[str, ...]] | None:
     parts: list[str] = []
     values: list[str] = []
     last = 0
-    for match in _TOKENS.finditer(text):
+    for match in tokens(text):
         kind, token = match.lastgroup, match.group()
-        if kind in ("long", "lt"):
-            return None
-        if kind == "iri" and (
-            ":" not in token or _PREFIX_DECL.search(text[max(0, match.start() - 300) : match.start()])
+        if (kind == "string" and token[:3] in ('"""', "'''")) or (kind == "op" and token[0] == "<"):
+            return None  # a long string; a "<" that does not open an IRI (a comparison)
+        if kind not in ("iri", "string", "comment") or (
+            kind == "iri"
+            and (":" not in token or _PREFIX_DECL.search(text[max(0, match.start() - 300) : match.start()]))
         ):
             continue
         if kind == "comment":

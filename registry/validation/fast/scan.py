@@ -13,20 +13,7 @@ import re
 
 from rdflib import URIRef
 
-_TOKEN = re.compile(
-    r"""
-    (?P<ws>\s+|\#[^\n]*)
-  | (?P<iri><[^<>"{}|^`\\\s]*>)
-  | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
-  | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
-  | (?P<var>[?$][A-Za-z0-9_\u00b7\u00c0-\uffff]+)
-  | (?P<pname>(?:[A-Za-z\u00c0-\uffff][\w.\-\u00b7\u00c0-\uffff]*)?:(?:[\w\-\u00c0-\uffff](?:[\w.\-\u00c0-\uffff]*[\w\-\u00c0-\uffff])?)?)
-  | (?P<number>[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?))
-  | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
-  | (?P<op>\^\^|&&|\|\||!=|<=|>=|[{}()\[\].;,|/^*+?!=<>-])
-""",
-    re.VERBOSE,
-)
+from registry.rdf.sparql_lexer import significant
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
@@ -37,15 +24,10 @@ class _Unsure(Exception):
 
 def _tokens(text: str) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
-    pos = 0
-    while pos < len(text):
-        m = _TOKEN.match(text, pos)
-        if m is None:
-            raise _Unsure(f"cannot read {text[pos : pos + 20]!r}")
-        pos = m.end()
-        kind = m.lastgroup or ""
-        if kind != "ws":
-            out.append((kind, m.group()))
+    for m in significant(text):
+        if m.lastgroup == "other":
+            raise _Unsure(f"cannot read {text[m.start() : m.start() + 20]!r}")
+        out.append((m.lastgroup or "", m.group()))
     return out
 
 
