@@ -22,10 +22,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDFS, SKOS
 from rdflib.term import Node
 
-from registry.rdf.namespaces import EF, PREFIXES, QUDT
-from registry.rdf.ontology import DCAT
+from registry.rdf.namespaces import DCAT, EF, PREFIXES, QUDT
 from registry.store import Store
-from registry.store.oxigraph import to_rdflib
 
 Quad = tuple[Node, URIRef, Node, str]
 
@@ -97,29 +95,14 @@ class _Reader:
         raise NotImplementedError
 
 
-class _OxigraphReader(_Reader):
-    """Direct index look-ups on an embedded pyoxigraph store."""
+class _IndexReader(_Reader):
+    """Direct index look-ups (:meth:`Store.quads`) on a store that has them (embedded Oxigraph)."""
 
-    def __init__(self, store: Store, graphs: Collection[str], ox_store: object) -> None:
-        super().__init__(store, graphs)
-        import pyoxigraph as ox
-
-        self.ox, self.db, self.to_rdflib = ox, ox_store, to_rdflib
-
-    def _quads(self, s: object, p: object, o: object, g: object = None) -> Iterator[Quad]:
-        for quad in self.db.quads_for_pattern(s, p, o, g):  # type: ignore[attr-defined]
-            graph = quad.graph_name
-            if not isinstance(graph, self.ox.NamedNode) or graph.value not in self.graphs:
-                continue
-            yield (
-                self.to_rdflib(quad.subject),
-                self.to_rdflib(quad.predicate),  # type: ignore[misc]
-                self.to_rdflib(quad.object),
-                graph.value,
-            )
+    def _quads(self, s: Node | None, p: Node | None, o: Node | None, g: str | None = None) -> Iterator[Quad]:
+        return self.store.quads(s, p, o, g, graphs=self.graphs)  # type: ignore[return-value]
 
     def closure(self, iri: URIRef) -> list[Quad]:
-        out = list(self._quads(self.ox.NamedNode(str(iri)), None, None))
+        out = list(self._quads(iri, None, None))
         frontier = [(q[2], q[3]) for q in out if isinstance(q[2], BNode)]
         seen: set[tuple[Node, str]] = set()
         for _ in range(MAX_BNODE_DEPTH):
@@ -128,7 +111,7 @@ class _OxigraphReader(_Reader):
                 if (node, graph) in seen:
                     continue
                 seen.add((node, graph))
-                for quad in self._quads(self.ox.BlankNode(str(node)), None, None, self.ox.NamedNode(graph)):
+                for quad in self._quads(node, None, None, graph):
                     out.append(quad)
                     if isinstance(quad[2], BNode):
                         nxt.append((quad[2], graph))
@@ -137,29 +120,11 @@ class _OxigraphReader(_Reader):
 
     def properties(self, subjects: Iterable[URIRef], predicates: Sequence[URIRef]) -> list[Quad]:
         # One look-up per subject, predicates filtered here: fewer index scans than one per pair.
-        wanted = {self.ox.NamedNode(str(p)) for p in predicates}
-        out: list[Quad] = []
-        for s in subjects:
-            for quad in self.db.quads_for_pattern(self.ox.NamedNode(str(s)), None, None, None):  # type: ignore[attr-defined]
-                graph = quad.graph_name
-                if (
-                    quad.predicate in wanted
-                    and isinstance(graph, self.ox.NamedNode)
-                    and graph.value in self.graphs
-                ):
-                    out.append(
-                        (
-                            s,
-                            self.to_rdflib(quad.predicate),
-                            self.to_rdflib(quad.object),  # type: ignore[arg-type]
-                            graph.value,
-                        )
-                    )
-        return out
+        wanted = set(predicates)
+        return [q for s in subjects for q in self._quads(s, None, None) if q[1] in wanted]
 
     def incoming(self, objects: Iterable[URIRef], predicates: Sequence[URIRef]) -> list[Quad]:
-        preds = [self.ox.NamedNode(str(p)) for p in predicates]
-        return [q for o in objects for p in preds for q in self._quads(None, p, self.ox.NamedNode(str(o)))]
+        return [q for o in objects for p in predicates for q in self._quads(None, p, o)]
 
 
 class _SparqlReader(_Reader):
@@ -210,12 +175,7 @@ class _SparqlReader(_Reader):
 
 
 def reader(store: Store, graphs: Collection[str]) -> _Reader:
-    import pyoxigraph as ox
-
-    db = getattr(store, "pyoxigraph", None)
-    if isinstance(db, ox.Store):
-        return _OxigraphReader(store, graphs, db)
-    return _SparqlReader(store, graphs)
+    return _IndexReader(store, graphs) if store.indexed else _SparqlReader(store, graphs)
 
 
 # --- the description ----------------------------------------------------------------------------

@@ -13,8 +13,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, VOID, XSD
 
 from registry.describe import new_graph
-from registry.rdf.namespaces import EF, EF_ONTOLOGY, SD
-from registry.rdf.ontology import DCAT
+from registry.rdf.namespaces import DCAT, EF, EF_ONTOLOGY, SD
 from registry.store import QueryDataset, Store
 
 TITLE = {

@@ -136,6 +136,24 @@ def test_only_the_web_package_imports_flask():
     assert offenders == []
 
 
+def test_only_the_store_package_touches_pyoxigraph_of_a_store():
+    offenders = []
+    for module, path in modules().items():
+        if module.startswith("registry.store"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            named = isinstance(node, ast.Attribute) and node.attr == "pyoxigraph"
+            looked_up = (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in {"getattr", "hasattr"}
+                and any(isinstance(a, ast.Constant) and a.value == "pyoxigraph" for a in node.args)
+            )
+            if named or looked_up:
+                offenders.append(f"{module} (line {node.lineno})")
+    assert offenders == []
+
+
 def _import_groups(path: Path) -> list[tuple[int, int]]:
     """(first line, last line) of each run of consecutive import statements inside a function."""
     groups = []
@@ -169,3 +187,10 @@ def test_function_level_imports_say_they_buy_start_up_time():
             if not any("start-up" in line for line in lines[max(first - 2, 0) : last] if "#" in line)
         ]
     assert unexplained == [], "function-level imports of project modules without a start-up reason"
+
+
+def test_one_dcat_namespace_and_it_has_dcat_3_terms():
+    from registry.rdf import namespaces, ontology
+
+    assert ontology.DCAT is namespaces.DCAT
+    assert str(namespaces.DCAT.version) == "http://www.w3.org/ns/dcat#version"

@@ -10,8 +10,8 @@ from rdflib.namespace import DCTERMS, RDFS
 from registry import describe, void
 from registry.publishing import access
 from registry.publishing.catalog import refresh_versions
-from registry.rdf.namespaces import EF
-from registry.rdf.ontology import DCAT, jsonld_context, ontology_graph, term_names
+from registry.rdf.namespaces import DCAT, EF
+from registry.rdf.ontology import jsonld_context, ontology_graph, term_names
 from registry.search import SearchQuery, list_kind, search
 
 from conftest import BASE, DATA

@@ -248,6 +248,43 @@ def test_query_form() -> None:
 
 
 # --- writing -----------------------------------------------------------------------------------
+def test_load_quads_stores_them_in_their_graphs(any_store: Store) -> None:
+    import pyoxigraph as ox
+
+    s, p = ox.NamedNode(EX + "s"), ox.NamedNode(EX + "p")
+    any_store.load_quads(
+        [
+            ox.Quad(s, p, ox.Literal("56100", datatype=ox.NamedNode(str(DECIMAL))), ox.NamedNode(G1)),
+            ox.Quad(s, p, ox.Literal("text"), ox.NamedNode(G2)),
+        ]
+    )
+    rows = any_store.select(f"SELECT ?g ?o WHERE {{ GRAPH ?g {{ <{EX}s> ?p ?o }} }} ORDER BY ?g")
+    assert [(str(r["g"]), r["o"]) for r in rows] == [
+        (G1, Literal("56100", datatype=DECIMAL)),
+        (G2, Literal("text")),
+    ]
+
+
+@pytest.mark.parametrize("kind", ["memory", "oxigraph"])
+def test_index_look_ups_give_rdflib_terms_of_the_graphs_asked_for(kind: str, tmp_path: Path) -> None:
+    store = open_store("memory:" if kind == "memory" else f"oxigraph://{tmp_path}/db")
+    assert store.indexed
+    load_examples(store)
+    found = list(store.quads(FACTOR, None, None, graphs={G1}))
+    assert {g for *_, g in found} == {G1}
+    assert (FACTOR, RDF.type, EF.EmissionFactor, G1) in found
+    assert list(store.quads(FACTOR, None, None, graphs={G2})) == []
+    values = [
+        str(value)
+        for _, p, node, _ in found
+        if p == EF.component
+        for *_, value, _ in store.quads(node, EF.value, None, G1)
+    ]
+    assert sorted(values) == ["0.1", "56100"]  # lexical forms as loaded
+    assert [q[0] for q in store.quads(None, EF.component, None, G1)] == [FACTOR, FACTOR]
+    store.close()
+
+
 def test_update(any_store: Store) -> None:
     any_store.update(f'INSERT DATA {{ GRAPH <{G1}> {{ <{EX}s> <{EX}p> "0.5366"^^<{DECIMAL}> }} }}')
     assert any_store.graphs() == {G1: 1}

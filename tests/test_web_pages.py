@@ -12,8 +12,7 @@ from rdflib.namespace import DCTERMS, OWL, RDF, VOID
 
 from registry.publishing import access
 from registry.publishing.catalog import refresh_versions
-from registry.rdf.namespaces import EF
-from registry.rdf.ontology import DCAT
+from registry.rdf.namespaces import DCAT, EF
 
 from conftest import BASE, DATA, ROOT
 

@@ -13,8 +13,7 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, RDF, RDFS
 
 from registry.publishing.catalog import refresh_versions
-from registry.rdf.namespaces import EF
-from registry.rdf.ontology import DCAT
+from registry.rdf.namespaces import DCAT, EF
 
 from conftest import BASE, DATA
 

@@ -16,9 +16,6 @@ from registry.config import Settings
 from registry.ingest.quads import ImportData
 from registry.rdf.namespaces import XSD
 
-#: ``dcat:version`` (DCAT 3; rdflib's closed DCAT namespace predates it).
-DCAT_VERSION = URIRef("http://www.w3.org/ns/dcat#version")
-
 
 class IngestError(Exception):
     """Bad input. The message names the file and the place (row, line, XPath, UUID); the CLI exits 2."""

@@ -11,7 +11,7 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from registry.ingest import gases, geography, units
-from registry.ingest.base import DCAT_VERSION, Accumulator, Context, dec, short_id, slug
+from registry.ingest.base import Accumulator, Context, dec, short_id, slug
 from registry.ingest.quads import ImportData, TripleGraph
 from registry.paths import REFERENCE_FILES
 from registry.rdf.namespaces import DCAT, DCT, EF, FOAF, PROV, RDF, RDFS, SKOS, XSD
@@ -77,7 +77,7 @@ class Writer:
         g.add((s, RDF.type, DCAT.Dataset))
         _labels(g, s, title_en, title_zh, DCT.title, RDFS.label)
         g.add((s, DCT.identifier, Literal(identifier or self.dataset_id)))
-        g.add((s, DCAT_VERSION, Literal(str(self.version))))
+        g.add((s, DCAT.version, Literal(str(self.version))))
         g.add((s, DCT.isVersionOf, ctx.iri(f"dataset/{self.dataset_id}")))
         if self.version > 1:
             g.add((s, PROV.wasRevisionOf, ctx.iri(f"dataset/{self.dataset_id}/{self.version - 1}")))
@@ -135,7 +135,7 @@ class Writer:
         g.add((s, RDF.type, EF.EmissionFactor))
         _labels(g, s, spec.label_en, spec.label_zh)
         g.add((s, DCT.identifier, Literal(fid)))
-        g.add((s, DCAT_VERSION, Literal(str(self.version))))
+        g.add((s, DCAT.version, Literal(str(self.version))))
         g.add((s, DCT.isVersionOf, ctx.iri(f"factor/{fid}")))
         g.add((s, DCT.isPartOf, self.iri))
         g.add((s, EF.sourceRecord, Literal(spec.source_record)))

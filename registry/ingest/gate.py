@@ -13,15 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pyoxigraph as ox
 from rdflib import BNode, URIRef
 
 from registry.ingest.base import ImportResult, IngestError
-from registry.ingest.quads import ImportData, TermError
+from registry.ingest.quads import ImportData
 from registry.ingest.read import read_paths
 from registry.publishing.catalog import refresh_versions
 from registry.rdf.namespaces import EF, RDF, SH
-from registry.store import Store, StoreError
+from registry.rdf.terms import TermError
+from registry.store import Store
 from registry.validation.fast import get_validator
 from registry.validation.fast.index import no_gc
 
@@ -86,22 +86,12 @@ def _import(store: Store, paths: list[Path], dry_run: bool, read_kwargs: dict[st
 
 
 def _store(store: Store, data: ImportData) -> None:
-    """All graphs of ``data`` in one transaction: pyoxigraph quads straight into an Oxigraph store,
-    else (a remote store) one N-Quads load."""
+    """All graphs of ``data`` in one write (:meth:`Store.load_quads`)."""
     try:
         quads = data.to_pyoxigraph()
     except TermError as exc:
         raise IngestError(f"cannot store the data: {exc}") from None
-    native = getattr(store, "pyoxigraph", None)
-    writing = getattr(store, "writing", None)  # OxigraphStore: bumps the generation around a write
-    if isinstance(native, ox.Store) and writing is not None:
-        try:
-            with writing():
-                native.extend(quads)  # one transaction
-        except OSError as exc:
-            raise StoreError(f"load into {getattr(store, 'url', 'the store')} failed: {exc}") from None
-        return
-    store.load(ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"", "nquads")
+    store.load_quads(quads)  # one transaction where the backend has them
 
 
 def _attach_warnings(data: ImportData, graphs: list[str], report: Any) -> None:

@@ -24,7 +24,6 @@ from rdflib import Literal, URIRef
 
 from registry.ingest import gases, geography, units
 from registry.ingest.base import (
-    DCAT_VERSION,
     Accumulator,
     Context,
     Input,
@@ -35,7 +34,7 @@ from registry.ingest.base import (
 )
 from registry.ingest.factor import FactorSpec, Writer, writer_for
 from registry.ingest.ilcd_model import Doc, Pool, find, findall, flow_unit, load_docs, text, texts
-from registry.rdf.namespaces import DCT, EF, FOAF, PROV, RDF, RDFS, SCHEMA, SKOS, XSD
+from registry.rdf.namespaces import DCAT, DCT, EF, FOAF, PROV, RDF, RDFS, SCHEMA, SKOS, XSD
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 _TYPES = {
@@ -250,7 +249,7 @@ def _write(
         g.add((rec, DCT.title, Literal(t, lang=lang)))
         g.add((rec, RDFS.label, Literal(t, lang=lang)))
     g.add((rec, DCT.identifier, Literal(uuid)))
-    g.add((rec, DCAT_VERSION, Literal(version)))
+    g.add((rec, DCAT.version, Literal(version)))
     g.add((rec, DCT.publisher, publisher))
     g.add((rec, EF.table, Literal(f"ILCD process data set {uuid} version {version}")))
     uri = text(admin, "publicationAndOwnership/permanentDataSetURI")

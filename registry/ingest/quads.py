@@ -10,14 +10,14 @@ want an rdflib ``Dataset`` get one built on demand (:meth:`ImportData.to_dataset
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any
 
 import pyoxigraph as ox
-from rdflib import BNode, Dataset, Literal, URIRef
+from rdflib import Dataset, URIRef
 from rdflib.term import Node
 
+from registry.rdf.terms import ToOxigraph
+
 Triple = tuple[Node, Node, Node]
-_XSD_STRING = ox.NamedNode("http://www.w3.org/2001/XMLSchema#string")
 
 
 class TripleGraph:
@@ -133,58 +133,14 @@ class ImportData:
     def to_pyoxigraph(self) -> list[ox.Quad]:
         """The quads as pyoxigraph quads. Blank nodes get fresh ids (one per rdflib blank node), as
         parsing a serialization of the data would give them."""
-        convert = Converter()
+        convert = ToOxigraph()
         out: list[ox.Quad] = []
         for g in self._graphs.values():
-            convert.triples(g, g.identifier, out)
+            convert.quads(g, g.identifier, out)
         quad = ox.Quad
         for triples, graphs in self._attached:  # converted once, then copied into each graph
-            converted = convert.terms(triples)
+            converted = convert.triples(triples)
             for name in graphs:
                 g = convert.term(URIRef(name))
                 out.extend([quad(s, p, o, g) for s, p, o in converted])
         return out
-
-
-class TermError(ValueError):
-    """A term pyoxigraph does not accept (an IRI or language tag that is not well-formed)."""
-
-
-class Converter:
-    """rdflib terms → pyoxigraph terms, each distinct term converted once."""
-
-    def __init__(self) -> None:
-        self.cache: dict[Any, Any] = {}
-
-    def term(self, t: Node) -> Any:
-        try:
-            if type(t) is URIRef or isinstance(t, URIRef):
-                found = ox.NamedNode(t)
-            elif isinstance(t, BNode):
-                found = ox.BlankNode()
-            elif isinstance(t, Literal):
-                if t.language:
-                    found = ox.Literal(t, language=t.language)
-                elif t.datatype is not None:
-                    found = ox.Literal(t, datatype=self.term(t.datatype))
-                else:
-                    found = ox.Literal(t, datatype=_XSD_STRING)
-            else:
-                raise TermError(f"not an RDF term: {t!r}")
-        except TermError:
-            raise
-        except ValueError as exc:
-            raise TermError(f"{t!r} is not a valid RDF term: {exc}") from None
-        self.cache[t] = found
-        return found
-
-    def terms(self, triples: Iterable[Triple]) -> list[tuple[Any, Any, Any]]:
-        get, term = self.cache.get, self.term
-        return [(get(s) or term(s), get(p) or term(p), get(o) or term(o)) for s, p, o in triples]
-
-    def triples(self, triples: Iterable[Triple], graph: URIRef, out: list[ox.Quad]) -> None:
-        """Append ``triples`` in ``graph`` to ``out``."""
-        get, term, append, quad = self.cache.get, self.term, out.append, ox.Quad
-        g = get(graph) or term(graph)
-        for s, p, o in triples:
-            append(quad(get(s) or term(s), get(p) or term(p), get(o) or term(o), g))

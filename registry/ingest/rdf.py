@@ -17,8 +17,9 @@ from rdflib.term import Node
 
 from registry.ingest.base import Accumulator, Context, Importer, IngestError, Input
 from registry.ingest.factor import writer_for
+from registry.rdf.terms import to_rdflib
 from registry.store import RDFParseError, StoreError
-from registry.store.oxigraph import parse_quads, to_rdflib
+from registry.store.oxigraph import parse_quads
 
 #: The RDF formats imported as they are (short names as in ``store.base.RDF_FORMATS``).
 FORMATS = ("turtle", "trig", "ntriples", "nquads", "jsonld", "rdfxml")

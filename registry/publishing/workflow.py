@@ -283,7 +283,7 @@ def _record(
     g.add((subject, EF.accessLevel, EF[access_level]))
     g.add((subject, DCT.publisher, URIRef(agent)))
     g.add((subject, DCT.isVersionOf, URIRef(dataset_iri(base, dataset_id))))
-    g.add((subject, URIRef("http://www.w3.org/ns/dcat#version"), Literal(graph.rsplit("/", 1)[1])))
+    g.add((subject, DCAT.version, Literal(graph.rsplit("/", 1)[1])))
     g.add((subject, DCT.created, now()))
     if values:
         g.add((subject, DCT.hasPart, URIRef(values)))

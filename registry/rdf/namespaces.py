@@ -1,7 +1,7 @@
 """Namespaces used across the registry (one place; see ontology/README.md)."""
 
 from rdflib import Namespace
-from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SDO, SH, SKOS, TIME, VOID, XSD
+from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SDO, SH, SKOS, TIME, VOID, XSD
 
 EF = Namespace("https://w3id.org/efreg/ontology#")
 EF_ONTOLOGY = "https://w3id.org/efreg/ontology"
@@ -13,6 +13,8 @@ OEO = Namespace("https://openenergyplatform.org/ontology/oeo/")
 WD = Namespace("http://www.wikidata.org/entity/")
 SCHEMA = Namespace("http://schema.org/")
 DCT = DCTERMS
+#: DCAT 3, open (rdflib's closed DCAT namespace predates dcat:version, dcat:hasVersion, ...).
+DCAT = Namespace("http://www.w3.org/ns/dcat#")
 
 #: The graph holding the store's own metadata; never exposed to callers.
 SYSTEM_GRAPH = "urn:efreg:system"

@@ -14,15 +14,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, VOID, XSD
 
 from registry.paths import ONTOLOGY_FILE, shape_files
-from registry.rdf.namespaces import EF, EF_ONTOLOGY, PREFIXES, QUDT, SCHEMA
+from registry.rdf.namespaces import DCAT, EF, EF_ONTOLOGY, PREFIXES, QUDT, SCHEMA
 
 SHAPES_IRI = "https://w3id.org/efreg/shapes"
-#: DCAT 3 (rdflib's closed DCAT namespace predates dcat:version, dcat:hasVersion, ...).
-DCAT = Namespace("http://www.w3.org/ns/dcat#")
 
 #: Classes whose instances are blank nodes inside a factor or GWP set (not coerced to ``@id``).
 NODE_CLASSES = frozenset({EF.GasComponent, EF.CO2eValue, EF.DataQualityRating, EF.Uncertainty, EF.GWPValue})
@@ -229,7 +227,6 @@ def ontology_header() -> dict[str, Any]:
 
 __all__ = [
     "COMMON_TERMS",
-    "DCAT",
     "SHAPES_IRI",
     "Term",
     "VOID",

@@ -8,13 +8,14 @@ The SPARQL *dataset* of a query (its default graph and named graphs) is given by
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Literal
 
-from rdflib import Graph
-from rdflib.term import Identifier
+import pyoxigraph as ox
+from rdflib import Graph, URIRef
+from rdflib.term import Identifier, Node
 
 #: Input accepted by :meth:`Store.load`: raw bytes, text, a path, or a binary file object.
 RDFInput = bytes | str | Path | IO[bytes]
@@ -93,6 +94,9 @@ class Store(abc.ABC):
     """A quad store. Backends register themselves in ``registry.store.BACKENDS`` by URL scheme."""
 
     url: str
+    #: Whether :meth:`quads` answers from the backend's own indexes (a few look-ups by subject cost
+    #: microseconds); backends without it answer the same questions with SPARQL.
+    indexed: bool = False
 
     # --- reading -----------------------------------------------------------------------------
     @abc.abstractmethod
@@ -113,6 +117,20 @@ class Store(abc.ABC):
         """Run any query form and serialize the answer as ``media_type`` (SPARQL results JSON/XML/
         CSV/TSV for SELECT and ASK; an RDF media type for CONSTRUCT/DESCRIBE)."""
 
+    def quads(
+        self,
+        subject: Node | None = None,
+        predicate: Node | None = None,
+        object: Node | None = None,
+        graph: str | None = None,
+        *,
+        graphs: Collection[str] | None = None,
+    ) -> Iterator[tuple[Node, URIRef, Node, str]]:
+        """The quads of named graphs matching the pattern (``None`` matches anything; ``graph`` the
+        one graph to look in; ``graphs`` the graphs to keep), as rdflib terms and the graph name,
+        read from the indexes. Only backends that are :attr:`indexed` offer it."""
+        raise NotImplementedError(f"{type(self).__name__} has no index look-ups; use SPARQL")
+
     # --- writing -----------------------------------------------------------------------------
     @abc.abstractmethod
     def update(self, update: str) -> None:
@@ -123,6 +141,11 @@ class Store(abc.ABC):
         """Add the triples of ``data`` to ``graph`` (quad formats: to the graphs they name;
         ``graph`` then names where default-graph triples go). All or nothing: on
         :class:`RDFParseError` the store is unchanged. Returns the number of quads read."""
+
+    def load_quads(self, quads: Sequence[ox.Quad]) -> None:
+        """Add pyoxigraph quads (named graphs) in one write: one transaction where the backend has
+        transactions (the default sends them as one N-Quads :meth:`load`)."""
+        self.load(ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"", "nquads")
 
     @abc.abstractmethod
     def replace_graph(self, graph: str, data: RDFInput, format: str, base_iri: str | None = None) -> int:

@@ -1,8 +1,8 @@
 """Embedded Oxigraph backend (``oxigraph:///ABS/PATH``; ``memory:`` is the same class without a path).
 
 Also holds the pyoxigraph helpers the other backends share: RDF format names, parsing an
-:data:`~registry.store.base.RDFInput` into quads (errors with source, line and column), term
-conversion to rdflib and SPARQL query-form detection.
+:data:`~registry.store.base.RDFInput` into quads (errors with source, line and column), rdflib
+graphs of pyoxigraph triples (terms converted by :mod:`registry.rdf.terms`) and SPARQL query-form detection.
 
 Limitation: pyoxigraph has no per-query timeout. :meth:`OxigraphStore.query_raw` serializes in a
 worker thread (:mod:`registry.store.streaming`) and checks the deadline whenever the serializer
@@ -14,7 +14,7 @@ a worker process they can kill (:mod:`registry.query.worker`).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,10 +22,11 @@ from typing import IO
 from urllib.parse import unquote, urlsplit
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.term import Identifier
+from rdflib import Graph, URIRef
+from rdflib.term import Identifier, Node
 
 from registry.rdf.namespaces import SYSTEM_GRAPH
+from registry.rdf.terms import TermError, to_oxigraph, to_rdflib
 from registry.store import BACKENDS
 from registry.store.base import (
     RDF_FORMATS,
@@ -51,7 +52,6 @@ OX_FORMATS: dict[str, ox.RdfFormat] = {
 }
 assert set(OX_FORMATS) == set(RDF_FORMATS)
 
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 _SYSTEM = ox.NamedNode(SYSTEM_GRAPH)
 
@@ -105,23 +105,6 @@ def parse_quads(
         raise RDFParseError(str(exc), source=source) from None
     except OSError as exc:
         raise StoreError(f"cannot read {source}: {exc}") from None
-
-
-def to_rdflib(term: object) -> Identifier:
-    """A pyoxigraph term as the equal rdflib term (xsd:string literals become plain literals, as
-    rdflib's parsers produce them; datatypes and language tags are kept exactly)."""
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        datatype = term.datatype.value
-        if datatype == _XSD_STRING:
-            return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(datatype))
-    raise StoreError(f"unsupported RDF term {term!r} (quoted triples are not supported)")
 
 
 def triples_to_graph(triples: Iterable[ox.Triple]) -> Graph:
@@ -188,10 +171,33 @@ class OxigraphStore(Store):
             self._store = ox.Store()
             self.url = "memory:"
 
+    indexed = True
+
     @property
     def pyoxigraph(self) -> ox.Store:
         """The underlying ``pyoxigraph.Store`` (for benchmarks and bulk tools)."""
         return self._store
+
+    def quads(
+        self,
+        subject: Node | None = None,
+        predicate: Node | None = None,
+        object: Node | None = None,
+        graph: str | None = None,
+        *,
+        graphs: Collection[str] | None = None,
+    ) -> Iterator[tuple[Node, URIRef, Node, str]]:
+        pattern = [None if t is None else to_oxigraph(t) for t in (subject, predicate, object)]
+        name = None if graph is None else ox.NamedNode(graph)
+        for quad in self._store.quads_for_pattern(*pattern, name):  # type: ignore[arg-type]
+            g = quad.graph_name
+            if isinstance(g, ox.NamedNode) and (graphs is None or g.value in graphs):
+                yield (
+                    to_rdflib(quad.subject),
+                    to_rdflib(quad.predicate),  # type: ignore[misc]
+                    to_rdflib(quad.object),
+                    g.value,
+                )
 
     # --- reading -------------------------------------------------------------------------------
     def _visible_graphs(self) -> list[ox.NamedNode | ox.BlankNode]:
@@ -257,7 +263,7 @@ class OxigraphStore(Store):
                     if value is not None:
                         row[name] = to_rdflib(value)
                 rows.append(row)
-        except OSError as exc:
+        except (OSError, TermError) as exc:
             raise StoreError(f"query failed: {exc}") from None
         return rows
 
@@ -273,7 +279,7 @@ class OxigraphStore(Store):
             raise StoreError("construct() needs a CONSTRUCT or DESCRIBE query")
         try:
             return triples_to_graph(result)
-        except OSError as exc:
+        except (OSError, TermError) as exc:
             raise StoreError(f"query failed: {exc}") from None
 
     def query_raw(
@@ -357,6 +363,13 @@ class OxigraphStore(Store):
         except OSError as exc:
             raise StoreError(f"load into {self.url} failed: {exc}") from None
         return count
+
+    def load_quads(self, quads: Sequence[ox.Quad]) -> None:
+        try:
+            with self.writing():
+                self._store.extend(quads)  # one transaction
+        except OSError as exc:
+            raise StoreError(f"load into {self.url} failed: {exc}") from None
 
     def replace_graph(self, graph: str, data: RDFInput, format: str, base_iri: str | None = None) -> int:
         quads = list(parse_quads(data, format, graph, base_iri))

@@ -18,13 +18,13 @@ from urllib.parse import quote
 
 import pyoxigraph as ox
 from flask import Response, abort, current_app, g, redirect, request
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.term import Node
+from rdflib import BNode, Graph
 from werkzeug.http import http_date, quote_etag
 
 from registry.publishing import access
 from registry.rdf.namespaces import PREFIXES
 from registry.rdf.ontology import jsonld_context
+from registry.rdf.terms import to_oxigraph
 from registry.store import Store
 from registry.web.context import get_settings, get_store
 from registry.web.i18n import lang
@@ -92,26 +92,12 @@ def serialize(graph: Graph, fmt: Format, *, compact: bool = True) -> bytes:
     triples = sorted(graph, key=lambda t: (isinstance(t[0], BNode), t[0], t[1], t[2]))
     return (
         ox.serialize(
-            (ox.Triple(_ox(s), _ox(p), _ox(o)) for s, p, o in triples),  # type: ignore[arg-type]
+            (ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o)) for s, p, o in triples),  # type: ignore[arg-type]
             format=OX_FORMATS[fmt.name],
             prefixes=OX_PREFIXES,
         )
         or b""
     )
-
-
-def _ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    if isinstance(term, Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        if term.datatype is not None:
-            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-        return ox.Literal(str(term))
-    raise TypeError(f"cannot serialize {term!r}")
 
 
 # --- caching -----------------------------------------------------------------------------------

@@ -15,7 +15,8 @@ from rdflib import Graph, URIRef
 
 from registry.describe import Description
 from registry.publishing import access
-from registry.rdf.ontology import DCAT, jsonld_context
+from registry.rdf.namespaces import DCAT
+from registry.rdf.ontology import jsonld_context
 from registry.search import list_kind
 from registry.void import Urls, catalog_graph, void_graph
 from registry.web.context import get_settings, get_store

@@ -26,8 +26,8 @@ from registry.ecfo.profile import (
     render_ecfo,
 )
 from registry.publishing import access
-from registry.rdf.namespaces import EF
-from registry.rdf.ontology import DCAT, ontology_graph
+from registry.rdf.namespaces import DCAT, EF
+from registry.rdf.ontology import ontology_graph
 from registry.web.context import get_settings, get_store
 from registry.web.documents import (
     cache,

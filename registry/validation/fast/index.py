@@ -12,13 +12,13 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 import pyoxigraph as ox
-from rdflib import BNode, ConjunctiveGraph, Dataset, Graph, Literal, URIRef
+from rdflib import ConjunctiveGraph, Dataset, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from registry.rdf.namespaces import RDF, RDFS
+from registry.rdf.terms import ToOxigraph
 
 Triple = tuple[Node, Node, Node]
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 @contextmanager
@@ -97,53 +97,19 @@ class OxStore:
     """The triples whose predicate the SPARQL queries read, in an in-memory Oxigraph store."""
 
     def __init__(self, triples: Iterable[Triple], predicates: frozenset[URIRef] | None) -> None:
-        to_ox: dict[Node, object] = {}
-        self.to_ox = to_ox
-        self.back: dict[object, Node] = {}
-        datatypes: dict[Node | None, ox.NamedNode] = {}
-        quads = []
-        append = quads.append
-
-        def term(t: Node) -> object:
-            found = to_ox.get(t)
-            if found is None:
-                kind = type(t)
-                if kind is URIRef or isinstance(t, URIRef):
-                    found = ox.NamedNode(t)
-                elif isinstance(t, BNode):
-                    found = ox.BlankNode()
-                    self.back[found] = t
-                elif isinstance(t, Literal):
-                    if t.language:
-                        found = ox.Literal(t, language=t.language)
-                    else:
-                        dt = datatypes.get(t.datatype)
-                        if dt is None:
-                            dt = datatypes[t.datatype] = ox.NamedNode(t.datatype or _XSD_STRING)
-                        found = ox.Literal(t, datatype=dt)
-                else:
-                    raise TypeError(f"not an RDF term: {t!r}")
-                to_ox[t] = found
-            return found
-
-        for s, p, o in triples:
-            if predicates is None or p in predicates:
-                append(ox.Quad(term(s), term(p), term(o)))
+        convert = self.convert = ToOxigraph()
+        self.to_ox, self.back = convert.cache, convert.back
+        quads: list[ox.Quad] = []
+        convert.quads(
+            triples if predicates is None else (t for t in triples if t[1] in predicates), None, quads
+        )
         self.store = ox.Store()
         self.store.bulk_extend(quads)
 
     def _term(self, node: Node) -> object:
-        found = self.to_ox.get(node)
-        if found is None:  # not in the store: matches nothing, but maps back
-            if isinstance(node, URIRef):
-                found = ox.NamedNode(node)
-            elif isinstance(node, BNode):
-                found = ox.BlankNode()
-                self.back[found] = node
-            else:
-                raise LookupError(f"cannot pre-bind $this to {node!r}")
-            self.to_ox[node] = found
-        return found
+        if isinstance(node, Literal):
+            raise LookupError(f"cannot pre-bind $this to {node!r}")
+        return self.convert.term(node)  # not in the store: matches nothing, but maps back
 
     def solutions(self, query: str, this: Node) -> Iterator[dict[str, Node]]:
         """Each solution of ``query`` with ``$this`` pre-bound to ``this`` (SEP-0007 substitution, as
