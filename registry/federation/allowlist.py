@@ -12,7 +12,7 @@ every such IRI is checked here, on the parsed request, *before* the store sees i
 * ``FROM`` / ``FROM NAMED`` are never fetched: they select graphs of this registry (see
   :mod:`registry.query.dataset`).
 
-Harvesting remote endpoints (SPARQLWrapper) belongs here as well (the harvesting issue).
+Outgoing requests themselves go through the one SPARQL client, :mod:`registry.rdf.sparql_client`.
 """
 
 from __future__ import annotations

@@ -14,18 +14,13 @@ unexpected shape raises :class:`HarvestError` and no dataset version is stored.
 from __future__ import annotations
 
 import datetime as dt
-import http.client
-import json
 import time
-import urllib.error
-import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
-from SPARQLWrapper import JSON, POST, SPARQLWrapper
-from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from registry import __version__
 from registry.config import Settings
@@ -36,6 +31,7 @@ from registry.ingest.base import valid_id
 from registry.ingest.gate import next_version_fn
 from registry.publishing.catalog import refresh_versions
 from registry.rdf.namespaces import EF, PROV, XSD
+from registry.rdf.sparql_client import SparqlClient, SparqlClientError
 from registry.store import Store
 from registry.validation.fast import get_validator
 
@@ -78,66 +74,22 @@ class HarvestReport:
 # --- talking to the endpoint -------------------------------------------------------------------------
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001, ANN201
-        raise urllib.error.HTTPError(req.full_url, code, f"redirect to {newurl} not followed", headers, fp)
-
-
-class _Wrapper(SPARQLWrapper):
-    """SPARQLWrapper with an opener that never follows redirects."""
-
-    _opener = urllib.request.build_opener(_NoRedirect())
-
-    def _query(self):  # noqa: ANN202 - same contract as SPARQLWrapper._query
-        request = self._createRequest()
-        return self._opener.open(request, timeout=self.timeout), self.returnFormat
-
-
-def select(endpoint: str, query: str, *, timeout: float) -> list[dict[str, str]]:
+def select(
+    endpoint: str, query: str, *, timeout: float, allow: Callable[[str], bool] | None = None
+) -> list[dict[str, str]]:
     """Run a SELECT on ``endpoint``; each row maps variable → lexical value. Any failure (down, slow,
-    HTTP error, not SPARQL JSON) raises :class:`HarvestError` saying what happened."""
-    sw = _Wrapper(endpoint, agent=f"efreg/{__version__} (harvester)")
-    sw.setQuery(query)
-    sw.setMethod(POST)
-    sw.setReturnFormat(JSON)
-    sw.setTimeout(max(1, round(timeout)))
+    HTTP error, not SPARQL JSON, not allowed by ``allow``) raises :class:`HarvestError` saying what
+    happened."""
+    client = SparqlClient(
+        timeout=timeout, allow=allow, agent=f"efreg/{__version__} (harvester)", max_bytes=MAX_RESPONSE_BYTES
+    )
     try:
-        response = sw.query().response
-        raw = response.read(MAX_RESPONSE_BYTES + 1)
-    except urllib.error.HTTPError as exc:
-        raise HarvestError(f"{endpoint} answered HTTP {exc.code} ({exc.reason})") from None
-    except SPARQLWrapperException as exc:
-        raise HarvestError(f"{endpoint} refused the query: {str(exc).splitlines()[0]}") from None
-    except urllib.error.URLError as exc:
-        reason = exc.reason
-        if isinstance(reason, TimeoutError):
-            raise HarvestError(f"{endpoint} did not answer within {timeout:g} s") from None
-        raise HarvestError(f"{endpoint} cannot be reached ({reason})") from None
-    except TimeoutError:
-        raise HarvestError(f"{endpoint} did not answer within {timeout:g} s") from None
-    except (http.client.HTTPException, OSError) as exc:
-        raise HarvestError(f"{endpoint}: connection failed ({type(exc).__name__}: {exc})") from None
-    if len(raw) > MAX_RESPONSE_BYTES:
-        raise HarvestError(f"{endpoint} answered more than {MAX_RESPONSE_BYTES} bytes for one page")
-    try:
-        doc = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        head = raw[:80].decode("utf-8", "replace").replace("\n", " ")
-        raise HarvestError(f"{endpoint} did not answer SPARQL results JSON (it began {head!r})") from None
-    bindings = doc.get("results", {}).get("bindings") if isinstance(doc, dict) else None
-    if not isinstance(bindings, list) or not all(isinstance(b, dict) for b in bindings):
-        raise HarvestError(
-            f"{endpoint} answered JSON that is not a SPARQL SELECT result (no results.bindings list)"
-        )
-    rows: list[dict[str, str]] = []
-    for b in bindings:
-        row: dict[str, str] = {}
-        for var, term in b.items():
-            if not isinstance(term, dict) or not isinstance(term.get("value"), str):
-                raise HarvestError(f"{endpoint} answered a malformed binding for ?{var}: {term!r}")
-            row[var] = term["value"]
-        rows.append(row)
-    return rows
+        answer = client.select(endpoint, query)
+    except SparqlClientError as exc:
+        raise HarvestError(str(exc)) from None
+    finally:
+        client.close()
+    return [{var: term["value"] for var, term in row.items()} for row in answer.rows]
 
 
 def fetch(
@@ -147,6 +99,7 @@ def fetch(
     page_size: int = 500,
     max_records: int = 100_000,
     deadline: float | None = None,
+    allow: Callable[[str], bool] | None = None,
 ) -> dict[str, EcfoRecord]:
     """Every ECFO conversion factor of ``endpoint`` with its description, page by page."""
     records: dict[str, EcfoRecord] = {}
@@ -156,14 +109,14 @@ def fetch(
             raise HarvestError(
                 f"{endpoint}: the harvest took longer than allowed; stopped after {offset} record(s)"
             )
-        page = select(endpoint, list_query(page_size, offset), timeout=timeout)
+        page = select(endpoint, list_query(page_size, offset), timeout=timeout, allow=allow)
         if any("cf" not in row for row in page):
             raise HarvestError(
                 f"{endpoint} answered rows without ?cf to the listing query (unexpected shape)"
             )
         cfs = [row["cf"] for row in page]
         if cfs:
-            for row in select(endpoint, detail_query(cfs), timeout=timeout):
+            for row in select(endpoint, detail_query(cfs), timeout=timeout, allow=allow):
                 if row.get("cf") not in cfs:
                     raise HarvestError(
                         f"{endpoint} described <{row.get('cf')}>, which it was not asked about"
@@ -221,7 +174,8 @@ def harvest(
         raise HarvestError(f"unknown profile {profile!r}; known: ecfo")
     if urlsplit(endpoint).scheme not in ("http", "https"):
         raise HarvestRefused(f"{endpoint!r} is not an http(s) SPARQL endpoint")
-    if not explicit and not Allowlist(settings.service_allowlist).allows(endpoint):
+    allowlist = Allowlist(settings.service_allowlist)
+    if not explicit and not allowlist.allows(endpoint):
         raise HarvestRefused(
             f"{endpoint} is not on the allow-list (EFREG_SERVICE_ALLOWLIST); an administrator "
             "may harvest it anyway with --allow-endpoint"
@@ -237,6 +191,7 @@ def harvest(
         page_size=page_size,
         max_records=max_records,
         deadline=time.monotonic() + max(60.0, timeout * 50),
+        allow=None if explicit else allowlist.allows,
     )
     report.read = len(records)
     resolver = Resolver(store, base_uri)

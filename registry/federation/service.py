@@ -15,10 +15,9 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin
 
-from rdflib import Literal, URIRef
-
 from registry.federation.allowlist import Allowlist, FederationRefused
 from registry.query.rewrite import prologue, service_blocks
+from registry.rdf.sparql_client import SparqlClient, SparqlClientError, to_rdflib
 from registry.store import StoreError
 
 _PREFIX = re.compile(r"PREFIX\s+([A-Za-z0-9_.\-]*):\s*<([^>]*)>", re.I)
@@ -43,16 +42,9 @@ def _resolve(term: str, head: str) -> str:
 
 
 def _term(value: dict[str, str]) -> str:
-    kind = value["type"]
-    if kind == "uri":
-        return URIRef(value["value"]).n3()
-    if kind in ("literal", "typed-literal"):
-        return Literal(
-            value["value"],
-            lang=value.get("xml:lang"),
-            datatype=URIRef(value["datatype"]) if "datatype" in value else None,
-        ).n3()
-    return "UNDEF"  # blank nodes cannot cross into VALUES
+    if value.get("type") == "bnode":
+        return "UNDEF"  # blank nodes cannot cross into VALUES
+    return to_rdflib(value).n3()
 
 
 def inline_services(text: str, allowlist: Allowlist, timeout: float, max_rows: int) -> str:
@@ -60,37 +52,29 @@ def inline_services(text: str, allowlist: Allowlist, timeout: float, max_rows: i
     blocks = service_blocks(text)
     if not blocks:
         return text
-    import requests  # only federated queries need the HTTP client
-
     head = prologue(text)
-    for start, end, silent, term, group in reversed(blocks):
-        endpoint = _resolve(term, head)
-        if not allowlist.allows(endpoint):
-            raise FederationRefused(f"SERVICE <{endpoint}> is not on this registry's allow-list")
-        try:
-            replacement = _fetch(endpoint, f"{head} SELECT * WHERE {group}", timeout, max_rows)
-        except (requests.RequestException, ValueError, KeyError) as exc:
-            if not silent:
-                raise ServiceFailed(f"SERVICE <{endpoint}> failed: {exc}") from None
-            replacement = "{}"
-        text = text[:start] + replacement + text[end:]
+    client = SparqlClient(timeout=timeout, allow=allowlist.allows, agent="efreg (SPARQL SERVICE)")
+    try:
+        for start, end, silent, term, group in reversed(blocks):
+            endpoint = _resolve(term, head)
+            if not allowlist.allows(endpoint):
+                raise FederationRefused(f"SERVICE <{endpoint}> is not on this registry's allow-list")
+            try:
+                replacement = _fetch(client, endpoint, f"{head} SELECT * WHERE {group}", max_rows)
+            except (SparqlClientError, ValueError, KeyError) as exc:
+                if not silent:
+                    raise ServiceFailed(f"SERVICE <{endpoint}> failed: {exc}") from None
+                replacement = "{}"
+            text = text[:start] + replacement + text[end:]
+    finally:
+        client.close()
     return text
 
 
-def _fetch(endpoint: str, query: str, timeout: float, max_rows: int) -> str:
-    import requests
-
-    response = requests.post(
-        endpoint,
-        data={"query": query},
-        timeout=timeout,
-        allow_redirects=False,
-        headers={"Accept": "application/sparql-results+json", "User-Agent": "efreg (SPARQL SERVICE)"},
-    )
-    response.raise_for_status()
-    answer = response.json()
-    variables = answer["head"].get("vars", [])
-    rows = answer["results"]["bindings"][:max_rows]
+def _fetch(client: SparqlClient, endpoint: str, query: str, max_rows: int) -> str:
+    answer = client.select(endpoint, query)
+    variables = answer.variables
+    rows = answer.rows[:max_rows]
     if not variables:
         return "{}" if rows else "{ FILTER(false) }"
     names = " ".join(f"?{v}" for v in variables)

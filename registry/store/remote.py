@@ -45,7 +45,6 @@ keeps them (Virtuoso lower-cases them); decimals in the endpoint's canonical for
 
 from __future__ import annotations
 
-import io
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -55,11 +54,12 @@ from urllib.parse import parse_qs, urlsplit, urlunsplit
 import pyoxigraph as ox
 import requests
 from rdflib import Graph, Literal, URIRef
-from rdflib.query import Result
 from rdflib.term import Identifier
 from requests.auth import HTTPBasicAuth, HTTPDigestAuth
 
+from registry.rdf import sparql_client
 from registry.rdf.namespaces import SYSTEM_GRAPH
+from registry.rdf.sparql_client import EndpointStatus, EndpointTimeout, EndpointUnreachable, SparqlClient
 from registry.store import BACKENDS
 from registry.store.base import (
     QueryDataset,
@@ -84,16 +84,8 @@ VIRTUOSO_GRAPHS = (
 )
 #: Sent as the only default graph when the store has no graph yet (an empty dataset).
 EMPTY_GRAPH = "urn:efreg:empty"
-_XSD_STRING = URIRef("http://www.w3.org/2001/XMLSchema#string")
 _OPTIONS = {"update", "gsp", "user", "password", "auth", "timeout", "page", "hide", "dataset", "graph_ttl"}
 _GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
-
-
-def _plain(term: Identifier) -> Identifier:
-    """xsd:string literals as plain literals (as the embedded backends and rdflib's parsers give)."""
-    if isinstance(term, Literal) and term.datatype == _XSD_STRING:
-        return Literal(str(term))
-    return term
 
 
 class RemoteStore(Store):
@@ -125,15 +117,15 @@ class RemoteStore(Store):
         self.dataset_mode = options.get("dataset", "graphs")
         if self.dataset_mode not in ("graphs", "endpoint"):
             raise StoreError(f"dataset= must be 'graphs' or 'endpoint', not {self.dataset_mode!r}")
-        self.session = requests.Session()
-        self.session.trust_env = False  # no proxies from the environment: only the endpoint
+        auth = None
         user = options.get("user", parts.username)
         if user:
             password = options.get("password", parts.password or "")
             kind = options.get("auth", "basic")
             if kind not in ("basic", "digest"):
                 raise StoreError(f"auth= must be 'basic' or 'digest', not {kind!r}")
-            self.session.auth = (HTTPDigestAuth if kind == "digest" else HTTPBasicAuth)(user, password)
+            auth = (HTTPDigestAuth if kind == "digest" else HTTPBasicAuth)(user, password)
+        self.client = SparqlClient(timeout=self.timeout, auth=auth, max_bytes=None)
         self._graph_cache: tuple[float, list[str]] | None = None
         self.endpoint_display = urlunsplit(
             (scheme, parts.hostname + (f":{parts.port}" if parts.port else ""), path, "", "")
@@ -150,22 +142,9 @@ class RemoteStore(Store):
     # --- HTTP ----------------------------------------------------------------------------------
     def _request(self, method: str, url: str, *, stream: bool = False, **kwargs: object) -> requests.Response:
         try:
-            response = self.session.request(
-                method, url, timeout=self.timeout, allow_redirects=False, stream=stream, **kwargs
-            )  # type: ignore[arg-type]
-        except requests.Timeout:
-            raise QueryTimeout(f"{url} did not answer within {self.timeout:g} s") from None
-        except requests.ConnectionError as exc:
-            raise StoreError(f"cannot reach the SPARQL endpoint {url}: {exc}") from None
-        except requests.RequestException as exc:
-            raise StoreError(f"request to {url} failed: {exc}") from None
-        if response.status_code >= 300:
-            body = response.text[:500].strip()
-            response.close()
-            if response.status_code == 400:
-                raise QuerySyntaxError(f"{url} rejected the request: {body}")
-            raise StoreError(f"{url} answered {response.status_code} {response.reason}: {body}")
-        return response
+            return self.client.request(method, url, stream=stream, **kwargs)
+        except sparql_client.SparqlClientError as exc:
+            raise _store_error(exc) from None
 
     def _dataset_params(self, dataset: QueryDataset | None) -> list[tuple[str, str]]:
         dataset = dataset or QueryDataset()
@@ -216,40 +195,34 @@ class RemoteStore(Store):
         self._graph_cache = None
 
     # --- reading -------------------------------------------------------------------------------
-    def _result(self, query: str, dataset: QueryDataset | None, raw_dataset: bool = False) -> Result:
-        accept = "application/sparql-results+json, application/sparql-results+xml;q=0.8"
-        if raw_dataset:
-            response = self._request(
-                "POST", self.query_url, data={"query": query}, headers={"Accept": accept}
-            )
-        else:
-            response = self._post_query(query, accept, dataset)
-        mime = response.headers.get("Content-Type", "").split(";")[0].strip()
-        fmt = "xml" if mime.endswith("xml") else "json"
+    def _results(
+        self, query: str, dataset: QueryDataset | None, raw_dataset: bool = False
+    ) -> sparql_client.Results:
+        params = [] if raw_dataset else self._dataset_params(dataset)
         try:
-            return Result.parse(io.BytesIO(response.content), format=fmt)
-        except ValueError as exc:
-            raise StoreError(f"{self.query_url} sent results that do not parse: {exc}") from None
+            return self.client.results(self.query_url, query, params=params)
+        except sparql_client.SparqlClientError as exc:
+            raise _store_error(exc) from None
 
     def _select(
         self, query: str, dataset: QueryDataset | None, raw_dataset: bool = False
     ) -> list[dict[str, Identifier]]:
-        result = self._result(query, dataset, raw_dataset)
-        if result.type != "SELECT":
+        result = self._results(query, dataset, raw_dataset)
+        if result.boolean is not None:
             raise StoreError("select() needs a SELECT query")
-        return [
-            {str(k): _plain(v) for k, v in row.items() if v is not None}  # type: ignore[union-attr]
-            for row in result.bindings
-        ]
+        try:
+            return [{k: sparql_client.to_rdflib(v) for k, v in row.items()} for row in result.rows]
+        except (KeyError, ValueError) as exc:
+            raise StoreError(f"{self.query_url} sent results that do not parse: {exc}") from None
 
     def select(self, query: str, dataset: QueryDataset | None = None) -> list[dict[str, Identifier]]:
         return self._select(query, dataset)
 
     def ask(self, query: str, dataset: QueryDataset | None = None) -> bool:
-        result = self._result(query, dataset)
-        if result.type != "ASK":
+        result = self._results(query, dataset)
+        if result.boolean is None:
             raise StoreError("ask() needs an ASK query")
-        return bool(result.askAnswer)
+        return result.boolean
 
     def construct(self, query: str, dataset: QueryDataset | None = None) -> Graph:
         response = self._post_query(query, _GRAPH_ACCEPT, dataset)
@@ -416,7 +389,19 @@ class RemoteStore(Store):
         return count
 
     def close(self) -> None:
-        self.session.close()
+        self.client.close()
+
+
+def _store_error(exc: sparql_client.SparqlClientError) -> StoreError:
+    """The store's error for a failed request: a timeout, a query the endpoint rejected (400), or
+    any other failure."""
+    if isinstance(exc, EndpointTimeout):
+        return QueryTimeout(str(exc))
+    if isinstance(exc, EndpointUnreachable):
+        return StoreError(f"cannot reach the SPARQL endpoint {exc.url}: {exc}")
+    if isinstance(exc, EndpointStatus) and exc.status == 400:
+        return QuerySyntaxError(f"{exc.url} rejected the request: {exc.body}")
+    return StoreError(str(exc))
 
 
 BACKENDS["sparql+http"] = RemoteStore
