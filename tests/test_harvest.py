@@ -1,16 +1,15 @@
 """Harvesting an ECFO-vocabulary dataset from a real Virtuoso 7, and every way an endpoint can fail."""
+# ruff: noqa: F811  (the stub_endpoint fixture imported from http_stub is a parameter here)
 
 from __future__ import annotations
 
-import http.server
 import socket
-import threading
-from collections.abc import Iterator
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from http_stub import stub_endpoint  # noqa: F401  (fixture)
 from rdflib import Dataset, Graph, Literal, URIRef
 
 from registry.config import Settings
@@ -216,40 +215,6 @@ def test_our_factors_round_trip_through_ecfo(
 # --- failures: real local HTTP servers that misbehave --------------------------------------------------------
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
-    body: bytes = b""
-    status: int = 200
-    content_type = "application/sparql-results+json"
-    location: str | None = None
-    hits: list[str] = []
-
-    def do_POST(self) -> None:  # noqa: N802
-        self.hits.append(self.path)
-        self.send_response(self.status)
-        self.send_header("Content-Type", self.content_type)
-        if self.location:
-            self.send_header("Location", self.location)
-        self.send_header("Content-Length", str(len(self.body)))
-        self.end_headers()
-        self.wfile.write(self.body)
-
-    do_GET = do_POST  # noqa: N815
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def bad_server() -> Iterator[tuple[str, type[_Handler]]]:
-    handler = type("H", (_Handler,), {"hits": []})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/sparql", handler
-    server.shutdown()
-    server.server_close()
-
-
 @pytest.mark.parametrize(
     ("status", "body", "location", "message"),
     [
@@ -271,9 +236,9 @@ def bad_server() -> Iterator[tuple[str, type[_Handler]]]:
     ],
 )
 def test_an_endpoint_that_misbehaves_is_a_clear_error_and_stores_nothing(
-    store, settings: Settings, bad_server, status: int, body: bytes, location: str | None, message: str
+    store, settings: Settings, stub_endpoint, status: int, body: bytes, location: str | None, message: str
 ) -> None:
-    url, handler = bad_server
+    url, handler = stub_endpoint
     handler.status, handler.body, handler.location = status, body, location
     with pytest.raises(HarvestError) as err:
         harvest(store, url, dataset_id="bad", publisher="x", settings=settings, explicit=True)
@@ -308,8 +273,10 @@ def test_an_endpoint_that_is_too_slow(store, settings: Settings) -> None:
     assert dataset_graphs(store, "bad") == []
 
 
-def test_an_endpoint_not_on_the_allow_list_is_never_contacted(store, settings: Settings, bad_server) -> None:
-    url, handler = bad_server
+def test_an_endpoint_not_on_the_allow_list_is_never_contacted(
+    store, settings: Settings, stub_endpoint
+) -> None:
+    url, handler = stub_endpoint
     with pytest.raises(HarvestRefused, match="not on the allow-list"):
         harvest(store, url, dataset_id="bad", publisher="x", settings=settings)
     assert handler.hits == []

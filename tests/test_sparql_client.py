@@ -1,14 +1,13 @@
 """The one SPARQL HTTP client (registry.rdf.sparql_client), against real HTTP servers on loopback."""
+# ruff: noqa: F811  (the stub_endpoint fixture imported from http_stub is a parameter here)
 
 from __future__ import annotations
 
-import http.server
 import json
 import socket
-import threading
-from collections.abc import Iterator
 
 import pytest
+from http_stub import stub_endpoint  # noqa: F401  (fixture)
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
 
@@ -44,37 +43,8 @@ XML_RESULTS = b"""<?xml version="1.0"?>
 </results></sparql>"""
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
-    status, content_type, body, location = 200, "application/sparql-results+json", b"", None
-    requests: list[tuple[str, str, str]]
-
-    def do_POST(self) -> None:  # noqa: N802
-        length = int(self.headers.get("Content-Length", "0"))
-        self.requests.append((self.path, self.headers.get("Accept", ""), self.rfile.read(length).decode()))
-        self.send_response(self.status)
-        self.send_header("Content-Type", self.content_type)
-        if self.location:
-            self.send_header("Location", self.location)
-        self.send_header("Content-Length", str(len(self.body)))
-        self.end_headers()
-        self.wfile.write(self.body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def endpoint() -> Iterator[tuple[str, type[_Handler]]]:
-    handler = type("H", (_Handler,), {"requests": []})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/sparql", handler
-    server.shutdown()
-    server.server_close()
-
-
-def test_select_posts_the_query_and_keeps_lexical_forms(endpoint):
-    url, handler = endpoint
+def test_select_posts_the_query_and_keeps_lexical_forms(stub_endpoint):
+    url, handler = stub_endpoint
     handler.body = json.dumps(JSON_RESULTS).encode()
     answer = SparqlClient(timeout=5).select(
         url, "SELECT * { ?x ?v ?l }", params=[("default-graph-uri", "urn:g")]
@@ -92,8 +62,8 @@ def test_select_posts_the_query_and_keeps_lexical_forms(endpoint):
     assert second["x"] == BNode("b0") and str(second["v"]) == "01"  # not normalised to "1"
 
 
-def test_xml_results_and_ask(endpoint):
-    url, handler = endpoint
+def test_xml_results_and_ask(stub_endpoint):
+    url, handler = stub_endpoint
     handler.content_type, handler.body = "application/sparql-results+xml", XML_RESULTS
     answer = SparqlClient(timeout=5).results(url, "SELECT ?v {}")
     assert [str(to_rdflib(row["v"])) for row in answer.rows] == ["0.50"]
@@ -103,8 +73,8 @@ def test_xml_results_and_ask(endpoint):
         SparqlClient(timeout=5).select(url, "ASK {}")
 
 
-def test_the_allow_hook_is_asked_before_anything_is_sent(endpoint):
-    url, handler = endpoint
+def test_the_allow_hook_is_asked_before_anything_is_sent(stub_endpoint):
+    url, handler = stub_endpoint
     with pytest.raises(EndpointRefused):
         SparqlClient(timeout=5, allow=lambda u: False).select(url, "SELECT * {}")
     assert handler.requests == []
@@ -126,8 +96,8 @@ def test_the_allow_hook_is_asked_before_anything_is_sent(endpoint):
         (200, b"x" * 2000, None, BadAnswer, "answered more than 1000 bytes"),
     ],
 )
-def test_failures_say_what_happened(endpoint, status, body, location, error, message):
-    url, handler = endpoint
+def test_failures_say_what_happened(stub_endpoint, status, body, location, error, message):
+    url, handler = stub_endpoint
     handler.status, handler.body, handler.location = status, body, location
     with pytest.raises(error) as raised:
         SparqlClient(timeout=5, max_bytes=1000).select(url, "SELECT * {}")
