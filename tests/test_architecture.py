@@ -1,7 +1,8 @@
-"""The house rules that a reader cannot see in one file: the import graph of ``registry`` has no cycle
-(module-level and function-level imports both count), only ``registry/web`` imports Flask, only
-``registry/store`` touches a store's ``pyoxigraph`` object, and a function-level import of a project
-module is there for start-up time and says so (a comment with "start-up" on it or just above it)."""
+"""The house rules that a reader cannot see in one file (docs/architecture.md): the import graph of
+``registry`` has no cycle (module-level and function-level imports both count), layers import only
+downwards, only ``registry/web`` imports Flask, only ``registry/store`` touches a store's
+``pyoxigraph`` object, and a function-level import of a project module is there for start-up time and
+says so (a comment with "start-up" on it or just above it)."""
 
 from __future__ import annotations
 
@@ -125,6 +126,36 @@ def test_the_graph_sees_module_and_function_level_imports():
 def test_no_import_cycle():
     cycle = find_cycle(import_graph())
     assert cycle is None, "import cycle: " + " -> ".join(cycle or [])
+
+
+#: What each layer may import from the project: the foundations below the domain, the domain below the
+#: web layer and the command line (which nothing imports).
+FOUNDATIONS = {"registry", "registry.config", "registry.paths"}
+LAYERS = {
+    "registry.rdf": ("registry.rdf",),
+    "registry.store": ("registry.rdf", "registry.store"),
+}
+
+
+def _package(module: str) -> str:
+    return ".".join(module.split(".")[:2])
+
+
+def test_layers_import_only_downwards():
+    offenders = []
+    for module, targets in import_graph().items():
+        for target in targets - FOUNDATIONS:
+            allowed = LAYERS.get(_package(module))
+            if allowed is not None and _package(target) not in allowed:
+                offenders.append(f"{module} -> {target}")
+            if _package(target) == "registry.web" and _package(module) not in (
+                "registry.web",
+                "registry.cli",
+            ):
+                offenders.append(f"{module} -> {target}")
+            if _package(target) == "registry.cli" and _package(module) != "registry.cli":
+                offenders.append(f"{module} -> {target}")
+    assert offenders == []
 
 
 def test_only_the_web_package_imports_flask():
