@@ -74,6 +74,27 @@ class Urls:
         return URIRef(self.base + "dumps/" + dataset[len(self.base) :] + ".nq.gz")
 
 
+HOLDINGS = """PREFIX ef: <https://w3id.org/efreg/ontology#>
+PREFIX dcat: <http://www.w3.org/ns/dcat#>
+PREFIX foaf: <http://xmlns.com/foaf/0.1/>
+SELECT
+  (SUM(IF(?kind = 1, 1, 0)) AS ?factors)
+  (SUM(IF(?kind = 2, 1, 0)) AS ?datasets)
+  (SUM(IF(?kind = 3, 1, 0)) AS ?publishers)
+WHERE {
+  { ?s a ef:EmissionFactor BIND(1 AS ?kind) }
+  UNION { ?s a dcat:Dataset ; dcat:version ?v BIND(2 AS ?kind) }
+  UNION { ?s a foaf:Organization BIND(3 AS ?kind) }
+}"""
+
+
+def holdings(store: Store, graphs: Sequence[str]) -> dict[str, int]:
+    """How many factors, dataset versions and publishers ``graphs`` hold (the home page's counts)."""
+    rows = store.select(HOLDINGS, QueryDataset(default_graphs=tuple(graphs), named_graphs=()))
+    row = rows[0] if rows else {}
+    return {k: int(row[k]) if k in row else 0 for k in ("factors", "datasets", "publishers")}
+
+
 def dataset_graphs(graphs: Sequence[str], base: str) -> list[str]:
     """The dataset version graphs among ``graphs`` (the catalog graph is not a dataset)."""
     return [g for g in graphs if g.startswith(base + "dataset/")]

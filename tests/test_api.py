@@ -108,6 +108,9 @@ def test_bad_input_changes_nothing(client, store, tokens):
         (client.post("/api/datasets/nothing-here/versions/1/approve", headers=tokens["reviewer"]), 404),
         (client.get(f"/api/datasets/{DS}/versions/7"), 404),
         (client.post(f"/api/datasets/{DS}/versions/1/approve", headers=tokens["reviewer"]), 409),
+        (client.get("/api/datasets", headers={"Authorization": "Basic YWNtZTpzZWNyZXQ="}), 401),
+        (client.get("/api/datasets", headers={"Authorization": "Bearer"}), 401),
+        (client.post(f"/api/datasets/{DS}/grants", json={"publisher": "b@d"}, headers=tokens["acme"]), 400),
     ]
     for response, status in cases:
         assert response.status_code == status, (status, response.get_data(as_text=True))

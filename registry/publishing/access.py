@@ -277,6 +277,28 @@ def may_read(store: Store, caller: Caller | None, graph: str) -> bool:
     return graph in readable_graphs(store, caller)
 
 
+def readable_versions(
+    store: Store, base: str, caller: Caller | None, dataset_id: str | None = None
+) -> list[Version]:
+    """The dataset versions (of ``dataset_id``, or all) whose graph ``caller`` may read, ordered by
+    dataset and number."""
+    readable = set(readable_graphs(store, caller))
+    prefix = base + "dataset/" + (f"{dataset_id}/" if dataset_id else "")
+    found = [
+        v
+        for v in snapshot(store).versions.values()
+        if v.graph.startswith(prefix)
+        and v.graph in readable
+        and v.graph[len(prefix) :].count("/") == (0 if dataset_id else 1)
+    ]
+
+    def key(v: Version) -> tuple[str, int]:
+        stem, _, number = v.graph.rpartition("/")
+        return stem, int(number) if number.isdigit() else 0
+
+    return sorted(found, key=key)
+
+
 def may_read_values(store: Store, caller: Caller | None, version: Version) -> bool:
     """Whether ``caller`` sees the numbers of ``version`` (its own graph, or its values graph)."""
     readable = set(readable_graphs(store, caller))

@@ -39,11 +39,15 @@ class UnknownToken(LookupError):
     """No token with that id."""
 
 
+class InvalidPublisherId(ValueError):
+    """A publisher identifier outside ``[A-Za-z0-9._-]``."""
+
+
 def publisher_id(publisher: str) -> str:
     """``acme``, ``publisher/acme`` or ``{base}publisher/acme`` → ``acme``; other forms are refused."""
     value = publisher.rsplit("publisher/", 1)[-1] if "publisher/" in publisher else publisher
     if not _ID.match(value):
-        raise ValueError(f"publisher identifiers use [A-Za-z0-9._-] only, not {publisher!r}")
+        raise InvalidPublisherId(f"publisher identifiers use [A-Za-z0-9._-] only, not {publisher!r}")
     return value
 
 

@@ -116,6 +116,16 @@ def find_version(store: Store, base: str, dataset_id: str, version: str) -> acce
     return v
 
 
+def readable_version(
+    store: Store, base: str, caller: Caller | None, dataset_id: str, version: str
+) -> access.Version:
+    """A version ``caller`` may read; one it may not is as unknown as one that does not exist."""
+    v = find_version(store, base, dataset_id, version)
+    if not access.may_read(store, caller, v.graph):
+        raise NotFound(f"there is no version {version} of dataset {dataset_id}")
+    return v
+
+
 # --- upload ---------------------------------------------------------------------------------------
 
 

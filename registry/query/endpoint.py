@@ -124,7 +124,9 @@ class Endpoint:
         using_graph_uri: Sequence[str] = (),
         using_named_graph_uri: Sequence[str] = (),
     ) -> None:
-        """Run an update for an authorized caller (the view checked the role)."""
+        """Run an update for ``caller``, which must hold an admin token."""
+        if not caller.is_admin:
+            raise UpdateRefused(f"a {caller.role} token may not run SPARQL updates; an admin token may")
         base = self.settings.base_uri
         info = inspect_update(text, base)
         self.allowlist.check(info)

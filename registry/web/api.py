@@ -69,32 +69,10 @@ def version_json(v: access.Version, base: str) -> dict[str, Any]:
     }
 
 
-def visible_versions(dataset_id: str | None, who: Caller | None) -> list[access.Version]:
-    """The versions (of ``dataset_id``, or all) whose graph ``who`` may read, by dataset and number."""
-    store, base = get_store(), get_settings().base_uri
-    readable = set(access.readable_graphs(store, who))
-    prefix = base + "dataset/" + (f"{dataset_id}/" if dataset_id else "")
-    found = [
-        v
-        for v in access.snapshot(store).versions.values()
-        if v.graph.startswith(prefix)
-        and v.graph in readable
-        and v.graph[len(prefix) :].count("/") == (0 if dataset_id else 1)
-    ]
-
-    def key(v: access.Version) -> tuple[str, int]:
-        stem, _, number = v.graph.rpartition("/")
-        return stem, int(number) if number.isdigit() else 0
-
-    return sorted(found, key=key)
-
-
 def _version(dataset_id: str, number: str, who: Caller | None) -> access.Version:
-    store, base = get_store(), get_settings().base_uri
-    v = publishing.find_version(store, base, _dataset_id(dataset_id), number)
-    if not access.may_read(store, who, v.graph):
-        raise publishing.NotFound(f"there is no version {number} of dataset {dataset_id}")
-    return v
+    return publishing.readable_version(
+        get_store(), get_settings().base_uri, who, _dataset_id(dataset_id), number
+    )
 
 
 # --- routes ------------------------------------------------------------------------------------------
@@ -111,7 +89,7 @@ def openapi() -> Response:
 def datasets() -> Response:
     who, base = current_caller(), get_settings().base_uri
     grouped: dict[str, list[dict[str, Any]]] = {}
-    for v in visible_versions(None, who):
+    for v in access.readable_versions(get_store(), base, who):
         entry = version_json(v, base)
         grouped.setdefault(entry["dataset"], []).append(entry)
     return as_json(
@@ -127,7 +105,7 @@ def datasets() -> Response:
 @bp.get("/datasets/<dataset_id>")
 def dataset(dataset_id: str) -> Response:
     who, base = current_caller(), get_settings().base_uri
-    versions = visible_versions(_dataset_id(dataset_id), who)
+    versions = access.readable_versions(get_store(), base, who, _dataset_id(dataset_id))
     if not versions:
         raise publishing.NotFound(f"there is no dataset {dataset_id}")
     published = [v for v in versions if v.public]
@@ -265,10 +243,7 @@ def grant(dataset_id: str) -> Response:
     publisher = (data or {}).get("publisher") if isinstance(data, dict) else request.form.get("publisher")
     if not publisher or not isinstance(publisher, str):
         raise BadRequest('name the publisher to grant access to: {"publisher": "ID"}')
-    try:
-        grantee = publishing.grant(store, base, who, _dataset_id(dataset_id), publisher)
-    except ValueError as exc:
-        raise BadRequest(str(exc)) from None
+    grantee = publishing.grant(store, base, who, _dataset_id(dataset_id), publisher)
     return as_json(
         {"dataset": dataset_id, "granted": grantee, "grants": publishing.grants(store, base, dataset_id)}, 201
     )
@@ -277,8 +252,5 @@ def grant(dataset_id: str) -> Response:
 @bp.delete("/datasets/<dataset_id>/grants/<publisher>")
 def revoke_grant(dataset_id: str, publisher: str) -> Response:
     who, store, base = required_caller(), get_store(), get_settings().base_uri
-    try:
-        publishing.grant(store, base, who, _dataset_id(dataset_id), publisher, revoke=True)
-    except ValueError as exc:
-        raise BadRequest(str(exc)) from None
+    publishing.grant(store, base, who, _dataset_id(dataset_id), publisher, revoke=True)
     return as_json({"dataset": dataset_id, "grants": publishing.grants(store, base, dataset_id)})

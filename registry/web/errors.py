@@ -14,6 +14,7 @@ from registry.federation.service import ServiceFailed
 from registry.ingest.base import IngestError
 from registry.mapping.crosswalk import UnknownConcept
 from registry.mapping.sets import MappingSetNotFound
+from registry.publishing.tokens import InvalidPublisherId
 from registry.publishing.workflow import RULE as REVIEW_RULE
 from registry.publishing.workflow import InvalidTransition, NotFound, NotPermitted
 from registry.query.dataset import RULE as DATASET_RULE
@@ -36,6 +37,7 @@ STATUS: dict[type[Exception], tuple[int, str]] = {
     NotPermitted: (403, REVIEW_RULE),
     NotFound: (404, REVIEW_RULE),
     InvalidTransition: (409, REVIEW_RULE),
+    InvalidPublisherId: (400, "https://w3id.org/efreg/ontology"),
     UnknownProfile: (406, CONNEG_RULE),
     NoOpenFactor: (404, CONNEG_RULE),
     MappingSetNotFound: (404, "https://mapping-commons.github.io/sssom/"),
