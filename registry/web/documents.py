@@ -13,12 +13,13 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 from urllib.parse import quote
 
 import pyoxigraph as ox
-from flask import Response, abort, current_app, g, redirect, request
+from flask import Response, current_app, g, redirect, request
 from rdflib import BNode, Graph
+from werkzeug.exceptions import NotAcceptable, NotFound
 from werkzeug.http import http_date, quote_etag
 
 from registry.publishing import access
@@ -212,12 +213,11 @@ def alternates(stem: str, offers: Sequence[Format], current: Format | None = Non
     )
 
 
-def not_acceptable(offers: Sequence[Format]) -> None:
-    abort(
-        406,
-        description="None of the media types in your Accept header is available here. Available: "
+def not_acceptable(offers: Sequence[Format]) -> NoReturn:
+    raise NotAcceptable(
+        "None of the media types in your Accept header is available here. Available: "
         + ", ".join(f.media_type for f in offers)
-        + ".",
+        + "."
     )
 
 
@@ -261,7 +261,7 @@ def send_document(
     if item is None:
         body = build()
         if body is None:
-            abort(404, description=f"There is no {stem.strip('/')} here.")
+            raise NotFound(f"There is no {stem.strip('/')} here.")
         item = documents.put(full_key, Document(body))
     changed = snapshot(store).seen_at if last_modified is None else last_modified
     response = Response(item.body, status=200, headers=item.response_headers(fmt, stem, offers, changed))

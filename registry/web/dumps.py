@@ -15,7 +15,8 @@ import queue
 import threading
 from collections.abc import Iterator, Sequence
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, render_template, request
+from werkzeug.exceptions import NotFound
 
 from registry.publishing import access
 from registry.store import Store
@@ -130,5 +131,5 @@ def dataset(rest: str) -> Response:
     base = get_settings().base_uri
     graph = base + "dataset/" + rest
     if not valid_path(rest) or graph not in access.public_graphs(get_store()):
-        abort(404, description=f"There is no public dataset {rest[:100]!r} to dump.")
+        raise NotFound(f"There is no public dataset {rest[:100]!r} to dump.")
     return send_dump([graph], "efreg-" + rest.replace("/", "-") + ".nq.gz")

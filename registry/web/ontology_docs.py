@@ -8,7 +8,8 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, redirect, render_template, request
+from flask import Blueprint, Response, redirect, render_template, request
+from werkzeug.exceptions import NotFound
 
 from registry.paths import ONTOLOGY_FILE, shape_files
 from registry.rdf.namespaces import EF
@@ -48,7 +49,7 @@ def _document(name: str, ext: str | None) -> Response:
         return see_other(stem)
     fmt = by_suffix("." + ext, DOCUMENT_FORMATS)
     if fmt is None:
-        abort(404, description=f"{stem}.{ext[:20]}: unknown format.")
+        raise NotFound(f"{stem}.{ext[:20]}: unknown format.")
     graph = ontology_graph() if name == "ontology" else shapes_graph()
 
     def body() -> bytes:
@@ -94,11 +95,10 @@ def shapes(ext: str | None = None) -> Response:
 def term(term: str) -> Response:
     """A term's own URL: 303 to its anchor in the HTML documentation, or to the RDF document."""
     if term not in term_names():
-        abort(404, description=f"The ontology defines no term {term[:100]!r}.")
+        raise NotFound(f"The ontology defines no term {term[:100]!r}.")
     fmt = negotiate(request.headers.get("Accept"), DOCUMENT_FORMATS)
     if fmt is None:
         not_acceptable(DOCUMENT_FORMATS)
-    assert fmt is not None
     target = local_path("/ontology" + (fmt.suffix or "")) + ("#" + term if fmt is HTML else "")
     response = redirect(target, 303)
     response.vary.add("Accept")

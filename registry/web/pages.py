@@ -10,8 +10,9 @@ import hashlib
 import json
 from collections.abc import Callable
 
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, request
+from flask import Blueprint, Response, current_app, redirect, render_template, request
 from rdflib import Graph, URIRef
+from werkzeug.exceptions import NotFound
 
 from registry.describe import Description
 from registry.publishing import access
@@ -74,11 +75,10 @@ def graph_page(
         return see_other(stem)
     fmt = by_suffix("." + ext, DOCUMENT_FORMATS)
     if fmt is None:
-        abort(
-            404,
-            description=f"{stem}.{ext[:20]}: unknown format; use one of "
+        raise NotFound(
+            f"{stem}.{ext[:20]}: unknown format; use one of "
             + ", ".join(stem + f.suffix for f in DOCUMENT_FORMATS if f.suffix)
-            + ".",
+            + "."
         )
 
     def body() -> bytes:
