@@ -119,3 +119,8 @@ def test_the_page_shows_the_stored_digits(client, stored):
     shown = {text.strip().replace(",", "") for text in parser.found if text.strip()}
     assert stored <= shown
     assert not any(re.search(r"[eE]|\.0$", text) for text in shown if text in stored)
+
+
+def test_the_ecfo_profile_has_no_page(client, stored):
+    r = client.get(f"/{VERSION}.html?_profile=ecfo")
+    assert r.status_code == 406 and "text/turtle" in r.get_data(as_text=True)

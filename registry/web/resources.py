@@ -166,9 +166,11 @@ def requested_profile() -> Profile | None:
 
 def factor_in_profile(rest: str, profile: Profile) -> Response:
     """``/factor/{rest}`` described in ``profile``'s terms (ECFO, the one partner profile so far)."""
-    stem, fmt = split_suffix(rest, GRAPH_FORMATS)
+    stem, fmt = split_suffix(rest)
     fmt = fmt or negotiate(request.headers.get("Accept"), GRAPH_FORMATS)
-    if fmt is None:
+    if (
+        fmt is None or fmt not in GRAPH_FORMATS
+    ):  # nothing acceptable, or a page (.html): ECFO has no page here
         raise NotAcceptable(
             "the ECFO profile is offered as " + ", ".join(f.media_type for f in GRAPH_FORMATS)
         )
