@@ -65,6 +65,7 @@ class SearchQuery:
     filters: tuple[tuple[str, str], ...] = ()  #: (facet, value path under the facet's prefix)
     page: int = 1
     size: int = 20
+    year: int | None = None  #: the reference year
 
 
 @dataclass
@@ -102,6 +103,8 @@ def _where(query: SearchQuery, base: str) -> str:
     if query.text.strip():
         needle = Literal(query.text.strip().lower()).n3()
         parts.append(f"?f rdfs:label|dct:identifier ?text . FILTER(CONTAINS(LCASE(STR(?text)), {needle}))")
+    if query.year is not None:
+        parts.append(f'?f ef:referenceYear ?year . FILTER(STR(?year) = "{int(query.year)}")')
     for name, value in query.filters:
         if name in FILTERS:
             parts.append(FILTERS[name].format(v=URIRef(base + FACETS[name][0] + value).n3()))

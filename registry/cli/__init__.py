@@ -14,6 +14,7 @@ import click
 
 from registry import __version__
 from registry.cli import common
+from registry.cli.calculate import calculate
 from registry.cli.common import BASE_HELP, STORE_HELP
 from registry.cli.datasets import dataset, token
 from registry.cli.mappings import harvest, mappings
@@ -310,5 +311,5 @@ def info(store_url: str | None, base_uri: str | None, as_json: bool) -> None:
         click.echo(f"  {count:>9}  {graph}")
 
 
-for command in (harvest, mappings, token, dataset):
+for command in (harvest, mappings, token, dataset, calculate):
     main.add_command(command)

@@ -10,6 +10,7 @@ from registry.store import Store, open_store
 from registry.store.meta import ensure_base_uri
 from registry.web import (
     api,
+    calculate,
     documents,
     dumps,
     errors,
@@ -52,6 +53,7 @@ def create_app(config: Settings | None = None, store: Store | None = None) -> Fl
         ontology_docs.bp,
         mappings.bp,
         api.bp,
+        calculate.bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -59,7 +61,9 @@ def create_app(config: Settings | None = None, store: Store | None = None) -> Fl
     # public read documents.
     app.context_processor(i18n.inject)
     app.after_request(i18n.remember_lang)
-    open_reads = frozenset(b.name for b in (resources.bp, pages.bp, search.bp, dumps.bp, ontology_docs.bp))
+    open_reads = frozenset(
+        b.name for b in (resources.bp, pages.bp, search.bp, dumps.bp, ontology_docs.bp, calculate.bp)
+    )
 
     @app.after_request
     def cors_on_open_reads(response: Response) -> Response:

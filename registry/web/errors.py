@@ -7,6 +7,8 @@ import json
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
+from registry.calculation import RULE as CALCULATION_RULE
+from registry.calculation import CalculationError, NoCandidate, ReceiptNotFound, WrongDimension
 from registry.ecfo.profile import CONNEG_RULE, NoOpenFactor, UnknownProfile
 from registry.federation.allowlist import RULE as FEDERATION_RULE
 from registry.federation.allowlist import FederationRefused
@@ -42,6 +44,10 @@ STATUS: dict[type[Exception], tuple[int, str]] = {
     NoOpenFactor: (404, CONNEG_RULE),
     MappingSetNotFound: (404, "https://mapping-commons.github.io/sssom/"),
     UnknownConcept: (404, "https://www.w3.org/TR/skos-reference/#notations"),
+    CalculationError: (400, CALCULATION_RULE),
+    WrongDimension: (422, CALCULATION_RULE),
+    NoCandidate: (404, CALCULATION_RULE),
+    ReceiptNotFound: (404, CALCULATION_RULE),
 }
 
 
@@ -52,6 +58,8 @@ def problem(status: int, message: str, rule: str | None = None, exc: Exception |
         body = {"status": status, "detail": message, "type": rule or "about:blank"}
         if isinstance(exc, InvalidTransition):
             body.update(state=exc.status.lower(), allowed=exc.allowed)
+        if isinstance(exc, CalculationError):
+            body.update(exc.fields)  # the units that fit, the trail tried
         return Response(
             json.dumps(body, ensure_ascii=False), status=status, mimetype="application/problem+json"
         )

@@ -6,6 +6,8 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from registry.web.openapi_calculation import calculation_paths
+
 JSON = "application/json"
 ERRORS = {
     400: "Bad input",
@@ -417,5 +419,6 @@ def document() -> dict[str, Any]:
                     "responses": {"200": answer("Revoked", ref("Grants")), **errors(400, 401, 403, 404)},
                 }
             },
+            **calculation_paths(),
         },
     }
