@@ -11,6 +11,7 @@ import pytest
 import requests
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, XSD
+from test_access import DS, SECRET, commercial  # noqa: F401 - the fixture, reused
 
 from registry.calculation.receipts import CALC, RECEIPTS_GRAPH
 from registry.publishing import access
@@ -319,3 +320,90 @@ def test_efreg_calculate(tmp_path):
     )
     batch = CliRunner().invoke(main, ["calculate", "--csv", str(rows)], env=env, catch_exceptions=False)
     assert batch.exit_code == 0 and ",536.6," in batch.output
+
+
+def test_a_partners_concept_through_the_mapping_sets_with_its_unit_change(live_server, store):
+    from registry.mapping.sets import store_set
+    from registry.mapping.sssom import read_sssom
+
+    from conftest import DATA
+
+    text = (DATA / "mapping" / "partner-sources.sssom.tsv").read_text(encoding="utf-8")
+    store_set(store, read_sssom(text, set_id="partner-sources"), BASE)
+    partner = "https://example.org/ecfkg-test/i/Natural_gas_GJ"
+    a = calc(live_server, activity=partner, geography="GLO", amount="1000", unit="GJ").json()
+    assert a["factor"] == BASE + "factor/ipcc2006-t2.2-natural-gas/1"
+    assert gas_value(a, "CO2") == Decimal("56100")  # 1000 GJ x 0.001 (the mapping's factor) = 1 TJ
+    assert [c["by"] for c in a["conversions"]] == ["the mapping's conversion factor"]
+    [activity] = [c for c in a["fallback"]["activities"] if c["iri"].endswith("natural-gas-combustion")]
+    assert activity["how"] == "close mapping"
+    assert activity["mapping"]["steps"][0]["confidence"] == "0.9"
+    assert activity["mapping"]["steps"][0]["predicate"] == "http://www.w3.org/2004/02/skos/core#closeMatch"
+    # the same amount in TJ converts to the partner's unit first
+    tj = calc(live_server, activity=partner, geography="GLO", amount="1", unit="TJ").json()
+    assert tj["gases"] == a["gases"]
+    assert (
+        calc(
+            live_server, activity="https://example.org/unknown", geography="GLO", amount="1", unit="TJ"
+        ).status_code
+        == 400
+    )
+
+
+def test_commercial_factors_only_for_granted_callers(live_server, commercial):  # noqa: F811
+    """A commercial natural-gas factor (reference year 1000) is better for year 1000; an anonymous or
+    ungranted caller gets the open IPCC factor and a note saying why; a granted one gets it."""
+    params = {**GAS, "year": "1000"}
+    for who in (None, "gamma"):
+        r = calc(live_server, commercial.get(who), **params)
+        assert r.status_code == 200, r.text
+        a = r.json()
+        assert a["factor"] == BASE + "factor/ipcc2006-t2.2-natural-gas/1" and SECRET not in json.dumps(a)
+        assert any(DS in note and "not readable" in note for note in a["notes"])
+        excluded = [c for c in a["fallback"]["candidates"] if "excluded" in c]
+        assert excluded and all(c["excluded"].startswith("commercial") for c in excluded)
+    granted = calc(live_server, commercial["beta"], **params).json()
+    assert granted["factor"] == BASE + f"factor/{DS}-0/1" and "notes" not in granted
+    assert gas_value(granted, "CO2") == Decimal(SECRET)
+    receipt = granted["receipt"].replace(BASE, live_server) + ".json"
+    assert requests.get(receipt, headers=commercial["beta"], timeout=30).status_code == 200
+    for headers in ({}, commercial["gamma"]):
+        assert requests.get(receipt, headers=headers, timeout=30).status_code == 404
+
+
+def test_receipt_says_superseded_then_withdrawn_through_the_workflow(live_server, store, settings, tmp_path):
+    """A published open dataset: calculate; its version 2 is published (the receipt names the
+    successor and still replays the same numbers); version 1 is withdrawn (the receipt says so)."""
+    from test_access import _module
+
+    from registry.publishing import workflow as publishing
+    from registry.publishing.tokens import authenticate, create_token, ensure_publisher
+
+    ensure_publisher(store, BASE, "acme")
+    acme = authenticate(store, create_token(store, "acme", "publisher"))
+    reviewer = authenticate(store, create_token(store, "efreg", "reviewer"))
+    admin = authenticate(store, create_token(store, "efreg", "admin"))
+    for version, bump in ((1, frozenset()), (2, frozenset({0}))):
+        path = tmp_path / f"v{version}.ttl"
+        path.write_text(_module.factors("acme-open", version, "acme", range(1), bump), encoding="utf-8")
+        assert publishing.upload(store, settings, acme, "acme-open", [path]).stored
+        publishing.act(store, BASE, acme, "acme-open", str(version), "submit")
+        publishing.act(store, BASE, reviewer, "acme-open", str(version), "approve")
+        if version == 1:
+            a = calc(live_server, **{**GAS, "year": "1000"}).json()
+            assert a["factor"] == BASE + "factor/acme-open-0/1" and gas_value(a, "CO2") == Decimal("50000")
+    url = a["receipt"].replace(BASE, live_server) + ".json"
+    receipt = requests.get(url, timeout=30).json()
+    assert (
+        receipt["status"]["superseded"] is True
+        and receipt["status"]["successor"] == BASE + "factor/acme-open-0/2"
+    )
+    assert receipt["replay"] == {"replayed": True, "same": True}
+    now = calc(live_server, **{**GAS, "year": "1000"}).json()
+    assert now["factor"] == BASE + "factor/acme-open-0/2" and gas_value(now, "CO2") == Decimal("51000")
+    publishing.act(store, BASE, admin, "acme-open", "1", "withdraw")
+    receipt = requests.get(url, timeout=30).json()
+    assert receipt["status"]["withdrawn"] is True and receipt["gases"] == a["gases"]
+    html = requests.get(url[: -len(".json")] + ".html", timeout=30).text
+    assert "acme-open-0/2" in html
+    assert receipt["replay"]["replayed"] is False and "withdrawn" in receipt["replay"]["reason"]

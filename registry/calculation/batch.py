@@ -16,34 +16,9 @@ from registry.publishing.tokens import Caller
 from registry.store import Store
 
 MAX_ROWS = 1000
-FIELDS = (
-    "activity",
-    "geography",
-    "year",
-    "amount",
-    "unit",
-    "gwp",
-    "boundary",
-    "scope",
-    "gas_basis",
-    "publisher",
-)
-CSV_OUT = (
-    "row",
-    "status",
-    "activity",
-    "geography",
-    "year",
-    "amount",
-    "unit",
-    "gwp",
-    "factor",
-    "co2e",
-    "co2e_unit",
-    "gases",
-    "receipt",
-    "error",
-)
+#: the input columns a CSV answer repeats
+INPUT_COLUMNS = ("activity", "geography", "year", "amount", "unit", "gwp")
+CSV_OUT = ("row", "status", *INPUT_COLUMNS, "factor", "co2e", "co2e_unit", "gases", "receipt", "error")
 
 
 def values_hidden(store: Store, caller: Caller | None) -> Callable[[str], bool]:
@@ -105,7 +80,7 @@ def write_csv(results: list[dict[str, Any]]) -> str:
         inputs = r.get("inputs", {})
         writer.writerow(
             {
-                **{k: inputs.get(k, "") for k in ("activity", "geography", "year", "amount", "unit", "gwp")},
+                **{k: inputs.get(k, "") for k in INPUT_COLUMNS},
                 "row": r["row"],
                 "status": r["status"],
                 "factor": r.get("factor", ""),

@@ -20,7 +20,7 @@ from registry.calculation.selection import PREFIXES, Reader, Request, Selection,
 #: The largest amount accepted (an absolute value), and the longest lexical form.
 MAX_AMOUNT = Decimal("1e15")
 MAX_AMOUNT_CHARS = 40
-YEARS = range(1900, 2201)
+YEARS = range(1000, 3000)
 GWP_SETS = {"AR4": "gwp/AR4-GWP100", "AR5": "gwp/AR5-GWP100", "AR6": "gwp/AR6-GWP100"}
 DEFAULT_GWP = "AR6"
 
@@ -150,8 +150,9 @@ COMPONENTS = (
 )
 FACTOR = (
     PREFIXES
-    + """SELECT ?unit ?ds ?label WHERE {{
+    + """SELECT ?unit ?ds ?label ?thing WHERE {{
   OPTIONAL {{ <{f}> ef:activityUnit ?unit }} OPTIONAL {{ <{f}> dct:isPartOf ?ds }}
+  OPTIONAL {{ <{f}> dct:isVersionOf ?thing }}
   OPTIONAL {{ <{f}> <http://www.w3.org/2000/01/rdf-schema#label> ?label FILTER(LANG(?label) = "en") }}
 }} LIMIT 1"""
 )
@@ -283,6 +284,7 @@ def compute(
         "factor": factor,
         "factorLabel": str(info["label"]) if "label" in info else None,
         "dataset": str(info["ds"]) if "ds" in info else None,
+        "factorThing": str(info["thing"]) if "thing" in info else None,
         "activityUnit": activity_unit,
         "amountInActivityUnit": u.plain(amount),
         "conversions": steps,

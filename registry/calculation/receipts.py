@@ -149,13 +149,12 @@ class Receipt:
 
 def status(store: Store, answer: dict[str, Any]) -> dict[str, Any]:
     """Whether the factor version is still current: superseded (by which version) or withdrawn."""
-    factor, dataset = answer["factor"], answer.get("dataset")
-    public = access.ReadView(store)
+    factor, dataset, thing = answer["factor"], answer.get("dataset"), answer.get("factorThing")
+    public = access.ReadView(store)  # the catalog: public whatever became of the version graph
+    current_of = f"OPTIONAL {{ <{thing}> dcat:hasCurrentVersion ?cur }}" if thing else ""
     rows = public.select(
         PREFIXES
-        + f"""SELECT ?next ?cur WHERE {{
-  OPTIONAL {{ <{factor}> dct:isReplacedBy ?next }}
-  OPTIONAL {{ <{factor}> dct:isVersionOf ?thing . ?thing dcat:hasCurrentVersion ?cur }} }} LIMIT 1"""
+        + f"SELECT ?next ?cur WHERE {{ OPTIONAL {{ <{factor}> dct:isReplacedBy ?next }} {current_of} }} LIMIT 1"
     )
     row = rows[0] if rows else {}
     current = str(row["cur"]) if "cur" in row else None
@@ -218,5 +217,12 @@ def read(store: Store, base: str, rid: str, caller: Caller | None = None) -> Rec
     for prefix, ns in (("prov", PROV), ("calc", CALC), ("ef", EF)):
         graph.bind(prefix, ns)
     receipt = Receipt(iri, answer, graph, status(store, answer))
-    receipt.replay = replay(access.ReadView(store, caller), base, answer)
+    if receipt.status["withdrawn"]:
+        receipt.replay = {
+            "replayed": False,
+            "reason": "the factor version was withdrawn: its values are no longer published; "
+            "the numbers shown are those kept in the receipt",
+        }
+    else:
+        receipt.replay = replay(access.ReadView(store, caller), base, answer)
     return receipt

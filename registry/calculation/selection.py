@@ -252,26 +252,25 @@ def concepts(reader: Reader, activity: str, base: str) -> list[Concept]:
     )
     if activity.startswith(base) and known:
         found.append(Concept(activity, 0, "requested"))
-    else:
-        for path in Crosswalk(reader, base).paths(activity):  # type: ignore[arg-type]
-            if not path.concept.startswith(base):
-                continue
-            mapping = {
-                "relation": path.relation,
-                "conversionFactor": str(path.factor) if path.factor != 1 else None,
-                "partnerUnit": path.partner_unit,
-                "ourUnit": path.our_unit,
-                "steps": [
-                    {
-                        "mapping": s.mapping,
-                        "predicate": s.predicate,
-                        "confidence": str(s.confidence) if s.confidence is not None else None,
-                    }
-                    for s in path.steps
-                ],
-            }
-            rank = RELATIONS.index(path.relation) if path.relation in RELATIONS else len(RELATIONS)
-            found.append(Concept(path.concept, rank, path.relation, mapping))
+    for path in Crosswalk(reader, base).paths(activity):  # type: ignore[arg-type]
+        if not path.concept.startswith(base) or path.concept == activity:
+            continue
+        mapping = {
+            "relation": path.relation,
+            "conversionFactor": str(path.factor) if path.factor != 1 else None,
+            "partnerUnit": path.partner_unit,
+            "ourUnit": path.our_unit,
+            "steps": [
+                {
+                    "mapping": s.mapping,
+                    "predicate": s.predicate,
+                    "confidence": str(s.confidence) if s.confidence is not None else None,
+                }
+                for s in path.steps
+            ],
+        }
+        rank = RELATIONS.index(path.relation) if path.relation in RELATIONS else len(RELATIONS)
+        found.append(Concept(path.concept, rank, path.relation + " mapping", mapping))
     if not found:
         raise UnknownTerm(
             f"unknown activity <{activity}>: no category of the registry, and no mapping reaches one",
