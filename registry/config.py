@@ -36,7 +36,7 @@ class Settings:
     max_upload_bytes: int = 200 * 1024 * 1024
     zip_max_entries: int = 10_000
     zip_max_uncompressed_bytes: int = 1024 * 1024 * 1024
-    # the SHACL gate: "fast" (registry.validation.fast, set-at-a-time) or "pyshacl" (the reference)
+    # the gate's validator (registry.ingest.gate): "fast" (registry.validation.fast, set-at-a-time) or "pyshacl" (the reference)
     validator: str = "fast"
 
     def __post_init__(self) -> None:

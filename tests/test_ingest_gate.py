@@ -1,4 +1,4 @@
-"""The SHACL gate: read → validate → store all graphs or none; dry runs; versions; round trip."""
+"""The gate, through `efreg load`'s path: read → validate → store all graphs or none; dry runs; versions; round trip."""
 
 from __future__ import annotations
 

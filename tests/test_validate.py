@@ -1,4 +1,4 @@
-"""The SHACL gate's API: loading shapes and reference data, the typed report and its renderings."""
+"""The validator's API: loading shapes and reference data, the typed report and its renderings."""
 
 from __future__ import annotations
 

@@ -150,7 +150,7 @@ def load(
     store_url: str | None,
     base_uri: str | None,
 ) -> None:
-    """Import files (RDF, ILCD XML, TIDAS JSON, CSV, ZIP) through the SHACL gate into the store.
+    """Import files (RDF, ILCD XML, TIDAS JSON, CSV, ZIP) through the gate (SHACL validation) into the store.
 
     Nothing is stored when the data violates a shape (exit 1) or does not parse (exit 2).
     """

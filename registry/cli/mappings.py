@@ -212,7 +212,7 @@ def import_(
                     source=URIRef(source_url) if source_url else None,
                 )
         with common.open_store(settings) as store:
-            outcome = store_set(store, mset, settings.base_uri, dry_run=dry_run)
+            outcome = store_set(store, mset, settings.base_uri, dry_run=dry_run, validator=settings.validator)
     except MappingError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1 if "does not conform" in str(exc) else 2)

@@ -28,12 +28,11 @@ from registry.ecfo.conversion import Converted, Resolver, convert
 from registry.ecfo.records import EcfoRecord, add_row, detail_query, list_query
 from registry.federation.allowlist import Allowlist
 from registry.ingest.base import valid_id
-from registry.ingest.gate import next_version_fn
-from registry.publishing.catalog import refresh_versions
+from registry.ingest.gate import NextVersion, admit, drop_reports
+from registry.ingest.quads import ImportData, TripleGraph
 from registry.rdf.namespaces import EF, PROV, XSD
 from registry.rdf.sparql_client import SparqlClient, SparqlClientError
 from registry.store import Store
-from registry.validation.fast import get_validator
 
 MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 
@@ -136,16 +135,18 @@ def fetch(
 # --- storing -------------------------------------------------------------------------------------------
 
 
-def _version(store: Store, base_uri: str, dataset_id: str) -> int:
-    return next_version_fn(store, base_uri)(dataset_id) - 1
-
-
-def _content(g: Graph, ds_iri: URIRef) -> Graph:
-    """The graph without its dataset record (which carries the harvest time)."""
-    out = Graph()
+def _content(g: Graph | TripleGraph, ds_iri: URIRef) -> Graph:
+    """The graph without its dataset record (which carries the harvest time) and without the SHACL
+    report the gate kept with it."""
+    data = ImportData()
+    content = data.graph(ds_iri)
     for t in g:
         if t[0] != ds_iri:
-            out.add(t)
+            content.add(t)
+    drop_reports(data, [str(ds_iri)])
+    out = Graph()
+    for t in content:
+        out.add(t)
     return out
 
 
@@ -195,7 +196,6 @@ def harvest(
     )
     report.read = len(records)
     resolver = Resolver(store, base_uri)
-    current = _version(store, base_uri, dataset_id)
     options = dict(
         endpoint=endpoint,
         dataset_id=dataset_id,
@@ -207,38 +207,44 @@ def harvest(
         boundary=EF[boundary] if boundary else None,
         settings=settings,
     )
-    converted: Converted = convert(records.values(), resolver, version=current + 1, **options)  # type: ignore[arg-type]
-    report.unconverted = converted.unconverted
-    report.factors = converted.factors
-    if converted.factors == 0:
-        raise HarvestError(
-            f"none of the {len(records)} conversion factor(s) of {endpoint} could be converted"
-            + (
-                f"; first: <{converted.unconverted[0][0]}>: {converted.unconverted[0][1]}"
-                if converted.unconverted
-                else ""
+
+    def build(next_version: NextVersion) -> ImportData | None:
+        current = next_version(dataset_id) - 1
+        converted: Converted = convert(records.values(), resolver, version=current + 1, **options)  # type: ignore[arg-type]
+        report.unconverted = converted.unconverted
+        report.factors = converted.factors
+        if converted.factors == 0:
+            raise HarvestError(
+                f"none of the {len(records)} conversion factor(s) of {endpoint} could be converted"
+                + (
+                    f"; first: <{converted.unconverted[0][0]}>: {converted.unconverted[0][1]}"
+                    if converted.unconverted
+                    else ""
+                )
             )
-        )
-    ds_iri = URIRef(f"{base_uri}dataset/{dataset_id}/{current + 1}")
-    g = converted.dataset.graph(ds_iri)
-    g.add((ds_iri, PROV.wasDerivedFrom, URIRef(endpoint)))
-    g.add((ds_iri, PROV.generatedAtTime, Literal(started.isoformat(), datatype=XSD.dateTime)))
-    if current:
-        old_iri = URIRef(f"{base_uri}dataset/{dataset_id}/{current}")
-        old = store.construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{old_iri}> {{ ?s ?p ?o }} }}")
-        same = convert(records.values(), resolver, version=current, **options)  # type: ignore[arg-type]
-        if isomorphic(_content(same.dataset.graph(old_iri), old_iri), _content(old, old_iri)):
-            report.unchanged, report.dataset_iri, report.version = True, str(old_iri), current
-            return report
-    result = get_validator(settings.validator)(converted.dataset, base_iri=base_uri)
-    report.warnings = len(result.warnings)
-    if not result.conforms:
+        ds_iri = URIRef(f"{base_uri}dataset/{dataset_id}/{current + 1}")
+        g = converted.dataset.graph(ds_iri)
+        g.add((ds_iri, PROV.wasDerivedFrom, URIRef(endpoint)))
+        g.add((ds_iri, PROV.generatedAtTime, Literal(started.isoformat(), datatype=XSD.dateTime)))
+        report.dataset_iri, report.version = str(ds_iri), current + 1
+        if current:
+            old_iri = URIRef(f"{base_uri}dataset/{dataset_id}/{current}")
+            old = store.construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{old_iri}> {{ ?s ?p ?o }} }}")
+            same = convert(records.values(), resolver, version=current, **options)  # type: ignore[arg-type]
+            if isomorphic(_content(same.dataset.graph(old_iri), old_iri), _content(old, old_iri)):
+                report.unchanged, report.dataset_iri, report.version = True, str(old_iri), current
+                return None
+        return ImportData.from_graphs(converted.dataset.graphs())
+
+    verdict = admit(store, build, base_uri=base_uri, validator=settings.validator, dry_run=dry_run)
+    if verdict.unchanged:
+        return report
+    report.warnings = len(verdict.report.warnings)
+    if not verdict.report.conforms:
+        report.dataset_iri = report.version = None
         raise HarvestNotConforming(
-            f"the converted data does not conform to the shapes; nothing stored:\n{result.to_text('en')}"
+            "the converted data does not conform to the shapes; nothing stored:\n"
+            + verdict.report.to_text("en")
         )
-    report.dataset_iri, report.version = str(ds_iri), current + 1
-    if not dry_run:
-        store.load(converted.dataset.serialize(format="nquads", encoding="utf-8"), "nquads")
-        refresh_versions(store, base_uri)
-        report.stored = True
+    report.stored = verdict.stored
     return report

@@ -1,9 +1,9 @@
 """Importers: ILCD XML, TIDAS JSON, CSV (OEFDB layout and the efreg template), RDF and ZIP → RDF in
-the efreg model, then the SHACL gate (see :mod:`registry.ingest.gate`).
+the efreg model; the gate (:mod:`registry.ingest.gate`) validates and stores.
 
 ``IMPORTERS`` maps a format name to an importer; ``read_paths`` reads files into one
 :class:`~registry.ingest.quads.ImportData` (``ImportResult.dataset`` is it as an rdflib ``Dataset``)
-without touching a store; ``import_paths`` validates and stores.
+without touching a store; ``import_paths`` reads them through the gate (``efreg load``).
 """
 
 from __future__ import annotations

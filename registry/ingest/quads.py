@@ -10,6 +10,7 @@ want an rdflib ``Dataset`` get one built on demand (:meth:`ImportData.to_dataset
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib import Dataset, URIRef
@@ -89,6 +90,18 @@ class ImportData:
         self._graphs: dict[str, TripleGraph] = {}
         self._attached: list[tuple[list[Triple], list[str]]] = []
 
+    @classmethod
+    def from_graphs(cls, graphs: Iterable[Any]) -> ImportData:
+        """The triples of rdflib graphs (e.g. ``Dataset.graphs()``), each under its identifier; empty
+        graphs (a dataset's unused default graph) are left out."""
+        data = cls()
+        for g in graphs:
+            if len(g):
+                add = data.graph(g.identifier).add
+                for t in g:
+                    add(t)
+        return data
+
     def graph(self, name: str | URIRef) -> TripleGraph:
         key = str(name)
         g = self._graphs.get(key)
@@ -102,6 +115,15 @@ class ImportData:
     def attach(self, triples: list[Triple], graphs: list[str]) -> None:
         """Add ``triples`` to each of ``graphs`` (kept once, expanded when written)."""
         self._attached.append((triples, list(graphs)))
+
+    def fold(self) -> None:
+        """Add the attached triples to each of their graphs, so that editing a graph sees them."""
+        for triples, graphs in self._attached:
+            for name in graphs:
+                add = self.graph(name).add
+                for t in triples:
+                    add(t)
+        self._attached.clear()
 
     def triples(self) -> list[Triple]:
         """The triples of all graphs (a triple in two graphs comes twice); attached ones excluded."""

@@ -24,15 +24,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 
-from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
 
 from registry.ingest.base import dec
 from registry.ingest.factor import known_reference
+from registry.ingest.gate import NextVersion, admit
+from registry.ingest.quads import ImportData
 from registry.paths import ONTOLOGY_FILE
-from registry.publishing.catalog import refresh_versions
 from registry.rdf.namespaces import DCAT, DCT, EF, FOAF, OWL, PROV, QUDT, RDF, RDFS, SH, SKOS, XSD
 from registry.store import Store
-from registry.validation.reference import validate
 
 SSSOM = Namespace("https://w3id.org/sssom/")
 SEMAPV = Namespace("https://w3id.org/semapv/vocab/")
@@ -445,8 +445,11 @@ def _publisher_known(base_uri: str, publisher: str) -> bool:
     return URIRef(f"{base_uri}publisher/{publisher}") in known_reference(base_uri)
 
 
-def store_set(store: Store, mset: MappingSet, base_uri: str, *, dry_run: bool = False) -> StoreOutcome:
-    """Check, validate with the shapes and store ``mset`` as a new version of ``dataset/{id}``.
+def store_set(
+    store: Store, mset: MappingSet, base_uri: str, *, dry_run: bool = False, validator: str = "fast"
+) -> StoreOutcome:
+    """Check ``mset`` and admit it through the gate (:func:`registry.ingest.gate.admit`) as a new
+    version of ``dataset/{id}``.
 
     Mappings naming an unknown concept of ours are reported (``rejected``), not stored. When the current
     version already holds exactly the same mappings, nothing is written (``unchanged``)."""
@@ -458,28 +461,30 @@ def store_set(store: Store, mset: MappingSet, base_uri: str, *, dry_run: bool = 
             + (f"; first problem: {rejected[0]}" if rejected else "")
         )
     accepted = MappingSet(**{**vars(mset), "mappings": ok})
-    current = current_version(store, base_uri, mset.id)
-    numbers: dict[tuple[URIRef, URIRef, URIRef], int] = {}
-    if current is not None:
-        iri = f"{base_uri}dataset/{mset.id}/{current}"
-        old = store.construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}")
-        if sorted(m.content() for m in mappings_from_graph(old)) == sorted(m.content() for m in ok):
-            return StoreOutcome(iri, current, 0, rejected, unchanged=True)
-        numbers = mapping_numbers(old)
-    version = (current or 0) + 1
-    known_pub = _publisher_known(base_uri, mset.publisher)
-    g = set_graph(accepted, base_uri, version, numbers, publisher_known=known_pub)
-    ds = Dataset()
-    target = ds.graph(g.identifier)
-    for t in g:
-        target.add(t)
-    report = validate(ds, base_iri=base_uri)
-    if not report.conforms:
-        raise MappingError(f"mapping set {mset.id!r} does not conform to the shapes:\n{report.to_text('en')}")
-    if not dry_run:
-        store.load(ds.serialize(format="nquads", encoding="utf-8"), "nquads")
-        refresh_versions(store, base_uri)
-    return StoreOutcome(str(g.identifier), version, len(ok), rejected)
+    picked: list[int] = []
+
+    def build(next_version: NextVersion) -> ImportData | None:
+        current = next_version(mset.id) - 1
+        picked.append(current)
+        numbers: dict[tuple[URIRef, URIRef, URIRef], int] = {}
+        if current:
+            iri = f"{base_uri}dataset/{mset.id}/{current}"
+            old = store.construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}")
+            if sorted(m.content() for m in mappings_from_graph(old)) == sorted(m.content() for m in ok):
+                return None
+            numbers = mapping_numbers(old)
+        known_pub = _publisher_known(base_uri, mset.publisher)
+        return ImportData.from_graphs([set_graph(accepted, base_uri, current + 1, numbers, known_pub)])
+
+    verdict = admit(store, build, base_uri=base_uri, validator=validator, dry_run=dry_run)
+    current = picked[0]
+    if verdict.unchanged:
+        return StoreOutcome(f"{base_uri}dataset/{mset.id}/{current}", current, 0, rejected, unchanged=True)
+    if not verdict.report.conforms:
+        raise MappingError(
+            f"mapping set {mset.id!r} does not conform to the shapes:\n{verdict.report.to_text('en')}"
+        )
+    return StoreOutcome(verdict.graphs[0], current + 1, len(ok), rejected)
 
 
 def list_sets(store: Store, base_uri: str) -> list[dict[str, str]]:

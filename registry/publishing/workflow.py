@@ -7,9 +7,11 @@ publisher's agent; when: ``prov:endedAtTime``; which version: ``prov:used``), ar
 graph, which no caller reads, until release; a release copies the record and its activities into the
 public catalog graph.
 
-Atomicity. An upload first notes its graphs as *pending* in the system graph, then writes them whole
-(one load, under their final names, which no access rule exposes while there is no record), then
-writes the record and clears the note in one update. A release is one update of the system and
+Atomicity. An upload goes through the gate (:func:`registry.ingest.gate.admit`), which writes its
+graphs and its record (into the system graph) in one write. Just before, the upload notes its graphs
+as *pending* in the system graph, and clears the note after: for a store whose load is not one
+transaction (a remote store posts graph by graph), a crash in between leaves graphs that
+:func:`recover` drops unless their record was written. A release is one update of the system and
 catalog graphs (status, activities, versions, ``dct:isReplacedBy``). :func:`recover`, run at start,
 drops graphs a crash left pending. A commercial version is split at upload into its version graph
 (the description) and ``…/values`` (``ef:component``, ``ef:co2e`` and the SHACL report), which only
@@ -26,18 +28,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from registry.config import Settings
 from registry.ingest import ImportResult, IngestError, read_paths
-from registry.ingest.gate import next_version_fn
+from registry.ingest.gate import NextVersion, admit
+from registry.ingest.quads import ImportData, TripleGraph
 from registry.publishing import access, catalog
 from registry.publishing.tokens import Caller, publisher_id
 from registry.rdf.namespaces import DCAT, DCT, EF, FOAF, PROV, RDF, RDFS, SH, SYSTEM_GRAPH, XSD
 from registry.store import QueryDataset, Store
-from registry.validation.fast import get_validator
-from registry.validation.reference import reference_graph
 
 RULE = "https://w3id.org/efreg/ontology#ReviewStatus"
 #: status → {action: new status}
@@ -155,33 +156,53 @@ def upload(
                 f"dataset {dataset_id} belongs to {agent}; your token is for {caller.agent(base)}"
             )
         agent = agent or caller.agent(base)
-        result = read_paths(
-            list(paths),
-            format=format,
-            base_uri=base,
-            dataset_id=dataset_id,
-            publisher=publisher_id(agent),
-            settings=settings,
-            next_version=next_version_fn(store, base),
-        )
-        graph = _check(store, base, dataset_id, result)
-        _prepare(result.dataset, graph, agent, access_level)
-        report = _validate(result.dataset, base, agent, settings)
-        if not report.conforms or dry_run:
-            return UploadOutcome(False, graph, report, result)
-        payload = _payload(result.dataset, graph, access_level, report)
-        values = graph + "/values" if access_level == "Commercial" else None
-        _write(
+        read: list[tuple[ImportResult, str]] = []
+
+        def build(next_version: NextVersion) -> ImportData:
+            result = read_paths(
+                list(paths),
+                format=format,
+                base_uri=base,
+                dataset_id=dataset_id,
+                publisher=publisher_id(agent),
+                settings=settings,
+                next_version=next_version,
+            )
+            graph = _check(base, dataset_id, result)
+            _prepare(result.data.graph(graph), graph, agent, access_level)
+            read.append((result, graph))
+            return result.data
+
+        def before_write(data: ImportData) -> None:
+            """The commercial split and the record, written with the graphs (not validated)."""
+            graph = read[0][1]
+            values = graph + "/values" if access_level == "Commercial" else None
+            if values:
+                data.fold()  # the report the gate attached is split off with the values
+                for t in split_values(data.graph(graph)):
+                    data.graph(values).add(t)
+            record = data.graph(SYSTEM_GRAPH)
+            for t in _record(base, graph, dataset_id, agent, access_level, values, caller, comment):
+                record.add(t)
+            _note(store, [graph] + ([values] if values else []), pending=True)
+
+        verdict = admit(
             store,
-            graph,
-            values,
-            payload,
-            _record(base, graph, dataset_id, agent, access_level, values, caller, comment),
+            build,
+            base_uri=base,
+            validator=settings.validator,
+            dry_run=dry_run,
+            known=[(URIRef(agent), RDF.type, FOAF.Organization), (URIRef(agent), RDF.type, PROV.Agent)],
+            before_write=before_write,
         )
-        return UploadOutcome(True, graph, report, result)
+        result, graph = read[0]
+        if verdict.stored:
+            names = [graph] + ([graph + "/values"] if access_level == "Commercial" else [])
+            _note(store, names, pending=False)
+        return UploadOutcome(verdict.stored, graph, verdict.report, result)
 
 
-def _check(store: Store, base: str, dataset_id: str, result: ImportResult) -> str:
+def _check(base: str, dataset_id: str, result: ImportResult) -> str:
     expected = version_iri(base, dataset_id, "")
     graphs = list(dict.fromkeys(result.dataset_iris))
     if len(graphs) != 1 or not graphs[0].startswith(expected) or not graphs[0][len(expected) :].isdigit():
@@ -189,15 +210,12 @@ def _check(store: Store, base: str, dataset_id: str, result: ImportResult) -> st
             f"an upload is one version of dataset {dataset_id} (graph {expected}N, or triples in "
             f"no graph); this one names " + (", ".join(f"<{g}>" for g in graphs) or "no graph")
         )
-    if graphs[0] in store.graph_names():
-        raise IngestError(f"dataset version <{graphs[0]}> already exists; versions are immutable")
     return graphs[0]
 
 
-def _prepare(ds: Dataset, graph: str, agent: str, access_level: str) -> None:
+def _prepare(g: TripleGraph, graph: str, agent: str, access_level: str) -> None:
     """The version graph says who publishes it and its access level; its review status lives in the
     registry's records, never in the (immutable) graph."""
-    g = ds.graph(URIRef(graph))
     subject = URIRef(graph)
     if (subject, RDF.type, DCAT.Dataset) not in g:
         raise IngestError(f"the data has no dataset record <{graph}> a dcat:Dataset")
@@ -216,16 +234,7 @@ def _prepare(ds: Dataset, graph: str, agent: str, access_level: str) -> None:
     g.remove((subject, EF.reviewStatus, None))
 
 
-def _validate(ds: Dataset, base: str, agent: str, settings: Settings) -> Any:
-    validate = get_validator(settings.validator)
-    reference = Graph()
-    reference += reference_graph(base)
-    reference.add((URIRef(agent), RDF.type, FOAF.Organization))
-    reference.add((URIRef(agent), RDF.type, PROV.Agent))
-    return validate(ds, base_iri=base, reference=reference)
-
-
-def _closure(g: Graph, start: Node, into: Graph) -> None:
+def _closure(g: Graph | TripleGraph, start: Node, into: Graph) -> None:
     todo = [start]
     seen: set[Node] = set()
     while todo:
@@ -238,7 +247,7 @@ def _closure(g: Graph, start: Node, into: Graph) -> None:
             todo.append(t[2])
 
 
-def split_values(g: Graph) -> Graph:
+def split_values(g: Graph | TripleGraph) -> Graph:
     """Move the numbers of ``g`` (``ef:component`` / ``ef:co2e`` with their blank-node closure, and any
     SHACL report, whose ``sh:value`` may quote them) into a new graph, which is returned."""
     values = Graph()
@@ -256,25 +265,6 @@ def split_values(g: Graph) -> Graph:
     for t in values:
         g.remove(t)
     return values
-
-
-def _payload(ds: Dataset, graph: str, access_level: str, report: Any) -> bytes:
-    g = ds.graph(URIRef(graph))
-    if report.warnings:
-        kept = Graph().parse(data=report.to_turtle(), format="turtle")
-        for t in kept:
-            g.add(t)
-        for node in kept.subjects(RDF.type, SH.ValidationReport):
-            g.add((URIRef(graph), EF.validationReport, node))
-    out = Dataset()
-    target = out.graph(URIRef(graph))
-    for t in g:
-        target.add(t)
-    if access_level == "Commercial":
-        values = out.graph(URIRef(graph + "/values"))
-        for t in split_values(target):
-            values.add(t)
-    return out.serialize(format="nquads", encoding="utf-8")
 
 
 def _record(
@@ -321,16 +311,11 @@ def _triples(g: Graph) -> str:
     return g.serialize(format="nt", encoding="utf-8").decode("utf-8")
 
 
-def _write(store: Store, graph: str, values: str | None, payload: bytes, record: Graph) -> None:
-    """Pending note → the graphs, whole → the record (clearing the note) in one update."""
-    names = [graph] + ([values] if values else [])
-    note = " ".join(f"<{PENDING}> <{PENDING_GRAPH}> <{n}> ." for n in names)
-    store.update(f"INSERT DATA {{ GRAPH <{SYSTEM_GRAPH}> {{ {note} }} }}")
-    store.load(payload, "nquads")
-    store.update(
-        f"DELETE DATA {{ GRAPH <{SYSTEM_GRAPH}> {{ {note} }} }} ;\n"
-        f"INSERT DATA {{ GRAPH <{SYSTEM_GRAPH}> {{ {_triples(record)} }} }}"
-    )
+def _note(store: Store, graphs: list[str], *, pending: bool) -> None:
+    """Note ``graphs`` as pending in the system graph (``pending``), or clear the note."""
+    note = " ".join(f"<{PENDING}> <{PENDING_GRAPH}> <{n}> ." for n in graphs)
+    verb = "INSERT" if pending else "DELETE"
+    store.update(f"{verb} DATA {{ GRAPH <{SYSTEM_GRAPH}> {{ {note} }} }}")
 
 
 def recover(store: Store, base: str) -> list[str]:

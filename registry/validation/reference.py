@@ -1,10 +1,11 @@
-"""The SHACL gate: validate data against ``shapes/*.ttl`` with pySHACL and return a typed report.
+"""The reference validator: validate data against ``shapes/*.ttl`` with pySHACL and return a typed
+report (the gate, :mod:`registry.ingest.gate`, runs it on request; the fast validator by default).
 
 The data's graphs are merged into one graph; the reference data (the ontology and the reference and
 GWP seed datasets, or a graph the caller passes) is mixed in so that "known" gases, units,
 geographies, … are those typed in the data or in the reference data. Results whose focus node is
-not described in the data (i.e. about the reference data itself) are left out of the report: the gate
-judges the data it is given. Validate the reference datasets by passing them as the data.
+not described in the data (i.e. about the reference data itself) are left out of the report: the
+validator judges the data it is given. Validate the reference datasets by passing them as the data.
 """
 
 from __future__ import annotations

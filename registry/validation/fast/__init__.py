@@ -1,5 +1,5 @@
-"""The fast SHACL gate: the same report as :func:`registry.validation.reference.validate` (pySHACL), in a
-fraction of the time on large imports.
+"""The fast SHACL validator (the gate's default): the same report as
+:func:`registry.validation.reference.validate` (pySHACL), in a fraction of the time on large imports.
 
 How: the shapes are compiled once (:mod:`.plan`). Per validation, data ∪ reference is indexed in
 dictionaries and, for the SHACL-SPARQL targets and constraints, loaded into an in-memory Oxigraph

@@ -1,7 +1,7 @@
 """The fast validator's report: results of core constraints built here, as pySHACL builds them
 (the shape's messages, severity and path; one result per failing value node, or per focus node for
 the counting components), plus pySHACL's own results for SHACL-SPARQL constraints; then the same
-typed :class:`~registry.validation.reference.ValidationReport` as the pySHACL gate."""
+typed :class:`~registry.validation.reference.ValidationReport` as the pySHACL validator."""
 
 from __future__ import annotations
 
