@@ -61,6 +61,7 @@ def test_select_in_every_results_format(live_server: str, accept: str) -> None:
     response = sparql(live_server, FACTORS, accept)
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith(accept)
+    assert response.headers["Content-Type"].count("charset") <= 1
     answer = rows(response)
     assert len(answer) == 25 and response.headers["Efreg-Result-Rows"] == "25"
     assert {"f": str(NATURAL_GAS), "v": "56100"} in rows(
@@ -76,6 +77,7 @@ def test_select_in_every_results_format(live_server: str, accept: str) -> None:
 def test_construct_in_every_rdf_format(live_server: str, accept: str) -> None:
     response = sparql(live_server, CONSTRUCT, accept)
     assert response.status_code == 200 and response.headers["Content-Type"].startswith(accept)
+    assert response.headers["Content-Type"].count("charset") <= 1
     graph = Graph()
     graph.parse(data=response.content, format=GRAPHS[accept])
     assert (

@@ -25,6 +25,7 @@ FORMATS = {
 def test_returns_rdf_with_a_matching_endpoint_triple(live_server: str, accept: str) -> None:
     response = requests.get(live_server + "sparql", headers={"Accept": accept}, timeout=10)
     assert response.status_code == 200 and response.headers["Content-Type"].startswith(accept)
+    assert response.headers["Content-Type"].count("charset") <= 1
     graph = Graph().parse(data=response.content, format=FORMATS[accept])
     services = list(graph.subjects(RDF.type, SD.Service))
     assert len(services) == 1

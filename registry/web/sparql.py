@@ -29,6 +29,7 @@ from registry.query.endpoint import Endpoint, readable_graphs
 from registry.service_description import describe
 from registry.web.callers import current_caller, required_caller
 from registry.web.context import get_settings, get_store
+from registry.web.documents import serialize
 from registry.web.negotiation import (
     DATASET_FORMATS,
     GRAPH_FORMATS,
@@ -150,7 +151,7 @@ def sparql() -> Response:
     offers = RESULT_FORMATS if prepared.form in ("select", "ask") else CONSTRUCT_FORMATS
     chosen = _choose(offers)
     answer = endpoint.run_query(prepared, chosen.media_type)
-    response = Response(answer.body, mimetype=chosen.mimetype_header)
+    response = Response(answer.body, content_type=chosen.mimetype_header)
     response.headers["Vary"] = "Accept"
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Access-Control-Expose-Headers"] = EXPOSED
@@ -185,7 +186,7 @@ def _service() -> Response:
     graphs = {g: counts.get(g, 0) for g in readable_graphs(store, current_caller())}
     media_types = [f.media_type for f in (*RESULT_FORMATS, *CONSTRUCT_FORMATS)]
     graph = describe(endpoint_url, settings, graphs, media_types)
-    response = Response(graph.serialize(format=_RDFLIB[chosen.name]), mimetype=chosen.mimetype_header)
+    response = Response(serialize(graph, chosen, compact=False), content_type=chosen.mimetype_header)
     response.headers["Vary"] = "Accept"
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Link"] = ", ".join(
@@ -193,9 +194,6 @@ def _service() -> Response:
     )
     return response
 
-
-#: negotiation name -> rdflib serializer name
-_RDFLIB = {"turtle": "turtle", "jsonld": "json-ld", "rdfxml": "xml", "ntriples": "nt"}
 
 PREFIXES = """PREFIX ef: <https://w3id.org/efreg/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
