@@ -407,3 +407,33 @@ def test_receipt_says_superseded_then_withdrawn_through_the_workflow(live_server
     html = requests.get(url[: -len(".json")] + ".html", timeout=30).text
     assert "acme-open-0/2" in html
     assert receipt["replay"]["replayed"] is False and "withdrawn" in receipt["replay"]["reason"]
+
+
+def test_exact_arithmetic_across_units(live_server):
+    """3.6 MJ is exactly 1 kWh (fractions, not floats); 1 MJ has no finite decimal in kWh and says so."""
+    a = calc(live_server, **{**GRID, "amount": "3.6", "unit": "MJ"}).json()
+    assert a["gases"][0]["value"] == "0.5366" and a["exact"] is True
+    b = calc(live_server, **{**GRID, "amount": "1", "unit": "MJ"}).json()
+    assert b["exact"] is False and b["gases"][0]["value"].startswith("0.149055555555555")
+    big = calc(live_server, **{**GRID, "amount": "123456789012.123456789"}).json()
+    assert big["gases"][0]["value"] == "66246912983.9054469129774"  # exact: 123456789012.123456789 x 0.5366
+
+
+def test_tie_break_rules_after_geography_activity_and_year():
+    from registry.calculation.selection import Candidate, Concept, Place, Request, why_lost
+
+    request = Request("a", "g", 2022, publisher="p2")
+    place, concept = Place("g", 0, "requested"), Concept("a", 0, "requested")
+
+    def cand(iri: str, dqr=None, issued=None, publisher=None) -> Candidate:
+        return Candidate(iri, concept, place, 2022, None, publisher, dqr, issued, None, "Open", True)
+
+    rated, unrated = cand("z", dqr=1.5), cand("a")
+    assert rated.key(request) < unrated.key(request)
+    assert why_lost(unrated.key(request), rated.key(request)) == "a worse data-quality rating"
+    newer, older = cand("z", issued="2025-01-02"), cand("a", issued="2024-12-31")
+    assert newer.key(request) < older.key(request)
+    preferred, other = cand("z", publisher="p2"), cand("a", publisher="p1")
+    assert preferred.key(request) < other.key(request)
+    assert why_lost(other.key(request), preferred.key(request)) == "not the publisher asked for"
+    assert why_lost(cand("b").key(request), cand("a").key(request)) == "the IRI tie-break"

@@ -32,12 +32,25 @@ def values_hidden(store: Store, caller: Caller | None) -> Callable[[str], bool]:
     return hidden
 
 
+class Calculator:
+    """Calculations for one caller: the caller's view and the access decider's answer are taken once
+    (a batch does not recompute them per row; writing a receipt does not change what is readable)."""
+
+    def __init__(self, store: Store, base: str, caller: Caller | None = None) -> None:
+        self.store, self.base = store, base
+        self.view = access.ReadView(store, caller)
+        self.hidden = values_hidden(store, caller)
+
+    def run(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        inputs = parse(params, self.base)
+        answer, _ = calculate(self.view, inputs, self.base, self.hidden)
+        return keep(self.store, self.base, inputs, answer)
+
+
 def run(store: Store, base: str, params: Mapping[str, Any], caller: Caller | None = None) -> dict[str, Any]:
     """One calculation for ``caller`` (only what the caller may read is considered); the answer with
     its receipt IRI. Bad input raises a :class:`CalculationError`."""
-    inputs = parse(params, base)
-    answer, _ = calculate(access.ReadView(store, caller), inputs, base, values_hidden(store, caller))
-    return keep(store, base, inputs, answer)
+    return Calculator(store, base, caller).run(params)
 
 
 def status_of(exc: CalculationError) -> int:
@@ -49,6 +62,7 @@ def run_many(
 ) -> list[dict[str, Any]]:
     """Each row calculated on its own: an answer, or the row's error (with its HTTP-like status)."""
     out: list[dict[str, Any]] = []
+    calculator = Calculator(store, base, caller)
     for n, row in enumerate(rows, 1):
         if n > MAX_ROWS:
             raise CalculationError(f"a batch holds at most {MAX_ROWS} rows")
@@ -56,7 +70,7 @@ def run_many(
             out.append({"row": n, "status": 400, "error": "a row is a JSON object of calculation parameters"})
             continue
         try:
-            out.append({"row": n, "status": 200, **run(store, base, row, caller)})
+            out.append({"row": n, "status": 200, **calculator.run(row)})
         except CalculationError as exc:
             out.append({"row": n, "status": status_of(exc), "error": str(exc), **exc.fields})
     return out

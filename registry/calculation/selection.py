@@ -104,9 +104,8 @@ class Candidate:
             year_key = (3, 0)
         else:
             year_key = (0 if self.year == y else 1 if self.year < y else 2, abs(self.year - y))
-        issued = (
-            int((self.issued or "0").replace("-", "")[:8] or 0) if (self.issued or "")[:4].isdigit() else 0
-        )
+        digits = (self.issued or "").replace("-", "")[:8]  # an xsd:date: 2026-11-24 -> 20261124
+        issued = int(digits) if digits.isdigit() else 0
         preferred = 0 if request.publisher and self.publisher == request.publisher else 1
         return (
             self.place.rank,

@@ -197,6 +197,13 @@ def receipt_document(receipt: str) -> Response:
 
 # --- the calculator page -------------------------------------------------------------------------
 
+
+def short(iri: Any, base: str, prefix: str) -> str:
+    """What the calculator sends for ``iri``: its id under ``prefix``, else the IRI itself."""
+    text = str(iri)
+    return text[len(base + prefix) :] if text.startswith(base + prefix) else text
+
+
 CHOICES = """PREFIX ef: <https://w3id.org/efreg/ontology#>
 SELECT DISTINCT ?v WHERE {{ ?f a ef:EmissionFactor ; {path} ?v }} ORDER BY ?v"""
 
@@ -230,8 +237,8 @@ def calculator() -> Response:
         "calculate.html",
         tc=tc,
         args=request.args,
-        activities=[(str(a)[len(base) + len("category/activity/") :], pick(a)) for a in activities],
-        places=[(str(p)[len(base) + len("geo/") :], pick(p)) for p in places],
+        activities=[(short(a, base, "category/activity/"), pick(a)) for a in activities],
+        places=[(short(p, base, "geo/"), pick(p)) for p in places],
         gwps=list(GWP_SETS),
         answer=answer,
         error=error,
