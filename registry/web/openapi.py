@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from registry import __version__
 from registry.web.openapi_calculation import calculation_paths
 
 JSON = "application/json"
@@ -298,7 +299,7 @@ def document() -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {
             "title": "efreg publishing API",
-            "version": "0.1.0",
+            "version": __version__,
             "description": (
                 "Upload dataset versions, validate them, review them (draft → submitted → published | rejected; "
                 "published → withdrawn), diff versions and grant access to commercial datasets. Send "
