@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-# Virtuoso (remote store, federation, benchmarks), Chromium (page tests), a CJK font (Chinese pages).
-APT_PACKAGES := virtuoso-opensource-7-bin chromium fonts-wqy-microhei
+# Virtuoso (remote store, federation, benchmarks), Chromium (page tests), a CJK font (Chinese pages),
+# curl (a client following 303s), wrk (the benchmark's dereferencing load). The tests fail without them.
+APT_PACKAGES := virtuoso-opensource-7-bin chromium fonts-wqy-microhei curl wrk
 
 .PHONY: run test venv system-deps node-deps lint format bench clean
 
@@ -32,13 +33,13 @@ system-deps:
 
 # npm packages the tests use (jsonld.js, Comunica), pinned by tests/js/package-lock.json.
 node-deps:
+	@command -v npm >/dev/null || { echo "node-deps: npm is missing (install Node.js 18 or later)" >&2; exit 1; }
 	@if [ -f tests/js/package-lock.json ]; then \
 	  [ tests/js/node_modules/.package-lock.json -nt tests/js/package-lock.json ] || \
 	  npm ci --prefix tests/js --no-audit --no-fund --loglevel=error; \
 	fi
 
-test: venv system-deps node-deps
-	$(BIN)/ruff check .
+test: lint system-deps node-deps
 	$(BIN)/pytest -q
 
 lint: venv
@@ -50,7 +51,6 @@ format: venv
 
 # The quick benchmark (10k factors, efreg against Virtuoso); results: benchmarks/out/, benchmarks/RESULTS.md.
 # wrk generates the dereferencing load (without it the runner falls back to Python client processes).
-bench: APT_PACKAGES += wrk
 bench: venv system-deps
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python -m benchmarks --factors 10000

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
 import threading
 from collections.abc import Iterator
@@ -18,6 +19,24 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
 SHARED = ROOT.parent / "shared" / "data"
 BASE = "http://localhost:8080/"
+NODE_MODULES = Path(__file__).resolve().parent / "js" / "node_modules"
+
+
+def require_tool(name: str, install: str = "make system-deps") -> str:
+    """The path of an external program the tests need. A missing one fails the test: `make test`
+    installs them, so an absent tool is a broken setup, not a reason to skip."""
+    path = shutil.which(name)
+    if path is None:
+        pytest.fail(f"{name} is not installed ({install})", pytrace=False)
+    return path
+
+
+def require_node_module(name: str) -> str:
+    """Node and one of the npm packages of tests/js (`make node-deps`); returns node's path."""
+    node = require_tool("node", "install Node.js 18 or later")
+    if not (NODE_MODULES / name).exists():
+        pytest.fail(f"tests/js/node_modules/{name} is missing (make node-deps)", pytrace=False)
+    return node
 
 
 @pytest.fixture

@@ -26,10 +26,12 @@ _users = 0
 
 @pytest.fixture(scope="session")
 def virtuoso_server() -> Iterator[VirtuosoServer]:
-    """A Virtuoso on free loopback ports for the whole session; skipped only when not installed."""
+    """A Virtuoso on free loopback ports for the whole session (`make system-deps` installs it)."""
     global _server, _users
     if not VirtuosoServer.available():
-        pytest.skip("virtuoso-t / isql-vt not installed (Debian package virtuoso-opensource-7-bin)")
+        pytest.fail(
+            "virtuoso-t / isql-vt not installed (make system-deps: virtuoso-opensource-7-bin)", pytrace=False
+        )
     if _server is None:
         _server = VirtuosoServer().start()
     _users += 1

@@ -4,7 +4,6 @@ return the same keys. Against a stub HTTP server (keep-alive), one second each; 
 
 from __future__ import annotations
 
-import shutil
 import sys
 import threading
 from collections.abc import Iterator
@@ -19,6 +18,8 @@ if str(ROOT) not in sys.path:  # benchmarks/ is beside the package, not installe
 
 from benchmarks import run  # noqa: E402
 from benchmarks.generate import Sizes  # noqa: E402
+
+from conftest import require_tool  # noqa: E402
 
 KEYS = {
     "req_per_s",
@@ -66,8 +67,8 @@ def stub_url() -> Iterator[str]:
 def test_dereference_counts_answers_and_errors(
     client: str, stub_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if client == "wrk" and shutil.which("wrk") is None:
-        pytest.skip("wrk is not installed (apt-get install wrk)")
+    if client == "wrk":
+        require_tool("wrk")
     if client == "python":
         monkeypatch.setattr(run.shutil, "which", lambda name, *a, **k: None)
     result = run.dereference(stub_url, Sizes(factors=300), 1.0, 2, 1, 1)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 from collections.abc import Iterator
@@ -18,12 +17,11 @@ from registry.federation.allowlist import Allowlist, normalize
 from registry.publishing.tokens import create_token
 from registry.store import Store, open_store
 
-from conftest import free_port
+from conftest import NODE_MODULES, free_port, require_node_module
 from store_fixtures import virtuoso_server  # noqa: F401
 
 BASE = "http://localhost:8080/"
 JSON = {"Accept": "application/sparql-results+json"}
-NODE_MODULES = Path(__file__).resolve().parent / "js" / "node_modules"
 PROVINCIAL = "http://example.org/provincial/"
 
 
@@ -178,11 +176,8 @@ new QueryEngine().queryBindings(query, { sources: [{ type: 'sparql', value: endp
 """
 
 
-@pytest.mark.skipif(
-    shutil.which("node") is None or not (NODE_MODULES / "@comunica").exists(),
-    reason="node or @comunica/query-sparql missing (make node-deps)",
-)
 def test_comunica_joins_efreg_with_a_partner_file(live_server: str, tmp_path: Path) -> None:
+    node = require_node_module("@comunica/query-sparql")
     script, partner = tmp_path / "federate.js", tmp_path / "partner.ttl"
     script.write_text(COMUNICA)
     partner.write_text(f'<{BASE}factor/ipcc2006-t2.2-natural-gas/1> <{PROVINCIAL}code> "HB-NG-01" .\n')
@@ -192,7 +187,7 @@ def test_comunica_joins_efreg_with_a_partner_file(live_server: str, tmp_path: Pa
   ?c <https://w3id.org/efreg/ontology#gas> <{BASE}gas/CO2> ; <https://w3id.org/efreg/ontology#value> ?value .
 }}"""
     done = subprocess.run(
-        ["node", str(script), live_server + "sparql", str(partner), query],
+        [node, str(script), live_server + "sparql", str(partner), query],
         capture_output=True,
         text=True,
         timeout=120,

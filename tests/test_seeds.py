@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 import subprocess
 import sys
 from decimal import Decimal
@@ -14,6 +13,7 @@ import pytest
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 
 from registry.rdf.namespaces import DCAT, DCT, EF, FOAF, QUDT, RDF, RDFS, SKOS, UNIT, XSD
+from registry.validation.reference import validate
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -440,16 +440,6 @@ def test_build_refuses_a_gas_it_cannot_label(tmp_path: Path) -> None:
     assert "Unobtainium" in result.stderr
 
 
-def _validate_module():
-    if importlib.util.find_spec("registry.validation.reference") is None:
-        pytest.skip("registry/validate.py does not exist yet")
-    try:
-        from registry.validation import reference as validate
-    except ImportError as exc:  # the shapes author's module is still being written
-        pytest.skip(f"registry.validation.reference does not import yet: {exc}")
-    return validate
-
-
 def test_all_seed_files_together_conform_to_the_shapes() -> None:
     """All four files as the data, the ontology alone as reference data.
 
@@ -457,19 +447,17 @@ def test_all_seed_files_together_conform_to_the_shapes() -> None:
     second time their GWP values are new blank nodes, so each gas would have its GWP twice. With the
     reference datasets in the data, the reference is the ontology only.
     """
-    v = _validate_module()
     ds = Dataset()
     for name in FILES:
         ds.parse(SEEDS / name, format="trig", publicID=BASE)
-    report = v.validate(ds, base_iri=BASE, reference=Graph().parse(ROOT / "ontology" / "efreg.ttl"))
+    report = validate(ds, base_iri=BASE, reference=Graph().parse(ROOT / "ontology" / "efreg.ttl"))
     assert report.conforms, report.to_text()
 
 
 @pytest.mark.parametrize("name", ["ipcc2006-t2.2.trig", "cn-electricity.trig"])
 def test_factor_datasets_conform_against_the_default_reference_data(name: str) -> None:
     """What an upload of these datasets would get: validate() mixes in the reference seeds."""
-    v = _validate_module()
     ds = Dataset()
     ds.parse(SEEDS / name, format="trig", publicID=BASE)
-    report = v.validate(ds, base_iri=BASE)
+    report = validate(ds, base_iri=BASE)
     assert report.conforms, report.to_text()

@@ -3,13 +3,14 @@ search, a factor page, the language switch; no console errors; screenshots in te
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import sync_playwright
 from test_web_live import own_server  # noqa: F401  (fixture)
 
-CHROMIUM = "/usr/bin/chromium"
+from conftest import require_tool
+
 OUTPUT = Path(__file__).resolve().parent / "output"
 ARGS = [
     "--headless",
@@ -21,17 +22,12 @@ ARGS = [
     "--no-first-run",
 ]
 
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists() or shutil.which("chromium") is None,
-    reason="Debian's chromium is not installed",
-)
-
 
 @pytest.fixture
 def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+    chromium = require_tool("chromium")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=ARGS, headless=True)
         yield browser
         browser.close()
 

@@ -5,7 +5,6 @@ are one graph; rdflib and the JSON-LD reference processor (jsonld.js) agree."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -22,7 +21,7 @@ from registry.config import Settings
 from registry.publishing.catalog import refresh_versions
 from registry.store import open_store
 
-from conftest import DATA, free_port
+from conftest import DATA, free_port, require_node_module, require_tool
 
 JS = Path(__file__).resolve().parent / "js"
 FORMATS = {
@@ -97,20 +96,19 @@ def test_examples_dereference_in_every_format(own_server):
         assert Title(page.text).h1.strip()
 
 
-@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
 def test_curl_follows_303(own_server):
     iri = example_resources(own_server)[0]
     out = subprocess.run(
-        ["curl", "-sSL", "-H", "Accept: text/turtle", iri], capture_output=True, check=True, timeout=30
+        [require_tool("curl"), "-sSL", "-H", "Accept: text/turtle", iri],
+        capture_output=True,
+        check=True,
+        timeout=30,
     ).stdout
     assert (URIRef(iri), None, None) in Graph().parse(data=out, format="turtle")
 
 
-@pytest.mark.skipif(
-    shutil.which("node") is None or not (JS / "node_modules" / "jsonld").exists(),
-    reason="node or tests/js/node_modules (npm ci --prefix tests/js) missing",
-)
 def test_jsonld_reference_processor_agrees(own_server, tmp_path):
+    node = require_node_module("jsonld")
     context_url = own_server + "context.jsonld"
     context_file = tmp_path / "context.jsonld"
     context_file.write_bytes(requests.get(context_url, timeout=10).content)
@@ -125,7 +123,7 @@ def test_jsonld_reference_processor_agrees(own_server, tmp_path):
         doc_file = tmp_path / "doc.jsonld"
         doc_file.write_bytes(document.content)
         nquads = subprocess.run(
-            ["node", str(JS / "jsonld-to-nquads.js"), str(doc_file), f"{context_url}={context_file}"],
+            [node, str(JS / "jsonld-to-nquads.js"), str(doc_file), f"{context_url}={context_file}"],
             capture_output=True,
             check=True,
             timeout=60,
