@@ -6,6 +6,7 @@ import shutil
 import socket
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -90,9 +91,16 @@ def free_port() -> int:
 @pytest.fixture
 def live_server(app) -> Iterator[str]:
     """The app served over real HTTP by waitress on a free loopback port; yields its root URL."""
+    with serving(app, free_port()) as url:
+        yield url
+
+
+@contextmanager
+def serving(app, port: int) -> Iterator[str]:
+    """Serve ``app`` with waitress on ``127.0.0.1:port`` in a thread; yields the root URL."""
     from waitress.server import create_server
 
-    server = create_server(app, host="127.0.0.1", port=free_port(), threads=4)
+    server = create_server(app, host="127.0.0.1", port=port, threads=4)
 
     def run() -> None:
         try:
@@ -102,6 +110,8 @@ def live_server(app) -> Iterator[str]:
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}/"
-    server.close()
-    thread.join(timeout=5)
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}/"
+    finally:
+        server.close()
+        thread.join(timeout=5)

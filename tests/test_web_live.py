@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import threading
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -21,7 +20,7 @@ from registry.config import Settings
 from registry.publishing.catalog import refresh_versions
 from registry.store import open_store
 
-from conftest import DATA, free_port, require_node_module, require_tool
+from conftest import DATA, free_port, require_node_module, require_tool, serving
 
 JS = Path(__file__).resolve().parent / "js"
 FORMATS = {
@@ -35,8 +34,6 @@ FORMATS = {
 @pytest.fixture
 def own_server() -> Iterator[str]:
     """A seeded registry served by waitress at the base URI its IRIs use."""
-    from waitress.server import create_server
-
     from registry.ingest.seeds import load_seeds
     from registry.store.meta import ensure_base_uri
     from registry.web import create_app
@@ -49,12 +46,9 @@ def own_server() -> Iterator[str]:
     store.load(DATA / "web" / "revision.trig", "trig", base_iri=base)
     refresh_versions(store, base)
     app = create_app(Settings(store="memory:", base_uri=base, load_seeds=False), store=store)
-    server = create_server(app, host="127.0.0.1", port=port, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield base
-    server.close()
-    thread.join(timeout=5)
+    with serving(app, port) as url:
+        assert url == base
+        yield base
     store.close()
 
 
