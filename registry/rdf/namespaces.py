@@ -4,8 +4,6 @@ from rdflib import Namespace
 from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SDO, SH, SKOS, TIME, VOID, XSD
 
 EF = Namespace("https://w3id.org/efreg/ontology#")
-#: DCAT 3, open: rdflib's closed DCAT namespace predates dcat:version, dcat:hasVersion, ... (and warns).
-DCAT = Namespace("http://www.w3.org/ns/dcat#")
 EF_ONTOLOGY = "https://w3id.org/efreg/ontology"
 QUDT = Namespace("http://qudt.org/schema/qudt/")
 UNIT = Namespace("http://qudt.org/vocab/unit/")
