@@ -20,6 +20,8 @@ class Format:
     suffix: str | None  #: document suffix, e.g. ``.ttl``
     spec: str  #: where the format is specified
     aliases: tuple[str, ...] = ()  #: other media types clients send for it
+    #: other ``format=`` names clients send for it (SPARQLWrapper: ``rdf+xml``, ``json-ld``, ``n3``)
+    names: tuple[str, ...] = ()
 
     @property
     def mimetype_header(self) -> str:
@@ -30,12 +32,30 @@ class Format:
 RDF_TEXT = {"ntriples", "nquads", "trig", "jsonld", "rdfxml"}
 
 #: Graph documents (a resource's description, CONSTRUCT/DESCRIBE answers).
-TURTLE = Format("turtle", "text/turtle", ".ttl", "https://www.w3.org/TR/turtle/", ("application/x-turtle",))
-JSONLD = Format(
-    "jsonld", "application/ld+json", ".jsonld", "https://www.w3.org/TR/json-ld11/", ("application/json",)
+# ``names``: what SPARQLWrapper (and other clients) send as ``format=`` for a graph answer: its N3
+# return format asks for Turtle (N3's RDF subset), XML and JSON for RDF/XML and JSON-LD.
+TURTLE = Format(
+    "turtle", "text/turtle", ".ttl", "https://www.w3.org/TR/turtle/", ("application/x-turtle",), ("n3",)
 )
-RDFXML = Format("rdfxml", "application/rdf+xml", ".rdf", "https://www.w3.org/TR/rdf-syntax-grammar/")
-NTRIPLES = Format("ntriples", "application/n-triples", ".nt", "https://www.w3.org/TR/n-triples/")
+JSONLD = Format(
+    "jsonld",
+    "application/ld+json",
+    ".jsonld",
+    "https://www.w3.org/TR/json-ld11/",
+    ("application/json",),
+    ("json-ld", "json"),
+)
+RDFXML = Format(
+    "rdfxml",
+    "application/rdf+xml",
+    ".rdf",
+    "https://www.w3.org/TR/rdf-syntax-grammar/",
+    (),
+    ("rdf+xml", "xml"),
+)
+NTRIPLES = Format(
+    "ntriples", "application/n-triples", ".nt", "https://www.w3.org/TR/n-triples/", (), ("n-triples",)
+)
 NQUADS = Format("nquads", "application/n-quads", ".nq", "https://www.w3.org/TR/n-quads/")
 TRIG = Format("trig", "application/trig", ".trig", "https://www.w3.org/TR/trig/")
 HTML = Format("html", "text/html", ".html", "https://html.spec.whatwg.org/", ("application/xhtml+xml",))
@@ -96,8 +116,15 @@ def by_suffix(suffix: str, offers: Sequence[Format] = DOCUMENT_FORMATS) -> Forma
 
 
 def by_name(name: str, offers: Sequence[Format]) -> Format | None:
-    """For ``?format=`` parameters: a short name (``turtle``, ``json``), a suffix or a media type."""
+    """For ``?format=`` parameters: a short name (``turtle``, ``json``), another name clients use
+    for it (``rdf+xml``), a suffix or a media type. ``offers`` decide what an ambiguous name means:
+    ``xml`` is SPARQL XML results among result formats, RDF/XML among graph formats."""
     name = name.strip().lower()
     return next(
-        (f for f in offers if name in (f.name, (f.suffix or "").lstrip("."), f.media_type, *f.aliases)), None
+        (
+            f
+            for f in offers
+            if name in (f.name, (f.suffix or "").lstrip("."), f.media_type, *f.aliases, *f.names)
+        ),
+        None,
     )
