@@ -437,3 +437,21 @@ def test_tie_break_rules_after_geography_activity_and_year():
     assert preferred.key(request) < other.key(request)
     assert why_lost(other.key(request), preferred.key(request)) == "not the publisher asked for"
     assert why_lost(cand("b").key(request), cand("a").key(request)) == "the IRI tie-break"
+
+
+def test_a_broad_category_says_the_choice_is_a_tie_and_codes_are_case_blind(live_server):
+    a = calc(live_server, **{**GAS, "activity": "category/ipcc2006/1.A.1", "geography": "glo"}).json()
+    assert a["inputs"]["geography"] == BASE + "geo/GLO"
+    assert any("tie on every rule but the IRI" in note for note in a["notes"])
+    assert "notes" not in calc(live_server, **GAS).json()
+
+
+def test_receipt_content_types_have_one_charset(live_server):
+    receipt = calc(live_server, **GRID).json()["receipt"].replace(BASE, live_server)
+    for suffix, media_type in (
+        (".ttl", "text/turtle"),
+        (".html", "text/html"),
+        (".json", "application/json"),
+    ):
+        content_type = requests.get(receipt + suffix, timeout=30).headers["Content-Type"]
+        assert content_type.startswith(media_type) and content_type.count("charset") == 1, content_type

@@ -68,6 +68,13 @@ def activity_iri(text: str, base: str) -> str:
     return _iri(text, base, "category/activity/")
 
 
+def geography_iri(text: str, base: str) -> str:
+    """A place IRI, or a code under ``geo/`` (codes are upper case: ``cn-gd`` is ``CN-GD``)."""
+    iri = _iri(text, base, "geo/")
+    prefix = base + "geo/"
+    return prefix + iri[len(prefix) :].upper() if iri.startswith(prefix) and "://" not in text else iri
+
+
 def parse_amount(text: str | None) -> Decimal:
     if text is None or not text.strip():
         raise CalculationError(
@@ -125,7 +132,7 @@ def parse(params: Mapping[str, Any], base: str) -> Inputs:
     publisher = text("publisher")
     return Inputs(
         activity=activity_iri(text("activity") or "", base),
-        geography=_iri(text("geography") or "", base, "geo/"),
+        geography=geography_iri(text("geography") or "", base),
         amount=amount or "",
         unit=u.resolve(text("unit") or "", base).iri,
         gwp=gwp_iri(text("gwp"), base),

@@ -398,4 +398,10 @@ def select(
         for c in excluded
         if c.excluded and c.excluded.startswith("commercial") and c.key(request) < winner
     ]
+    ties = [c for c in ranked[1:] if c.key(request)[:-1] == winner[:-1]]
+    if ties:
+        notes.append(
+            f"{len(ties) + 1} factors tie on every rule but the IRI (e.g. a broad category names several "
+            "fuels): give a more specific activity"
+        )
     return Selection(request, found, tried, ranked + excluded, chosen, notes)

@@ -185,7 +185,7 @@ def receipt_document(receipt: str) -> Response:
         body = render_template("receipt.html", r=kept, a=kept.answer, tc=tc, base=_base())
     else:
         body = serialize(kept.graph, fmt)
-    response = Response(body, mimetype=fmt.mimetype_header)
+    response = Response(body, content_type=fmt.mimetype_header)
     response.vary.add("Accept")
     response.headers["Link"] = ", ".join(
         f'<{_base()}calculation/{rid}{f.suffix}>; rel="alternate"; type="{f.media_type}"'
