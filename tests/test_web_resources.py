@@ -25,6 +25,7 @@ SAMPLE = [
     FACTOR,
     "factor/cn-mee-2021-national-average-cn/1",
     "dataset/ipcc-gwp100/1",
+    "dataset/cn-mee-electricity-2021-2022/1",  # carries the SHACL report of its warnings
     "dataset/ipcc2006-v2-ch2-t2.2",
     "publisher/ipcc",
     "source/ipcc2006-v2-ch2-t2.2",

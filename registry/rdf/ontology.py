@@ -18,12 +18,16 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, VOID, XSD
 
 from registry.paths import ONTOLOGY_FILE, shape_files
-from registry.rdf.namespaces import DCAT, EF, EF_ONTOLOGY, PREFIXES, QUDT, SCHEMA
+from registry.rdf.namespaces import DCAT, EF, EF_ONTOLOGY, PREFIXES, QUDT, SCHEMA, SH
 
 SHAPES_IRI = "https://w3id.org/efreg/shapes"
 
 #: Classes whose instances are blank nodes inside a factor or GWP set (not coerced to ``@id``).
-NODE_CLASSES = frozenset({EF.GasComponent, EF.CO2eValue, EF.DataQualityRating, EF.Uncertainty, EF.GWPValue})
+#: Ranges whose values are blank nodes, embedded in JSON-LD (no ``@type: @id`` coercion: rdflib's
+#: compaction would then write the node's id and drop its statements).
+NODE_CLASSES = frozenset(
+    {EF.GasComponent, EF.CO2eValue, EF.DataQualityRating, EF.Uncertainty, EF.GWPValue, SH.ValidationReport}
+)
 
 #: Terms for the neighbours' properties a document uses most: name -> (IRI, coercion or None).
 COMMON_TERMS: dict[str, tuple[URIRef, str | None]] = {
