@@ -32,7 +32,10 @@ def children() -> set[int]:
     """Live child processes of this process (the query workers)."""
     found: set[int] = set()
     for task in Path(f"/proc/{os.getpid()}/task").iterdir():
-        text = (task / "children").read_text().split()
+        try:
+            text = (task / "children").read_text().split()
+        except FileNotFoundError:  # the thread ended between listing and reading
+            continue
         found.update(int(pid) for pid in text)
     return found
 
