@@ -18,7 +18,6 @@ from store_fixtures import any_store, virtuoso_server  # noqa: F401  (shared fix
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
-SHARED = ROOT.parent / "shared" / "data"
 BASE = "http://localhost:8080/"
 NODE_MODULES = Path(__file__).resolve().parent / "js" / "node_modules"
 

@@ -24,10 +24,10 @@ from registry.mapping.sets import (
 from registry.mapping.sssom import read_sssom, write_sssom
 from registry.rdf.namespaces import OWL, SKOS, UNIT
 
-from conftest import BASE, DATA, SHARED
+from conftest import BASE, DATA
 
 MAPPING_DATA = DATA / "mapping"
-USLCI = SHARED / "mappings" / "USLCIv2019Q4_to_FEDEFL.csv"
+USLCI = DATA / "mapping" / "uslci" / "USLCIv2019Q4_to_FEDEFL.csv"
 MIT = URIRef("http://spdx.org/licenses/MIT")
 
 

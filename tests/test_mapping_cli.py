@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from registry.cli import main
 
-from conftest import BASE, DATA, SHARED
+from conftest import BASE, DATA
 
 
 @pytest.fixture
@@ -56,7 +56,7 @@ def test_import_export_list_and_crosswalk(store_url: str, tmp_path: Path) -> Non
 
 def test_flowmap_import_needs_license_and_reports_bad_rows(store_url: str, tmp_path: Path) -> None:
     common = ("--store", store_url, "--base-uri", BASE)
-    source = SHARED / "mappings" / "USLCIv2019Q4_to_FEDEFL.csv"
+    source = DATA / "mapping" / "uslci" / "USLCIv2019Q4_to_FEDEFL.csv"
     assert run("mappings", "import", str(source), "--set-id", "x", *common).exit_code == 2
     bad = tmp_path / "bad.csv"
     lines = source.read_text(encoding="utf-8").splitlines()
