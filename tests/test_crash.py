@@ -15,6 +15,7 @@ import threading
 import time
 from pathlib import Path
 
+import pyoxigraph as ox
 import requests
 
 from registry.publishing import access
@@ -22,7 +23,7 @@ from registry.publishing import workflow as publishing
 from registry.publishing.tokens import create_token, ensure_publisher
 from registry.rdf.namespaces import SYSTEM_GRAPH
 from registry.store import open_store
-from registry.store.meta import ensure_base_uri
+from registry.store.meta import VIEW_NODE, ensure_base_uri
 
 from conftest import BASE, DATA, ROOT, free_port
 
@@ -131,9 +132,25 @@ def check(url: str, expected: dict[str, int] | None, datasets: list[str]) -> dic
         ]
         assert not leftovers, leftovers
         assert not store.ask(f"ASK {{ GRAPH <{SYSTEM_GRAPH}> {{ <{publishing.PENDING}> ?p ?o }} }}")
+        assert_public_view(store)
         return states
     finally:
         store.close()
+
+
+def _triples(store, graph: str) -> set[bytes]:
+    quads = store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+    return set((ox.serialize((q.triple for q in quads), format=ox.RdfFormat.N_TRIPLES) or b"").splitlines())
+
+
+def assert_public_view(store) -> None:
+    """The public read model (checked by the sync at start) holds exactly the public graphs, triple
+    for triple, and nothing else; no note of a change left uncarried."""
+    public = set(access.public_graphs(store))
+    assert {g.value for g in store.view.named_graphs()} == public
+    for graph in public:
+        assert _triples(store.view, graph) == _triples(store.pyoxigraph, graph), graph
+    assert not store.ask(f"ASK {{ GRAPH <{SYSTEM_GRAPH}> {{ <{VIEW_NODE}> ?p ?o }} }}")
 
 
 def test_killed_during_upload_and_publish(tmp_path):
@@ -190,3 +207,66 @@ def test_killed_during_upload_and_publish(tmp_path):
         outcomes.append((round(delay, 2), states[dataset], dict(marks)))
     assert check(url, expected, datasets)["crash-0"] == "Published"
     print("calibration:", calibration, "kill delay, state after restart, steps answered:", outcomes)
+
+
+#: Run in a process that the test kills: publishes and withdraws the generated datasets over and
+#: over, each through the catalog refresh that syncs the public read model. Like every writer of
+#: the catalog, the status change notes itself for the model in the same update.
+CHURN = """
+import sys
+from registry.publishing.catalog import refresh_versions
+from registry.store import open_store
+from registry.store.meta import VIEW_CATALOG, view_stale_update
+url, base = sys.argv[1], sys.argv[2]
+store = open_store(url)
+graphs = sorted(g for g in store.graph_names() if '/dataset/bench-' in g and 'reference' not in g)
+status = '<https://w3id.org/efreg/ontology#reviewStatus>'
+for round_no in range(1000):
+    for graph in graphs[round_no % 2 :: 2]:
+        for old, new in (('Published', 'Withdrawn'), ('Withdrawn', 'Published')):
+            store.update(
+                f'DELETE {{ GRAPH <{base}catalog> {{ <{graph}> {status} ?s }} }} '
+                f'WHERE {{ GRAPH <{base}catalog> {{ <{graph}> {status} ?s }} }} ; '
+                f'INSERT DATA {{ GRAPH <{base}catalog> {{ <{graph}> {status} '
+                f'<https://w3id.org/efreg/ontology#{new}> }} }} ; ' + view_stale_update(VIEW_CATALOG)
+            )
+            refresh_versions(store, base)
+            print(round_no, graph, new, flush=True)
+"""
+
+
+def test_killed_while_the_public_view_syncs(tmp_path):
+    """kill -9 at random moments of a process that releases and withdraws datasets (copying graphs
+    into the public read model, dropping them, switching the catalog); after each, the sync at start
+    makes the model equal to what the catalog says is public."""
+    from benchmarks.generate import Sizes, generate
+
+    data = tmp_path / "data.nq"
+    with data.open("wb") as fh:
+        generate(fh, Sizes(factors=1500), 1, BASE)
+    url = "oxigraph://" + (tmp_path / "store").as_posix()
+    store = open_store(url)
+    ensure_base_uri(store, BASE)
+    store.load(data, "nquads")
+    store.close()
+    rng = random.Random(int(os.environ.get("EFREG_CRASH_SEED", "6")))
+    outcomes = []
+    for _ in range(ITERATIONS):
+        process = subprocess.Popen(
+            [sys.executable, "-c", CHURN, url, BASE], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        first = process.stdout.readline()  # the start-up sync and one release are done
+        assert first, process.stderr.read().decode(errors="replace")[-2000:]
+        time.sleep(rng.uniform(0.0, 4.0))
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+        lines = len(process.stdout.read().splitlines()) + 1
+        store = open_store(url)
+        try:
+            publishing.recover(store, BASE)  # what `serve` runs at start
+            assert store.view_current()
+            assert_public_view(store)
+            outcomes.append(lines)
+        finally:
+            store.close()
+    print("releases before each kill:", outcomes)

@@ -105,7 +105,7 @@ def test_templates_are_shared_by_queries_of_one_shape() -> None:
     one, two = (f'SELECT * WHERE {{ ?f <{E}geo> <{E}geo/{g}> ; <{E}label> "{g}" }}' for g in ("CN", "US"))
     assert query_template(one)[0] == query_template(two)[0]
     assert query_template(one)[1] == (f"{E}geo", f"{E}geo/CN", f"{E}label", "CN")
-    assert inspect_query(two, E).checks == ((None, f"{E}geo", f"{E}geo/US"), (None, f"{E}label", None))
+    assert inspect_query(two, E).iris == {f"{E}geo", f"{E}geo/US", f"{E}label"}
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ time, which is always correct; :func:`invalidate` drops a cached answer explicit
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 import weakref
@@ -202,6 +203,15 @@ def snapshot(store: Store) -> Snapshot:
         return fresh
 
 
+def carry_over(store: Store, snap: Snapshot, gen: int) -> None:
+    """Keep ``snap`` as the view of generation ``gen``: for a writer whose writes since
+    ``snap.generation`` changed nothing this module reads (the public read model, its notes)."""
+    with _lock:
+        cached = _cache.get(store)
+        if cached is None or cached.generation != gen:
+            _cache[store] = dataclasses.replace(snap, generation=gen)
+
+
 def invalidate(store: Store) -> None:
     """Forget the cached answer for ``store`` (for backends without a generation counter)."""
     with _lock:
@@ -236,6 +246,19 @@ def readable_graphs(store: Store, caller: Caller | None = None) -> tuple[str, ..
         elif v.values and v.public and v.dataset is not None and (v.dataset, agent) in snap.grants:
             extra.add(v.values)
     return snap.public + tuple(sorted(extra - snap.public_set))
+
+
+def reads_only_public(
+    store: Store, caller: Caller | None = None, readable: tuple[str, ...] | None = None
+) -> bool:
+    """Whether ``caller`` may read the public graphs and nothing else (anonymous callers, tokens
+    without grants, drafts or reviews): its queries may then run on the public read model
+    (:mod:`registry.publishing.public_view`), a store that holds nothing else. ``readable``: what
+    :func:`readable_graphs` answered for ``caller`` (asked again when not given)."""
+    if caller is None:
+        return True
+    snap = snapshot(store)
+    return set(readable if readable is not None else readable_graphs(store, caller)) == snap.public_set
 
 
 class ReadView:

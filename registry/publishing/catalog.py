@@ -16,8 +16,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from registry.publishing import access
+from registry.publishing import access, public_view
 from registry.store import QueryDataset, Store
+from registry.store.meta import VIEW_CATALOG, view_stale_update
 
 PREFIXES = """PREFIX dcat: <http://www.w3.org/ns/dcat#>
 PREFIX dct: <http://purl.org/dc/terms/>
@@ -56,8 +57,15 @@ WHERE {{
 
 
 def refresh_versions(store: Store, base_uri: str) -> None:
-    """Recompute, in the catalog graph, every resource's published versions and its current one."""
-    store.update(PREFIXES + refresh_update(catalog_iri(base_uri), access.public_graphs(store)))
+    """Recompute, in the catalog graph, every resource's published versions and its current one;
+    then bring the public read model up to date (:func:`registry.publishing.public_view.sync`)."""
+    store.update(
+        PREFIXES
+        + refresh_update(catalog_iri(base_uri), access.public_graphs(store))
+        + " ;\n"
+        + view_stale_update(VIEW_CATALOG)
+    )
+    public_view.sync(store)
 
 
 def release_update(catalog: str, graph: str) -> str:

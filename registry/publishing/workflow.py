@@ -35,10 +35,11 @@ from registry.config import Settings
 from registry.ingest import ImportResult, IngestError, read_paths
 from registry.ingest.gate import NextVersion, admit
 from registry.ingest.quads import ImportData, TripleGraph
-from registry.publishing import access, catalog
+from registry.publishing import access, catalog, public_view
 from registry.publishing.tokens import Caller, publisher_id
 from registry.rdf.namespaces import DCAT, DCT, EF, FOAF, PROV, RDF, RDFS, SH, SYSTEM_GRAPH, XSD
 from registry.store import QueryDataset, Store
+from registry.store.meta import view_stale_update
 
 RULE = "https://w3id.org/efreg/ontology#ReviewStatus"
 #: status → {action: new status}
@@ -199,6 +200,7 @@ def upload(
         if verdict.stored:
             names = [graph] + ([graph + "/values"] if access_level == "Commercial" else [])
             _note(store, names, pending=False)
+            public_view.sync(store)  # a draft changes nothing public: keeps the model in use
         return UploadOutcome(verdict.stored, graph, verdict.report, result)
 
 
@@ -348,6 +350,7 @@ def recover(store: Store, base: str) -> list[str]:
         store.update(f"DELETE WHERE {{ GRAPH <{SYSTEM_GRAPH}> {{ <{PENDING}> <{PENDING_GRAPH}> ?g }} }}")
     if dropped or pending:  # else the snapshot just made still holds (serve's first request uses it)
         access.invalidate(store)
+    public_view.sync(store)  # the public read model, checked and repaired
     return dropped
 
 
@@ -392,6 +395,7 @@ def act(
         else:
             new = TRANSITIONS[status][action]
         store.update(_transition_update(store, base, v, action, new, caller, comment))
+        public_view.sync(store)
         return find_version(store, base, dataset_id, version)
 
 
@@ -433,6 +437,8 @@ INSERT DATA {{ GRAPH <{cat}> {{ <{v.graph}> ef:reviewStatus ef:Withdrawn }} }}""
         ops.append(catalog.unlink_update(cat, v.graph))
         remaining = [p for p in access.public_graphs(store) if p not in (v.graph, v.values)]
         ops.append(catalog.refresh_update(cat, remaining))
+    if any(f"GRAPH <{cat}>" in op for op in ops):  # the public read model compares these records
+        ops.append(view_stale_update(v.graph))
     return catalog.PREFIXES + " ;\n".join(ops)
 
 
@@ -456,6 +462,7 @@ def grant(
         triple = f"<{dataset_iri(base, dataset_id)}> <{access.GRANTED_TO}> <{grantee}>"
         verb = "DELETE" if revoke else "INSERT"
         store.update(f"{verb} DATA {{ GRAPH <{SYSTEM_GRAPH}> {{ {triple} }} }}")
+        public_view.sync(store)
         return grantee
 
 

@@ -11,15 +11,20 @@ Semantics (documented in the service description and on the query page):
 * ``FROM`` / ``FROM NAMED`` in the query text must name graphs the caller may read; any other IRI is
   **refused (403)**. The registry never fetches a FROM IRI, so ``FROM <http://intranet/...>`` is an
   error rather than a silently empty answer that would look like a fetch that failed.
+
+The engine enforces the dataset: the lists below are handed to the store, which evaluates the query
+against them whatever the query text says (Oxigraph's dataset arguments override FROM / FROM NAMED,
+and ``GRAPH <iri>`` finds only listed named graphs). Nothing here depends on reading the query's
+patterns. A caller who may read only what is public gets a :class:`~registry.store.PublicDataset`,
+which an embedded store evaluates on its public read model, a store that holds nothing else.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
-from registry.query.inspect import Check, RequestInfo
-from registry.store import QueryDataset, StoreError
+from registry.query.inspect import RequestInfo
+from registry.store import PublicDataset, QueryDataset, StoreError
 
 RULE = "https://www.w3.org/TR/sparql11-query/#specifyingDataset"
 
@@ -28,27 +33,20 @@ class GraphNotReadable(StoreError):
     """FROM / FROM NAMED naming a graph that is not one the caller may read (403)."""
 
 
-@dataclass(frozen=True)
-class ReadableDataset(QueryDataset):
-    """The dataset of a query that names none: every graph the caller may read, with the query's
-    data checks (:func:`registry.query.inspect.data_checks`), so that a store may evaluate the
-    default graph as the union of all its graphs when the others cannot change the answer
-    (``OxigraphStore.union_dataset``, decided where the query runs, on the state it reads)."""
-
-    checks: tuple[Check, ...] | None = None
-
-
 def restrict(
     readable: Iterable[str],
     info: RequestInfo,
     default_graph_uri: Sequence[str] = (),
     named_graph_uri: Sequence[str] = (),
+    public: bool = False,
 ) -> QueryDataset:
-    """The dataset for a query: see the module docstring."""
+    """The dataset for a query: see the module docstring. ``public``: the caller may read only the
+    public graphs (``readable`` is then exactly those)."""
     allowed = list(dict.fromkeys(readable))
     allowed_set = set(allowed)
+    kind = PublicDataset if public else QueryDataset
     if default_graph_uri or named_graph_uri:
-        return QueryDataset(
+        return kind(
             default_graphs=tuple(g for g in dict.fromkeys(default_graph_uri) if g in allowed_set),
             named_graphs=tuple(g for g in dict.fromkeys(named_graph_uri) if g in allowed_set),
         )
@@ -61,9 +59,10 @@ def restrict(
                 + " (the registry never fetches FROM IRIs; its graphs are listed in the service "
                 "description at GET /sparql)"
             )
-        return QueryDataset(
+        return kind(
             default_graphs=tuple(dict.fromkeys(info.from_default)),
             named_graphs=tuple(dict.fromkeys(info.from_named)),
         )
-    checks = None if info.services else info.checks
-    return ReadableDataset(default_graphs=tuple(allowed), named_graphs=tuple(allowed), checks=checks)
+    if public:
+        return PublicDataset(default_graphs=tuple(allowed), named_graphs=tuple(allowed), union=True)
+    return QueryDataset(default_graphs=tuple(allowed), named_graphs=tuple(allowed))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from registry.config import Settings
 from registry.federation.allowlist import Allowlist, FederationRefused
 from registry.federation.service import inline_services
-from registry.publishing import access
+from registry.publishing import access, public_view
 from registry.publishing.tokens import Caller
 from registry.query import worker
 from registry.query.answers import AnswerCache
@@ -24,6 +24,7 @@ from registry.query.inspect import QueryForm, RequestInfo, inspect_query, inspec
 from registry.query.rewrite import add_using, mentions_service, with_base
 from registry.rdf.namespaces import SYSTEM_GRAPH
 from registry.store import QueryDataset, Store, StoreError
+from registry.store.meta import VIEW_ALL
 
 UPDATE_ROLES = frozenset({"admin"})
 RULE_LIMITS = "https://www.w3.org/TR/sparql11-protocol/#query-failure"
@@ -74,7 +75,9 @@ class Endpoint:
         base = self.settings.base_uri
         info = inspect_query(text, base)
         self.allowlist.check(info)
-        dataset = restrict(readable_graphs(self.store, caller), info, default_graph_uri, named_graph_uri)
+        readable = readable_graphs(self.store, caller)
+        public = access.reads_only_public(self.store, caller, readable)
+        dataset = restrict(readable, info, default_graph_uri, named_graph_uri, public=public)
         return PreparedQuery(with_base(text, base), info.form, dataset, info)  # type: ignore[arg-type]
 
     def run_query(self, prepared: PreparedQuery, media_type: str) -> worker.Answer:
@@ -144,12 +147,14 @@ class Endpoint:
             )
         final = with_base(add_using(text, list(using_graph_uri), list(using_named_graph_uri)), base)
         with self._update_lock:
+            public_view.note_stale(self.store, VIEW_ALL)  # any public graph may change in place
             before = self._system_graph()
             try:
                 self.store.update(final)
             finally:
                 if self._system_graph() != before:  # CLEAR ALL, DROP ALL, ...: put it back
                     self.store.replace_graph(SYSTEM_GRAPH, b"".join(before), "nquads")
+                public_view.sync(self.store)
 
     def _system_graph(self) -> list[bytes]:
         out = io.BytesIO()

@@ -27,8 +27,6 @@ from registry.rdf.sparql_lexer import tokens
 from registry.store import QuerySyntaxError
 
 QueryForm = Literal["select", "ask", "construct", "describe"]
-#: A triple pattern of constants (IRIs), ``None`` standing for anything.
-Check = tuple[str | None, str | None, str | None]
 FORMS: dict[str, QueryForm] = {
     "SelectQuery": "select",
     "AskQuery": "ask",
@@ -56,10 +54,6 @@ class RequestInfo:
     has_using_or_with: bool = False  #: USING / USING NAMED / WITH in any operation (updates)
     graph_variable_in_where: bool = False  #: ``GRAPH ?g`` inside an update's WHERE
     iris: set[str] = field(default_factory=set)  #: every IRI the request mentions
-    #: (subject, predicate, object) IRIs (``None``: anything) such that a graph holding no triple
-    #: matching any of them cannot change the answer; ``None`` when no such list is known (DESCRIBE,
-    #: a ``*`` or ``?`` path between two variables). See :func:`data_checks`.
-    checks: tuple[Check, ...] | None = ()
 
 
 def _syntax_error(kind: str, exc: ParseBaseException) -> QuerySyntaxError:
@@ -195,9 +189,6 @@ def _fill(info: RequestInfo, values: tuple[str, ...]) -> RequestInfo:
         from_default=[iri(g) for g in info.from_default],
         from_named=[iri(g) for g in info.from_named],
         iris={iri(term) for term in info.iris},
-        checks=None
-        if info.checks is None
-        else tuple(dict.fromkeys((maybe(s), maybe(p), maybe(o)) for s, p, o in info.checks)),
     )
 
 
@@ -222,91 +213,7 @@ def _info(tree: Any) -> RequestInfo:
         if "named" in clause:
             info.from_named.append(str(clause["named"]))
     _collect(info, tree)
-    info.checks = None if info.form == "describe" else data_checks(tree)
     return info
-
-
-def _path_iris(path: Any) -> tuple[list[str], bool, bool]:
-    """(IRIs of a property path, whether it may match zero triples (``*``, ``?``), whether it has a
-    negated property set)."""
-    iris: list[str] = []
-    zero = negated = False
-    for node in _walk(path):
-        if isinstance(node, URIRef):
-            iris.append(str(node))
-        elif isinstance(node, CompValue):
-            negated |= node.name == "PathNegatedPropertySet"
-            zero |= node.name == "PathElt" and "mod" in node and node["mod"] in ("*", "?")
-    return iris, zero, negated
-
-
-def node_keys(node: CompValue) -> set[str]:
-    """The keys a parse-tree node holds (``CompValue.get`` answers a missing key with its name)."""
-    return set(dict.keys(node))
-
-
-def _simple_predicate(path: Any) -> str | None:
-    """The IRI of a path that is one plain predicate (no modifier, inverse, sequence, alternative)."""
-    if isinstance(path, URIRef):
-        return str(path)
-    while isinstance(path, CompValue) and path.name in ("PathAlternative", "PathSequence"):
-        parts = path.get("part")
-        parts = list(parts) if isinstance(parts, list) or hasattr(parts, "asList") else [parts]
-        if len(parts) != 1:
-            return None
-        path = parts[0]
-    if (
-        isinstance(path, CompValue)
-        and path.name == "PathElt"
-        and "mod" not in node_keys(path)
-        and isinstance(path.get("part"), URIRef)
-    ):
-        return str(path["part"])
-    return None
-
-
-def data_checks(tree: Any) -> tuple[Check, ...] | None:
-    """Patterns such that a graph holding no triple that matches any of them adds nothing to the
-    answer of the query ``tree`` when merged into its default graph (conservative: every triple
-    pattern, construct template and path of the request is covered, wherever it stands).
-
-    A pattern contributes its constant subject, predicate and object IRIs (literals and variables:
-    anything); a path the IRIs it names; a path that can match zero triples (``*``, ``?``) also its
-    constant ends as nodes (a zero-length path matches any node of the graph), and makes the answer
-    unknowable (``None``) when neither end is constant; a variable predicate or a negated property
-    set matches any predicate."""
-    checks: dict[Check, None] = {}
-    for node in _walk(tree):
-        if not isinstance(node, CompValue) or "triples" not in node:
-            continue
-        for block in node["triples"]:
-            terms = list(block)
-            if len(terms) % 3:
-                return None  # not a shape this analysis knows: no shortcut
-            for i in range(0, len(terms), 3):
-                s, p, o = terms[i : i + 3]
-                sc = str(s) if isinstance(s, URIRef) else None
-                oc = str(o) if isinstance(o, URIRef) else None
-                if isinstance(p, Variable):
-                    checks[(sc, None, oc)] = None
-                    continue
-                simple = _simple_predicate(p)
-                if simple is not None:
-                    checks[(sc, simple, oc)] = None
-                    continue
-                iris, zero, negated = _path_iris(p)
-                if negated:
-                    checks[(None, None, None)] = None
-                for iri in iris:
-                    checks[(None, iri, None)] = None
-                if zero:
-                    if sc is None and oc is None:
-                        return None
-                    for end in (sc, oc):
-                        if end is not None:
-                            checks[(end, None, None)] = None
-                            checks[(None, None, end)] = None
-    return tuple(checks)
 
 
 def inspect_update(text: str, base: str | None = None) -> RequestInfo:

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from registry.store.base import (
     BaseURIMismatch,
+    PublicDataset,
     QueryDataset,
     QuerySyntaxError,
     QueryTimeout,
@@ -50,6 +51,7 @@ def open_store(url: str) -> Store:
 __all__ = [
     "BACKENDS",
     "BaseURIMismatch",
+    "PublicDataset",
     "QueryDataset",
     "QuerySyntaxError",
     "QueryTimeout",

@@ -78,6 +78,21 @@ class QueryDataset:
     named_graphs: tuple[str, ...] | None = None
 
 
+@dataclass(frozen=True)
+class PublicDataset(QueryDataset):
+    """The dataset of a caller who may read only what is public (:func:`registry.publishing.access.
+    reads_only_public` decides). ``default_graphs`` / ``named_graphs`` list public graphs only.
+
+    A backend with a **public read model** (an embedded Oxigraph store keeps a second store holding
+    the public graphs and nothing else, :mod:`registry.publishing.public_view`) evaluates it there
+    while that model is current: with ``union``, the default graph is the union of every graph of
+    the public store (one index look-up per pattern); else the listed graphs of it. Any other
+    backend, or a public model not yet synced with the last write, evaluates the listed graphs of
+    the whole store, exactly like any :class:`QueryDataset`."""
+
+    union: bool = False  #: the request named no dataset: the default graph is every public graph
+
+
 QueryForm = Literal["select", "ask", "construct", "describe"]
 
 

@@ -41,4 +41,24 @@ def ensure_base_uri(store: Store, base_uri: str) -> None:
         )
 
 
-__all__ = ["ensure_base_uri", "stored_base_uri"]
+#: Notes about the public read model (:mod:`registry.publishing.public_view`), in the system graph.
+VIEW_NODE = "urn:efreg:public-view"
+#: ``VIEW_NODE VIEW_RELEASE <version graph>``: the catalog records about that version changed.
+VIEW_RELEASE = VIEW_NODE + "#release"
+#: ``VIEW_NODE VIEW_STALE VIEW_CATALOG``: anything in the catalog graph may have changed;
+#: ``VIEW_NODE VIEW_STALE VIEW_ALL``: any public graph may have changed in place.
+VIEW_STALE = VIEW_NODE + "#stale"
+VIEW_CATALOG = VIEW_NODE + "#catalog"
+VIEW_ALL = VIEW_NODE + "#all"
+
+
+def view_stale_update(scope: str) -> str:
+    """The operation to put into an update that changes the catalog graph (or any public graph) in
+    place, so that the next sync of the public read model compares it: ``scope`` a released version
+    graph (its catalog records), or :data:`VIEW_CATALOG` / :data:`VIEW_ALL`. Being part of the same
+    update, the note is there after a crash whenever the change is."""
+    predicate = VIEW_STALE if scope in (VIEW_CATALOG, VIEW_ALL) else VIEW_RELEASE
+    return f"INSERT DATA {{ GRAPH <{SYSTEM_GRAPH}> {{ <{VIEW_NODE}> <{predicate}> <{scope}> }} }}"
+
+
+__all__ = ["ensure_base_uri", "stored_base_uri", "view_stale_update"]

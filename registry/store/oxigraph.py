@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 from urllib.parse import unquote, urlsplit
@@ -30,6 +29,7 @@ from registry.rdf.terms import TermError, to_oxigraph, to_rdflib
 from registry.store import BACKENDS
 from registry.store.base import (
     RDF_FORMATS,
+    PublicDataset,
     QueryDataset,
     QueryForm,
     QuerySyntaxError,
@@ -138,16 +138,8 @@ def graph_format(media_type: str) -> ox.RdfFormat | None:
     return ox.RdfFormat.from_media_type(media_type)
 
 
-@dataclass(frozen=True)
-class UnionDataset(QueryDataset):
-    """A dataset whose default graph Oxigraph may evaluate as the union of *every* graph of the
-    store (one index look-up per pattern instead of one per listed graph), because
-    :meth:`OxigraphStore.union_dataset` found that the graphs outside ``default_graphs`` cannot
-    change the answer. ``named_graphs`` stay as listed."""
-
-
-#: (subject, predicate, object) IRIs, None for anything (registry.query.inspect.Check)
-Check = tuple[str | None, str | None, str | None]
+#: The directory of the public read model inside an on-disk store's directory.
+VIEW_DIR = "public"
 
 
 class OxigraphStore(Store):
@@ -158,10 +150,18 @@ class OxigraphStore(Store):
         #: Bumped by every write through this object, so callers can cache what they derive from
         #: the store (this process is the only writer of an embedded store).
         self.generation = 0
+        #: The generation at which :attr:`view` was last made equal to the public graphs
+        #: (:func:`registry.publishing.public_view.sync`); ``None`` until it is checked in this
+        #: process. Any later write makes it stale until the next sync: queries then read the
+        #: listed graphs of the whole store.
+        self.view_generation: int | None = None
         if path is not None:
             try:
                 Path(path).mkdir(parents=True, exist_ok=True)
                 self._store = ox.Store(path)
+                #: The public read model: a second store, beside the data (``PATH/public``), that
+                #: holds only the graphs anyone may read (see :class:`~registry.store.PublicDataset`).
+                self.view: ox.Store | None = ox.Store(str(Path(path) / VIEW_DIR))
             except OSError as exc:
                 raise StoreError(
                     f"cannot open the Oxigraph store at {path}: {exc} (is another process using it?)"
@@ -169,6 +169,7 @@ class OxigraphStore(Store):
             self.url = "oxigraph://" + Path(path).as_posix()
         else:
             self._store = ox.Store()
+            self.view = ox.Store()
             self.url = "memory:"
 
     indexed = True
@@ -203,28 +204,19 @@ class OxigraphStore(Store):
     def _visible_graphs(self) -> list[ox.NamedNode | ox.BlankNode]:
         return [g for g in self._store.named_graphs() if g != _SYSTEM]
 
-    def union_dataset(self, dataset: QueryDataset, checks: Sequence[Check]) -> QueryDataset:
-        """``dataset`` as a :class:`UnionDataset` when no graph outside its default graphs (nor the
-        store's default graph) holds a triple matching one of ``checks``, so that merging them into
-        the default graph changes nothing; else ``dataset`` unchanged."""
-        if dataset.default_graphs is None or dataset.named_graphs is None:
-            return dataset
-        listed = frozenset(dataset.default_graphs)
-        others: list[object] = [
-            g for g in self._store.named_graphs() if not (isinstance(g, ox.NamedNode) and g.value in listed)
-        ]
-        others.append(ox.DefaultGraph())
-        patterns = [tuple(None if t is None else ox.NamedNode(t) for t in check) for check in checks]
-        for graph in others:
-            for s, p, o in patterns:
-                for _ in self._store.quads_for_pattern(s, p, o, graph):  # type: ignore[arg-type]
-                    return dataset
-        return UnionDataset(dataset.default_graphs, dataset.named_graphs)
+    def view_current(self) -> bool:
+        """Whether the public read model holds exactly the public graphs of this generation."""
+        return self.view is not None and self.view_generation == self.generation
 
-    def _dataset_args(self, dataset: QueryDataset | None) -> dict[str, object]:
-        if isinstance(dataset, UnionDataset):
-            return {
-                "use_default_graph_as_union": True,
+    def _dataset_args(self, dataset: QueryDataset | None) -> tuple[ox.Store, dict[str, object]]:
+        """The store a query reads (the public read model for a :class:`PublicDataset` while it is
+        current, else this one) and the dataset arguments of ``pyoxigraph.Store.query``, which
+        override any FROM / FROM NAMED of the query text."""
+        if isinstance(dataset, PublicDataset) and self.view is not None and self.view_current():
+            if dataset.union:
+                return self.view, {"use_default_graph_as_union": True}
+            return self.view, {
+                "default_graph": [ox.NamedNode(g) for g in dataset.default_graphs or ()],
                 "named_graphs": [ox.NamedNode(g) for g in dataset.named_graphs or ()],
             }
         dataset = dataset or QueryDataset()
@@ -237,13 +229,17 @@ class OxigraphStore(Store):
         else:
             default = [ox.NamedNode(g) for g in dataset.default_graphs]
         named = visible if dataset.named_graphs is None else [ox.NamedNode(g) for g in dataset.named_graphs]
-        return {"default_graph": default, "named_graphs": named}
+        return self._store, {"default_graph": default, "named_graphs": named}
 
     def _query(
-        self, query: str, dataset: QueryDataset | None, args: dict[str, object] | None = None
+        self,
+        query: str,
+        dataset: QueryDataset | None,
+        target: tuple[ox.Store, dict[str, object]] | None = None,
     ) -> object:
+        store, args = target or self._dataset_args(dataset)
         try:
-            return self._store.query(query, **(args or self._dataset_args(dataset)))  # type: ignore[arg-type]
+            return store.query(query, **args)  # type: ignore[arg-type]
         except SyntaxError as exc:
             raise QuerySyntaxError(f"SPARQL syntax error: {exc}") from None
         except (OSError, ValueError) as exc:
@@ -285,8 +281,10 @@ class OxigraphStore(Store):
     def query_raw(
         self, query: str, media_type: str, dataset: QueryDataset | None = None, timeout: float | None = None
     ) -> RawResult:
-        args = self._dataset_args(dataset)
-        (form, media), chunks = stream_serialized(lambda: self._serializer(query, media_type, args), timeout)
+        target = self._dataset_args(dataset)
+        (form, media), chunks = stream_serialized(
+            lambda: self._serializer(query, media_type, target), timeout
+        )
         return RawResult(form=form, media_type=media, chunks=chunks)
 
     def query_into(self, query: str, media_type: str, dataset: QueryDataset | None, out: IO[bytes]) -> Header:
@@ -300,11 +298,11 @@ class OxigraphStore(Store):
         return header
 
     def _serializer(
-        self, query: str, media_type: str, args: dict[str, object]
+        self, query: str, media_type: str, target: tuple[ox.Store, dict[str, object]]
     ) -> tuple[Header, Callable[[IO[bytes]], object]]:
         """Evaluate ``query``; its form, the media type of the answer and the function writing it."""
         mime = media_type.split(";")[0].strip().lower()
-        result = self._query(query, None, args)
+        result = self._query(query, None, target)
         fmt: ox.RdfFormat | ox.QueryResultsFormat | None
         if isinstance(result, ox.QueryTriples):
             fmt = graph_format(mime)
@@ -423,6 +421,9 @@ class OxigraphStore(Store):
         if self.path is not None and self._store is not None:
             self._store.flush()
             self._store = None  # type: ignore[assignment]
+            if self.view is not None:
+                self.view.flush()
+                self.view = None
 
 
 def open_oxigraph(url: str) -> OxigraphStore:

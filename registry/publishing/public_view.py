@@ -1,0 +1,187 @@
+"""The public read model: a second Oxigraph store that holds the public graphs and nothing else.
+
+Queries from callers who may read only what is public (:func:`registry.publishing.access.
+reads_only_public`) run over the union default graph of this store (``use_default_graph_as_union``:
+one index look-up per pattern, where the same query over the whole store looks each pattern up in
+every readable graph), which holds no draft, no commercial values graph and no system data — so no
+query text, however it is read, reaches anything else. ``oxigraph:///PATH`` keeps it in
+``PATH/public``; ``memory:`` in a second in-memory store; a ``sparql+http`` store has none (its
+queries keep the exact per-caller dataset, :class:`registry.store.PublicDataset`).
+
+:func:`sync` makes it equal to what :mod:`registry.publishing.access` says is public. The release
+step calls it after each write that can change that (the catalog refresh, approve / withdraw and
+other transitions, grants, uploads, ``efreg load``, seeds, updates through the SPARQL endpoint);
+:func:`registry.publishing.workflow.recover` calls it at start. The store uses the model only while
+no write happened since the last sync (``OxigraphStore.view_current``): before that, a public
+caller's query reads the listed public graphs of the whole store, which is always exact.
+
+Crash safety. The dataset version graphs are immutable: a graph is copied in one transaction (it
+is wholly in the model or not at all) and dropped in one, and a sync compares the model's graph
+names with the public ones. What changes in place is the catalog graph (and, through the SPARQL
+endpoint, anything): every write that changes it notes in the system graph, **in the same update**,
+what to compare (:func:`registry.store.meta.view_stale_update`: the catalog records of one released version, the whole
+catalog, or every public graph); a sync compares that, applies the difference in one update and
+clears the notes it read. After ``kill -9`` at any point, the sync at start finds the notes of what
+was not carried over.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from registry.publishing import access
+from registry.rdf.namespaces import SYSTEM_GRAPH
+from registry.store import QueryDataset, Store
+from registry.store.meta import VIEW_ALL as ALL
+from registry.store.meta import VIEW_CATALOG as CATALOG
+from registry.store.meta import VIEW_NODE as NODE
+from registry.store.meta import view_stale_update
+
+_SYSTEM = QueryDataset(default_graphs=(SYSTEM_GRAPH,), named_graphs=())
+_lock = threading.RLock()
+
+#: The catalog records that a release or withdrawal of ``{graph}`` changes: the version itself, its
+#: activities, its resources and the things they are versions of, and the versions it replaces.
+RELEASED_RECORDS = """PREFIX dct: <http://purl.org/dc/terms/> PREFIX prov: <http://www.w3.org/ns/prov#>
+CONSTRUCT { ?s ?p ?o } WHERE {
+  { VALUES ?s { <{graph}> } } UNION { GRAPH <{graph}> { ?s dct:isVersionOf ?x } }
+  UNION { GRAPH <{graph}> { ?y dct:isVersionOf ?s } } UNION { GRAPH <{catalog}> { ?s prov:used <{graph}> } }
+  UNION { GRAPH <{graph}> { ?v dct:isVersionOf ?t } GRAPH <{catalog}> { ?s dct:isReplacedBy ?v } }
+  GRAPH <{catalog}> { ?s ?p ?o }
+}"""
+
+
+@dataclass
+class SyncReport:
+    """What one :func:`sync` did."""
+
+    added: list[str] = field(default_factory=list)  #: graphs copied into the model
+    dropped: list[str] = field(default_factory=list)  #: graphs removed from it
+    recopied: list[str] = field(default_factory=list)  #: graphs whose content differed
+    catalog_removed: int = 0
+    catalog_added: int = 0
+    notes: list[str] = field(default_factory=list)  #: the stale notes it found (and cleared)
+    current: bool = False  #: the model is in use (no write came in between)
+    seconds: float = 0.0
+
+
+def note_stale(store: Store, scope: str) -> None:
+    """Note ``scope`` stale on its own (before a write whose effect is not known in advance; see
+    :func:`registry.store.meta.view_stale_update`)."""
+    store.update(view_stale_update(scope))
+
+
+def _notes(store: Store) -> list[tuple[str, str]]:
+    rows = store.select(f"SELECT ?p ?o WHERE {{ <{NODE}> ?p ?o }}", _SYSTEM)
+    return sorted((str(r["p"]), str(r["o"])) for r in rows)
+
+
+def sync(store: Store) -> SyncReport | None:
+    """Make the public read model of ``store`` equal to its public graphs (see the module doc);
+    ``None`` for a store without one. Graphs are added first, then the catalog switched in one
+    update, then graphs dropped."""
+    view = getattr(store, "view", None)
+    main = getattr(store, "pyoxigraph", None)
+    if not isinstance(view, ox.Store) or not isinstance(main, ox.Store):
+        return None
+    started = time.perf_counter()
+    report = SyncReport()
+    with _lock:
+        store.view_generation = None  # type: ignore[attr-defined]
+        for _ in range(3):  # again when another write came in meanwhile
+            before = store.generation  # type: ignore[attr-defined]
+            snap = access.snapshot(store)
+            notes = _notes(store)
+            with store.writing():  # type: ignore[attr-defined]
+                _apply(main, view, snap, notes, report)
+            if notes:  # cleared only now that the difference is carried over
+                cleared = " ".join(f"<{NODE}> <{p}> <{o}> ." for p, o in notes)
+                store.update(f"DELETE DATA {{ GRAPH <{SYSTEM_GRAPH}> {{ {cleared} }} }}")
+                report.notes += [o for _, o in notes]
+            # two writes of this sync (the model, the notes) changed nothing access reads: keep its
+            # snapshot; any other write in between: look again
+            if snap.generation == before and store.generation == before + (4 if notes else 2):  # type: ignore[attr-defined]
+                access.carry_over(store, snap, store.generation)  # type: ignore[attr-defined]
+                store.view_generation = store.generation  # type: ignore[attr-defined]
+                report.current = True
+                break
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _apply(
+    main: ox.Store, view: ox.Store, snap: access.Snapshot, notes: list[tuple[str, str]], report: SyncReport
+) -> None:
+    target = set(snap.public)
+    have = {g.value for g in view.named_graphs() if isinstance(g, ox.NamedNode)}
+    if next(iter(view.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is not None:
+        view.clear_graph(ox.DefaultGraph())  # nothing belongs there
+    for graph in sorted(target - have):
+        _copy(main, view, graph)
+        report.added.append(graph)
+    scopes = {o for _, o in notes}
+    catalog = (snap.base_uri or "") + "catalog"
+    if ALL in scopes:
+        for graph in sorted(target & have):
+            if not _same(main, view, graph):
+                view.remove_graph(ox.NamedNode(graph))
+                _copy(main, view, graph)
+                report.recopied.append(graph)
+    if catalog in target and catalog in have and scopes:
+        if scopes & {CATALOG, ALL}:
+            old, new = _lines(view, catalog), _lines(main, catalog)
+        else:
+            old, new = set(), set()
+            for graph in sorted(scopes):
+                query = RELEASED_RECORDS.replace("{graph}", graph).replace("{catalog}", catalog)
+                old |= _constructed(view, query)
+                new |= _constructed(main, query)
+        _patch(main, view, catalog, old - new, new - old, report)
+    for graph in sorted(have - target):
+        view.remove_graph(ox.NamedNode(graph))
+        report.dropped.append(graph)
+
+
+def _copy(main: ox.Store, view: ox.Store, graph: str) -> None:
+    """``graph`` of the main store into the model, in one transaction."""
+    view.extend(main.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
+
+
+def _lines(store: ox.Store, graph: str) -> set[bytes]:
+    """The triples of ``graph`` as N-Triples lines."""
+    quads = store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+    return set((ox.serialize((q.triple for q in quads), format=ox.RdfFormat.N_TRIPLES) or b"").splitlines())
+
+
+def _constructed(store: ox.Store, query: str) -> set[bytes]:
+    result = store.query(query)
+    return set((result.serialize(format=ox.RdfFormat.N_TRIPLES) or b"").splitlines())  # type: ignore[union-attr]
+
+
+def _same(main: ox.Store, view: ox.Store, graph: str) -> bool:
+    return _lines(main, graph) == _lines(view, graph)
+
+
+def _patch(
+    main: ox.Store, view: ox.Store, graph: str, removed: set[bytes], added: set[bytes], report: SyncReport
+) -> None:
+    """Remove and add N-Triples lines in ``graph`` of the model in one update (a blank node cannot
+    be named in DELETE DATA: the graph is then copied again, in two transactions)."""
+    if not removed and not added:
+        return
+    report.catalog_removed += len(removed)
+    report.catalog_added += len(added)
+    if any(b"_:" in line for line in (*removed, *added)):
+        view.remove_graph(ox.NamedNode(graph))
+        _copy(main, view, graph)
+        return
+    ops = []
+    for verb, lines in (("DELETE", removed), ("INSERT", added)):
+        if lines:
+            body = b"\n".join(sorted(lines)).decode("utf-8")
+            ops.append(f"{verb} DATA {{ GRAPH <{graph}> {{\n{body}\n}} }}")
+    view.update(" ;\n".join(ops))

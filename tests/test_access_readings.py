@@ -1,0 +1,122 @@
+"""Queries whose readings by two SPARQL parsers differ (relative BASE chains, unusual prefixes,
+escapes, constant GRAPH names, FROM a hidden graph, DESCRIBE, property paths), over real HTTP: none
+reaches a graph the caller may not read, and a refusal is a 4xx, never a 500. Access no longer
+depends on how a query is read: a caller who may read only what is public queries the public read
+model (a store that holds nothing else), every other caller an exact dataset the engine enforces."""
+
+from __future__ import annotations
+
+import pytest
+from test_access import DS, FACTOR, GRAPH, SECRET, VALUES, _module, commercial, sparql  # noqa: F401
+
+from registry.publishing import access, public_view
+from registry.publishing import workflow as publishing
+from registry.publishing.tokens import authenticate, create_token, ensure_publisher
+from registry.store import PublicDataset
+
+from conftest import BASE
+
+DRAFT_DS = "delta-draft"
+DRAFT_SECRET = "86420.1357"  #: a value that appears nowhere but in another publisher's draft
+DRAFT = BASE + f"dataset/{DRAFT_DS}/1"
+ONTOLOGY = "https://w3id.org/efreg/ontology#"
+
+#: name -> query text; each would reach a commercial value or a draft if the dataset were decided
+#: from a reading other than the engine's.
+ATTACKS = {
+    "relative BASE (issue 13)": "BASE <https://w3id.org/efreg/a/> BASE <../> "
+    "SELECT ?v WHERE { ?c <ontology#value> ?v }",
+    "relative BASE chain": "BASE <https://w3id.org/x/y/z/> BASE <../../efreg/q/> BASE <../> "
+    "PREFIX e: <ontology#> SELECT ?v WHERE { ?c e:value ?v }",
+    "empty prefix": f"PREFIX : <{ONTOLOGY}> SELECT ?v WHERE {{ ?c :value ?v }}",
+    "prefix declared twice": f"PREFIX ef: <http://example.org/> PREFIX ef: <{ONTOLOGY}> "
+    "SELECT ?v WHERE { ?c ef:value ?v }",
+    "escaped IRI": "SELECT ?v WHERE { ?c <https://w3id.org/efreg/ontology\\u0023value> ?v }",
+    "escaped prefix name": f"PREFIX ef: <{ONTOLOGY}> SELECT ?v WHERE {{ ?c ef:v\\u0061lue ?v }}",
+    "GRAPH values constant": f"SELECT * WHERE {{ GRAPH <{VALUES}> {{ ?s ?p ?o }} }}",
+    "GRAPH draft constant": f"SELECT * WHERE {{ GRAPH <{DRAFT}> {{ ?s ?p ?o }} }}",
+    "GRAPH relative to BASE": f"BASE <{GRAPH}/> SELECT * WHERE {{ GRAPH <values> {{ ?s ?p ?o }} }}",
+    "FROM relative to BASE": f"BASE <{GRAPH}/> SELECT ?o FROM <values> WHERE {{ ?s ?p ?o }}",
+    "FROM NAMED relative": f"BASE <{GRAPH}/> SELECT ?o FROM NAMED <values> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+    "FROM draft": f"SELECT ?o FROM <{DRAFT}> WHERE {{ ?s ?p ?o }}",
+    "DESCRIBE relative": f"BASE <{BASE}factor/> DESCRIBE <{DS}-0/1>",
+    "DESCRIBE of a value node": f"PREFIX ef: <{ONTOLOGY}> DESCRIBE ?n WHERE {{ <{FACTOR}> ef:component ?n }}",
+    "zero-length path": f"PREFIX ef: <{ONTOLOGY}> SELECT ?v WHERE {{ ?f (ef:component|ef:x)*/ef:value ?v }}",
+    "negated property set": "SELECT ?v WHERE { ?n !(<urn:x:nothing>) ?v }",
+    "sequence through a variable": "SELECT ?v WHERE { ?f ?p ?n . ?n ?q ?v }",
+    "subquery": f"PREFIX ef: <{ONTOLOGY}> SELECT ?v WHERE {{ {{ SELECT ?v WHERE {{ ?n ef:value ?v }} }} }}",
+    "EXISTS over a graph": f"SELECT ?o WHERE {{ ?s ?p ?o FILTER EXISTS {{ GRAPH <{VALUES}> {{ ?x ?y ?o }} }} }}",
+    "VALUES graph name": f"SELECT ?o WHERE {{ VALUES ?g {{ <{VALUES}> <{DRAFT}> }} GRAPH ?g {{ ?s ?p ?o }} }}",
+}
+
+
+@pytest.fixture
+def readers(store, settings, tmp_path, commercial):  # noqa: F811 - the fixture of test_access
+    """``commercial`` plus another publisher's draft (holding DRAFT_SECRET) and an admin token."""
+    ensure_publisher(store, BASE, "delta")
+    delta = authenticate(store, create_token(store, "delta", "publisher"))
+    path = tmp_path / "draft.ttl"
+    path.write_text(
+        _module.factors(DRAFT_DS, 1, "delta", range(2)).replace('"50000"^^', f'"{DRAFT_SECRET}"^^'),
+        encoding="utf-8",
+    )
+    assert publishing.upload(store, settings, delta, DRAFT_DS, [path]).stored
+    admin = create_token(store, "efreg", "admin")
+    public_view.sync(store)  # tokens are made outside the release step: the model in use again
+    assert store.view_current()
+    return {**commercial, "admin": {"Authorization": f"Bearer {admin}"}}
+
+
+def _status_ok(name: str, response) -> None:
+    assert response.status_code != 500, (name, response.text[:300])
+    assert response.status_code in (200, 400, 403), (name, response.status_code, response.text[:300])
+
+
+@pytest.mark.parametrize("name", sorted(ATTACKS))
+def test_no_reading_reaches_a_graph_the_caller_may_not_read(live_server, readers, name):
+    query = ATTACKS[name]
+    accept = "text/turtle" if "DESCRIBE" in name else "application/sparql-results+json"
+    # public readers (the public read model), then callers who read more (exact datasets)
+    for who in (None, "gamma", "reviewer", "acme", "beta"):
+        headers = readers[who] if who else {}
+        answer = sparql(live_server, query, headers, accept)
+        _status_ok(name, answer)
+        assert DRAFT_SECRET not in answer.text, (name, who)
+        if who in (None, "gamma", "reviewer"):
+            assert SECRET not in answer.text, (name, who)
+
+
+def test_the_relative_base_query_reads_ef_value_for_those_who_may(live_server, readers):
+    """Not refused wholesale: the engine's reading (ef:value) answers within what each caller reads."""
+    query = ATTACKS["relative BASE (issue 13)"]
+    anonymous = sparql(live_server, query)
+    assert anonymous.status_code == 200 and anonymous.json()["results"]["bindings"]  # seed values
+    assert SECRET not in anonymous.text
+    assert SECRET in sparql(live_server, query, readers["beta"]).text  # granted
+    assert DRAFT_SECRET not in sparql(live_server, query, readers["beta"]).text
+
+
+def test_refusals_are_4xx(live_server, readers):
+    for name in ("FROM draft",):
+        assert sparql(live_server, ATTACKS[name]).status_code == 403
+    fro = sparql(live_server, f"SELECT ?o FROM <{VALUES}> WHERE {{ ?s ?p ?o }}", readers["gamma"])
+    assert fro.status_code == 403 and SECRET not in fro.text
+    assert sparql(live_server, "SELECT ?o WHERE { ?s ?p ?o ").status_code == 400
+    admin = readers["admin"]
+    for name in ("FROM draft", "GRAPH draft constant"):  # an admin reads drafts; the system graph never
+        answer = sparql(live_server, ATTACKS[name], admin)
+        assert answer.status_code == 200 and DRAFT_SECRET in answer.text
+    system = sparql(live_server, "SELECT * WHERE { GRAPH <urn:efreg:system> { ?s ?p ?o } }", admin)
+    assert system.status_code == 200 and system.json()["results"]["bindings"] == []
+
+
+def test_who_reads_the_public_model(store, readers):
+    gamma = authenticate(store, readers["gamma"]["Authorization"].split()[1])
+    beta = authenticate(store, readers["beta"]["Authorization"].split()[1])
+    assert access.reads_only_public(store, None) and access.reads_only_public(store, gamma)
+    assert not access.reads_only_public(store, beta)
+    view = {g.value for g in store.view.named_graphs()}
+    assert view == set(access.public_graphs(store))
+    assert VALUES not in view and DRAFT not in view and "urn:efreg:system" not in view
+    target, args = store._dataset_args(PublicDataset(("x",), ("x",), union=True))
+    assert target is store.view and args == {"use_default_graph_as_union": True}
