@@ -39,15 +39,17 @@ from registry.store.meta import ensure_base_uri
 from registry.store.oxigraph import OxigraphStore
 
 BASE = "http://localhost:8080/"
-RELEASED = "bench-00003"  #: the generated dataset whose copy is released in the release step
+RELEASED = "bench-00000"  #: the generated dataset whose copy is released in the release step
 
 
-def _size_mb(path: Path, skip: str | None = None) -> float:
-    total = 0
-    for item in path.rglob("*"):
-        if item.is_file() and not (skip and skip in item.relative_to(path).parts[:1]):
-            total += item.stat().st_size
-    return total / 1e6
+def _say(factors: int, what: str) -> None:
+    print(f"[{factors}] {time.strftime('%H:%M:%S')} {what}", file=sys.stderr, flush=True)
+
+
+def _size_mb(path: Path) -> float:
+    """The table files (``*.sst``) of the RocksDB directory ``path``: the data at rest, without the
+    write-ahead logs RocksDB drops once it has flushed them."""
+    return sum(item.stat().st_size for item in path.glob("*.sst")) / 1e6
 
 
 class _Timed:
@@ -119,6 +121,7 @@ def queries(store: OxigraphStore, sizes: Sizes, repeat: int, seed: int) -> dict[
             order = ways if round_no % 2 == 0 else tuple(reversed(ways))
             for how in order:
                 times[q.name][how].append(_evaluate(store, text, q.accept, how, public))
+                print(f"  {q.name} {how} {times[q.name][how][-1]:.1f} ms", file=sys.stderr, flush=True)
     return {name: {w: statistics.median(v) for w, v in per.items()} for name, per in times.items()}
 
 
@@ -134,6 +137,7 @@ def bench(factors: int, workdir: Path, repeat: int, seed: int) -> dict:
     store = open_store("oxigraph://" + store_dir.as_posix())
     assert isinstance(store, OxigraphStore) and store.view is not None
     started = time.perf_counter()
+    _say(factors, "bulk load")
     store.pyoxigraph.bulk_load(path=str(data), format=ox.RdfFormat.N_QUADS)
     result["bulk_load_s"] = time.perf_counter() - started
     ensure_base_uri(store, BASE)
@@ -141,6 +145,7 @@ def bench(factors: int, workdir: Path, repeat: int, seed: int) -> dict:
     public_view.sync = timed  # type: ignore[assignment]
     try:
         started = time.perf_counter()
+        _say(factors, "first catalog refresh and model fill")
         refresh_versions(store, BASE)
         result["first_refresh_s"] = time.perf_counter() - started
         assert timed.last is not None
@@ -150,21 +155,24 @@ def bench(factors: int, workdir: Path, repeat: int, seed: int) -> dict:
         store.pyoxigraph.optimize()
         store.view.optimize()
         result["optimize_s"] = time.perf_counter() - started
-        store.pyoxigraph.flush()
-        store.view.flush()
-        result["disk_store_mb"] = _size_mb(store_dir, skip="public")
-        result["disk_model_mb"] = _size_mb(store_dir / "public")
         result["quads_store"] = len(store.pyoxigraph)
         result["quads_model"] = len(store.view)
+        _say(factors, "release step")
         result["release"] = release_step(store, timed)
+        _say(factors, "catalog refresh")
         started = time.perf_counter()
         refresh_versions(store, BASE)
         result["refresh_again_s"] = time.perf_counter() - started
         result["refresh_again_sync_s"] = timed.last.seconds if timed.last else None
     finally:
         public_view.sync = timed.original  # type: ignore[assignment]
+    _say(factors, "queries")
     result["queries_ms"] = queries(store, sizes, repeat, seed)
-    store.close()
+    store.pyoxigraph.optimize()
+    store.view.optimize()
+    store.close()  # flushed: the write-ahead logs are gone
+    result["disk_store_mb"] = _size_mb(store_dir)
+    result["disk_model_mb"] = _size_mb(store_dir / "public")
     return result
 
 

@@ -44,15 +44,10 @@ from registry.store.meta import view_stale_update
 _SYSTEM = QueryDataset(default_graphs=(SYSTEM_GRAPH,), named_graphs=())
 _lock = threading.RLock()
 
-#: The catalog records that a release or withdrawal of ``{graph}`` changes: the version itself, its
-#: activities, its resources and the things they are versions of, and the versions it replaces.
-RELEASED_RECORDS = """PREFIX dct: <http://purl.org/dc/terms/> PREFIX prov: <http://www.w3.org/ns/prov#>
-CONSTRUCT { ?s ?p ?o } WHERE {
-  { VALUES ?s { <{graph}> } } UNION { GRAPH <{graph}> { ?s dct:isVersionOf ?x } }
-  UNION { GRAPH <{graph}> { ?y dct:isVersionOf ?s } } UNION { GRAPH <{catalog}> { ?s prov:used <{graph}> } }
-  UNION { GRAPH <{graph}> { ?v dct:isVersionOf ?t } GRAPH <{catalog}> { ?s dct:isReplacedBy ?v } }
-  GRAPH <{catalog}> { ?s ?p ?o }
-}"""
+DCT = "http://purl.org/dc/terms/"
+IS_VERSION_OF = ox.NamedNode(DCT + "isVersionOf")
+IS_REPLACED_BY = ox.NamedNode(DCT + "isReplacedBy")
+USED = ox.NamedNode("http://www.w3.org/ns/prov#used")
 
 
 @dataclass
@@ -137,9 +132,9 @@ def _apply(
         else:
             old, new = set(), set()
             for graph in sorted(scopes):
-                query = RELEASED_RECORDS.replace("{graph}", graph).replace("{catalog}", catalog)
-                old |= _constructed(view, query)
-                new |= _constructed(main, query)
+                subjects = _released_subjects(main, graph, catalog) | _released_subjects(view, graph, catalog)
+                old |= _records(view, subjects, catalog)
+                new |= _records(main, subjects, catalog)
         _patch(main, view, catalog, old - new, new - old, report)
     for graph in sorted(have - target):
         view.remove_graph(ox.NamedNode(graph))
@@ -157,9 +152,26 @@ def _lines(store: ox.Store, graph: str) -> set[bytes]:
     return set((ox.serialize((q.triple for q in quads), format=ox.RdfFormat.N_TRIPLES) or b"").splitlines())
 
 
-def _constructed(store: ox.Store, query: str) -> set[bytes]:
-    result = store.query(query)
-    return set((result.serialize(format=ox.RdfFormat.N_TRIPLES) or b"").splitlines())  # type: ignore[union-attr]
+def _released_subjects(store: ox.Store, graph: str, catalog: str) -> set[ox.NamedNode | ox.BlankNode]:
+    """The subjects of the catalog records that a release or withdrawal of ``graph`` changes: the
+    version itself, its activities, its resources and the things they are versions of, and the
+    versions they replace (index look-ups: no query plan to go wrong)."""
+    g, cat = ox.NamedNode(graph), ox.NamedNode(catalog)
+    subjects: set[ox.NamedNode | ox.BlankNode] = {g}
+    subjects.update(q.subject for q in store.quads_for_pattern(None, USED, g, cat))
+    for quad in store.quads_for_pattern(None, IS_VERSION_OF, None, g):
+        subjects.add(quad.subject)
+        if isinstance(quad.object, (ox.NamedNode, ox.BlankNode)):
+            subjects.add(quad.object)
+        subjects.update(q.subject for q in store.quads_for_pattern(None, IS_REPLACED_BY, quad.subject, cat))
+    return subjects
+
+
+def _records(store: ox.Store, subjects: set[ox.NamedNode | ox.BlankNode], catalog: str) -> set[bytes]:
+    """The catalog triples about ``subjects``, as N-Triples lines."""
+    cat = ox.NamedNode(catalog)
+    triples = (q.triple for s in subjects for q in store.quads_for_pattern(s, None, None, cat))
+    return set((ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").splitlines())
 
 
 def _same(main: ox.Store, view: ox.Store, graph: str) -> bool:
