@@ -31,23 +31,21 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-import pyoxigraph as ox
-
 from registry.publishing import access
-from registry.rdf.namespaces import SYSTEM_GRAPH
+from registry.rdf.namespaces import DCT, PROV, SYSTEM_GRAPH
 from registry.store import QueryDataset, Store
 from registry.store.meta import VIEW_ALL as ALL
 from registry.store.meta import VIEW_CATALOG as CATALOG
 from registry.store.meta import VIEW_NODE as NODE
 from registry.store.meta import view_stale_update
+from registry.store.public_model import PublicModel, Side
 
 _SYSTEM = QueryDataset(default_graphs=(SYSTEM_GRAPH,), named_graphs=())
 _lock = threading.RLock()
 
-DCT = "http://purl.org/dc/terms/"
-IS_VERSION_OF = ox.NamedNode(DCT + "isVersionOf")
-IS_REPLACED_BY = ox.NamedNode(DCT + "isReplacedBy")
-USED = ox.NamedNode("http://www.w3.org/ns/prov#used")
+IS_VERSION_OF = str(DCT.isVersionOf)
+IS_REPLACED_BY = str(DCT.isReplacedBy)
+USED = str(PROV.used)
 
 
 @dataclass
@@ -79,9 +77,8 @@ def sync(store: Store) -> SyncReport | None:
     """Make the public read model of ``store`` equal to its public graphs (see the module doc);
     ``None`` for a store without one. Graphs are added first, then the catalog switched in one
     update, then graphs dropped."""
-    view = getattr(store, "view", None)
-    main = getattr(store, "pyoxigraph", None)
-    if not isinstance(view, ox.Store) or not isinstance(main, ox.Store):
+    model: PublicModel | None = getattr(store, "public_model", None)
+    if model is None:
         return None
     started = time.perf_counter()
     report = SyncReport()
@@ -92,12 +89,12 @@ def sync(store: Store) -> SyncReport | None:
             snap = access.snapshot(store)
             notes = _notes(store)
             with store.writing():  # type: ignore[attr-defined]
-                _apply(main, view, snap, notes, report)
+                _apply(model, snap, notes, report)
             if notes:  # cleared only now that the difference is carried over
                 cleared = " ".join(f"<{NODE}> <{p}> <{o}> ." for p, o in notes)
                 store.update(f"DELETE DATA {{ GRAPH <{SYSTEM_GRAPH}> {{ {cleared} }} }}")
                 report.notes += [o for _, o in notes]
-            # two writes of this sync (the model, the notes) changed nothing access reads: keep its
+            # the writes of this sync (the model, the notes) change nothing access reads: keep its
             # snapshot; any other write in between: look again
             if snap.generation == before and store.generation == before + (4 if notes else 2):  # type: ignore[attr-defined]
                 access.carry_over(store, snap, store.generation)  # type: ignore[attr-defined]
@@ -109,91 +106,49 @@ def sync(store: Store) -> SyncReport | None:
 
 
 def _apply(
-    main: ox.Store, view: ox.Store, snap: access.Snapshot, notes: list[tuple[str, str]], report: SyncReport
+    model: PublicModel, snap: access.Snapshot, notes: list[tuple[str, str]], report: SyncReport
 ) -> None:
     target = set(snap.public)
-    have = {g.value for g in view.named_graphs() if isinstance(g, ox.NamedNode)}
-    if next(iter(view.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is not None:
-        view.clear_graph(ox.DefaultGraph())  # nothing belongs there
+    have = model.graphs()
+    model.clear_default()
     for graph in sorted(target - have):
-        _copy(main, view, graph)
+        model.copy(graph)
         report.added.append(graph)
     scopes = {o for _, o in notes}
     catalog = (snap.base_uri or "") + "catalog"
     if ALL in scopes:
         for graph in sorted(target & have):
-            if not _same(main, view, graph):
-                view.remove_graph(ox.NamedNode(graph))
-                _copy(main, view, graph)
+            if model.lines("store", graph) != model.lines("model", graph):
+                model.drop(graph)
+                model.copy(graph)
                 report.recopied.append(graph)
     if catalog in target and catalog in have and scopes:
         if scopes & {CATALOG, ALL}:
-            old, new = _lines(view, catalog), _lines(main, catalog)
+            old, new = model.lines("model", catalog), model.lines("store", catalog)
         else:
-            old, new = set(), set()
-            for graph in sorted(scopes):
-                subjects = _released_subjects(main, graph, catalog) | _released_subjects(view, graph, catalog)
-                old |= _records(view, subjects, catalog)
-                new |= _records(main, subjects, catalog)
-        _patch(main, view, catalog, old - new, new - old, report)
+            subjects: set[str] = set()
+            for graph in scopes:
+                subjects |= _released_subjects(model, "store", graph, catalog)
+                subjects |= _released_subjects(model, "model", graph, catalog)
+            old, new = model.lines("model", catalog, subjects), model.lines("store", catalog, subjects)
+        report.catalog_removed, report.catalog_added = len(old - new), len(new - old)
+        model.patch(catalog, old - new, new - old)
     for graph in sorted(have - target):
-        view.remove_graph(ox.NamedNode(graph))
+        model.drop(graph)
         report.dropped.append(graph)
 
 
-def _copy(main: ox.Store, view: ox.Store, graph: str) -> None:
-    """``graph`` of the main store into the model, in one transaction."""
-    view.extend(main.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
-
-
-def _lines(store: ox.Store, graph: str) -> set[bytes]:
-    """The triples of ``graph`` as N-Triples lines."""
-    quads = store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
-    return set((ox.serialize((q.triple for q in quads), format=ox.RdfFormat.N_TRIPLES) or b"").splitlines())
-
-
-def _released_subjects(store: ox.Store, graph: str, catalog: str) -> set[ox.NamedNode | ox.BlankNode]:
+def _released_subjects(model: PublicModel, side: Side, graph: str, catalog: str) -> set[str]:
     """The subjects of the catalog records that a release or withdrawal of ``graph`` changes: the
     version itself, its activities, its resources and the things they are versions of, and the
-    versions they replace (index look-ups: no query plan to go wrong)."""
-    g, cat = ox.NamedNode(graph), ox.NamedNode(catalog)
-    subjects: set[ox.NamedNode | ox.BlankNode] = {g}
-    subjects.update(q.subject for q in store.quads_for_pattern(None, USED, g, cat))
-    for quad in store.quads_for_pattern(None, IS_VERSION_OF, None, g):
-        subjects.add(quad.subject)
-        if isinstance(quad.object, (ox.NamedNode, ox.BlankNode)):
-            subjects.add(quad.object)
-        subjects.update(q.subject for q in store.quads_for_pattern(None, IS_REPLACED_BY, quad.subject, cat))
+    versions they replace."""
+    subjects = {graph}
+    subjects.update(s for s, _ in model.iris(side, None, USED, graph, catalog) if s)
+    for version, thing in model.iris(side, None, IS_VERSION_OF, None, graph):
+        if version is None:
+            continue
+        subjects.add(version)
+        if thing is not None:
+            subjects.add(thing)
+        subjects.update(s for s, _ in model.iris(side, None, IS_REPLACED_BY, version, catalog) if s)
     return subjects
-
-
-def _records(store: ox.Store, subjects: set[ox.NamedNode | ox.BlankNode], catalog: str) -> set[bytes]:
-    """The catalog triples about ``subjects``, as N-Triples lines."""
-    cat = ox.NamedNode(catalog)
-    triples = (q.triple for s in subjects for q in store.quads_for_pattern(s, None, None, cat))
-    return set((ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").splitlines())
-
-
-def _same(main: ox.Store, view: ox.Store, graph: str) -> bool:
-    return _lines(main, graph) == _lines(view, graph)
-
-
-def _patch(
-    main: ox.Store, view: ox.Store, graph: str, removed: set[bytes], added: set[bytes], report: SyncReport
-) -> None:
-    """Remove and add N-Triples lines in ``graph`` of the model in one update (a blank node cannot
-    be named in DELETE DATA: the graph is then copied again, in two transactions)."""
-    if not removed and not added:
-        return
-    report.catalog_removed += len(removed)
-    report.catalog_added += len(added)
-    if any(b"_:" in line for line in (*removed, *added)):
-        view.remove_graph(ox.NamedNode(graph))
-        _copy(main, view, graph)
-        return
-    ops = []
-    for verb, lines in (("DELETE", removed), ("INSERT", added)):
-        if lines:
-            body = b"\n".join(sorted(lines)).decode("utf-8")
-            ops.append(f"{verb} DATA {{ GRAPH <{graph}> {{\n{body}\n}} }}")
-    view.update(" ;\n".join(ops))

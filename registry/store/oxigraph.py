@@ -39,6 +39,7 @@ from registry.store.base import (
     Store,
     StoreError,
 )
+from registry.store.public_model import PublicModel
 from registry.store.streaming import Header, stream_serialized
 
 #: Our short format names (base.RDF_FORMATS) -> pyoxigraph formats.
@@ -203,6 +204,11 @@ class OxigraphStore(Store):
     # --- reading -------------------------------------------------------------------------------
     def _visible_graphs(self) -> list[ox.NamedNode | ox.BlankNode]:
         return [g for g in self._store.named_graphs() if g != _SYSTEM]
+
+    @property
+    def public_model(self) -> PublicModel | None:
+        """The operations that keep the public read model (:mod:`registry.store.public_model`)."""
+        return None if self.view is None else PublicModel(self._store, self.view)
 
     def view_current(self) -> bool:
         """Whether the public read model holds exactly the public graphs of this generation."""
