@@ -59,6 +59,7 @@ class SyncReport:
     catalog_added: int = 0
     notes: list[str] = field(default_factory=list)  #: the stale notes it found (and cleared)
     current: bool = False  #: the model is in use (no write came in between)
+    rebuilt: bool = False  #: made anew from a checkpoint of the store (a first fill on disk)
     seconds: float = 0.0
 
 
@@ -110,6 +111,9 @@ def _apply(
 ) -> None:
     target = set(snap.public)
     have = model.graphs()
+    if not have and target and model.rebuild(target):  # a first fill on disk: a checkpoint
+        report.added, report.rebuilt = sorted(target), True
+        return
     model.clear_default()
     for graph in sorted(target - have):
         model.copy(graph)

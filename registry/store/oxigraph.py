@@ -39,7 +39,7 @@ from registry.store.base import (
     Store,
     StoreError,
 )
-from registry.store.public_model import PublicModel
+from registry.store.public_model import PublicModel, open_model
 from registry.store.streaming import Header, stream_serialized
 
 #: Our short format names (base.RDF_FORMATS) -> pyoxigraph formats.
@@ -139,10 +139,6 @@ def graph_format(media_type: str) -> ox.RdfFormat | None:
     return ox.RdfFormat.from_media_type(media_type)
 
 
-#: The directory of the public read model inside an on-disk store's directory.
-VIEW_DIR = "public"
-
-
 class OxigraphStore(Store):
     """A pyoxigraph store on disk (``path``) or in memory (``path=None``)."""
 
@@ -162,7 +158,7 @@ class OxigraphStore(Store):
                 self._store = ox.Store(path)
                 #: The public read model: a second store, beside the data (``PATH/public``), that
                 #: holds only the graphs anyone may read (see :class:`~registry.store.PublicDataset`).
-                self.view: ox.Store | None = ox.Store(str(Path(path) / VIEW_DIR))
+                self.view: ox.Store | None = open_model(path)
             except OSError as exc:
                 raise StoreError(
                     f"cannot open the Oxigraph store at {path}: {exc} (is another process using it?)"
@@ -170,7 +166,7 @@ class OxigraphStore(Store):
             self.url = "oxigraph://" + Path(path).as_posix()
         else:
             self._store = ox.Store()
-            self.view = ox.Store()
+            self.view = open_model(None)
             self.url = "memory:"
 
     indexed = True
@@ -208,7 +204,7 @@ class OxigraphStore(Store):
     @property
     def public_model(self) -> PublicModel | None:
         """The operations that keep the public read model (:mod:`registry.store.public_model`)."""
-        return None if self.view is None else PublicModel(self._store, self.view)
+        return None if self.view is None else PublicModel(self)
 
     def view_current(self) -> bool:
         """Whether the public read model holds exactly the public graphs of this generation."""

@@ -4,20 +4,93 @@ the public graphs. Each graph copy, drop and patch is one transaction of the mod
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from typing import Literal
+import shutil
+from collections.abc import Collection, Iterable, Iterator
+from pathlib import Path
+from typing import Literal, Protocol
 
 import pyoxigraph as ox
 
 Side = Literal["store", "model"]
 
 
+class ModelOwner(Protocol):
+    """What :class:`PublicModel` needs of the store object (``OxigraphStore``)."""
+
+    path: str | None
+    view: ox.Store | None
+
+    @property
+    def pyoxigraph(self) -> ox.Store: ...
+
+
+#: The directory of the public read model inside an on-disk store's directory, and the two names a
+#: rebuild uses on its way (left over only by a crash, then removed at open).
+VIEW_DIR, NEW_DIR, OLD_DIR = "public", "public.new", "public.old"
+
+
+def open_model(path: str | None) -> ox.Store:
+    """The public read model of the store at ``path`` (an in-memory one for ``None``)."""
+    if path is None:
+        return ox.Store()
+    for leftover in (NEW_DIR, OLD_DIR):
+        shutil.rmtree(Path(path) / leftover, ignore_errors=True)
+    return ox.Store(str(Path(path) / VIEW_DIR))
+
+
+def checkpoint_model(store: ox.Store, path: str, keep: Collection[str]) -> ox.Store:
+    """A new public read model for the on-disk store at ``path``: a RocksDB checkpoint of the store
+    (hard links to its table files: seconds at any size, no extra disk until either side compacts)
+    without the graphs not in ``keep``, swapped in by renaming directories. The caller drops its
+    handle of the old model first."""
+    base = Path(path)
+    fresh, old = base / NEW_DIR, base / OLD_DIR
+    shutil.rmtree(fresh, ignore_errors=True)
+    store.backup(str(fresh))
+    model = ox.Store(str(fresh))
+    for graph in list(model.named_graphs()):
+        if not (isinstance(graph, ox.NamedNode) and graph.value in keep):
+            model.remove_graph(graph)
+    model.clear_graph(ox.DefaultGraph())
+    model.flush()
+    del model  # closed: a RocksDB directory is renamed only while closed
+    shutil.rmtree(old, ignore_errors=True)
+    if (base / VIEW_DIR).exists():
+        (base / VIEW_DIR).rename(old)
+    fresh.rename(base / VIEW_DIR)
+    shutil.rmtree(old, ignore_errors=True)
+    return ox.Store(str(base / VIEW_DIR))
+
+
 class PublicModel:
     """The main store (``store``) and its public read model (``model``), side by side."""
 
-    def __init__(self, store: ox.Store, model: ox.Store) -> None:
-        self._sides = {"store": store, "model": model}
-        self.store, self.model = store, model
+    def __init__(self, owner: ModelOwner) -> None:
+        self.owner = owner
+
+    @property
+    def store(self) -> ox.Store:
+        return self.owner.pyoxigraph
+
+    @property
+    def model(self) -> ox.Store:
+        view = self.owner.view
+        assert view is not None
+        return view
+
+    @property
+    def _sides(self) -> dict[str, ox.Store]:
+        return {"store": self.store, "model": self.model}
+
+    def rebuild(self, keep: Collection[str]) -> bool:
+        """For an on-disk store: the model made anew from a checkpoint holding the graphs ``keep``
+        (what a first sync does instead of copying graph by graph); ``False`` for a store in memory."""
+        path = self.owner.path
+        if path is None:
+            return False
+        self.owner.view = None  # the old model closes when its last reader is done
+        self.owner.view = checkpoint_model(self.store, path, keep)
+        return True
 
     def graphs(self) -> set[str]:
         """The named graphs the model holds."""
