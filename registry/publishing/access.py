@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 from registry.publishing.tokens import Caller
 from registry.rdf.namespaces import STORE_NODE, SYSTEM_GRAPH
-from registry.store import QueryDataset, Store
+from registry.store import PublicDataset, QueryDataset, Store
 
 EF = "https://w3id.org/efreg/ontology#"
 #: Private predicate of the system graph: dataset ``grantedTo`` publisher (commercial access).
@@ -264,22 +264,26 @@ def reads_only_public(
 class ReadView:
     """A read-only view of a store restricted to what one caller may read: domain code that takes a
     store (crosswalks, profiles, mapping sets) is handed this, so it cannot see past the caller's
-    graphs whatever its queries say. An explicit dataset is intersected with the readable graphs."""
+    graphs whatever its queries say. An explicit dataset is intersected with the readable graphs. A
+    caller who may read only what is public reads the public read model (a
+    :class:`~registry.store.PublicDataset`)."""
 
     def __init__(self, store: Store, caller: Caller | None = None) -> None:
         self.store, self.readable = store, readable_graphs(store, caller)
+        self.public = reads_only_public(store, caller, self.readable)
 
     def _dataset(self, dataset: QueryDataset | None) -> QueryDataset:
         allowed = set(self.readable)
+        kind = PublicDataset if self.public else QueryDataset
         if dataset is None:
+            if self.public:
+                return PublicDataset(self.readable, self.readable, union=True)
             return QueryDataset(default_graphs=self.readable, named_graphs=self.readable)
 
         def keep(graphs: tuple[str, ...] | None) -> tuple[str, ...]:
             return self.readable if graphs is None else tuple(g for g in graphs if g in allowed)
 
-        return QueryDataset(
-            default_graphs=keep(dataset.default_graphs), named_graphs=keep(dataset.named_graphs)
-        )
+        return kind(default_graphs=keep(dataset.default_graphs), named_graphs=keep(dataset.named_graphs))
 
     def select(self, query: str, dataset: QueryDataset | None = None):  # noqa: ANN201 - as Store.select
         return self.store.select(query, self._dataset(dataset))
