@@ -34,6 +34,7 @@ from registry.publishing import access, public_view
 from registry.publishing import workflow as publishing
 from registry.publishing.catalog import refresh_versions
 from registry.publishing.tokens import authenticate, create_token, ensure_publisher
+from registry.rdf.namespaces import SYSTEM_GRAPH
 from registry.store import PublicDataset, QueryDataset, open_store
 from registry.store.meta import ensure_base_uri
 from registry.store.oxigraph import OxigraphStore
@@ -82,8 +83,10 @@ def release_step(store: OxigraphStore, timed: _Timed) -> dict[str, float]:
     text = "\n".join(line for line in text.splitlines() if "#reviewStatus>" not in line)
     graph = f"{BASE}dataset/release-0/1"
     record = publishing._record(BASE, graph, "release-0", agent, "Open", None, caller, None)
-    started = time.perf_counter()
-    publishing._write(store, graph, None, text.encode("utf-8"), record)
+    started = time.perf_counter()  # what an upload writes once its data is validated
+    store.load(text.encode("utf-8"), "nquads")
+    store.update(f"INSERT DATA {{ GRAPH <{SYSTEM_GRAPH}> {{ {publishing._triples(record)} }} }}")
+    public_view.sync(store)
     out["upload_write_s"] = time.perf_counter() - started
     out["released_quads"] = float(text.count("\n") + 1)
     for action, who in (("submit", caller), ("approve", reviewer), ("withdraw", caller)):
