@@ -1,7 +1,7 @@
 """What the public read model costs (disk, the first fill, each release) and gains (the mix, asked
 by a caller who may read only what is public), on generated data in an on-disk store.
 
-``python -m benchmarks.public_model --factors 10000 --factors 100000 --repeat 5``
+``python -m benchmarks.public_model --factors 10000 --factors 100000 --repeat 5 [--queries describe,export]``
 
 Per size: bulk-load the generated N-Quads, refresh the catalog (which fills the model: every public
 graph copied, one transaction each), compact both stores, measure their size; then release one
@@ -112,14 +112,17 @@ def _evaluate(store: OxigraphStore, query: str, accept: str, how: str, public: t
     return (time.perf_counter() - started) * 1000
 
 
-def queries(store: OxigraphStore, sizes: Sizes, repeat: int, seed: int) -> dict[str, dict[str, float]]:
+def queries(
+    store: OxigraphStore, sizes: Sizes, repeat: int, seed: int, names: set[str] | None = None
+) -> dict[str, dict[str, float]]:
     assert store.view_current()
     public = access.public_graphs(store)
     ways = ("model", "listed", "main-union")
-    times: dict[str, dict[str, list[float]]] = {q.name: {w: [] for w in ways} for q in MIX}
+    mix = [q for q in MIX if names is None or q.name in names]
+    times: dict[str, dict[str, list[float]]] = {q.name: {w: [] for w in ways} for q in mix}
     rng = random.Random(seed)
     for round_no in range(repeat):
-        for q in MIX:
+        for q in mix:
             text = q.render(rng, sizes, BASE)
             order = ways if round_no % 2 == 0 else tuple(reversed(ways))
             for how in order:
@@ -128,7 +131,7 @@ def queries(store: OxigraphStore, sizes: Sizes, repeat: int, seed: int) -> dict[
     return {name: {w: statistics.median(v) for w, v in per.items()} for name, per in times.items()}
 
 
-def bench(factors: int, workdir: Path, repeat: int, seed: int) -> dict:
+def bench(factors: int, workdir: Path, repeat: int, seed: int, names: set[str] | None = None) -> dict:
     sizes = Sizes(factors=factors)
     data = workdir / f"bench-{factors}.nq"
     if not data.exists():
@@ -169,8 +172,8 @@ def bench(factors: int, workdir: Path, repeat: int, seed: int) -> dict:
         result["refresh_again_sync_s"] = timed.last.seconds if timed.last else None
     finally:
         public_view.sync = timed.original  # type: ignore[assignment]
-    _say(factors, "queries")
-    result["queries_ms"] = queries(store, sizes, repeat, seed)
+    _say(factors, "queries; so far: " + json.dumps(result))
+    result["queries_ms"] = queries(store, sizes, repeat, seed, names)
     store.pyoxigraph.optimize()
     store.view.optimize()
     store.close()  # flushed: the write-ahead logs are gone
@@ -185,12 +188,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/efreg-public-model"))
+    parser.add_argument("--queries", help="comma-separated names of the mix's queries (default: all)")
     args = parser.parse_args(argv)
     args.workdir.mkdir(parents=True, exist_ok=True)
     results = []
     for factors in args.factors or [10_000]:
         print(f"[{factors}] …", file=sys.stderr)
-        results.append(bench(factors, args.workdir, args.repeat, args.seed))
+        names = set(args.queries.split(",")) if args.queries else None
+        results.append(bench(factors, args.workdir, args.repeat, args.seed, names))
         print(json.dumps(results[-1], indent=1), flush=True)
     (args.workdir / "public_model.json").write_text(json.dumps(results, indent=1))
 
