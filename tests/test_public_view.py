@@ -188,3 +188,30 @@ def test_a_crash_after_a_catalog_change_is_repaired_at_start(tmp_path):
     assert_exact(again)
     assert BASE + "dataset/acme-o/1" in {g.value for g in again.view.named_graphs()}
     again.close()
+
+
+def _version(ds: str, n: int) -> str:
+    """Version ``n`` of a one-factor dataset, published by its own record (as ``efreg load`` data)."""
+    ef, dct, dcat = (
+        "https://w3id.org/efreg/ontology#",
+        "http://purl.org/dc/terms/",
+        "http://www.w3.org/ns/dcat#",
+    )
+    graph, factor = f"{BASE}dataset/{ds}/{n}", f"{BASE}factor/{ds}-0"
+    return f"""<{graph}> a <{dcat}Dataset> ; <{dcat}version> "{n}" ; <{dct}isVersionOf> <{BASE}dataset/{ds}> ;
+        <{ef}reviewStatus> <{ef}Published> ; <{ef}accessLevel> <{ef}Open> .
+    <{factor}/{n}> a <{ef}EmissionFactor> ; <{dct}isVersionOf> <{factor}> ; <{dcat}version> "{n}" ;
+        <{dct}isPartOf> <{graph}> ."""
+
+
+def test_a_refresh_that_names_its_versions_compares_only_their_records(store):
+    """What the import gate does (refresh_versions(..., released=graphs)): a second version becomes
+    current; only the records about the versions named are compared, and the model is exact."""
+    public_view.sync(store)
+    for n in (1, 2):
+        graph = f"{BASE}dataset/extra/{n}"
+        store.load(_version("extra", n), "turtle", graph=graph)
+        refresh_versions(store, BASE, released=[graph])
+        assert_exact(store)
+    current = f"ASK {{ <{BASE}factor/extra-0> <http://www.w3.org/ns/dcat#hasCurrentVersion> <{BASE}factor/extra-0/2> }}"
+    assert store.view.query(current, use_default_graph_as_union=True)

@@ -98,7 +98,7 @@ def admit(
         if before_write is not None:
             before_write(data)
         _store(store, data)
-        refresh_versions(store, base_uri)
+        refresh_versions(store, base_uri, released=graphs)
         return Verdict(stored=True, report=report, graphs=graphs)
 
 

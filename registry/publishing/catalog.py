@@ -56,14 +56,16 @@ WHERE {{
 }}"""
 
 
-def refresh_versions(store: Store, base_uri: str) -> None:
+def refresh_versions(store: Store, base_uri: str, released: Iterable[str] | None = None) -> None:
     """Recompute, in the catalog graph, every resource's published versions and its current one;
-    then bring the public read model up to date (:func:`registry.publishing.public_view.sync`)."""
+    then bring the public read model up to date (:func:`registry.publishing.public_view.sync`).
+    ``released``: the version graphs written since the last refresh (an import's); the model then
+    compares only the catalog records about them, else the whole catalog graph."""
+    notes = [VIEW_CATALOG] if released is None else list(dict.fromkeys(released))
     store.update(
         PREFIXES
         + refresh_update(catalog_iri(base_uri), access.public_graphs(store))
-        + " ;\n"
-        + view_stale_update(VIEW_CATALOG)
+        + "".join(" ;\n" + view_stale_update(note) for note in notes)
     )
     public_view.sync(store)
 
