@@ -32,6 +32,7 @@ class Settings:
     service_allowlist: tuple[str, ...] = field(default_factory=tuple)
     service_timeout: float = 10.0
     answer_cache_bytes: int = 64 * 1024 * 1024  #: answers kept until the next write (0: none)
+    compact_delay: float = 30.0  #: compact the on-disk store this many quiet seconds after writes (0: never)
     # upload / import limits
     max_upload_bytes: int = 200 * 1024 * 1024
     zip_max_entries: int = 10_000

@@ -80,6 +80,7 @@ def serve(
     if access.generation(store) is not None:
         access.snapshot(store)
     _warm_sparql_parser()
+    store.compact_after_writes(settings.compact_delay)
     app = create_app(settings, store=store)
     click.echo(
         f"efreg {__version__} serving {settings.store} at http://{settings.host}:{settings.port}/ "

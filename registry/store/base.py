@@ -185,6 +185,11 @@ class Store(abc.ABC):
         """Write ``graphs`` (default: all but the system graph) to ``out`` as N-Quads or TriG,
         streaming."""
 
+    def compact_after_writes(self, delay: float) -> None:  # noqa: B027 - optional for backends
+        """Keep the store compacted: compact in the background ``delay`` seconds after each burst
+        of writes. Embedded on-disk stores do (:mod:`registry.store.compaction`); a remote server
+        compacts on its own schedule (Virtuoso's checkpoints)."""
+
     def close(self) -> None:  # noqa: B027 - optional for backends
         """Release files and connections."""
 

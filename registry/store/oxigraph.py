@@ -39,6 +39,7 @@ from registry.store.base import (
     Store,
     StoreError,
 )
+from registry.store.compaction import Compactor
 from registry.store.public_model import PublicModel, open_model
 from registry.store.streaming import Header, stream_serialized
 
@@ -152,6 +153,8 @@ class OxigraphStore(Store):
         #: process. Any later write makes it stale until the next sync: queries then read the
         #: listed graphs of the whole store.
         self.view_generation: int | None = None
+        #: Background compaction after writes, once :meth:`compact_after_writes` turns it on.
+        self.compactor: Compactor | None = None
         if path is not None:
             try:
                 Path(path).mkdir(parents=True, exist_ok=True)
@@ -337,6 +340,14 @@ class OxigraphStore(Store):
             yield
         finally:
             self.generation += 1
+            if self.compactor is not None:
+                self.compactor.written()
+
+    def compact_after_writes(self, delay: float) -> None:
+        """Compact the store (and its public read model) in the background ``delay`` seconds after
+        each burst of writes (:mod:`registry.store.compaction`); on-disk stores only."""
+        if self.path is not None and delay > 0 and self.compactor is None:
+            self.compactor = Compactor(lambda: (self._store, self.view), delay)
 
     def update(self, update: str) -> None:
         try:
@@ -420,6 +431,8 @@ class OxigraphStore(Store):
     def close(self) -> None:
         """Flush and drop the pyoxigraph store, which releases the on-disk lock so that another
         process (or a later ``open_store`` in this one) can open it."""
+        if self.compactor is not None:
+            self.compactor.stop()
         if self.path is not None and self._store is not None:
             self._store.flush()
             self._store = None  # type: ignore[assignment]
