@@ -23,7 +23,7 @@ from rdflib import URIRef
 
 from registry.rdf.namespaces import SYSTEM_GRAPH
 from registry.store import QueryDataset, Store
-from registry.store.meta import VIEW_CATALOG, view_stale_update
+from registry.store.meta import view_stale_update
 
 Role = Literal["publisher", "reviewer", "admin"]
 ROLES: tuple[Role, ...] = ("publisher", "reviewer", "admin")
@@ -99,7 +99,7 @@ def ensure_publisher(store: Store, base_uri: str, publisher: str, name: str | No
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 INSERT {{ GRAPH <{catalog}> {{ <{iri}> a foaf:Organization , prov:Agent ; foaf:name {label} ; rdfs:label {label} }} }}
 WHERE {{ FILTER NOT EXISTS {{ GRAPH <{catalog}> {{ <{iri}> a foaf:Organization }} }} }} ;
-{view_stale_update(VIEW_CATALOG)}""")
+{view_stale_update(iri)}""")
     return iri
 
 

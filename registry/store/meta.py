@@ -43,7 +43,9 @@ def ensure_base_uri(store: Store, base_uri: str) -> None:
 
 #: Notes about the public read model (:mod:`registry.publishing.public_view`), in the system graph.
 VIEW_NODE = "urn:efreg:public-view"
-#: ``VIEW_NODE VIEW_RELEASE <version graph>``: the catalog records about that version changed.
+#: ``VIEW_NODE VIEW_RELEASE <IRI>``: the catalog records about that version graph changed (the
+#: version, its activities, its resources, the things they are versions of, the versions they
+#: replace), or, for an IRI that names no graph, the records about that resource (a publisher).
 VIEW_RELEASE = VIEW_NODE + "#release"
 #: ``VIEW_NODE VIEW_STALE VIEW_CATALOG``: anything in the catalog graph may have changed;
 #: ``VIEW_NODE VIEW_STALE VIEW_ALL``: any public graph may have changed in place.
