@@ -56,17 +56,55 @@ WHERE {{
 }}"""
 
 
-def refresh_versions(store: Store, base_uri: str, released: Iterable[str] | None = None) -> None:
-    """Recompute, in the catalog graph, every resource's published versions and its current one;
-    then bring the public read model up to date (:func:`registry.publishing.public_view.sync`).
-    ``released``: the version graphs written since the last refresh (an import's); the model then
-    compares only the catalog records about them, else the whole catalog graph."""
-    notes = [VIEW_CATALOG] if released is None else list(dict.fromkeys(released))
-    store.update(
+def things_of(store: Store, graphs: Iterable[str]) -> list[str]:
+    """The resources that the version graphs ``graphs`` hold versions of (index look-ups)."""
+    rows = store.select(
         PREFIXES
-        + refresh_update(catalog_iri(base_uri), access.public_graphs(store))
-        + "".join(" ;\n" + view_stale_update(note) for note in notes)
+        + f"SELECT DISTINCT ?thing WHERE {{ VALUES ?g {{ {_values(graphs)} }} GRAPH ?g {{ ?x dct:isVersionOf ?thing }} }}"
     )
+    return [str(row["thing"]) for row in rows]
+
+
+def scoped_refresh_update(catalog: str, published: Iterable[str], things: Iterable[str]) -> str | None:
+    """:func:`refresh_update` for the resources ``things`` only (those of the graphs a release, an
+    import or a withdrawal touched): the same catalog records for them, at a cost that grows with
+    their number, not with the registry (the whole refresh took ~90 s at 100k factors). ``None``
+    when there is nothing to refresh."""
+    things = _values(dict.fromkeys(things))
+    if not things:
+        return None
+    graphs = ", ".join(f"<{g}>" for g in published if g != catalog)
+    versions = f"""VALUES ?thing {{ {things} }}
+  GRAPH ?g {{ ?v dct:isVersionOf ?thing }} FILTER(?g IN ({graphs}))"""
+    return f"""
+DELETE {{ GRAPH <{catalog}> {{ ?thing dcat:hasVersion ?v }} }}
+WHERE {{ VALUES ?thing {{ {things} }} GRAPH <{catalog}> {{ ?thing dcat:hasVersion ?v }} }} ;
+DELETE {{ GRAPH <{catalog}> {{ ?thing dcat:hasCurrentVersion ?v }} }}
+WHERE {{ VALUES ?thing {{ {things} }} GRAPH <{catalog}> {{ ?thing dcat:hasCurrentVersion ?v }} }} ;
+INSERT {{ GRAPH <{catalog}> {{ ?thing dcat:hasVersion ?v }} }} WHERE {{ {versions} }} ;
+INSERT {{ GRAPH <{catalog}> {{ ?thing dcat:hasCurrentVersion ?v }} }}
+WHERE {{
+  {{ SELECT ?thing (MAX(xsd:integer(?n)) AS ?latest)
+     WHERE {{ {versions} GRAPH ?g {{ ?v dcat:version ?n }} }} GROUP BY ?thing }}
+  {versions} GRAPH ?g {{ ?v dcat:version ?m }}
+  FILTER(xsd:integer(?m) = ?latest)
+}}"""
+
+
+def refresh_versions(store: Store, base_uri: str, released: Iterable[str] | None = None) -> None:
+    """Recompute, in the catalog graph, the published versions and the current one of every resource
+    (``released`` None) or of the resources the version graphs ``released`` (an import's) hold; then
+    bring the public read model up to date (:func:`registry.publishing.public_view.sync`), which
+    compares only the catalog records about ``released``, else the whole catalog graph."""
+    catalog = catalog_iri(base_uri)
+    if released is None:
+        notes, update = [VIEW_CATALOG], refresh_update(catalog, access.public_graphs(store))
+    else:
+        notes = list(dict.fromkeys(released))
+        update = scoped_refresh_update(catalog, access.public_graphs(store), things_of(store, notes))
+    ops = ([update] if update else []) + [view_stale_update(note) for note in notes]
+    if ops:
+        store.update(PREFIXES + " ;\n".join(ops))
     public_view.sync(store)
 
 

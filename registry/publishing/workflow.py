@@ -436,7 +436,9 @@ WHERE {{ GRAPH <{SYSTEM_GRAPH}> {{ <{v.graph}> ef:reviewStatus ?s }} }}""")
 INSERT DATA {{ GRAPH <{cat}> {{ <{v.graph}> ef:reviewStatus ef:Withdrawn }} }}""")
         ops.append(catalog.unlink_update(cat, v.graph))
         remaining = [p for p in access.public_graphs(store) if p not in (v.graph, v.values)]
-        ops.append(catalog.refresh_update(cat, remaining))
+        scoped = catalog.scoped_refresh_update(cat, remaining, catalog.things_of(store, [v.graph]))
+        if scoped:
+            ops.append(scoped)
     if any(f"GRAPH <{cat}>" in op for op in ops):  # the public read model compares these records
         ops.append(view_stale_update(v.graph))
     return catalog.PREFIXES + " ;\n".join(ops)
