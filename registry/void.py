@@ -1,7 +1,8 @@
 """Descriptions for machines (Flask-free): the VoID description and the DCAT 3 catalog.
 
 Both are computed from the public graphs only (see :mod:`registry.publishing.access`) and are cached by the
-caller per access snapshot: the counts scan the data, which is fine once per release, not per request.
+caller per access snapshot. The VoID counts (registry-wide, and per dataset version with class and
+property partitions) are the statistics kept at each release (:mod:`registry.query.statistics`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, VOID, XSD
 
 from registry.describe import new_graph
+from registry.query import statistics
 from registry.rdf.namespaces import DCAT, EF, EF_ONTOLOGY, SD
 from registry.store import QueryDataset, Store
 
@@ -38,10 +40,6 @@ DATASET_RECORDS = """PREFIX dcat: <http://www.w3.org/ns/dcat#>
 SELECT ?g ?p ?o WHERE { GRAPH ?g { ?g a dcat:Dataset ; ?p ?o } }"""
 EXAMPLES = """PREFIX ef: <https://w3id.org/efreg/ontology#>
 SELECT ?g (MIN(STR(?f)) AS ?first) WHERE { GRAPH ?g { ?f a ef:EmissionFactor } } GROUP BY ?g ORDER BY ?g"""
-CLASS_PARTITIONS = (
-    """SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s a ?c } } GROUP BY ?c ORDER BY ?c"""
-)
-PROPERTY_PARTITIONS = """SELECT ?p (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?p ORDER BY ?p"""
 
 
 @dataclass(frozen=True)
@@ -152,30 +150,46 @@ def void_graph(store: Store, graphs: Sequence[str], base: str) -> Graph:
     for example in example_factors(store, graphs):
         g.add((ds, VOID.exampleResource, example))
 
-    counts = {name: n for name, n in store.graphs().items() if name in set(graphs)}
-    g.add((ds, VOID.triples, Literal(sum(counts.values()), datatype=XSD.integer)))
-    classes = store.select(CLASS_PARTITIONS, _named(graphs))
-    properties = store.select(PROPERTY_PARTITIONS, _named(graphs))
-    g.add((ds, VOID.classes, Literal(len(classes), datatype=XSD.integer)))
-    g.add((ds, VOID.properties, Literal(len(properties), datatype=XSD.integer)))
-    for row in classes:
-        part = BNode()
-        g.add((ds, VOID.classPartition, part))
-        g.add((part, VOID["class"], row["c"]))
-        g.add((part, VOID.entities, Literal(int(row["n"]), datatype=XSD.integer)))
-    for row in properties:
-        part = BNode()
-        g.add((ds, VOID.propertyPartition, part))
-        g.add((part, VOID.property, row["p"]))
-        g.add((part, VOID.triples, Literal(int(row["n"]), datatype=XSD.integer)))
+    stats = statistics.of_graphs(store, graphs)
+    add_statistics(g, ds, statistics.summarize(stats.values()), registry=True)
     for graph in dataset_graphs(graphs, base):
         subset = URIRef(graph)
         g.add((ds, VOID.subset, subset))
         g.add((subset, RDF.type, VOID.Dataset))
-        g.add((subset, VOID.triples, Literal(counts.get(graph, 0), datatype=XSD.integer)))
+        add_statistics(g, subset, stats[graph])
         g.add((subset, VOID.dataDump, urls.dataset_dump(graph)))
         g.add((subset, VOID.sparqlEndpoint, urls.sparql))
     return g
+
+
+def add_statistics(g: Graph, ds: URIRef, stats: statistics.GraphStats, registry: bool = False) -> None:
+    """The VoID counts of ``stats`` on ``ds``, with its class and property partitions. Registry-wide
+    distinct objects are not additive over graphs (:mod:`registry.query.statistics`): given per
+    subset only."""
+
+    def number(n: int) -> Literal:
+        return Literal(n, datatype=XSD.integer)
+
+    g.add((ds, VOID.triples, number(stats.triples)))
+    g.add((ds, VOID.entities, number(stats.entities)))
+    g.add((ds, VOID.distinctSubjects, number(stats.subjects)))
+    if not registry:
+        g.add((ds, VOID.distinctObjects, number(stats.objects)))
+    g.add((ds, VOID.classes, number(len(stats.classes))))
+    g.add((ds, VOID.properties, number(len(stats.properties))))
+    for cls, n in sorted(stats.classes.items()):
+        part = BNode()
+        g.add((ds, VOID.classPartition, part))
+        g.add((part, VOID["class"], URIRef(cls)))
+        g.add((part, VOID.entities, number(n)))
+    for prop, p in sorted(stats.properties.items()):
+        part = BNode()
+        g.add((ds, VOID.propertyPartition, part))
+        g.add((part, VOID.property, URIRef(prop)))
+        g.add((part, VOID.triples, number(p.triples)))
+        g.add((part, VOID.distinctSubjects, number(p.subjects)))
+        if not registry:
+            g.add((part, VOID.distinctObjects, number(p.objects)))
 
 
 #: Dataset record properties copied into the catalog.

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from registry.publishing import access, public_view
+from registry.query import statistics
 from registry.store import QueryDataset, Store
 from registry.store.meta import VIEW_CATALOG, view_stale_update
 
@@ -105,6 +106,7 @@ def refresh_versions(store: Store, base_uri: str, released: Iterable[str] | None
     ops = ([update] if update else []) + [view_stale_update(note) for note in notes]
     if ops:
         store.update(PREFIXES + " ;\n".join(ops))
+    statistics.refresh(store)  # before the sync: a write after it would leave the model behind
     public_view.sync(store)
 
 

@@ -37,6 +37,7 @@ from registry.ingest.gate import NextVersion, admit
 from registry.ingest.quads import ImportData, TripleGraph
 from registry.publishing import access, catalog, public_view
 from registry.publishing.tokens import Caller, publisher_id
+from registry.query import statistics
 from registry.rdf.namespaces import DCAT, DCT, EF, FOAF, PROV, RDF, RDFS, SH, SYSTEM_GRAPH, XSD
 from registry.store import QueryDataset, Store
 from registry.store.meta import view_stale_update
@@ -396,6 +397,8 @@ def act(
             new = TRANSITIONS[status][action]
         store.update(_transition_update(store, base, v, action, new, caller, comment))
         public_view.sync(store)
+        if action in ("approve", "withdraw"):  # a release: the catalog graph changed
+            statistics.refresh(store)
         return find_version(store, base, dataset_id, version)
 
 
