@@ -33,6 +33,8 @@ class Settings:
     service_timeout: float = 10.0
     answer_cache_bytes: int = 64 * 1024 * 1024  #: answers kept until the next write (0: none)
     compact_delay: float = 30.0  #: compact the on-disk store this many quiet seconds after writes (0: never)
+    #: order the joins of basic graph patterns by the VoID statistics (registry.query.planner)
+    join_planner: bool = True
     # upload / import limits
     max_upload_bytes: int = 200 * 1024 * 1024
     zip_max_entries: int = 10_000

@@ -17,7 +17,7 @@ from registry.federation.allowlist import Allowlist, FederationRefused
 from registry.federation.service import inline_services
 from registry.publishing import access, public_view
 from registry.publishing.tokens import Caller
-from registry.query import worker
+from registry.query import planner, statistics, worker
 from registry.query.answers import AnswerCache
 from registry.query.dataset import restrict
 from registry.query.inspect import QueryForm, RequestInfo, inspect_query, inspect_update
@@ -113,6 +113,8 @@ class Endpoint:
                     "a SERVICE that this registry's query inspection did not resolve; "
                     "write it as SERVICE <endpoint> { … }"
                 )
+            if self.settings.join_planner and "LATERAL" in self.store.query_extensions:
+                text = planner.plan(text, statistics.for_planning(self.store))
             return worker.run(
                 self.store, text, prepared.form, media_type, prepared.dataset, timeout, self.settings.max_rows
             )

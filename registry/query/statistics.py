@@ -25,12 +25,15 @@ per-graph figures are published as ``void:distinctObjects``.
 from __future__ import annotations
 
 import hashlib
+import threading
+import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import VOID, XSD
 
+from registry.publishing import access
 from registry.rdf.namespaces import SYSTEM_GRAPH
 from registry.store import QueryDataset, Store
 
@@ -226,3 +229,22 @@ def summarize(parts: Iterable[GraphStats]) -> GraphStats:
                 was.triples + ps.triples, was.subjects + ps.subjects, max(was.objects, ps.objects)
             )
     return GraphStats(triples, entities, subjects, objects, classes, properties)
+
+
+_planning: weakref.WeakKeyDictionary[Store, tuple[object, GraphStats]] = weakref.WeakKeyDictionary()
+_planning_lock = threading.Lock()
+
+
+def for_planning(store: Store) -> GraphStats:
+    """The registry-wide statistics of the public graphs (what the join planner estimates from: no
+    plan depends on a count a caller may not read), kept per access snapshot."""
+    snap = access.snapshot(store)
+    key = (snap.generation, snap.public)
+    with _planning_lock:
+        kept = _planning.get(store)
+        if kept is not None and kept[0] == key and snap.generation is not None:
+            return kept[1]
+    summary = summarize(stored(store, snap.public).values())
+    with _planning_lock:
+        _planning[store] = (key, summary)
+    return summary

@@ -109,6 +109,8 @@ class Store(abc.ABC):
     """A quad store. Backends register themselves in ``registry.store.BACKENDS`` by URL scheme."""
 
     url: str
+    #: Non-standard query syntax the backend evaluates (Oxigraph: ``LATERAL``, SEP-0006).
+    query_extensions: frozenset[str] = frozenset()
     #: Whether :meth:`quads` answers from the backend's own indexes (a few look-ups by subject cost
     #: microseconds); backends without it answer the same questions with SPARQL.
     indexed: bool = False

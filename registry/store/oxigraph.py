@@ -143,6 +143,8 @@ def graph_format(media_type: str) -> ox.RdfFormat | None:
 class OxigraphStore(Store):
     """A pyoxigraph store on disk (``path``) or in memory (``path=None``)."""
 
+    query_extensions = frozenset({"LATERAL"})
+
     def __init__(self, path: str | None = None) -> None:
         self.path = path
         #: Bumped by every write through this object, so callers can cache what they derive from
