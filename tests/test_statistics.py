@@ -92,7 +92,7 @@ def test_statistics_are_kept_in_the_system_graph_and_follow_changes(store):
     # a graph that changes is recomputed, one that is gone is forgotten
     store.update(f"INSERT DATA {{ GRAPH <{some}> {{ <urn:x:a> <urn:x:p> <urn:x:b> }} }}")
     fresh = statistics.refresh(store)
-    assert fresh[some].properties["urn:x:p"] == statistics.PropertyStats(1, 1, 1)
+    assert fresh[some].properties["urn:x:p"] == statistics.PropertyStats(1, 1, 1, frozenset({"<urn:x:b>"}))
     assert fresh[some].triples == kept[some].triples + 1
     store.drop_graph(some)
     statistics.refresh(store)
@@ -127,9 +127,20 @@ def test_void_follows_publish_and_withdraw(client, store, settings, people, tmp_
     assert URIRef(version) not in set(graph.objects(registry, VOID.subset))
 
 
-def test_summary_adds_graphs_and_keeps_the_largest_object_count():
-    a = statistics.GraphStats(3, 1, 1, 3, {"c": 1}, {"p": statistics.PropertyStats(3, 1, 3)})
-    b = statistics.GraphStats(2, 2, 2, 2, {"c": 2}, {"p": statistics.PropertyStats(2, 2, 2)})
+def test_summary_adds_graphs_and_unites_their_few_objects():
+    gases = statistics.PropertyStats(3, 3, 2, frozenset({"<urn:CO2>", "<urn:CH4>"}))
+    labels = statistics.PropertyStats(3, 3, 3)
+    a = statistics.GraphStats(6, 3, 3, 5, {"c": 3}, {"gas": gases, "label": labels})
+    b = statistics.GraphStats(
+        4,
+        2,
+        2,
+        4,
+        {"c": 2},
+        {"gas": statistics.PropertyStats(2, 2, 2, frozenset({"<urn:CO2>", "<urn:N2O>"})), "label": labels},
+    )
     total = statistics.summarize([a, b])
-    assert (total.triples, total.entities, total.subjects, total.objects) == (5, 3, 3, 3)
-    assert total.classes == {"c": 3} and total.properties["p"] == statistics.PropertyStats(5, 3, 3)
+    assert (total.triples, total.entities, total.subjects, total.objects) == (10, 5, 5, 5)
+    assert total.classes == {"c": 5}
+    assert total.properties["gas"] == statistics.PropertyStats(5, 5, 3)  # CO2, CH4, N2O: united
+    assert total.properties["label"] == statistics.PropertyStats(6, 6, 6)  # many objects: added

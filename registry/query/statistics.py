@@ -18,12 +18,14 @@ graphs only, so no plan depends on a count a caller may not see.
 Registry-wide figures (:func:`summarize`) are sums over the graphs: exact for triples, and for
 entities and distinct subjects wherever a resource is described in one graph (the registry mints
 IRIs per version graph). Distinct objects are not additive (every graph names the same gases and
-regions): the registry-wide estimate is the largest of any one graph, a lower bound, and only the
-per-graph figures are published as ``void:distinctObjects``.
+regions): for a property with few objects in a graph (at most :data:`FEW`) the objects themselves are
+kept, and the registry-wide count is the size of their union (plus the counts of graphs with many);
+only the per-graph figures are published as ``void:distinctObjects``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import threading
 import weakref
@@ -40,6 +42,9 @@ from registry.store import QueryDataset, Store
 _NODE = "urn:efreg:statistics/"
 #: Private predicate of the system graph: graph -> the node holding its counts.
 LINK = "urn:efreg:statistics#of"
+#: Private predicate: a property partition's few distinct objects (N-Triples terms, one a line).
+OBJECTS = "urn:efreg:statistics#objects"
+FEW = 32
 _SYSTEM = QueryDataset(default_graphs=(), named_graphs=(SYSTEM_GRAPH,))
 _V = "http://rdfs.org/ns/void#"
 
@@ -48,6 +53,9 @@ TOTALS_QUERY = """SELECT (COUNT(*) AS ?n) (COUNT(DISTINCT ?s) AS ?ds) (COUNT(DIS
 WHERE { GRAPH <{graph}> { ?s ?p ?o } BIND(IF(isIRI(?s), ?s, ?unbound) AS ?e) }"""
 PROPERTIES_QUERY = """SELECT ?p (COUNT(*) AS ?n) (COUNT(DISTINCT ?s) AS ?ds) (COUNT(DISTINCT ?o) AS ?do)
 WHERE { GRAPH <{graph}> { ?s ?p ?o } } GROUP BY ?p"""
+FEW_OBJECTS_QUERY = (
+    """SELECT DISTINCT ?p ?o WHERE { VALUES ?p { {properties} } GRAPH <{graph}> { ?s ?p ?o } }"""
+)
 CLASSES_QUERY = """SELECT ?c (COUNT(DISTINCT ?s) AS ?n)
 WHERE { GRAPH <{graph}> { ?s a ?c } } GROUP BY ?c"""
 STORED_QUERY = f"""PREFIX void: <{_V}>
@@ -64,6 +72,10 @@ class PropertyStats:
     triples: int
     subjects: int
     objects: int
+    #: The distinct objects themselves (N-Triples terms) when there are at most :data:`FEW` of them
+    #: in one graph: gases, regions, publishers, the dataset a factor is part of. Distinct objects
+    #: are not additive over graphs; these sets are (see :func:`summarize`).
+    values: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +104,16 @@ def compute(store: Store, graph: str) -> GraphStats:
         str(r["p"]): PropertyStats(_int(r, "n"), _int(r, "ds"), _int(r, "do"))
         for r in store.select(PROPERTIES_QUERY.replace("{graph}", graph), everything)
     }
+    few = [p for p, ps in properties.items() if ps.objects <= FEW]
+    if few:
+        values: dict[str, set[str]] = {p: set() for p in few}
+        query = FEW_OBJECTS_QUERY.replace("{graph}", graph).replace(
+            "{properties}", " ".join(f"<{p}>" for p in few)
+        )
+        for r in store.select(query, everything):
+            values[str(r["p"])].add(r["o"].n3())
+        for p in few:
+            properties[p] = dataclasses.replace(properties[p], values=frozenset(values[p]))
     classes = {
         str(r["c"]): _int(r, "n")
         for r in store.select(CLASSES_QUERY.replace("{graph}", graph), everything)
@@ -133,6 +155,8 @@ def to_rdf(graph: str, stats: GraphStats) -> Graph:
         g.add((node, VOID.propertyPartition, part))
         g.add((part, VOID.property, URIRef(prop)))
         g.add((part, VOID.triples, _number(p.triples)))
+        if p.values is not None:
+            g.add((part, URIRef(OBJECTS), Literal("\n".join(sorted(p.values)))))
         g.add((part, VOID.distinctSubjects, _number(p.subjects)))
         g.add((part, VOID.distinctObjects, _number(p.objects)))
     return g
@@ -149,6 +173,7 @@ def stored(store: Store, graphs: Iterable[str] | None = None) -> dict[str, Graph
     totals: dict[str, dict[str, int]] = {}
     classes: dict[str, dict[str, int]] = {}
     parts: dict[str, dict[str, dict[str, int]]] = {}
+    few: dict[tuple[str, str], frozenset[str]] = {}
     for row in store.select(STORED_QUERY, _SYSTEM):
         g = str(row["g"])
         if wanted is not None and g not in wanted:
@@ -156,6 +181,8 @@ def stored(store: Store, graphs: Iterable[str] | None = None) -> dict[str, Graph
         totals.setdefault(g, {})
         if "key" in row:
             totals[g][str(row["key"])[len(_V) :]] = int(str(row["n"]))
+        elif str(row["pkey"]) == OBJECTS:
+            few[(g, str(row["what"]))] = frozenset(filter(None, str(row["pn"]).split("\n")))
         elif str(row["pkey"]) == _V + "entities":  # a class partition
             classes.setdefault(g, {})[str(row["what"])] = int(str(row["pn"]))
         else:
@@ -164,7 +191,12 @@ def stored(store: Store, graphs: Iterable[str] | None = None) -> dict[str, Graph
     out: dict[str, GraphStats] = {}
     for g, t in totals.items():
         props = {
-            p: PropertyStats(v.get("triples", 0), v.get("distinctSubjects", 0), v.get("distinctObjects", 0))
+            p: PropertyStats(
+                v.get("triples", 0),
+                v.get("distinctSubjects", 0),
+                v.get("distinctObjects", 0),
+                few.get((g, p)),
+            )
             for p, v in parts.get(g, {}).items()
         }
         out[g] = GraphStats(
@@ -190,13 +222,18 @@ def refresh(store: Store, graphs: Iterable[str] | None = None) -> dict[str, Grap
         store.update(_drop_update(gone))
         del kept[gone]
     for g in sorted(targets):
-        if g in kept and kept[g].triples == counts[g]:
+        if g in kept and kept[g].triples == counts[g] and not _older(kept[g]):
             continue
         stats = compute(store, g)
         triples = to_rdf(g, stats).serialize(format="nt", encoding="utf-8").decode("utf-8")
         store.update(_drop_update(g) + f" ;\nINSERT DATA {{ GRAPH <{SYSTEM_GRAPH}> {{ {triples} }} }}")
         kept[g] = stats
     return {g: kept[g] for g in targets if g in kept}
+
+
+def _older(stats: GraphStats) -> bool:
+    """Kept by a version that did not keep the few distinct objects of a property."""
+    return any(p.values is None and p.objects <= FEW for p in stats.properties.values())
 
 
 def of_graphs(store: Store, graphs: Iterable[str]) -> dict[str, GraphStats]:
@@ -211,11 +248,14 @@ def of_graphs(store: Store, graphs: Iterable[str]) -> dict[str, GraphStats]:
 
 
 def summarize(parts: Iterable[GraphStats]) -> GraphStats:
-    """Registry-wide figures from per-graph ones (see the module docstring: sums, and the largest
-    per-graph count of distinct objects)."""
+    """Registry-wide figures from per-graph ones (see the module docstring): sums; a property's
+    distinct objects are the union of the graphs' few-object sets plus the counts of the graphs with
+    many (exact where every graph has few); all distinct objects, the largest per-graph count."""
     triples = entities = subjects = objects = 0
     classes: dict[str, int] = {}
     properties: dict[str, PropertyStats] = {}
+    sets: dict[str, set[str]] = {}
+    many: dict[str, int] = {}
     for s in parts:
         triples += s.triples
         entities += s.entities
@@ -225,9 +265,13 @@ def summarize(parts: Iterable[GraphStats]) -> GraphStats:
             classes[c] = classes.get(c, 0) + n
         for p, ps in s.properties.items():
             was = properties.get(p, PropertyStats(0, 0, 0))
-            properties[p] = PropertyStats(
-                was.triples + ps.triples, was.subjects + ps.subjects, max(was.objects, ps.objects)
-            )
+            properties[p] = PropertyStats(was.triples + ps.triples, was.subjects + ps.subjects, 0)
+            if ps.values is not None:
+                sets.setdefault(p, set()).update(ps.values)
+            else:
+                many[p] = many.get(p, 0) + ps.objects
+    for p, ps in properties.items():
+        properties[p] = dataclasses.replace(ps, objects=len(sets.get(p, ())) + many.get(p, 0))
     return GraphStats(triples, entities, subjects, objects, classes, properties)
 
 
