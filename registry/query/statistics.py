@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
 import threading
 import weakref
 from collections.abc import Iterable, Mapping
@@ -167,17 +168,32 @@ def _drop_update(graph: str) -> str:
 WHERE {{ GRAPH <{SYSTEM_GRAPH}> {{ <{graph}> <{LINK}> ?node . ?node ?p ?o OPTIONAL {{ ?o ?q ?v }} }} }}"""
 
 
+_kept: weakref.WeakKeyDictionary[Store, dict[str, GraphStats]] = weakref.WeakKeyDictionary()
+_kept_lock = threading.Lock()
+#: Dataset version graphs (and their values graphs) never change once written: their statistics are
+#: not recounted. Every other graph (the catalog) is counted at each refresh.
+_IMMUTABLE = re.compile(r"/dataset/[^/]+/\d+(?:/values)?$")
+
+
 def stored(store: Store, graphs: Iterable[str] | None = None) -> dict[str, GraphStats]:
-    """The statistics kept in the system graph (of ``graphs`` only, when given)."""
-    wanted = None if graphs is None else set(graphs)
+    """The statistics kept in the system graph (of ``graphs`` only, when given). Read once per store
+    object and then kept in memory (this process writes them: :func:`refresh`)."""
+    with _kept_lock:
+        kept = _kept.get(store)
+    if kept is None:
+        kept = _read(store)
+        with _kept_lock:
+            _kept[store] = kept
+    return dict(kept) if graphs is None else {g: kept[g] for g in graphs if g in kept}
+
+
+def _read(store: Store) -> dict[str, GraphStats]:
     totals: dict[str, dict[str, int]] = {}
     classes: dict[str, dict[str, int]] = {}
     parts: dict[str, dict[str, dict[str, int]]] = {}
     few: dict[tuple[str, str], frozenset[str]] = {}
     for row in store.select(STORED_QUERY, _SYSTEM):
         g = str(row["g"])
-        if wanted is not None and g not in wanted:
-            continue
         totals.setdefault(g, {})
         if "key" in row:
             totals[g][str(row["key"])[len(_V) :]] = int(str(row["n"]))
@@ -212,23 +228,44 @@ def stored(store: Store, graphs: Iterable[str] | None = None) -> dict[str, Graph
 
 def refresh(store: Store, graphs: Iterable[str] | None = None) -> dict[str, GraphStats]:
     """Bring the kept statistics up to date: computed for every graph of ``graphs`` (default: every
-    graph but the system graph) that has none or whose triple count changed, dropped for graphs
-    that are gone. Returns the statistics of those graphs. One update per changed graph (a crash
-    between them leaves some graphs without statistics, which the next refresh computes)."""
-    counts = {g: n for g, n in store.graphs().items() if g != SYSTEM_GRAPH}
-    targets = set(counts) if graphs is None else {g for g in graphs if g in counts}
+    graph but the system graph) that has none, or is not a dataset version and changed its triple
+    count; dropped for graphs that are gone. Returns the statistics of those graphs. One update per
+    changed graph (a crash between them leaves some graphs without statistics, which the next
+    refresh computes)."""
+    names = store.graph_names() - {SYSTEM_GRAPH}
+    targets = names if graphs is None else {g for g in graphs if g in names}
     kept = stored(store)
-    for gone in sorted(set(kept) - set(counts)):
+    for gone in sorted(set(kept) - names):
         store.update(_drop_update(gone))
+        _forget(store, gone)
         del kept[gone]
     for g in sorted(targets):
-        if g in kept and kept[g].triples == counts[g] and not _older(kept[g]):
+        if (
+            g in kept
+            and not _older(kept[g])
+            and (_IMMUTABLE.search(g) or kept[g].triples == _count(store, g))
+        ):
             continue
         stats = compute(store, g)
         triples = to_rdf(g, stats).serialize(format="nt", encoding="utf-8").decode("utf-8")
         store.update(_drop_update(g) + f" ;\nINSERT DATA {{ GRAPH <{SYSTEM_GRAPH}> {{ {triples} }} }}")
         kept[g] = stats
+        with _kept_lock:
+            _kept.setdefault(store, {})[g] = stats
     return {g: kept[g] for g in targets if g in kept}
+
+
+def _forget(store: Store, graph: str) -> None:
+    with _kept_lock:
+        _kept.get(store, {}).pop(graph, None)
+
+
+def _count(store: Store, graph: str) -> int:
+    rows = store.select(
+        f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}",
+        QueryDataset(default_graphs=(), named_graphs=(graph,)),
+    )
+    return _int(rows[0], "n") if rows else 0
 
 
 def _older(stats: GraphStats) -> bool:
