@@ -90,3 +90,13 @@ def test_planned_answers_equal_written_on_generated_data(factors: int) -> None:
             assert answers(native, planned) == want, (text, planned)
         rewritten += planner.plan(text, stats, force=True) != text
     assert rewritten >= len(queries) // 2
+
+
+def test_the_planner_benchmark_runs_and_answers_agree(tmp_path, capsys) -> None:
+    from benchmarks import planner as bench
+
+    assert bench.main(["--factors", "300", "--workdir", str(tmp_path), "--draws", "1", "--repeat", "1"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| 300 |")]
+    assert len(rows) == len(bench.MIX) + len(bench.QUESTIONS) + 2
+    assert all(row.endswith("| True |") for row in rows[:-2])
+    assert any("| co2e-recompute | yes |" in row for row in rows)
