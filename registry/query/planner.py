@@ -285,7 +285,10 @@ def engine_order(triples: list[Triple], bound: frozenset[str] = frozenset()) -> 
     chains: Plan = []
     chain: list[Triple] = []
     while left:
-        connected = [k for k in left if chain and _names(triples[k]) & known]
+        # what the rest of the group binds is joined first when small: patterns sharing a variable
+        # with it are the candidates, as with a chain already started
+        anchored = bool(chain) or (not chains and bool(bound))
+        connected = [k for k in left if anchored and _names(triples[k]) & known]
         if chain and not connected:
             chains.append(chain)
             chain, known = [], set(bound)
