@@ -18,9 +18,9 @@ from rdflib.namespace import RDF
 from registry.query import planner
 from registry.query.statistics import GraphStats, PropertyStats
 
-from conftest import SHARED
+from conftest import ROOT
 
-SUITES = SHARED / "w3c-sparql-query"
+SUITES = ROOT.parent / "shared" / "data" / "w3c-sparql-query"
 MF = "http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#"
 QT = "http://www.w3.org/2001/sw/DataAccess/tests/test-query#"
 FORMATS = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES, ".rdf": ox.RdfFormat.RDF_XML}
