@@ -396,9 +396,9 @@ def act(
         else:
             new = TRANSITIONS[status][action]
         store.update(_transition_update(store, base, v, action, new, caller, comment))
-        public_view.sync(store)
         if action in ("approve", "withdraw"):  # a release: the catalog graph changed
-            statistics.refresh(store)
+            statistics.refresh(store)  # before the sync: a write after it leaves the model behind
+        public_view.sync(store)
         return find_version(store, base, dataset_id, version)
 
 
