@@ -11,6 +11,7 @@ from registry.config import Settings
 from registry.query import planner, statistics, worker
 from registry.query.endpoint import Endpoint
 from registry.query.statistics import GraphStats, PropertyStats
+from registry.rdf.sparql_lexer import resolve_iri
 
 EF = "https://w3id.org/efreg/ontology#"
 PREFIX = f"PREFIX ef: <{EF}>\n"
@@ -137,3 +138,20 @@ def test_the_endpoint_plans_unless_switched_off(store, monkeypatch):
     assert sent[0] == planner.plan(prepared.text, statistics.for_planning(store)) and sent[1] == prepared.text
     assert answers[0] == answers[1] and int(answers[0].split()[1]) > 0
     assert Settings.load({"EFREG_JOIN_PLANNER": "false"}).join_planner is False
+
+
+def test_a_base_changes_no_estimate():
+    """The endpoint puts a BASE before every query; ``#`` namespaces must resolve the same after it
+    (``urljoin`` drops an empty fragment: ef:gas became …/ontologygas, estimated at 0 rows, and the
+    planner started from it)."""
+    assert planner.plan(
+        "BASE <http://localhost:8080/> " + CO2E, STATS
+    ) == "BASE <http://localhost:8080/> " + (planner.plan(CO2E, STATS))
+    text = PREFIX + "SELECT * WHERE { ?f ef:geography <urn:geo:BJ> . ?f ef:component ?c }"
+    assert (
+        planner.plan("BASE <http://localhost:8080/>\n" + text, STATS)
+        == "BASE <http://localhost:8080/>\n" + text
+    )
+    assert resolve_iri("http://localhost:8080/", "http://www.w3.org/ns/prov#") == "http://www.w3.org/ns/prov#"
+    assert resolve_iri("http://localhost:8080/a/", "../b#") == "http://localhost:8080/b#"
+    assert resolve_iri("http://localhost:8080/a/", "c") == "http://localhost:8080/a/c"

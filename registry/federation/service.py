@@ -13,11 +13,11 @@ turns a failure into ``{}`` (one empty solution). Limits: remote blank nodes bec
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin
 
 from registry.federation.allowlist import Allowlist, FederationRefused
 from registry.query.rewrite import prologue, service_blocks
 from registry.rdf.sparql_client import SparqlClient, SparqlClientError, to_rdflib
+from registry.rdf.sparql_lexer import resolve_iri
 from registry.store import StoreError
 
 _PREFIX = re.compile(r"PREFIX\s+([A-Za-z0-9_.\-]*):\s*<([^>]*)>", re.I)
@@ -31,14 +31,14 @@ class ServiceFailed(StoreError):
 def _resolve(term: str, head: str) -> str:
     base = ""
     for match in _BASE.finditer(head):
-        base = urljoin(base, match.group(1))
+        base = resolve_iri(base, match.group(1))
     if term.startswith("<"):
-        return urljoin(base, term[1:-1])
+        return resolve_iri(base, term[1:-1])
     prefix, _, local = term.partition(":")
     prefixes = {m.group(1): m.group(2) for m in _PREFIX.finditer(head)}
     if term.startswith(("?", "$")) or prefix not in prefixes:
         raise FederationRefused(f"SERVICE {term}: the endpoint must be an IRI")
-    return urljoin(base, prefixes[prefix]) + local
+    return resolve_iri(base, prefixes[prefix]) + local
 
 
 def _term(value: dict[str, str]) -> str:

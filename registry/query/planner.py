@@ -28,9 +28,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import urljoin
 
 from registry.query.statistics import GraphStats, PropertyStats
+from registry.rdf.sparql_lexer import resolve_iri
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
@@ -119,7 +119,7 @@ class Prologue:
     def resolve(self, token: Token) -> str | None:
         """The IRI of an IRI or prefixed-name token (None when it cannot be resolved)."""
         if token.kind == "iri":
-            return urljoin(self.base, token.text[1:-1]) if self.base else token.text[1:-1]
+            return resolve_iri(self.base, token.text[1:-1])
         if token.kind == "a":
             return RDF_TYPE
         if token.kind == "pname":
@@ -497,11 +497,11 @@ def _prologue(tokens: list[Token]) -> tuple[Prologue, int]:
     while i < len(tokens):
         word = _keyword(tokens[i])
         if word == "BASE" and tokens[i + 1].kind == "iri":
-            prologue.base = urljoin(prologue.base, tokens[i + 1].text[1:-1])
+            prologue.base = resolve_iri(prologue.base, tokens[i + 1].text[1:-1])
             i += 2
         elif word == "PREFIX" and tokens[i + 1].kind == "pname" and tokens[i + 2].kind == "iri":
             iri = tokens[i + 2].text[1:-1]
-            prefixes[tokens[i + 1].text.rstrip(":")] = urljoin(prologue.base, iri) if prologue.base else iri
+            prefixes[tokens[i + 1].text.rstrip(":")] = resolve_iri(prologue.base, iri)
             i += 3
         else:
             break

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from urllib.parse import urljoin, urlsplit
 
 #: IRIREF: ``<`` anything but ``<>"{}|^`\`` and characters up to space ``>``.
 IRI = r"<[^<>\"{}|^`\\\x00-\x20]*>"
@@ -67,3 +68,13 @@ def significant(text: str) -> Iterator[re.Match[str]]:
 def is_keyword(match: re.Match[str], keyword: str) -> bool:
     """Whether ``match`` is the bare word ``keyword`` (SPARQL keywords ignore case)."""
     return match.lastgroup == "word" and match.group().upper() == keyword
+
+
+def resolve_iri(base: str, reference: str) -> str:
+    """``reference`` resolved against ``base`` (RFC 3986), keeping an empty fragment: Python's
+    ``urljoin`` turns ``http://www.w3.org/ns/prov#`` into ``…/prov``, which would make every prefixed
+    name of a ``#`` namespace (ef:, prov:, rdfs:, xsd:, skos:, dcat:) a different IRI after a BASE."""
+    if not base or urlsplit(reference).scheme:
+        return reference
+    joined = urljoin(base, reference)
+    return joined + "#" if reference.endswith("#") and not joined.endswith("#") else joined
