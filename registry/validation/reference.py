@@ -27,7 +27,6 @@ from registry.paths import ONTOLOGY_FILE, REFERENCE_FILES, SHAPES_DIR, shape_fil
 from registry.rdf.namespaces import EF, RDF, SH
 from registry.validation.report import (  # noqa: F401 (re-exported: callers import them from here)
     _SEVERITIES,
-    _SEVERITY_ORDER,
     SHAPES_NS,
     Severity,
     ValidationReport,
@@ -36,6 +35,7 @@ from registry.validation.report import (  # noqa: F401 (re-exported: callers imp
     _json_term,
     _show,
     _show_path,
+    ordered,
 )
 
 
@@ -183,13 +183,13 @@ def _plan(node: Any, bound: frozenset[Any]) -> frozenset[Any]:
     if name == "BGP":
         remaining = list(node.triples)
         known = set(bound)
-        ordered = []
+        in_order = []
         while remaining:
             best = max(range(len(remaining)), key=lambda i: _triple_score(remaining[i], known, i))
             triple = remaining.pop(best)
-            ordered.append(triple)
+            in_order.append(triple)
             known |= _term_vars(triple[0]) | _term_vars(triple[2])
-        node["triples"] = ordered
+        node["triples"] = in_order
         return frozenset(known)
     if name == "Join":
         after1 = _plan(node.p1, bound)
@@ -274,16 +274,7 @@ def report_from_pyshacl(pyshacl_graph: Graph, merged: Graph, described: set[Node
         for node in pyshacl_graph.subjects(RDF.type, SH.ValidationResult)
         if pyshacl_graph.value(node, SH.focusNode) in described
     ]
-    results = sorted(
-        (_result(pyshacl_graph, node, merged) for node in kept),
-        key=lambda r: (
-            _SEVERITY_ORDER[r.severity],
-            str(r.owner or ""),
-            str(r.focus_node),
-            str(r.source_shape),
-            str(r.value),
-        ),
-    )
+    results = ordered(_result(pyshacl_graph, node, merged) for node in kept)
     conforms = not any(r.severity == "Violation" for r in results)
     return ValidationReport(
         conforms=conforms, results=results, graph_source=_report_graph(pyshacl_graph, kept, conforms)

@@ -86,6 +86,21 @@ _TEXT_LABELS = {
 }
 
 
+def ordered(results: Iterable[ValidationResult]) -> list[ValidationResult]:
+    """Results in report order: violations first, then by owner, focus node, shape and value (both
+    validators report in this order, so their texts compare equal)."""
+    return sorted(
+        results,
+        key=lambda r: (
+            _SEVERITY_ORDER[r.severity],
+            str(r.owner or ""),
+            str(r.focus_node),
+            str(r.source_shape),
+            str(r.value),
+        ),
+    )
+
+
 @dataclass(frozen=True)
 class ValidationReport:
     """The outcome of :func:`validate`: conforms unless there is a ``sh:Violation``."""

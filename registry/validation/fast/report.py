@@ -17,13 +17,13 @@ from registry.validation.fast.plan import ShapePlan
 from registry.validation.fast.screen import Confirm, Hits, Solutions
 from registry.validation.reference import (
     _SEVERITIES,
-    _SEVERITY_ORDER,
     ValidationReport,
     ValidationResult,
     _bind,
     _messages,
     _result,
 )
+from registry.validation.report import ordered
 
 PairsOf = Callable[[Node], Iterable[tuple[Node, Node]]]
 
@@ -186,16 +186,7 @@ class ReportBuilder:
             self.out += pyshacl_graph.cbd(node)
 
     def finish(self) -> ValidationReport:
-        results = sorted(
-            self.results,
-            key=lambda r: (
-                _SEVERITY_ORDER[r.severity],
-                str(r.owner or ""),
-                str(r.focus_node),
-                str(r.source_shape),
-                str(r.value),
-            ),
-        )
+        results = ordered(self.results)
         conforms = not any(r.severity == "Violation" for r in results)
         triples = self.out
         triples += [
