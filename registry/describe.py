@@ -15,13 +15,14 @@ they go straight to its SPOG index; any other store gets a handful of SPARQL que
 from __future__ import annotations
 
 import weakref
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDFS, SKOS
 from rdflib.term import Node
 
+from registry.publishing import freshness
 from registry.rdf.namespaces import DCAT, EF, PREFIXES, QUDT
 from registry.store import Store
 
@@ -254,14 +255,15 @@ def describe(
 
 
 class _LabelCache:
-    """The label quads (:data:`LABEL_PROPERTIES`) of linked IRIs, by subject, for one store write
-    generation and one set of readable graphs. Many documents link the same few hundred things
-    (gases, units, geographies, datasets, publishers), so most look-ups are answered here."""
+    """The label quads (:data:`LABEL_PROPERTIES`) of linked IRIs, by subject, for one set of readable
+    graphs in one state of them (:func:`registry.publishing.freshness.depends_on`). Many documents
+    link the same few hundred things (gases, units, geographies, datasets, publishers), so most
+    look-ups are answered here."""
 
     MAX_SUBJECTS = 50_000
 
-    def __init__(self, generation: int, graphs: frozenset[str]) -> None:
-        self.generation, self.graphs = generation, graphs
+    def __init__(self, state: Hashable, graphs: frozenset[str]) -> None:
+        self.state, self.graphs = state, graphs
         self.by_subject: dict[URIRef, list[Quad]] = {}
 
 
@@ -270,26 +272,26 @@ _label_caches: weakref.WeakKeyDictionary[Store, _LabelCache] = weakref.WeakKeyDi
 
 def _labels(store: Store, read: _Reader, subjects: list[URIRef]) -> list[Quad]:
     """``read.properties(subjects, LABEL_PROPERTIES)``, in the same order, through the label cache of
-    ``store`` when it has a write generation (a backend without one is asked every time)."""
-    generation = getattr(store, "generation", None)
-    if not isinstance(generation, int):
-        return read.properties(subjects, LABEL_PROPERTIES)
+    ``store`` when it keeps generations (a backend without them is asked every time)."""
     graphs = frozenset(read.graphs)
+    state = freshness.depends_on(store, graphs)
+    if state is None:
+        return read.properties(subjects, LABEL_PROPERTIES)
     cached = _label_caches.get(store)
     if (
         cached is None
-        or cached.generation != generation
+        or cached.state != state
         or cached.graphs != graphs
         or len(cached.by_subject) > _LabelCache.MAX_SUBJECTS
     ):
-        cached = _label_caches[store] = _LabelCache(generation, graphs)
+        cached = _label_caches[store] = _LabelCache(state, graphs)
     known = cached.by_subject
     missing = [s for s in subjects if s not in known]
     if missing:
         fetched: dict[URIRef, list[Quad]] = {s: [] for s in missing}
         for quad in read.properties(missing, LABEL_PROPERTIES):
             fetched[quad[0]].append(quad)  # type: ignore[index]
-        if getattr(store, "generation", None) == generation:
+        if freshness.depends_on(store, graphs) == state:
             known.update(fetched)
         return [q for s in subjects for q in (known.get(s) if s in known else fetched[s])]
     return [q for s in subjects for q in known[s]]

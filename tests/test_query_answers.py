@@ -1,5 +1,5 @@
 """The table of kept answers (registry.query.answers): bounded in bytes, least recently used first
-out, emptied by a newer store generation, deaf to answers of an older one."""
+out, an answer given only for the state it was computed at."""
 
 from __future__ import annotations
 
@@ -23,9 +23,11 @@ def test_least_recently_used_answers_leave_first_and_big_ones_never_enter() -> N
     assert cache.get("big", 1) is None
 
 
-def test_a_newer_generation_empties_the_table_and_an_older_one_is_not_kept() -> None:
+def test_an_answer_is_given_only_for_its_state_and_others_age_out() -> None:
     cache = AnswerCache(1000)
-    cache.put("q", 1, answer(10))
-    assert cache.get("q", 2) is None and len(cache) == 0
-    cache.put("q", 1, answer(10))  # evaluated before the write, finished after it
-    assert cache.get("q", 2) is None and len(cache) == 0
+    cache.put("q", ("public", 1), answer(10))
+    assert cache.get("q", ("public", 2)) is None and cache.get("q", ("store", 1)) is None
+    assert cache.get("q", ("public", 1)) is not None
+    for n in range(100):  # answers of later states push the old one out
+        cache.put(f"q{n}", ("public", 2), answer(100))
+    assert cache.get("q", ("public", 1)) is None and len(cache) == 10

@@ -31,7 +31,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from registry.publishing import access
+from registry.publishing import access, freshness
 from registry.rdf.namespaces import DCT, PROV, SYSTEM_GRAPH
 from registry.store import QueryDataset, Store
 from registry.store.meta import VIEW_ALL as ALL
@@ -89,12 +89,13 @@ def sync(store: Store) -> SyncReport | None:
             before = store.generation  # type: ignore[attr-defined]
             snap = access.snapshot(store)
             notes = _notes(store)
-            with store.writing():  # type: ignore[attr-defined]
+            # the model and the notes: no public graph of the store changes (kept answers stay)
+            with freshness.public_unchanged(store), store.writing():  # type: ignore[attr-defined]
                 _apply(model, snap, notes, report)
-            if notes:  # cleared only now that the difference is carried over
-                cleared = " ".join(f"<{NODE}> <{p}> <{o}> ." for p, o in notes)
-                store.update(f"DELETE DATA {{ GRAPH <{SYSTEM_GRAPH}> {{ {cleared} }} }}")
-                report.notes += [o for _, o in notes]
+                if notes:  # cleared only now that the difference is carried over
+                    cleared = " ".join(f"<{NODE}> <{p}> <{o}> ." for p, o in notes)
+                    store.update(f"DELETE DATA {{ GRAPH <{SYSTEM_GRAPH}> {{ {cleared} }} }}")
+                    report.notes += [o for _, o in notes]
             # the writes of this sync (the model, the notes) change nothing access reads: keep its
             # snapshot; any other write in between: look again
             if snap.generation == before and store.generation == before + (4 if notes else 2):  # type: ignore[attr-defined]

@@ -20,6 +20,7 @@ drops graphs a crash left pending. A commercial version is split at upload into 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import secrets
 import threading
@@ -35,7 +36,7 @@ from registry.config import Settings
 from registry.ingest import ImportResult, IngestError, read_paths
 from registry.ingest.gate import NextVersion, admit
 from registry.ingest.quads import ImportData, TripleGraph
-from registry.publishing import access, catalog, public_view
+from registry.publishing import access, catalog, freshness, public_view
 from registry.publishing.tokens import Caller, publisher_id
 from registry.query import statistics
 from registry.rdf.namespaces import DCAT, DCT, EF, FOAF, PROV, RDF, RDFS, SH, SYSTEM_GRAPH, XSD
@@ -151,7 +152,8 @@ def upload(
         raise IngestError(f"access level {access_level!r}: use {' or '.join(ACCESS_LEVELS)}")
     if caller.role == "reviewer":
         raise NotPermitted("a reviewer token may not upload data; a publisher or admin token may")
-    with _write_lock:
+    # a draft and its record: no public graph changes, kept public answers stay (freshness)
+    with _write_lock, freshness.public_unchanged(store):
         agent = owner(store, base, dataset_id)
         if agent is not None and agent != caller.agent(base) and not caller.is_admin:
             raise NotPermitted(
@@ -395,7 +397,10 @@ def act(
             raise InvalidTransition(status, action, sorted(TRANSITIONS.get(status, {})))
         else:
             new = TRANSITIONS[status][action]
-        store.update(_transition_update(store, base, v, action, new, caller, comment))
+        update = _transition_update(store, base, v, action, new, caller, comment)
+        releases = f"GRAPH <{catalog.catalog_iri(base)}>" in update  # else the system graph only
+        with contextlib.nullcontext() if releases else freshness.public_unchanged(store):
+            store.update(update)
         if action in ("approve", "withdraw"):  # a release: the catalog graph changed
             statistics.refresh(store)  # before the sync: a write after it leaves the model behind
         public_view.sync(store)

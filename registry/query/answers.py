@@ -1,13 +1,15 @@
-"""Answers kept until the store is next written.
+"""Answers kept while what they were computed from has not changed.
 
-A published dataset version never changes; what a query answers changes only when the store is
-written (release, withdrawal, grants, an admin update), and every write moves the store's
-generation (``OxigraphStore.writing``). So an answer is kept under the query text, its form, the
-media type, the dataset it ran against (which holds the caller's readable graphs: callers who may
-read different graphs never share an answer), the row cap and that generation, in a least-recently-
-used table of bounded size. Facet counts and other aggregates that take Oxigraph a second at 100k
-factors are then answered from memory when asked again. Federated queries (SERVICE) are never
-kept: their remote part may change at any time; nor are answers of stores without a generation.
+A published dataset version never changes; what a query answers changes only when the graphs it
+reads are written. An answer is kept under the query text, its form, the media type, the dataset it
+ran against (which holds the caller's readable graphs: callers who may read different graphs never
+share an answer), the row cap and the state its dataset depends on (:func:`registry.publishing.
+freshness.depends_on`: for a caller who reads only the public graphs, the public generation, which
+a draft upload or a submission leaves where it is; for any other caller, the store's write
+generation), in a least-recently-used table of bounded size. Facet counts and other aggregates that
+take Oxigraph a second at 100k factors are then answered from memory when asked again. Federated
+queries (SERVICE) are never kept: their remote part may change at any time; nor are answers of
+stores without a generation.
 """
 
 from __future__ import annotations
@@ -20,41 +22,32 @@ from registry.query.worker import Answer
 
 
 class AnswerCache:
-    """A byte-bounded LRU table of the answers of one store generation; one answer takes at most an
-    eighth of it. Seeing a newer generation empties it; answers of an older one are not kept."""
+    """A byte-bounded LRU table of answers, each under its key and the state it was computed at; one
+    answer takes at most an eighth of the table. An answer of another state than the one asked for
+    is never given; it ages out."""
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes, self.max_entry = max_bytes, max_bytes // 8
         self._entries: OrderedDict[Hashable, Answer] = OrderedDict()
         self._bytes = 0
-        self._generation = -1
         self._lock = threading.Lock()
 
-    def _at(self, generation: int) -> bool:
-        """Whether ``generation`` is the table's (emptying it for a newer one); under the lock."""
-        if generation > self._generation:
-            self._entries.clear()
-            self._bytes, self._generation = 0, generation
-        return generation == self._generation
-
-    def get(self, key: Hashable, generation: int) -> Answer | None:
+    def get(self, key: Hashable, state: Hashable) -> Answer | None:
         with self._lock:
-            answer = self._entries.get(key) if self._at(generation) else None
+            answer = self._entries.get((state, key))
             if answer is not None:
-                self._entries.move_to_end(key)
+                self._entries.move_to_end((state, key))
             return answer
 
-    def put(self, key: Hashable, generation: int, answer: Answer) -> None:
+    def put(self, key: Hashable, state: Hashable, answer: Answer) -> None:
         size = len(answer.body)
         if size > self.max_entry:
             return
         with self._lock:
-            if not self._at(generation):
-                return
-            old = self._entries.pop(key, None)
+            old = self._entries.pop((state, key), None)
             if old is not None:
                 self._bytes -= len(old.body)
-            self._entries[key] = answer
+            self._entries[(state, key)] = answer
             self._bytes += size
             while self._bytes > self.max_bytes:
                 _, dropped = self._entries.popitem(last=False)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from registry.config import Settings
 from registry.federation.allowlist import Allowlist, FederationRefused
 from registry.federation.service import inline_services
-from registry.publishing import access, public_view
+from registry.publishing import access, freshness, public_view
 from registry.publishing.tokens import Caller
 from registry.query import planner, statistics, worker
 from registry.query.answers import AnswerCache
@@ -23,7 +23,7 @@ from registry.query.dataset import restrict
 from registry.query.inspect import QueryForm, RequestInfo, inspect_query, inspect_update
 from registry.query.rewrite import add_using, mentions_service, with_base
 from registry.rdf.namespaces import SYSTEM_GRAPH
-from registry.store import QueryDataset, Store, StoreError
+from registry.store import PublicDataset, QueryDataset, Store, StoreError
 from registry.store.meta import VIEW_ALL
 
 UPDATE_ROLES = frozenset({"admin"})
@@ -81,17 +81,20 @@ class Endpoint:
         return PreparedQuery(with_base(text, base), info.form, dataset, info)  # type: ignore[arg-type]
 
     def run_query(self, prepared: PreparedQuery, media_type: str) -> worker.Answer:
-        """The answer kept from an earlier evaluation at the same store generation
-        (:mod:`registry.query.answers`), else evaluated and kept."""
-        generation = getattr(self.store, "generation", None)
-        if self._answers is None or generation is None or prepared.info.services:
+        """The answer kept from an earlier evaluation while what its dataset depends on has not
+        changed (:mod:`registry.query.answers`), else evaluated and kept."""
+        if self._answers is None or prepared.info.services:
+            return self._evaluate(prepared, media_type)
+        public = isinstance(prepared.dataset, PublicDataset)
+        state = freshness.depends_on(self.store, prepared.dataset.named_graphs, public=public)
+        if state is None:
             return self._evaluate(prepared, media_type)
         key = (prepared.text, prepared.form, media_type, prepared.dataset, self.settings.max_rows)
-        kept = self._answers.get(key, generation)
+        kept = self._answers.get(key, state)
         if kept is not None:
             return dataclasses.replace(kept, cached=True)
         answer = self._evaluate(prepared, media_type)
-        self._answers.put(key, generation, answer)
+        self._answers.put(key, state, answer)
         return answer
 
     def _evaluate(self, prepared: PreparedQuery, media_type: str) -> worker.Answer:

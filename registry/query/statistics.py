@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import VOID, XSD
 
-from registry.publishing import access
+from registry.publishing import access, freshness
 from registry.rdf.namespaces import SYSTEM_GRAPH
 from registry.store import QueryDataset, Store
 
@@ -319,11 +319,11 @@ _planning_lock = threading.Lock()
 def for_planning(store: Store) -> GraphStats:
     """The registry-wide statistics of the public graphs (what the join planner estimates from: no
     plan depends on a count a caller may not read), kept per access snapshot."""
+    key = freshness.depends_on(store)
     snap = access.snapshot(store)
-    key = (snap.generation, snap.public)
     with _planning_lock:
         kept = _planning.get(store)
-        if kept is not None and kept[0] == key and snap.generation is not None:
+        if kept is not None and kept[0] == key and key is not None:
             return kept[1]
     summary = summarize(stored(store, snap.public).values())
     with _planning_lock:

@@ -7,8 +7,8 @@ deadline: a worker shares the server's store pages copy-on-write (the state of a
 when it was forked; for RocksDB it reads through the inherited handles), evaluates, and streams the
 serialized answer through a pipe. The server reads with the deadline, counts rows as they come,
 stops reading (and kills the worker) after ``max_rows`` rows, and converts to the negotiated format.
-Workers are kept between queries (:class:`WorkerPool`) as long as the store has not been written
-since they were forked: forking took about 10 ms a query. Stores evaluated elsewhere
+Workers are kept between queries (:class:`WorkerPool`) as long as what they read has not been
+written since they were forked: forking took about 10 ms a query. Stores evaluated elsewhere
 (``sparql+http``, Virtuoso) run in the calling thread: the remote server does the work and the
 backend's own HTTP timeout applies.
 
@@ -33,13 +33,14 @@ import stat
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from registry.publishing import freshness
 from registry.query.inspect import QueryForm
-from registry.store import QueryDataset, QuerySyntaxError, QueryTimeout, Store, StoreError
+from registry.store import PublicDataset, QueryDataset, QuerySyntaxError, QueryTimeout, Store, StoreError
 
 TSV = "text/tab-separated-values"
 NTRIPLES = "application/n-triples"
@@ -77,8 +78,8 @@ def _timeout(timeout: float) -> QueryTimeout:
 class _Worker:
     """A forked query process: takes requests on one pipe, answers in frames on another."""
 
-    def __init__(self, pid: int, requests: int, answers: int, generation: int | None) -> None:
-        self.pid, self.requests, self.answers, self.generation = pid, requests, answers, generation
+    def __init__(self, pid: int, requests: int, answers: int, states: _States) -> None:
+        self.pid, self.requests, self.answers, self.states = pid, requests, answers, states
         self.born = time.monotonic()
 
     def kill(self) -> None:
@@ -91,13 +92,22 @@ class _Worker:
         os.close(self.answers)
 
 
-class WorkerPool:
-    """Query workers forked from this process, kept between queries of one store generation.
+#: What a worker read when it was forked: (the store's state, the public graphs' state, or
+#: ``None`` when the public read model was not in use then), by :func:`registry.publishing.
+#: freshness.depends_on`.
+_States = tuple[Hashable | None, Hashable | None]
 
-    A worker serves one query at a time. It is reused while the store's generation (bumped before
-    and after every write, :meth:`OxigraphStore.writing`) is the one it was forked at and it is
-    younger than :data:`MAX_AGE`; a worker stopped mid-answer (time limit, row cap, client gone) is
-    killed. At most ``idle`` workers wait between queries."""
+
+class WorkerPool:
+    """Query workers forked from this process, kept between queries.
+
+    A worker serves one query at a time. It is reused while what the query's dataset depends on
+    (:func:`registry.publishing.freshness.depends_on`) is what it was when the worker was forked,
+    and it is younger than :data:`MAX_AGE`: for a caller who reads only the public graphs, while no
+    public graph changed (a draft upload or a submission keeps the warm workers) — if the public
+    read model, which the worker then reads, was in use when it was forked; for any other caller,
+    while the store was not written. A worker stopped mid-answer (time limit, row cap, client gone)
+    is killed. At most ``idle`` workers wait between queries."""
 
     def __init__(self, store: Store, idle: int) -> None:
         self._store = weakref.ref(store)  # the pool must not keep its store alive (see pool())
@@ -112,22 +122,30 @@ class WorkerPool:
             raise StoreError("the store of this query worker pool is gone")
         return store
 
-    def acquire(self) -> _Worker:
-        generation = getattr(self.store, "generation", None)
+    def states(self) -> _States:
+        """The states a worker forked now reads (see :data:`_States`)."""
+        store = self.store
+        current = getattr(store, "view_current", None)
+        public = freshness.depends_on(store, public=True) if callable(current) and current() else None
+        return freshness.depends_on(store, public=False), public
+
+    def acquire(self, public: bool = False) -> _Worker:
+        """A worker that may answer a query of a public-only caller (``public``) or of any caller."""
+        states = self.states()
         with self._lock:
-            while self._idle:
-                found = self._idle.pop()
-                if self._usable(found, generation):
+            for found in reversed(self._idle):
+                if self._usable(found, states, public):
+                    self._idle.remove(found)
                     return found
-                found.kill()
-        return self._fork(generation)
+            stale = [found for found in self._idle if not self._usable(found, states, True)]
+            self._idle = [found for found in self._idle if found not in stale]
+        for found in stale:
+            found.kill()
+        return self._fork(states)
 
     def release(self, found: _Worker) -> None:
         with self._lock:
-            if (
-                self._usable(found, getattr(self.store, "generation", None))
-                and len(self._idle) < self.idle_max
-            ):
+            if self._usable(found, self.states(), True) and len(self._idle) < self.idle_max:
                 self._idle.append(found)
                 return
         found.kill()
@@ -139,14 +157,16 @@ class WorkerPool:
             found.kill()
 
     @staticmethod
-    def _usable(found: _Worker, generation: int | None) -> bool:
-        return (
-            generation is not None
-            and found.generation == generation
-            and time.monotonic() - found.born < MAX_AGE
-        )
+    def _usable(found: _Worker, states: _States, public: bool) -> bool:
+        """Whether ``found`` reads what a query reads now: of any caller (the store unchanged) or,
+        ``public``, of a public-only caller (that or the public graphs unchanged)."""
+        if time.monotonic() - found.born >= MAX_AGE:
+            return False
+        same_store = states[0] is not None and found.states[0] == states[0]
+        same_public = states[1] is not None and found.states[1] == states[1]
+        return same_store or (public and same_public)
 
-    def _fork(self, generation: int | None) -> _Worker:
+    def _fork(self, states: _States) -> _Worker:
         request_read, request_write = os.pipe()
         answer_read, answer_write = os.pipe()
         pid = os.fork()
@@ -161,7 +181,7 @@ class WorkerPool:
                 os._exit(status)
         os.close(request_read)
         os.close(answer_write)
-        return _Worker(pid, request_write, answer_read, generation)
+        return _Worker(pid, request_write, answer_read, states)
 
 
 #: Seconds after which a worker is not reused (it reads the store as it was when forked).
@@ -274,13 +294,14 @@ def _write_frame(fd: int, kind: bytes, payload: bytes) -> None:
 
 def _pooled(store: Store, query: str, media_type: str, dataset: QueryDataset, timeout: float) -> _Source:
     workers = pool(store)
-    found = workers.acquire()
+    public = isinstance(dataset, PublicDataset)
+    found = workers.acquire(public)
     message = pickle.dumps((query, media_type, dataset))
     try:
         _write_all(found.requests, len(message).to_bytes(4, "big") + message)
     except BrokenPipeError:  # the worker died while it waited: fork a fresh one
         found.kill()
-        found = workers.acquire()
+        found = workers.acquire(public)
         _write_all(found.requests, len(message).to_bytes(4, "big") + message)
     deadline = time.monotonic() + timeout
     state = {"done": False, "clean": False}

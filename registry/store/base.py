@@ -8,6 +8,7 @@ The SPARQL *dataset* of a query (its default graph and named graphs) is given by
 from __future__ import annotations
 
 import abc
+import contextlib
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -171,6 +172,13 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def drop_graph(self, graph: str) -> None:
         """Remove ``graph`` and its triples (no error when it does not exist)."""
+
+    @contextlib.contextmanager
+    def public_unchanged(self) -> Iterator[None]:
+        """Writes of this thread inside change no public graph (the caller's word: a draft, the
+        system graph, the public read model). A backend that keeps a public generation
+        (:mod:`registry.publishing.freshness`) leaves it where it is for them; others ignore it."""
+        yield
 
     # --- inspecting --------------------------------------------------------------------------
     @abc.abstractmethod

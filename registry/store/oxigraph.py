@@ -14,6 +14,7 @@ a worker process they can kill (:mod:`registry.query.worker`).
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -150,6 +151,12 @@ class OxigraphStore(Store):
         #: Bumped by every write through this object, so callers can cache what they derive from
         #: the store (this process is the only writer of an embedded store).
         self.generation = 0
+        #: The generation at which a write that may have changed a public graph ended: every write
+        #: but those inside :meth:`public_unchanged` (a draft upload, a submission, the public read
+        #: model's sync). What kept public documents and answers depend on
+        #: (:mod:`registry.publishing.freshness`).
+        self.public_generation = 0
+        self._quiet = threading.local()  # depth of public_unchanged() in each thread
         #: The generation at which :attr:`view` was last made equal to the public graphs
         #: (:func:`registry.publishing.public_view.sync`); ``None`` until it is checked in this
         #: process. Any later write makes it stale until the next sync: queries then read the
@@ -342,8 +349,19 @@ class OxigraphStore(Store):
             yield
         finally:
             self.generation += 1
+            if not getattr(self._quiet, "depth", 0):
+                self.public_generation = self.generation
             if self.compactor is not None:
                 self.compactor.written()
+
+    @contextmanager
+    def public_unchanged(self) -> Iterator[None]:
+        """Writes of this thread inside leave :attr:`public_generation` where it is."""
+        self._quiet.depth = getattr(self._quiet, "depth", 0) + 1
+        try:
+            yield
+        finally:
+            self._quiet.depth -= 1
 
     def compact_after_writes(self, delay: float) -> None:
         """Compact the store (and its public read model) in the background ``delay`` seconds after

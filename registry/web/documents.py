@@ -1,6 +1,6 @@
 """Documents: what every document family (resources, the ontology and shapes, VoID, the catalog)
 answers with. The 303 from a thing URI, the serialized document (by rdflib / pyoxigraph, DESIGN
-rule 3) kept per access snapshot with its ETag, and the headers a client needs (Vary,
+rule 3) kept while the public graphs are unchanged, with its ETag, and the headers a client needs (Vary,
 Content-Location, Link, ETag, Last-Modified, CORS).
 """
 
@@ -22,7 +22,7 @@ from rdflib import BNode, Graph
 from werkzeug.exceptions import NotAcceptable, NotFound
 from werkzeug.http import http_date, quote_etag
 
-from registry.publishing import access
+from registry.publishing import access, freshness
 from registry.rdf.namespaces import PREFIXES
 from registry.rdf.ontology import jsonld_context
 from registry.rdf.terms import to_oxigraph
@@ -153,8 +153,8 @@ class Document:
 
 class LRUCache:
     """A bounded mapping, least recently used out, safe across threads. As the document cache, its
-    keys include the access snapshot, so a release or withdrawal (which changes the public graphs)
-    makes old entries unreachable."""
+    keys include the state documents depend on (:func:`snapshot_key`), so a write that changes the
+    public graphs makes old entries unreachable and any other write keeps them."""
 
     def __init__(self, size: int = 4096) -> None:
         self.size = size
@@ -189,8 +189,13 @@ def snapshot(store: Store) -> access.Snapshot:
 
 
 def snapshot_key(store: Store) -> Hashable:
-    snap = snapshot(store)
-    return (snap.generation, snap.public)
+    """What a document (always of the public graphs) depends on (:func:`registry.publishing.
+    freshness.depends_on`), computed once per request; ``None`` for a store without generations
+    (documents are then keyed by a state that never comes again)."""
+    if "efreg_state" not in g:
+        state = freshness.depends_on(store)
+        g.efreg_state = state if state is not None else object()
+    return g.efreg_state
 
 
 # --- responses ---------------------------------------------------------------------------------

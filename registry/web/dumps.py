@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from flask import Blueprint, Response, render_template, request
 from werkzeug.exceptions import NotFound
 
-from registry.publishing import access
+from registry.publishing import access, freshness
 from registry.store import Store
 from registry.void import Urls, dataset_graphs
 from registry.web.context import get_settings, get_store
@@ -88,8 +88,7 @@ def stream_dump(store: Store, graphs: Sequence[str]) -> Iterator[bytes]:
 
 
 def etag(graphs: Sequence[str]) -> str:
-    snap = access.snapshot(get_store())
-    text = repr((snap.generation, snap.public, tuple(graphs)))
+    text = repr((freshness.depends_on(get_store()), tuple(graphs)))
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 

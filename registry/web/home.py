@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
-from registry.publishing import access
+from registry.publishing import access, freshness
 from registry.void import holdings
 from registry.web.context import get_settings, get_store
 
@@ -12,15 +12,14 @@ bp = Blueprint("home", __name__)
 
 
 def counts() -> dict[str, int]:
-    """What the public graphs hold; recounted only when the set of public graphs or the store moved
-    (kept with the app, whose store it counts)."""
+    """What the public graphs hold; recounted only when they changed (:mod:`registry.publishing.
+    freshness`; kept with the app, whose store it counts)."""
     store = get_store()
-    snap = access.snapshot(store)
-    key = (snap.generation, snap.public)
+    key = freshness.depends_on(store)
     cached = current_app.extensions.get("efreg.counts")
-    if cached is not None and cached[0] == key and snap.generation is not None:
+    if cached is not None and cached[0] == key and key is not None:
         return cached[1]
-    data = holdings(store, snap.public)
+    data = holdings(store, access.snapshot(store).public)
     current_app.extensions["efreg.counts"] = (key, data)
     return data
 

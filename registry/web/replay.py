@@ -1,15 +1,15 @@
 """Replayed answers: WSGI middleware that answers a plain GET the resource route answered before,
-without running Flask, while the store has not changed. Installed by ``create_app``; a view marks
+without running Flask, while the public graphs have not changed. Installed by ``create_app``; a view marks
 an answer it may replay with :func:`mark_replayable`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 
 from flask import request
 from werkzeug.http import http_date
 
-from registry.publishing import access
+from registry.publishing import access, freshness
 from registry.store import Store
 from registry.web.documents import LRUCache
 
@@ -28,12 +28,12 @@ class AnswerReplay:
 
     A GET without a query string, a body or any request header outside :data:`REPLAY_HEADERS` is
     answered by the application as a function of its method, URL, ``Accept`` header and the store's
-    contents. The first such answer of the resource route (200 or 303) is kept with the store's write
-    generation, and while the generation has not moved, the same request gets the same status,
+    contents. The first such answer of the resource route (200 or 303) is kept with the state of the
+    public graphs (a draft upload or a submission leaves it), and while that has not moved, the same request gets the same status,
     headers and body without running Flask (routing, hooks, response building) — what a shared HTTP
     cache in front would do, as the answers vary only on ``Accept``. ``Date`` is always fresh; a new
-    access snapshot (``Last-Modified``) also ends the replay. A store without a write generation is
-    never replayed."""
+    set of public graphs (``Last-Modified``) also ends the replay. A store without a write
+    generation is never replayed."""
 
     def __init__(self, wsgi_app: Callable, store: Store, size: int = 4096) -> None:
         self.wsgi_app, self.store, self.answers = wsgi_app, store, LRUCache(size)
@@ -59,11 +59,12 @@ class AnswerReplay:
             environ.get("HTTP_ACCEPT"),
         )
 
-    def state(self) -> tuple[int, float] | None:
-        """What the answers depend on besides the request: the store's write generation and when
+    def state(self) -> tuple[Hashable, float] | None:
+        """What the answers depend on besides the request: the state of the public graphs
+        (:func:`registry.publishing.freshness.depends_on`; the request carries no token) and when
         the access snapshot was first seen (``Last-Modified``)."""
-        generation = getattr(self.store, "generation", None)
-        return (generation, access.snapshot(self.store).seen_at) if isinstance(generation, int) else None
+        state = freshness.depends_on(self.store)
+        return None if state is None else (state, access.snapshot(self.store).seen_at)
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         key = self.key(environ)

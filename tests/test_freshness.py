@@ -1,0 +1,106 @@
+"""A write does not throw away what it did not change (registry.publishing.freshness): a draft
+upload and a submission keep the kept public answers, documents and warm query workers; a release or
+any other write to a public graph renews them; an answer computed for a caller who may read more is
+never given to one who may read less."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+
+from registry.publishing import freshness
+from registry.publishing import workflow as publishing
+from registry.publishing.tokens import authenticate, create_token, ensure_publisher
+from registry.query import worker
+
+from conftest import BASE, DATA
+
+_spec = importlib.util.spec_from_file_location("publishing_factors", DATA / "publishing" / "factors.py")
+assert _spec is not None and _spec.loader is not None
+_factors = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_factors)
+DS = "fresh-fuels"
+COUNT = "SELECT (COUNT(?f) AS ?n) WHERE { ?f a <https://w3id.org/efreg/ontology#EmissionFactor> }"
+
+
+@pytest.fixture
+def tokens(store):
+    ensure_publisher(store, BASE, "acme", "ACME Energy")
+    return {
+        name: create_token(store, publisher, role)
+        for name, publisher, role in (("acme", "acme", "publisher"), ("reviewer", "efreg", "reviewer"))
+    }
+
+
+def upload(store, settings, tokens, tmp_path, version: int, n: int) -> None:
+    path = tmp_path / f"v{version}.ttl"
+    path.write_text(_factors.factors(DS, version, "acme", range(n)), encoding="utf-8")
+    caller = authenticate(store, tokens["acme"])
+    assert publishing.upload(store, settings, caller, DS, [path]).stored
+
+
+def act(store, tokens, version: int, action: str, who: str) -> None:
+    publishing.act(store, BASE, authenticate(store, tokens[who]), DS, str(version), action)
+
+
+def count(client, token: str | None = None) -> tuple[int, str]:
+    headers = {"Accept": "text/csv"} | ({"Authorization": "Bearer " + token} if token else {})
+    response = client.get("/sparql", query_string={"query": COUNT}, headers=headers)
+    assert response.status_code == 200, response.text
+    return int(response.text.split()[1]), response.headers["Efreg-Answer"]
+
+
+def test_drafts_and_submissions_keep_public_answers_documents_and_workers(
+    store, settings, client, tokens, tmp_path
+):
+    upload(store, settings, tokens, tmp_path, 1, 3)
+    act(store, tokens, 1, "submit", "acme")
+    act(store, tokens, 1, "approve", "reviewer")
+    before, how = count(client)
+    assert how == "evaluated" and count(client) == (before, "kept")
+    document = client.get(f"/dataset/{DS}/1.ttl")
+    assert document.status_code == 200
+    workers = {found.pid for found in worker.pool(store)._idle}
+    state = freshness.depends_on(store)
+
+    upload(store, settings, tokens, tmp_path, 2, 5)  # a draft of 5 more factors
+    act(store, tokens, 2, "submit", "acme")
+    assert freshness.depends_on(store) == state
+    assert count(client) == (before, "kept")  # no public graph changed
+    assert {found.pid for found in worker.pool(store)._idle} == workers  # still warm
+    assert client.get(f"/dataset/{DS}/1.ttl").get_data() == document.get_data()
+    # the publisher reads its draft: its answer is its own, never given to anyone else
+    mine, _ = count(client, tokens["acme"])
+    assert mine == before + 5
+    assert count(client) == (before, "kept")
+    assert count(client, tokens["reviewer"])[0] == before + 5  # reviews what was submitted
+
+    act(store, tokens, 2, "approve", "reviewer")  # a release: the public graphs changed
+    assert freshness.depends_on(store) != state
+    assert count(client) == (before + 5, "evaluated")
+    # acme now reads the public graphs and nothing else: the answer anyone gets
+    assert count(client, tokens["acme"]) == (before + 5, "kept")
+
+
+def test_any_write_not_marked_renews_public_state(store, client):
+    """A write the registry did not mark as changing no public graph (an admin update, a load) is
+    taken to change them: what was kept is not given again."""
+    count(client)
+    state = freshness.depends_on(store)
+    store.update(f"INSERT DATA {{ GRAPH <{BASE}catalog> {{ <{BASE}x> <{BASE}p> 1 }} }}")
+    assert freshness.depends_on(store) != state
+    assert count(client)[1] == "evaluated"
+    state = freshness.depends_on(store)
+    with freshness.public_unchanged(store):
+        store.update(f"INSERT DATA {{ GRAPH <{BASE}dataset/x/1> {{ <{BASE}x> <{BASE}p> 1 }} }}")
+    assert freshness.depends_on(store) == state
+    store.update(f"INSERT DATA {{ GRAPH <{BASE}dataset/x/1> {{ <{BASE}x> <{BASE}p> 2 }} }}")
+    assert freshness.depends_on(store) != state
+
+
+def test_a_store_without_generations_keeps_nothing(store):
+    class Remote:
+        pass
+
+    assert freshness.depends_on(Remote()) is None  # type: ignore[arg-type]
