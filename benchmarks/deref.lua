@@ -3,7 +3,8 @@
 --   wrk -t T -c C -d S --latency -s benchmarks/deref.lua URL -- PATHS_FILE
 --
 -- Each connection GETs the server-relative paths of PATHS_FILE (one per line) round-robin, each
--- thread starting at its own offset. Every answer that is not 200 counts as an error, by status;
+-- thread starting at its own offset. A line "ACCEPT<TAB>PATH" sends that Accept header
+-- (benchmarks/readwrite.py). Every answer that is not 200 counts as an error, by status;
 -- done() prints one line "EFREG_RESULT {json}" that run.py reads (latencies in microseconds).
 
 local paths = {}
@@ -21,16 +22,21 @@ end
 function init(args)
   for line in io.lines(args[1]) do
     if #line > 0 then
-      paths[#paths + 1] = line
+      local accept, path = line:match("^([^\t]*)\t(.*)$")
+      if path then
+        paths[#paths + 1] = {path, {["Accept"] = accept}}
+      else
+        paths[#paths + 1] = {line, nil}
+      end
     end
   end
   next_index = (offset or 0) % #paths + 1
 end
 
 function request()
-  local path = paths[next_index]
+  local item = paths[next_index]
   next_index = next_index % #paths + 1
-  return wrk.format("GET", path)
+  return wrk.format("GET", item[1], item[2])
 end
 
 function response(status, headers, body)

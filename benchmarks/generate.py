@@ -10,6 +10,7 @@ mappings (``skos:closeMatch`` on the top categories). About 26 triples per facto
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import random
 import sys
 from collections.abc import Iterator
@@ -329,3 +330,15 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def publishing_factors(dataset: str, version: int, publisher: str, ids: range) -> str:
+    """Turtle of one dataset version as a publisher uploads it (the publishing tests' factor table,
+    tests/data/publishing/factors.py): for the benchmarks that write through the workflow."""
+    spec = importlib.util.spec_from_file_location(
+        "publishing_factors", Path(__file__).resolve().parents[1] / "tests/data/publishing/factors.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.factors(dataset, version, publisher, ids)

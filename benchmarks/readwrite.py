@@ -1,0 +1,343 @@
+"""Reads under writes (issue 14, deliverable 4): many readers and a few publishers at once, over
+real HTTP against ``efreg serve`` (waitress) on loopback.
+
+    python -m benchmarks.readwrite --clients 64 --seconds 60 [--factors 10000]
+        [--code /path/to/another/tree --code .]   # the same run against several code trees
+
+The store is generated once (``benchmarks.generate``), released, given four publishers and a
+reviewer with real tokens, and copied afresh for every server. Then, for ``--seconds``:
+
+* ``clients - writers`` readers (``wrk`` with ``deref.lua``, keep-alive connections) GET a shuffled
+  mix of factor and dataset documents (Turtle, HTML), SPARQL queries of the benchmark mix (a few
+  hundred texts, each asked again and again, as clients do), searches and the VoID description;
+* ``writers`` publishers (Python threads, one token each) upload a small dataset (``--rows``
+  factors, Turtle) as a draft, submit it and have the reviewer approve it, over and over.
+
+Afterwards every acknowledged write is read back (a lost write is one answered 201/200 whose
+version is not there in that state), and the server's log is searched for tracebacks. With several
+``--code`` trees the runs alternate tree by tree (``--rounds``), each on a fresh copy of the same
+store, so that before/after figures are measured side by side on a shared, noisy machine. Results
+go to ``benchmarks/out/readwrite.json`` and a Markdown table on standard output; nothing here asserts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+import requests
+
+from benchmarks.generate import Sizes, generate, layout, publishing_factors
+from benchmarks.queries import MIX, factor_path
+from benchmarks.run import OUT, WRK_SCRIPT, percentile
+from benchmarks.virtuoso import free_port
+from registry.publishing.catalog import refresh_versions
+from registry.publishing.tokens import create_token, ensure_publisher
+from registry.store import open_store
+from registry.store.meta import ensure_base_uri
+
+BASE = "http://localhost:8080/"
+ROOT = Path(__file__).resolve().parents[1]
+WRITERS = ("w0", "w1", "w2", "w3")
+#: The light questions of the mix (the heavy ones take seconds at 100k factors whatever the load).
+QUESTIONS = ("describe", "select-fallback", "label-search", "provenance", "facets", "latest-versions")
+SEARCHES = ("coal", "natural gas", "steel", "cement", "电力", "diesel")
+
+
+def prepare(workdir: Path, factors: int, seed: int) -> tuple[Path, dict[str, str]]:
+    """A released store of ``factors`` generated factors, with the writers' tokens."""
+    data = workdir / "data.nq"
+    with data.open("wb") as fh:
+        generate(fh, Sizes(factors=factors), seed, BASE)
+    store_dir = workdir / "template"
+    store = open_store("oxigraph://" + store_dir.as_posix())
+    ensure_base_uri(store, BASE)
+    store.load(data, "nquads")
+    refresh_versions(store, BASE)
+    for name in WRITERS:
+        ensure_publisher(store, BASE, name, f"Writer {name}")
+    tokens = {name: create_token(store, name, "publisher") for name in WRITERS}
+    tokens["reviewer"] = create_token(store, "efreg", "reviewer")
+    store.pyoxigraph.optimize()
+    store.close()
+    return store_dir, tokens
+
+
+def read_mix(sizes: Sizes, seed: int, count: int = 2000) -> list[str]:
+    """``count`` read requests as ``Accept<TAB>path`` lines (deref.lua), shuffled."""
+    rng = random.Random(seed)
+    mix = {q.name: q for q in MIX}
+    queries = [mix[name] for name in QUESTIONS if name in mix]
+    datasets = len(layout(sizes))
+    lines = []
+    for i in range(count):
+        kind = i % 10
+        if kind < 4:
+            lines.append("text/turtle\t/" + factor_path(rng, sizes) + ".ttl")
+        elif kind == 4:
+            lines.append("text/html\t/" + factor_path(rng, sizes) + ".html")
+        elif kind == 5:
+            lines.append(f"text/html\t/dataset/bench-{rng.randrange(datasets):05d}/1.html")
+        elif kind < 8:
+            q = queries[rng.randrange(len(queries))]
+            text = q.render(random.Random(rng.randrange(50)), sizes, BASE)
+            lines.append(f"{q.accept}\t/sparql?" + urlencode({"query": text}, quote_via=quote))
+        elif kind == 8:
+            lines.append("text/html\t/search?" + urlencode({"q": rng.choice(SEARCHES)}, quote_via=quote))
+        else:
+            lines.append("text/turtle\t/void.ttl")
+    rng.shuffle(lines)
+    return lines
+
+
+class Server:
+    """``efreg serve`` from the code tree ``code`` on a copy of the store."""
+
+    def __init__(self, code: Path, store_dir: Path, log: Path, threads: int) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.log_path = log
+        env = {**os.environ, "PYTHONPATH": str(code)}
+        with log.open("wb") as out:
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "registry.cli",
+                    "serve",
+                    "--store",
+                    "oxigraph://" + store_dir.as_posix(),
+                ]
+                + ["--base-uri", BASE, "--port", str(self.port), "--no-seeds", "--workers", str(threads)],
+                cwd=code,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError("efreg serve exited: " + log.read_text(errors="replace")[-2000:])
+            try:
+                if requests.get(self.url + "sparql", params={"query": "ASK {}"}, timeout=5).ok:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("efreg serve did not answer in time")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@dataclass
+class Writes:
+    latencies: list[float] = field(default_factory=list)
+    statuses: dict[str, int] = field(default_factory=dict)
+    acknowledged: dict[str, str] = field(default_factory=dict)  #: dataset -> last state answered
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def note(self, started: float, status: str) -> None:
+        with self.lock:
+            self.latencies.append(time.perf_counter() - started)
+            self.statuses[status] = self.statuses.get(status, 0) + 1
+
+
+def writer(url: str, name: str, tokens: dict[str, str], rows: int, deadline: float, out: Writes) -> None:
+    """Upload, submit and approve new datasets of ``rows`` factors until ``deadline``."""
+    session = requests.Session()
+    mine = {"Authorization": f"Bearer {tokens[name]}"}
+    reviewer = {"Authorization": f"Bearer {tokens['reviewer']}"}
+    n = 0
+    while time.perf_counter() < deadline:
+        dataset = f"rw-{name}-{n}"
+        n += 1
+        body = publishing_factors(dataset, 1, name, range(rows)).encode("utf-8")
+        steps = [
+            ("Draft", f"api/datasets/{dataset}/versions", mine, body, 201),
+            ("Submitted", f"api/datasets/{dataset}/versions/1/submit", mine, None, 200),
+            ("Published", f"api/datasets/{dataset}/versions/1/approve", reviewer, None, 200),
+        ]
+        for state, path, headers, data, expected in steps:
+            started = time.perf_counter()
+            try:
+                response = session.post(
+                    url + path, data=data, timeout=120, headers={**headers, "Content-Type": "text/turtle"}
+                )
+                status = str(response.status_code)
+            except requests.RequestException as exc:
+                status = type(exc).__name__
+            out.note(started, status)
+            if status != str(expected):
+                break
+            with out.lock:
+                out.acknowledged[dataset] = state
+
+
+def lost_writes(url: str, tokens: dict[str, str], writes: Writes) -> list[str]:
+    """The acknowledged writes whose version is not there in the state last answered."""
+    session = requests.Session()
+    lost = []
+    for dataset, state in writes.acknowledged.items():
+        owner = dataset.split("-")[1]
+        response = session.get(
+            url + f"api/datasets/{dataset}/versions/1",
+            headers={"Authorization": f"Bearer {tokens[owner]}", "Accept": "application/json"},
+            timeout=60,
+        )
+        found = response.json().get("status", "") if response.ok else f"HTTP {response.status_code}"
+        if str(found).lower() != state.lower():
+            lost.append(f"{dataset}: acknowledged {state}, found {found}")
+    return lost
+
+
+def wrk_reads(url: str, lines: list[str], seconds: float, connections: int, threads: int) -> dict:
+    with tempfile.NamedTemporaryFile("w", prefix="efreg-rw-", suffix=".txt") as fh:
+        fh.write("".join(line + "\n" for line in lines))
+        fh.flush()
+        done = subprocess.run(
+            ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{max(1, round(seconds))}s"]
+            + ["--timeout", "30s", "--latency", "-s", str(WRK_SCRIPT), url, "--", fh.name],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=seconds + 180,
+        )
+    line = next((x for x in done.stdout.splitlines() if x.startswith("EFREG_RESULT ")), None)
+    if line is None:
+        raise RuntimeError("wrk printed no result: " + (done.stdout + done.stderr)[-2000:])
+    return json.loads(line.split(" ", 1)[1])
+
+
+def run_once(
+    code: Path, template: Path, tokens: dict[str, str], args: argparse.Namespace, workdir: Path
+) -> dict:
+    store_dir = workdir / "store"
+    shutil.rmtree(store_dir, ignore_errors=True)
+    shutil.copytree(template, store_dir)
+    log = workdir / f"server-{code.name}.log"
+    server = Server(code, store_dir, log, args.threads)
+    sizes = Sizes(factors=args.factors)
+    lines = read_mix(sizes, args.seed)
+    try:
+        wrk_reads(server.url, lines, 2, min(8, args.clients), 1)  # warm-up, not recorded
+        writes = Writes()
+        deadline = time.perf_counter() + args.seconds
+        threads = [
+            threading.Thread(target=writer, args=(server.url, name, tokens, args.rows, deadline, writes))
+            for name in WRITERS[: args.writers]
+        ]
+        for t in threads:
+            t.start()
+        reads = wrk_reads(server.url, lines, args.seconds, args.clients - args.writers, args.wrk_threads)
+        for t in threads:
+            t.join(timeout=300)
+        lost = lost_writes(server.url, tokens, writes)
+        alive = server.process.poll() is None
+    finally:
+        server.stop()
+    text = log.read_text(errors="replace")
+    statuses = reads["error_statuses"]
+    seconds = reads["duration_us"] / 1e6
+    write_5xx = sum(n for s, n in writes.statuses.items() if s.startswith("5"))
+    return {
+        "code": str(code),
+        "reads": reads["requests"],
+        "reads_per_s": reads["requests"] / seconds,
+        "requests_per_s": (reads["requests"] + len(writes.latencies)) / seconds,
+        "read_p50_ms": reads["p50_us"] / 1000,
+        "read_p99_ms": reads["p99_us"] / 1000,
+        "read_max_ms": reads["max_us"] / 1000,
+        "read_errors": statuses,
+        "read_5xx": sum(n for s, n in statuses.items() if s.startswith("5")),
+        "writes": len(writes.latencies),
+        "write_statuses": writes.statuses,
+        "write_5xx": write_5xx,
+        "write_p50_ms": percentile(writes.latencies, 0.5) * 1000 if writes.latencies else None,
+        "write_p99_ms": percentile(writes.latencies, 0.99) * 1000 if writes.latencies else None,
+        "datasets_published": sum(1 for s in writes.acknowledged.values() if s == "Published"),
+        "lost_writes": lost,
+        "server_alive": alive,
+        "tracebacks": text.count("Traceback"),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=64, help="connections in all (readers + writers)")
+    parser.add_argument("--writers", type=int, default=4, choices=range(0, len(WRITERS) + 1))
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--factors", type=int, default=10_000)
+    parser.add_argument("--rows", type=int, default=20, help="factors of each uploaded dataset")
+    parser.add_argument("--threads", type=int, default=8, help="efreg serve --workers")
+    parser.add_argument("--wrk-threads", type=int, default=2)
+    parser.add_argument(
+        "--code", type=Path, action="append", help="code tree(s) to serve (default: this one)"
+    )
+    parser.add_argument("--rounds", type=int, default=1, help="runs per code tree, alternating")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--workdir", type=Path, default=None)
+    args = parser.parse_args(argv)
+    if shutil.which("wrk") is None:
+        parser.error("needs wrk on PATH (apt-get install wrk)")
+    codes = [c.resolve() for c in (args.code or [ROOT])]
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="efreg-readwrite-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    print(f"preparing {args.factors} factors in {workdir}", file=sys.stderr)
+    template, tokens = prepare(workdir, args.factors, args.seed)
+    runs = []
+    for round_no in range(args.rounds):
+        for code in codes if round_no % 2 == 0 else list(reversed(codes)):
+            print(f"round {round_no + 1}: {code}", file=sys.stderr)
+            result = run_once(code, template, tokens, args, workdir)
+            result["round"] = round_no + 1
+            runs.append(result)
+            print(json.dumps(result), file=sys.stderr)
+    report = {
+        "command": " ".join(
+            ["python -m benchmarks.readwrite", *(argv if argv is not None else sys.argv[1:])]
+        ),
+        "machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} cores, "
+        f"load average {os.getloadavg()[0]:.1f} at the end",
+        "clients": args.clients,
+        "writers": args.writers,
+        "seconds": args.seconds,
+        "factors": args.factors,
+        "runs": runs,
+    }
+    OUT.mkdir(exist_ok=True)
+    (OUT / "readwrite.json").write_text(json.dumps(report, indent=2))
+    print("| code | round | req/s | reads/s | read p50 ms | read p99 ms | 5xx | writes | published | lost |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for r in runs:
+        print(
+            f"| {Path(r['code']).name} | {r['round']} | {r['requests_per_s']:.0f} | {r['reads_per_s']:.0f} "
+            f"| {r['read_p50_ms']:.0f} | {r['read_p99_ms']:.0f} | {r['read_5xx'] + r['write_5xx']} "
+            f"| {r['writes']} | {r['datasets_published']} | {len(r['lost_writes'])} |"
+        )
+    if args.workdir is None:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
