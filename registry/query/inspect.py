@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -192,10 +193,17 @@ def _fill(info: RequestInfo, values: tuple[str, ...]) -> RequestInfo:
     )
 
 
+#: rdflib's SPARQL grammar (pyparsing) is not safe across threads: two requests parsing at once
+#: failed with ``TypeError: <lambda>() missing 1 required positional argument`` (a 500), measured
+#: with benchmarks/readwrite.py. Parses are few (templates are kept), so they take turns.
+_PARSER = threading.Lock()
+
+
 def _parse_tree(text: str, base: str | None) -> Any:
     """The parse tree of a query, prefixed names expanded and relative IRIs resolved."""
     try:
-        parsed = parseQuery(text)
+        with _PARSER:
+            parsed = parseQuery(text)
     except ParseBaseException as exc:
         raise _syntax_error("query", exc) from None
     return _resolve("query", parsed[1], translatePrologue(parsed[0], base))
@@ -219,7 +227,8 @@ def _info(tree: Any) -> RequestInfo:
 def inspect_update(text: str, base: str | None = None) -> RequestInfo:
     """Parse ``text`` as a SPARQL 1.1 update; raise :class:`QuerySyntaxError` when it does not parse."""
     try:
-        parsed = parseUpdate(text)
+        with _PARSER:
+            parsed = parseUpdate(text)
     except ParseBaseException as exc:
         raise _syntax_error("update", exc) from None
     info = RequestInfo(form="update")
