@@ -104,3 +104,30 @@ def test_a_store_without_generations_keeps_nothing(store):
         pass
 
     assert freshness.depends_on(Remote()) is None  # type: ignore[arg-type]
+
+
+def test_search_reads_the_public_model_with_the_same_answers_and_is_kept(
+    store, settings, client, tokens, tmp_path
+):
+    from registry.publishing import access, public_view
+    from registry.search import SearchQuery, search
+
+    upload(store, settings, tokens, tmp_path, 1, 4)
+    act(store, tokens, 1, "submit", "acme")
+    act(store, tokens, 1, "approve", "reviewer")
+    public_view.sync(store)
+    graphs = access.readable_graphs(store)
+    for query in (SearchQuery(), SearchQuery(text="test fuel"), SearchQuery(text="co2", page=2, size=5)):
+        listed, union = search(store, graphs, BASE, query), search(store, graphs, BASE, query, public=True)
+        assert (union.total, union.hits, union.facets) == (listed.total, listed.hits, listed.facets)
+    page = client.get("/search?q=test+fuel").get_data()
+    assert b"Test fuel 3" in page
+    upload(store, settings, tokens, tmp_path, 2, 9)  # a draft
+    label = "<http://www.w3.org/2000/01/rdf-schema#label>"
+    factor = "<https://w3id.org/efreg/ontology#EmissionFactor>"
+    drop = f"DELETE {{ GRAPH ?g {{ ?f {label} ?l }} }} WHERE {{ GRAPH ?g {{ ?f a {factor} ; {label} ?l }} }}"
+    with freshness.public_unchanged(store):  # (a false word, to see that the search was kept)
+        store.update(drop)
+    assert client.get("/search?q=test+fuel").get_data() == page
+    store.update(f"INSERT DATA {{ GRAPH <{BASE}catalog> {{ <{BASE}x> <{BASE}p> 1 }} }}")  # renewed
+    assert b"Test fuel 3" not in client.get("/search?q=test+fuel").get_data()

@@ -63,11 +63,12 @@ def depends_on(
     public graphs). ``public``: the caller already knows whether ``graphs`` are exactly the public
     graphs (:func:`registry.publishing.access.reads_only_public`); else it is compared here.
     ``None``: keep nothing."""
-    if store_generation(store) is None:
+    generation = store_generation(store)
+    if generation is None:
         return None
+    if public is False:
+        return (STORE, generation)
     snap = access.snapshot(store)
-    if public is None:
-        public = graphs is None or frozenset(graphs) == snap.public_set
-    if public:
-        return (PUBLIC, public_generation(store), snap.public)
-    return (STORE, store_generation(store))
+    if public is None and not (graphs is None or frozenset(graphs) == snap.public_set):
+        return (STORE, generation)
+    return (PUBLIC, public_generation(store), snap.public)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, Response, render_template, request
 
 from registry.publishing import access
-from registry.search import FACETS, SearchQuery, search
+from registry.search import FACETS, SearchQuery, SearchResult, search
+from registry.store import Store
 from registry.web.context import get_settings, get_store
-from registry.web.documents import valid_path
+from registry.web.documents import cache, snapshot_key, valid_path
 from registry.web.i18n import lang
 
 bp = Blueprint("search", __name__)
@@ -38,12 +39,23 @@ def pick(labels: dict[str, str], fallback: str) -> str:
     return labels.get(language) or labels.get("en") or labels.get("zh") or labels.get("") or fallback
 
 
+def found(store: Store, base: str, query: SearchQuery) -> SearchResult:
+    """What ``query`` finds in the public graphs, kept with the documents while the public graphs
+    are unchanged (:func:`registry.web.documents.snapshot_key`): a search scans labels, a draft
+    upload or a submission does not make it scan again."""
+    key = (snapshot_key(store), ("search", query))
+    kept = cache().get(key)
+    if kept is None:
+        kept = cache().put(key, search(store, access.readable_graphs(store), base, query, public=True))
+    return kept
+
+
 @bp.get("/search")
 def search_page() -> Response:
     store = get_store()
     base = get_settings().base_uri
     query = parse_query()
-    result = search(store, access.readable_graphs(store), base, query)
+    result = found(store, base, query)
     body = render_template(
         "search.html",
         r=result,
