@@ -92,9 +92,9 @@ class _Worker:
         os.close(self.answers)
 
 
-#: What a worker read when it was forked: (the store's state, the public graphs' state, or
-#: ``None`` when the public read model was not in use then), by :func:`registry.publishing.
-#: freshness.depends_on`.
+#: What a worker read when it was forked: (the store's state, by :func:`registry.publishing.
+#: freshness.depends_on`; the public generation, or ``None`` when the public read model was not in
+#: use then).
 _States = tuple[Hashable | None, Hashable | None]
 
 
@@ -126,7 +126,9 @@ class WorkerPool:
         """The states a worker forked now reads (see :data:`_States`)."""
         store = self.store
         current = getattr(store, "view_current", None)
-        public = freshness.depends_on(store, public=True) if callable(current) and current() else None
+        # the public generation alone: no access snapshot (no query) just before a fork, and the set
+        # of public graphs changes only by writes that move it
+        public = freshness.public_generation(store) if callable(current) and current() else None
         return freshness.depends_on(store, public=False), public
 
     def acquire(self, public: bool = False) -> _Worker:
