@@ -63,7 +63,14 @@ STEPS = ("upload", "submit", "approve")
 
 
 def env(code: Path = ROOT) -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": str(code), "EFREG_BASE_URI": BASE}
+    """The environment of the processes under test: 100k factors of Turtle are about 80 MB, more
+    than the default upload limit (``max_upload_bytes``), which the trials raise."""
+    return {
+        **os.environ,
+        "PYTHONPATH": str(code),
+        "EFREG_BASE_URI": BASE,
+        "EFREG_MAX_UPLOAD_BYTES": str(1 << 30),
+    }
 
 
 # --- the checks -----------------------------------------------------------------------------------
@@ -394,22 +401,23 @@ def main(argv: list[str] | None = None) -> int:
         calibrate(template, way, workdir)
         print(f"  {template.durations[way]}", file=sys.stderr)
     trials: list[Trial] = []
+    command = " ".join(["python -m benchmarks.crash", *(argv if argv is not None else sys.argv[1:])])
+    OUT.mkdir(exist_ok=True)
     for number in range(args.trials):
         for way in ways:
             found = trial(template, way, number, rng, workdir)
             trials.append(found)
             print(json.dumps(found.__dict__), file=sys.stderr)
-    report = {
-        "command": " ".join(["python -m benchmarks.crash", *(argv if argv is not None else sys.argv[1:])]),
-        "machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} cores",
-        "factors": args.factors,
-        "whole_version_triples": template.expected,
-        "calibration_seconds": template.durations,
-        "hours": round((time.monotonic() - started) / 3600, 2),
-        "trials": [t.__dict__ for t in trials],
-    }
-    OUT.mkdir(exist_ok=True)
-    (OUT / "crash.json").write_text(json.dumps(report, indent=2))
+            report = {  # written after every trial: a long run stopped early still leaves its figures
+                "command": command,
+                "machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} cores",
+                "factors": args.factors,
+                "whole_version_triples": template.expected,
+                "calibration_seconds": template.durations,
+                "hours": round((time.monotonic() - started) / 3600, 2),
+                "trials": [t.__dict__ for t in trials],
+            }
+            (OUT / "crash.json").write_text(json.dumps(report, indent=2))
     print("| way | trials | failed checks | absent | Draft | Submitted | Published |")
     print("|---|---|---|---|---|---|---|")
     for way in ways:

@@ -203,10 +203,10 @@ def lost_writes(url: str, tokens: dict[str, str], writes: Writes) -> list[str]:
     lost = []
     for dataset, state in writes.acknowledged.items():
         owner = dataset.split("-")[1]
-        response = session.get(
+        response = session.get(  # the server may still be working off the readers' backlog
             url + f"api/datasets/{dataset}/versions/1",
             headers={"Authorization": f"Bearer {tokens[owner]}", "Accept": "application/json"},
-            timeout=60,
+            timeout=900,
         )
         found = response.json().get("status", "") if response.ok else f"HTTP {response.status_code}"
         if str(found).lower() not in (state.lower(), writes.attempted[dataset].lower()):
