@@ -42,7 +42,7 @@ import requests
 
 from benchmarks.generate import Sizes, generate, layout, publishing_factors
 from benchmarks.queries import MIX, factor_path
-from benchmarks.run import OUT, WRK_SCRIPT, percentile
+from benchmarks.run import OUT, percentile, run_wrk
 from benchmarks.virtuoso import free_port
 from registry.publishing.catalog import refresh_versions
 from registry.publishing.tokens import create_token, ensure_publisher
@@ -214,24 +214,6 @@ def lost_writes(url: str, tokens: dict[str, str], writes: Writes) -> list[str]:
     return lost
 
 
-def wrk_reads(url: str, lines: list[str], seconds: float, connections: int, threads: int) -> dict:
-    with tempfile.NamedTemporaryFile("w", prefix="efreg-rw-", suffix=".txt") as fh:
-        fh.write("".join(line + "\n" for line in lines))
-        fh.flush()
-        done = subprocess.run(
-            ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{max(1, round(seconds))}s"]
-            + ["--timeout", "30s", "--latency", "-s", str(WRK_SCRIPT), url, "--", fh.name],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=seconds + 180,
-        )
-    line = next((x for x in done.stdout.splitlines() if x.startswith("EFREG_RESULT ")), None)
-    if line is None:
-        raise RuntimeError("wrk printed no result: " + (done.stdout + done.stderr)[-2000:])
-    return json.loads(line.split(" ", 1)[1])
-
-
 def run_once(
     code: Path, template: Path, tokens: dict[str, str], args: argparse.Namespace, workdir: Path
 ) -> dict:
@@ -243,7 +225,7 @@ def run_once(
     sizes = Sizes(factors=args.factors)
     lines = read_mix(sizes, args.seed)
     try:
-        wrk_reads(server.url, lines, 2, min(8, args.clients), 1)  # warm-up, not recorded
+        run_wrk("wrk", server.url, lines, 2, min(8, args.clients), 1)  # warm-up, not recorded
         writes = Writes()
         deadline = time.perf_counter() + args.seconds
         threads = [
@@ -252,7 +234,7 @@ def run_once(
         ]
         for t in threads:
             t.start()
-        reads = wrk_reads(server.url, lines, args.seconds, args.clients - args.writers, args.wrk_threads)
+        reads = run_wrk("wrk", server.url, lines, args.seconds, args.clients - args.writers, args.wrk_threads)
         for t in threads:
             t.join(timeout=300)
         lost = lost_writes(server.url, tokens, writes)

@@ -261,47 +261,36 @@ def dereference(
 WRK_SCRIPT = Path(__file__).resolve().parent / "deref.lua"
 
 
+def run_wrk(wrk: str, url: str, lines: list[str], seconds: float, connections: int, threads: int) -> dict:
+    """``wrk`` with ``deref.lua`` GETting ``lines`` (server-relative paths, or ``Accept<TAB>path``)
+    over ``connections`` for whole ``seconds`` (at least one): the figures its ``done()`` prints."""
+    with tempfile.NamedTemporaryFile("w", prefix="efreg-wrk-", suffix=".txt") as fh:
+        fh.write("".join(line + "\n" for line in lines))
+        fh.flush()
+        duration = max(1, round(seconds))
+        done = subprocess.run(
+            [wrk, "-t", str(threads), "-c", str(connections), "-d", f"{duration}s", "--timeout", "30s"]
+            + ["--latency", "-s", str(WRK_SCRIPT), url, "--", fh.name],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=duration + 180,
+        )
+    line = next((x for x in done.stdout.splitlines() if x.startswith("EFREG_RESULT ")), None)
+    if line is None:
+        raise RuntimeError("wrk printed no result: " + (done.stdout + done.stderr)[-2000:])
+    return json.loads(line.split(" ", 1)[1])
+
+
 def _dereference_wrk(
     wrk: str, url: str, paths: list[str], seconds: float, concurrency: int, threads: int
 ) -> dict[str, float]:
     """``dereference`` by wrk and ``deref.lua`` (whole seconds, at least one)."""
     threads = max(1, min(threads, concurrency))
     prefix = urlsplit(url).path
-    with tempfile.NamedTemporaryFile("w", prefix="efreg-deref-", suffix=".txt") as fh:
-        fh.write("".join(prefix + p + "\n" for p in paths))
-        fh.flush()
-
-        def run(duration: int) -> dict:
-            done = subprocess.run(
-                [
-                    wrk,
-                    "-t",
-                    str(threads),
-                    "-c",
-                    str(concurrency),
-                    "-d",
-                    f"{duration}s",
-                    "--timeout",
-                    "30s",
-                    "--latency",
-                    "-s",
-                    str(WRK_SCRIPT),
-                    url,
-                    "--",
-                    fh.name,
-                ],
-                capture_output=True,
-                text=True,
-                check=True,
-                timeout=duration + 120,
-            )
-            line = next((x for x in done.stdout.splitlines() if x.startswith("EFREG_RESULT ")), None)
-            if line is None:
-                raise RuntimeError("wrk printed no result: " + (done.stdout + done.stderr)[-2000:])
-            return json.loads(line.split(" ", 1)[1])
-
-        run(1)  # warm-up
-        out = run(max(1, round(seconds)))
+    lines = [prefix + p for p in paths]
+    run_wrk(wrk, url, lines, 1, concurrency, threads)  # warm-up
+    out = run_wrk(wrk, url, lines, seconds, concurrency, threads)
     statuses = out["error_statuses"]
     sockets = sum(n for key, n in statuses.items() if key.startswith("socket "))
     requests = out["requests"] + sockets
