@@ -395,3 +395,32 @@ def test_events_need_a_token(web, pact_app):
         web, pact_app, {"Authorization": "Bearer nope"}, event("PublishedEvent", {"pfIds": []})
     )
     assert status == 401
+
+
+# --- the footprints' own documents, linked from their dataset and factor pages ---------------------
+
+
+def test_footprint_documents_and_pages(web, store):
+    first = web.get("/pact/3/footprints?limit=1", headers=token(web, store), base_url=HTTPS).json["data"][0]
+    stem = f"/pact/footprint/{first['id']}"
+    seen = web.get(stem, headers={"Accept": "text/turtle"})
+    assert seen.status_code == 303 and seen.headers["Location"].endswith(stem + ".ttl")
+    from rdflib import Graph, URIRef
+
+    g = Graph().parse(data=web.get(stem + ".ttl").data, format="turtle")
+    s = URIRef(BASE + stem.lstrip("/"))
+    assert str(g.value(s, URIRef("https://w3id.org/efreg/ontology#pfId"))) == first["id"]
+    for lang, words in (("en", "PACT product footprints"), ("zh", "PACT 产品碳足迹")):
+        product = first["productIds"][0].removeprefix("urn:uuid:")
+        page = web.get(f"/dataset/tiangong-{product}/1.html?lang={lang}").get_data(as_text=True)
+        assert words in page and stem in page
+    html = web.get(stem + ".html?lang=zh").get_data(as_text=True)
+    assert "产品碳足迹" in html
+    assert web.get("/pact/footprint/00000000-0000-0000-0000-000000000000.ttl").status_code == 404
+
+
+def test_a_refused_factor_page_says_which_field_and_why(web):
+    page = web.get("/factor/tiangong-0059b3c2-8989-44a7-882e-c26a3dc06a2f/1.html?lang=en").get_data(
+        as_text=True
+    )
+    assert "No PACT footprint" in page and "fossilCarbonContent" in page

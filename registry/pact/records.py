@@ -188,11 +188,25 @@ def document(store: Store, base: str, pf_id: str) -> Graph | None:
     return g if len(g) else None
 
 
-def for_factor_graphs(store: Store, base: str, graph: str) -> list[tuple[str, str]]:
-    """(footprint IRI, label) of the footprints derived from the dataset version ``graph``."""
+def linked(store: Store, iris: list[str]) -> tuple[list[tuple[str, str, str]], list[tuple[str, str]]]:
+    """The footprints derived from any of ``iris`` (a dataset version, a factor version) as
+    (IRI, product name, status), and the refusals about them as (field, reason): for their pages."""
+    if not iris:
+        return [], []
+    values = " ".join(f"<{i}>" for i in iris)
     rows = store.select(
-        f"""SELECT ?s ?name WHERE {{ GRAPH <{PACT_GRAPH}> {{ ?s a <{EF.ProductFootprint}> ;
-        <{PROV.wasDerivedFrom}> <{graph}> ; <{EF.productNameCompany}> ?name }} }} ORDER BY ?s""",
+        f"""SELECT DISTINCT ?s ?name ?status WHERE {{ VALUES ?from {{ {values} }} GRAPH <{PACT_GRAPH}> {{
+        ?s a <{EF.ProductFootprint}> ; <{PROV.wasDerivedFrom}> ?from ; <{EF.productNameCompany}> ?name ;
+        <{EF.pfStatus}> ?status }} }} ORDER BY ?s""",
         _ONLY,
     )
-    return [(str(r["s"]), str(r["name"])) for r in rows]
+    refused = store.select(
+        f"""SELECT DISTINCT ?field ?why WHERE {{ VALUES ?from {{ {values} }} GRAPH <{PACT_GRAPH}> {{
+        ?r a <{REFUSAL}> ; <{PROV.wasDerivedFrom}> ?from ; <{_NS}field> ?field ; <{RDFS.comment}> ?why }} }}
+        ORDER BY ?field""",
+        _ONLY,
+    )
+    return (
+        [(str(r["s"]), str(r["name"]), str(r["status"])) for r in rows],
+        [(str(r["field"]), str(r["why"])) for r in refused],
+    )
