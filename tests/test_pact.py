@@ -207,3 +207,25 @@ def test_approving_an_upload_derives_its_footprint(store, settings):
     assert [fp["productIds"] for fp in records.footprints(store)] == [[f"urn:uuid:{ELEC}"]]
     publishing.act(store, BASE, acme, "power", "1", "withdraw")
     assert records.footprints(store) == []  # withdrawn data: no footprint
+
+
+def test_a_derived_footprint_the_shapes_refuse_is_not_kept(monkeypatch):
+    """Derivation and shapes are two checks: a footprint that violates shapes/pact.ttl (here one whose
+    derivation lost a required field) is refused and named, not kept."""
+    from registry.pact import derive as derive_module
+
+    real = derive_module.derive
+
+    def losing(facts, **kwargs):
+        out = real(facts, **kwargs)
+        if isinstance(out, dict):
+            del out["pcf"]["exemptedEmissionsPercent"]
+        return out
+
+    monkeypatch.setattr(records, "derive", losing)
+    store = tiangong_store([ELEC])
+    assert records.footprints(store) == []
+    assert [(field, why[:13]) for _f, field, why in records.refusals(store)] == [
+        ("exemptedEmissionsPercent", "PACT requires")
+    ]
+    store.close()

@@ -220,6 +220,11 @@ def load(
             encoding=encoding,
             publish_contacts=publish_contacts,
         )
+        pact_lines: list[str] = []
+        if outcome.stored:  # a release: footprints of what is now published (registry/pact)
+            from registry.pact import records  # start-up: the PACT stack, when used
+
+            pact_lines = records.sync(store, settings.base_uri).lines()
     except (IngestError, RDFParseError) as exc:
         close()
         click.echo(f"error: {exc}", err=True)
@@ -227,12 +232,8 @@ def load(
     finally:
         store.close()
     close()
-    if outcome.stored:  # a release: footprints of what is now published (registry/pact)
-        from registry.pact import records  # start-up: the PACT stack, when used
-
-        with common.open_store(settings) as again:
-            for line in records.sync(again, settings.base_uri).lines():
-                click.echo(line, err=True)
+    for line in pact_lines:
+        click.echo(line, err=True)
     for skipped in outcome.result.skipped:
         click.echo(f"skipped {skipped.where}: {skipped.reason}", err=True)
     if report_path is not None:

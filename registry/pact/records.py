@@ -108,26 +108,30 @@ def sync(store: Store, base: str) -> SyncReport:
     stamp = now()
     release = {"name": f"efreg {__version__} registry at {base}", "version": ""}
     report = SyncReport()
-    kept: list[tuple[dict[str, Any], Any]] = []
-    validate = get_validator("fast")
+    derived: list[tuple[dict[str, Any], Any]] = []
     for facts in read_facts(store, candidate_graphs(store)):
         release["version"] = facts.graph.rsplit("/", 2)[-2] + "/" + facts.graph.rsplit("/", 1)[-1]
-        pf_id_created = None
         out = derive(facts, created=stamp, release=dict(release))
         if isinstance(out, list):
             report.refused[facts.factor] = out
             continue
-        pf_id_created = created.get(out["id"])
-        if pf_id_created:
-            out["created"] = pf_id_created
-        shapes = validate(to_graph(base, out, facts.factor, facts.graph), base_iri=base)
-        if shapes.violations:
-            report.refused[facts.factor] = [
-                Refusal(str(r.path).rsplit("#", 1)[-1] if r.path else "?", r.message_en)
-                for r in shapes.violations
-            ]
-            continue
-        kept.append((out, facts))
+        out["created"] = created.get(out["id"], out["created"])
+        derived.append((out, facts))
+    # one validation of every derived footprint (shapes/pact.ttl); a violation refuses its footprint
+    candidates = Graph()
+    for out, facts in derived:
+        candidates += to_graph(base, out, facts.factor, facts.graph)
+    violations: dict[str, list[Refusal]] = defaultdict(list)
+    for r in get_validator("fast")(candidates, base_iri=base).violations:
+        field = str(r.path).rsplit("#", 1)[-1] if r.path is not None else "?"
+        violations[str(r.focus_node).split("#", 1)[0]].append(Refusal(field, r.message_en))
+    kept = []
+    for out, facts in derived:
+        found = violations.get(footprint_iri(base, out["id"]))
+        if found:
+            report.refused[facts.factor] = found
+        else:
+            kept.append((out, facts))
     by_thing: dict[str, list[tuple[dict[str, Any], Any]]] = defaultdict(list)
     for out, facts in kept:
         by_thing[facts.thing].append((out, facts))
