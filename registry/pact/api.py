@@ -234,7 +234,9 @@ def answer(event: dict[str, Any], footprints: list[dict[str, Any]], source: str)
     """The answer to a RequestCreatedEvent: fulfilled with the footprints its criteria match, or
     rejected when none does (a request must name at least one criterion)."""
     data = event["data"]
-    criteria = {k: (v if isinstance(v, list) else [v]) for k, v in data.items() if k != "comment"}
+    criteria = {
+        k: (v if isinstance(v, list) else [v]) for k, v in data.items() if k in LIST_FILTERS + TIME_FILTERS
+    }
     base = {"specversion": "1.0", "id": str(uuid.uuid4()), "source": source, "time": _now()}
     found = [fp for fp in footprints if matches(fp, criteria)] if any(criteria.values()) else []
     if found:
