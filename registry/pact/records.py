@@ -22,7 +22,7 @@ from rdflib import Graph, Literal, URIRef
 from registry import __version__
 from registry.pact.derive import derive, now, read_facts
 from registry.pact.model import CARBON_FIELDS, FOOTPRINT_FIELDS, PACT_GRAPH, Refusal
-from registry.publishing import access
+from registry.publishing import access, public_view
 from registry.rdf.namespaces import DCAT, DCT, EF, PROV, RDF, RDFS, XSD
 from registry.store import QueryDataset, Store
 from registry.validation.fast import get_validator
@@ -161,6 +161,7 @@ def sync(store: Store, base: str) -> SyncReport:
             g.add((node, RDFS.comment, Literal(r.reason, lang="en")))
     body = g.serialize(format="nt", encoding="utf-8").decode("utf-8")
     store.update(f"DROP SILENT GRAPH <{PACT_GRAPH}> ; INSERT DATA {{ GRAPH <{PACT_GRAPH}> {{ {body} }} }}")
+    public_view.sync(store)  # the model holds none of this graph, but follows the store's writes
     return report
 
 
