@@ -4,8 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Virtuoso (remote store, federation, benchmarks), Chromium (page tests), a CJK font (Chinese pages),
-# curl (a client following 303s), wrk (the benchmark's dereferencing load). The tests fail without them.
-APT_PACKAGES := virtuoso-opensource-7-bin chromium fonts-wqy-microhei curl wrk
+# curl (a client following 303s), wrk (the benchmark's dereferencing load), openssl (the PACT tests'
+# self-signed certificate). The tests fail without them.
+APT_PACKAGES := virtuoso-opensource-7-bin chromium fonts-wqy-microhei curl wrk openssl
 
 .PHONY: run test venv system-deps node-deps lint format bench clean
 
@@ -31,13 +32,15 @@ system-deps:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-# npm packages the tests use (jsonld.js, Comunica), pinned by tests/js/package-lock.json.
+# npm packages the tests use (jsonld.js, Comunica), pinned by tests/js/package-lock.json, and PACT's
+# conformance tool (copied from ../shared/data/pact to var/pact-conformance, npm ci from its lockfile).
 node-deps:
 	@command -v npm >/dev/null || { echo "node-deps: npm is missing (install Node.js 18 or later)" >&2; exit 1; }
 	@if [ -f tests/js/package-lock.json ]; then \
 	  [ tests/js/node_modules/.package-lock.json -nt tests/js/package-lock.json ] || \
 	  npm ci --prefix tests/js --no-audit --no-fund --loglevel=error; \
 	fi
+	@sh tests/pact/install-conformance-tool.sh
 
 test: lint system-deps node-deps
 	$(BIN)/pytest -q

@@ -106,3 +106,16 @@ def test_a_collected_store_takes_its_idle_workers_with_it() -> None:
     gc.collect()
     with pytest.raises(ChildProcessError):  # killed and reaped
         os.waitpid(pid, os.WNOHANG)
+
+
+def test_a_closed_store_takes_its_idle_workers_with_it() -> None:
+    """Closing a store ends the workers forked from it at once, not when the object happens to be
+    collected (an app or a test keeping a closed store alive kept its workers too)."""
+    s = open_store("memory:")
+    s.load(f"<{E}a> <{E}p> <{E}b> <{E}g> .\n".encode(), "nquads")
+    run(s)
+    (pid,) = idle_pids(s)
+    s.close()
+    assert idle_pids(s) == []
+    with pytest.raises(ChildProcessError):  # killed and reaped
+        os.waitpid(pid, os.WNOHANG)

@@ -18,6 +18,7 @@ from registry.cli.calculate import calculate
 from registry.cli.common import BASE_HELP, STORE_HELP
 from registry.cli.datasets import dataset, token
 from registry.cli.mappings import harvest, mappings
+from registry.cli.pact import pact
 
 # Imports of the store, rdflib, Flask and the ingest stack stay inside the commands that use them, so
 # that ``efreg --help`` and the start of ``efreg serve`` load only what they need ("start-up" below).
@@ -40,6 +41,16 @@ def main() -> None:
 @click.option("--base-uri", metavar="URI", help=BASE_HELP)
 @click.option("--workers", type=int, help="Worker threads of the WSGI server. [default 8]")
 @click.option("--no-seeds", is_flag=True, help="Do not load the seed data into an empty store.")
+@click.option(
+    "--tls-cert",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Serve HTTPS with this PEM certificate (chain) instead of HTTP (needs --tls-key).",
+)
+@click.option(
+    "--tls-key",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The PEM private key of --tls-cert.",
+)
 def serve(
     host: str | None,
     port: int | None,
@@ -47,12 +58,19 @@ def serve(
     base_uri: str | None,
     workers: int | None,
     no_seeds: bool,
+    tls_cert: Path | None,
+    tls_key: Path | None,
 ) -> None:
-    """Serve the registry over HTTP with a production WSGI server (waitress).
+    """Serve the registry over HTTP with a production WSGI server (waitress), or over HTTPS with
+    --tls-cert/--tls-key (cheroot, which speaks TLS itself; for tests and small deployments: in
+    production a reverse proxy terminates TLS, see docs/pact.md).
 
     Loads the seed data (seeds/*.trig) on first start, when the store holds no dataset.
     """
     import waitress
+
+    if (tls_cert is None) != (tls_key is None):
+        raise click.UsageError("--tls-cert and --tls-key go together")
 
     # start-up: `efreg --help` loads none of these; `serve` loads them once
     from registry.ingest.seeds import load_seeds_if_empty
@@ -82,11 +100,15 @@ def serve(
     _warm_sparql_parser()
     store.compact_after_writes(settings.compact_delay)
     app = create_app(settings, store=store)
+    scheme = "https" if tls_cert else "http"
     click.echo(
-        f"efreg {__version__} serving {settings.store} at http://{settings.host}:{settings.port}/ "
+        f"efreg {__version__} serving {settings.store} at {scheme}://{settings.host}:{settings.port}/ "
         f"(base URI {settings.base_uri})",
         err=True,
     )
+    if tls_cert is not None and tls_key is not None:
+        _serve_tls(app, settings, tls_cert, tls_key)
+        return
     waitress.serve(
         app,
         host=settings.host,
@@ -95,6 +117,29 @@ def serve(
         ident=f"efreg/{__version__}",
         max_request_body_size=settings.max_upload_bytes,
     )
+
+
+def _serve_tls(app: object, settings: object, cert: Path, key: Path) -> None:
+    """HTTPS with cheroot (CherryPy's WSGI server: a thread pool, its own TLS through the standard
+    ``ssl`` module). Waitress speaks no TLS; werkzeug's server is for development only."""
+    from cheroot import wsgi  # start-up: only for HTTPS
+    from cheroot.ssl.builtin import BuiltinSSLAdapter  # start-up: only for HTTPS
+
+    server = wsgi.Server(
+        (settings.host, settings.port),  # type: ignore[attr-defined]
+        app,
+        numthreads=settings.workers,  # type: ignore[attr-defined]
+        server_name=f"efreg/{__version__}",
+    )
+    server.max_request_body_size = settings.max_upload_bytes  # type: ignore[attr-defined]
+    try:
+        server.ssl_adapter = BuiltinSSLAdapter(str(cert), str(key))
+    except Exception as exc:  # noqa: BLE001 - ssl raises several kinds for an unreadable cert or key
+        raise click.UsageError(f"cannot use {cert} / {key} for TLS: {exc}") from None
+    try:
+        server.start()
+    except KeyboardInterrupt:
+        server.stop()
 
 
 def _warm_sparql_parser() -> None:
@@ -175,6 +220,11 @@ def load(
             encoding=encoding,
             publish_contacts=publish_contacts,
         )
+        pact_lines: list[str] = []
+        if outcome.stored:  # a release: footprints of what is now published (registry/pact)
+            from registry.pact import records  # start-up: the PACT stack, when used
+
+            pact_lines = records.sync(store, settings.base_uri).lines()
     except (IngestError, RDFParseError) as exc:
         close()
         click.echo(f"error: {exc}", err=True)
@@ -182,6 +232,8 @@ def load(
     finally:
         store.close()
     close()
+    for line in pact_lines:
+        click.echo(line, err=True)
     for skipped in outcome.result.skipped:
         click.echo(f"skipped {skipped.where}: {skipped.reason}", err=True)
     if report_path is not None:
@@ -312,5 +364,5 @@ def info(store_url: str | None, base_uri: str | None, as_json: bool) -> None:
         click.echo(f"  {count:>9}  {graph}")
 
 
-for command in (harvest, mappings, token, dataset, calculate):
+for command in (harvest, mappings, token, dataset, calculate, pact):
     main.add_command(command)

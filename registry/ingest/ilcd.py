@@ -366,7 +366,11 @@ def _publisher(w: Writer, doc: Doc, pool: Pool, ctx: Context) -> URIRef:
     if owner is not None and not _is_person(owner):
         names = texts(find(owner.root, "contactInformation"), "dataSetInformation/shortName")
         en = scrub(names.get("en", "")) or "TianGong LCA Data Working Group"
-        return w.publisher(slug(en, 60).lower(), en, scrub(names.get("zh", "")) or None)
+        agent = w.publisher(slug(en, 60).lower(), en, scrub(names.get("zh", "")) or None)
+        w.g.add(
+            (agent, SKOS.exactMatch, URIRef(f"urn:uuid:{owner.uuid}"))
+        )  # the ILCD contact (PACT companyIds)
+        return agent
     return w.publisher(
         "tiangong-lci-data-working-group", "TianGong LCA Data Working Group", "天工LCI数据工作小组"
     )

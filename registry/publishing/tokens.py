@@ -82,8 +82,12 @@ class TokenInfo:
     revoked: str | None
 
 
-def _hash(secret: str, salt: bytes) -> str:
+def hash_secret(secret: str, salt: bytes) -> str:
+    """The salted scrypt hash a secret is kept as (tokens here, PACT client secrets too)."""
     return hashlib.scrypt(secret.encode(), salt=salt, **_SCRYPT).hex()
+
+
+_hash = hash_secret
 
 
 def _now() -> str:

@@ -36,6 +36,7 @@ from registry.config import Settings
 from registry.ingest import ImportResult, IngestError, read_paths
 from registry.ingest.gate import NextVersion, admit
 from registry.ingest.quads import ImportData, TripleGraph
+from registry.pact import records as pact_records
 from registry.publishing import access, catalog, freshness, public_view
 from registry.publishing.tokens import Caller, publisher_id
 from registry.query import statistics
@@ -404,6 +405,8 @@ def act(
         if action in ("approve", "withdraw"):  # a release: the catalog graph changed
             statistics.refresh(store)  # before the sync: a write after it leaves the model behind
         public_view.sync(store)
+        if action in ("approve", "withdraw"):  # footprints follow what is published (registry/pact)
+            pact_records.sync(store, base)
         return find_version(store, base, dataset_id, version)
 
 

@@ -81,6 +81,7 @@ class _Worker:
     def __init__(self, pid: int, requests: int, answers: int, states: _States) -> None:
         self.pid, self.requests, self.answers, self.states = pid, requests, answers, states
         self.born = time.monotonic()
+        self.served = 0  # queries answered before the one at hand
 
     def kill(self) -> None:
         try:
@@ -145,9 +146,14 @@ class WorkerPool:
             found.kill()
         return self._fork(states)
 
+    def fresh(self) -> _Worker:
+        """A newly forked worker (one that has served no query)."""
+        return self._fork(self.states())
+
     def release(self, found: _Worker) -> None:
         with self._lock:
             if self._usable(found, self.states(), True) and len(self._idle) < self.idle_max:
+                found.served += 1
                 self._idle.append(found)
                 return
         found.kill()
@@ -193,13 +199,14 @@ _POOLS_LOCK = threading.Lock()
 
 
 def pool(store: Store, idle: int = 4) -> WorkerPool:
-    """The worker pool of ``store``, made on first use; when the store object is collected, its
-    idle workers are killed (the pool holds the store weakly)."""
+    """The worker pool of ``store``, made on first use; when the store is closed or the object is
+    collected, its idle workers are killed (the pool holds the store weakly)."""
     with _POOLS_LOCK:
         found = _POOLS.get(store)
         if found is None:
             found = _POOLS[store] = WorkerPool(store, idle)
             weakref.finalize(store, found.close)
+            store.when_closed(found.close)
     return found
 
 
@@ -297,26 +304,36 @@ def _write_frame(fd: int, kind: bytes, payload: bytes) -> None:
 def _pooled(store: Store, query: str, media_type: str, dataset: QueryDataset, timeout: float) -> _Source:
     workers = pool(store)
     public = isinstance(dataset, PublicDataset)
-    found = workers.acquire(public)
     message = pickle.dumps((query, media_type, dataset))
+    request = len(message).to_bytes(4, "big") + message
+    found = workers.acquire(public)
     try:
-        _write_all(found.requests, len(message).to_bytes(4, "big") + message)
+        _write_all(found.requests, request)
     except BrokenPipeError:  # the worker died while it waited: fork a fresh one
         found.kill()
-        found = workers.acquire(public)
-        _write_all(found.requests, len(message).to_bytes(4, "big") + message)
+        found = workers.fresh()
+        _write_all(found.requests, request)
     deadline = time.monotonic() + timeout
-    state = {"done": False, "clean": False}
+    state = {"done": False, "clean": False, "answered": False}
     buffer = bytearray()
 
     def need(size: int) -> bytes:
+        nonlocal found
         while len(buffer) < size:
             remaining = deadline - time.monotonic()
             if remaining <= 0 or not select.select([found.answers], [], [], remaining)[0]:
                 raise _timeout(timeout)
             data = os.read(found.answers, max(1 << 16, size - len(buffer)))
+            if not data and not state["answered"] and found.served:
+                # a waiting worker was killed (the OOM killer, an operator) as the request reached
+                # it, before its end of the pipe closed: a fresh worker takes the request, once
+                found.kill()
+                found = workers.fresh()
+                _write_all(found.requests, request)
+                continue
             if not data:
                 raise StoreError("the query worker ended without an answer")
+            state["answered"] = True
             buffer.extend(data)
         out = bytes(buffer[:size])
         del buffer[:size]

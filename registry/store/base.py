@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import abc
 import contextlib
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Literal
@@ -200,8 +200,19 @@ class Store(abc.ABC):
         of writes. Embedded on-disk stores do (:mod:`registry.store.compaction`); a remote server
         compacts on its own schedule (Virtuoso's checkpoints)."""
 
-    def close(self) -> None:  # noqa: B027 - optional for backends
-        """Release files and connections."""
+    def close(self) -> None:
+        """Release files and connections (backends extend it and call ``super().close()``)."""
+        self.closed_callbacks()
+
+    def when_closed(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` when this store is closed: what was made for it (query workers forked
+        from it) ends with it rather than when the object happens to be collected."""
+        self.__dict__.setdefault("_when_closed", []).append(callback)
+
+    def closed_callbacks(self) -> None:
+        """Run (once) the callbacks given to :meth:`when_closed`."""
+        for callback in self.__dict__.pop("_when_closed", []):
+            callback()
 
     def __enter__(self) -> Store:
         return self

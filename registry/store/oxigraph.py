@@ -451,6 +451,7 @@ class OxigraphStore(Store):
     def close(self) -> None:
         """Flush and drop the pyoxigraph store, which releases the on-disk lock so that another
         process (or a later ``open_store`` in this one) can open it."""
+        super().close()
         if self.compactor is not None:
             self.compactor.stop()
         if self.path is not None and self._store is not None:

@@ -389,6 +389,7 @@ class RemoteStore(Store):
         return count
 
     def close(self) -> None:
+        super().close()
         self.client.close()
 
 

@@ -18,6 +18,7 @@ from registry.web import (
     i18n,
     mappings,
     ontology_docs,
+    pact,
     pages,
     resources,
     search,
@@ -54,6 +55,7 @@ def create_app(config: Settings | None = None, store: Store | None = None) -> Fl
         mappings.bp,
         api.bp,
         calculate.bp,
+        pact.bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -24,6 +24,11 @@ COOKIE = "lang"
 #: message key -> (English, Chinese)
 MESSAGES: dict[str, tuple[str, str]] = {
     "site": ("Emission factor registry", "排放因子登记库"),
+    "pact_footprints": ("PACT product footprints", "PACT 产品碳足迹"),
+    "pact_refused": (
+        "No PACT footprint: a field PACT requires cannot be derived",
+        "无 PACT 碳足迹：无法推导 PACT 要求的字段",
+    ),
     "tagline": ("Open linked data on greenhouse-gas emission factors", "开放的温室气体排放因子关联数据"),
     "switch": ("中文", "English"),
     "search": ("Search", "搜索"),

@@ -8,6 +8,7 @@ from typing import Any
 
 from registry import __version__
 from registry.web.openapi_calculation import calculation_paths
+from registry.web.openapi_pact import pact_paths
 
 JSON = "application/json"
 ERRORS = {
@@ -421,5 +422,6 @@ def document() -> dict[str, Any]:
                 }
             },
             **calculation_paths(),
+            **pact_paths(),
         },
     }

@@ -25,6 +25,7 @@ from registry.ecfo.profile import (
     profile_named,
     render_ecfo,
 )
+from registry.pact import records as pact_records
 from registry.publishing import access
 from registry.rdf.namespaces import DCAT, EF
 from registry.rdf.ontology import ontology_graph
@@ -118,6 +119,7 @@ def render_html(desc: Description, path: str) -> str:
         "RDFS": RDFS,
         "SKOS": SKOS,
     }
+    context["pact"] = pact_records.linked(get_store(), sorted({str(desc.iri), str(focus)}))
     if (focus, RDF.type, EF.EmissionFactor) in desc.graph:
         context["mappings"] = sorted((s, p, o) for s, p, o in desc.graph if p in MATCH_PROPERTIES)
         context["example_query"] = EXAMPLE_QUERY.format(iri=focus, lang=lang())
