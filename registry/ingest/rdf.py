@@ -2,7 +2,8 @@
 
 Quads go to the graphs they name; triples in the default graph go to the dataset graph named by
 ``--dataset`` (``dataset/{id}/{next version}``); without ``--dataset`` that is an error. Relative IRIs
-resolve against the registry's base URI. Nothing is fetched from the network: a JSON-LD ``@context``
+resolve against the registry's base URI. Blank-node gas components, CO2e values, uncertainty ranges,
+quality ratings and periods get part IRIs under their factor (``registry/rdf/parts.py``). Nothing is fetched from the network: a JSON-LD ``@context``
 given by URL is refused, and RDF/XML with a DTD entity declaration is refused (no XXE, no billion laughs).
 """
 
@@ -17,6 +18,7 @@ from rdflib.term import Node
 
 from registry.ingest.base import Accumulator, Context, Importer, IngestError, Input
 from registry.ingest.factor import writer_for
+from registry.rdf.parts import name_parts
 from registry.rdf.terms import to_rdflib
 from registry.store import RDFParseError, StoreError
 from registry.store.oxigraph import parse_quads
@@ -110,14 +112,14 @@ def _read(inp: Input, name: str, ctx: Context, acc: Accumulator) -> None:
             )
         w, _new = writer_for(acc, ctx, ctx.dataset_id)
         add = w.g.add
-        for t in default:
+        for t in name_parts(default):
             add(t)
     for graph, triples in by_graph.items():
         if not isinstance(graph, ox.NamedNode):
             raise IngestError("a graph named by a blank node; name dataset graphs by IRI", file=inp.name)
         name_iri = graph.value
         add = acc.dataset.graph(name_iri).add
-        for t in triples:
+        for t in name_parts(triples):
             add(t)
         if name_iri not in acc.dataset_iris:
             acc.dataset_iris.append(name_iri)

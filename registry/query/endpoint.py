@@ -21,7 +21,7 @@ from registry.query import planner, statistics, worker
 from registry.query.answers import AnswerCache
 from registry.query.dataset import restrict
 from registry.query.inspect import QueryForm, RequestInfo, inspect_query, inspect_update
-from registry.query.rewrite import add_using, mentions_service, with_base
+from registry.query.rewrite import add_using, describe_parts, mentions_service, with_base
 from registry.rdf.namespaces import SYSTEM_GRAPH
 from registry.store import QueryDataset, Store, StoreError
 from registry.store.meta import VIEW_ALL
@@ -78,6 +78,8 @@ class Endpoint:
         readable = readable_graphs(self.store, caller)
         public = access.reads_only_public(self.store, caller, readable)
         dataset = restrict(readable, info, default_graph_uri, named_graph_uri, public=public)
+        if info.form == "describe":  # a resource's parts (gas components …) with it, as CBD gave them
+            text = describe_parts(text)
         return PreparedQuery(with_base(text, base), info.form, dataset, info)  # type: ignore[arg-type]
 
     def run_query(self, prepared: PreparedQuery, media_type: str) -> worker.Answer:
