@@ -101,9 +101,9 @@ def serve(
     store.compact_after_writes(settings.compact_delay)
     app = create_app(settings, store=store)
     scheme = "https" if tls_cert else "http"
-    click.echo(
-        f"efreg {__version__} serving {settings.store} at {scheme}://{settings.host}:{settings.port}/ "
-        f"(base URI {settings.base_uri})",
+    click.echo(  # the base URI is the registry's one address (VoID, the service description, IRIs)
+        f"efreg {__version__} serving {settings.store} at {settings.base_uri} "
+        f"(listening on {scheme}://{settings.host}:{settings.port}/)",
         err=True,
     )
     if tls_cert is not None and tls_key is not None:
@@ -172,7 +172,8 @@ def _warm_sparql_parser() -> None:
     "--report",
     "report_path",
     type=click.Path(path_type=Path),
-    help="Also write the SHACL report to this file (.json or .ttl).",
+    help="Write the whole report (records left out, every SHACL result) to this file: .txt, .json or .ttl "
+    "(the terminal shows a summary by rule when there are many).",
 )
 @click.option(
     "--lang",
@@ -234,15 +235,13 @@ def load(
     close()
     for line in pact_lines:
         click.echo(line, err=True)
-    for skipped in outcome.result.skipped:
-        click.echo(f"skipped {skipped.where}: {skipped.reason}", err=True)
-    if report_path is not None:
-        _write_report(outcome.report, report_path)
-    if outcome.report.results:
-        click.echo(outcome.report.to_text(lang), err=True)
+    from registry.cli.reports import echo_outcome  # start-up: when an import ran
+
+    echo_outcome(outcome.result, outcome.report, lang, report_path)
     result = outcome.result
     click.echo(
-        f"read {result.read}, imported {result.imported}, skipped {len(result.skipped)}; "
+        result.counts()
+        + "; "
         + (
             "stored in " + ", ".join(result.dataset_iris)
             if outcome.stored
@@ -251,13 +250,6 @@ def load(
     )
     if not outcome.report.conforms:
         sys.exit(1)
-
-
-def _write_report(report: object, path: Path) -> None:
-    if path.suffix == ".json":
-        path.write_text(json.dumps(report.to_json(), ensure_ascii=False, indent=2), encoding="utf-8")  # type: ignore[attr-defined]
-    else:
-        path.write_text(report.to_turtle(), encoding="utf-8")  # type: ignore[attr-defined]
 
 
 @main.command()

@@ -168,10 +168,11 @@ def dataset_upload(
         return
     finally:
         store.close()
-    if outcome.report.results:
-        click.echo(outcome.report.to_text("en"), err=True)
+    from registry.cli.reports import echo_outcome  # start-up: when an upload ran
+
+    echo_outcome(outcome.result, outcome.report, "en", None)
     click.echo(
-        f"{outcome.result.summary()}; "
+        f"{outcome.result.counts()}; "
         + (f"stored {outcome.graph} as a draft" if outcome.stored else "nothing stored")
     )
     if not outcome.report.conforms:

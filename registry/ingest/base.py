@@ -32,10 +32,13 @@ class IngestError(Exception):
 
 @dataclass
 class Skipped:
-    """A row or dataset that could not be mapped: where it is and why."""
+    """A row or dataset that could not be mapped: where it is and why. ``part`` marks a part of a
+    record left out (an exchange, a net uptake, a dangling source) while the record itself may still
+    import: those are not counted among the skipped records, so read = imported + skipped holds."""
 
     where: str
     reason: str
+    part: bool = False
 
 
 @dataclass
@@ -51,6 +54,23 @@ class ImportResult:
         """What was read as an rdflib ``Dataset`` (built on first use; the gate does not need it)."""
         return self.data.to_dataset()
 
+    @property
+    def skipped_records(self) -> list[Skipped]:
+        """The records (rows, processes) left out: read = imported + len(skipped_records)."""
+        return [s for s in self.skipped if not s.part]
+
+    @property
+    def parts_left_out(self) -> list[Skipped]:
+        """Parts of records left out (the record may still have imported)."""
+        return [s for s in self.skipped if s.part]
+
+    def counts(self) -> str:
+        """``read 45 records, imported 36, skipped 9; 4 parts left out`` — counts that add up."""
+        parts = len(self.parts_left_out)
+        return f"read {self.read}, imported {self.imported}, skipped {len(self.skipped_records)}" + (
+            f"; {parts} part{'s' if parts != 1 else ''} of records left out" if parts else ""
+        )
+
     def summary(self) -> str:
         """One line: read, imported, skipped and the commonest reasons."""
         reasons: dict[str, int] = {}
@@ -58,9 +78,7 @@ class ImportResult:
             key = s.reason.split(":")[0]
             reasons[key] = reasons.get(key, 0) + 1
         why = "; ".join(f"{n}× {r}" for r, n in sorted(reasons.items(), key=lambda kv: -kv[1])[:5])
-        return f"read {self.read}, imported {self.imported}, skipped {len(self.skipped)}" + (
-            f" ({why})" if why else ""
-        )
+        return self.counts() + (f" ({why})" if why else "")
 
 
 ProgressCallback = Callable[[int, int], None]
@@ -121,8 +139,9 @@ class Accumulator:
     writers: dict[str, Any] = field(default_factory=dict)  #: dataset id → its factor.Writer
     seen: dict[str, str] = field(default_factory=dict)  # source identifier (e.g. ILCD UUID) → file
 
-    def skip(self, where: str, reason: str) -> None:
-        self.skipped.append(Skipped(where, reason))
+    def skip(self, where: str, reason: str, *, part: bool = False) -> None:
+        """Note a record (``part``: a part of one) left out, where and why."""
+        self.skipped.append(Skipped(where, reason, part))
 
 
 _ID_BAD = re.compile(r"[^A-Za-z0-9._-]+")
