@@ -8,7 +8,7 @@ from registry.publishing import access
 from registry.search import FACETS, SearchQuery, search
 from registry.web.context import get_settings, get_store
 from registry.web.documents import valid_path
-from registry.web.i18n import lang
+from registry.web.i18n import pick
 
 bp = Blueprint("search", __name__)
 
@@ -31,11 +31,6 @@ def parse_query() -> SearchQuery:
     except ValueError:
         page = 1
     return SearchQuery(text=text, filters=filters, page=page, size=PAGE_SIZE)
-
-
-def pick(labels: dict[str, str], fallback: str) -> str:
-    language = lang()
-    return labels.get(language) or labels.get("en") or labels.get("zh") or labels.get("") or fallback
 
 
 @bp.get("/search")
