@@ -82,6 +82,17 @@ class FacetValue:
     value: str = ""  #: the value as a search parameter
 
 
+class Paged:
+    """A page of ``size`` items out of ``total``: how many pages there are."""
+
+    total: int
+    size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+
 @dataclass
 class SearchResult:
     query: SearchQuery
@@ -157,16 +168,12 @@ def search(store: Store, graphs: Sequence[str], base: str, query: SearchQuery) -
 
 
 @dataclass
-class Listing:
+class Listing(Paged):
     kind: str
     page: int
     size: int
     total: int
     items: list[Hit]
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.size))
 
 
 def list_kind(
@@ -278,15 +285,11 @@ def factor_rows(store: Store, graphs: Sequence[str], iris: Sequence[URIRef]) -> 
 
 
 @dataclass
-class FactorPage:
+class FactorPage(Paged):
     total: int
     page: int
     size: int
     rows: list[FactorRow]
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.size))
 
 
 def dataset_factors(
