@@ -24,6 +24,8 @@ class Settings:
     port: int = 8080
     workers: int = 8
     load_seeds: bool = True
+    #: ``efreg serve``: on a first run also load the prebuilt sample data (TianGong, OEFDB) (registry/ingest/seeds.py)
+    load_samples: bool = True
     # SPARQL endpoint limits
     query_timeout: float = 30.0
     max_rows: int = 100_000

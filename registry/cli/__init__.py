@@ -51,6 +51,11 @@ def main() -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="The PEM private key of --tls-cert.",
 )
+@click.option(
+    "--no-samples",
+    is_flag=True,
+    help="Do not load the sample data (TianGong, Open Emission Factors DB) on a first run. [env EFREG_LOAD_SAMPLES]",
+)
 def serve(
     host: str | None,
     port: int | None,
@@ -58,6 +63,7 @@ def serve(
     base_uri: str | None,
     workers: int | None,
     no_seeds: bool,
+    no_samples: bool,
     tls_cert: Path | None,
     tls_key: Path | None,
 ) -> None:
@@ -65,7 +71,9 @@ def serve(
     --tls-cert/--tls-key (cheroot, which speaks TLS itself; for tests and small deployments: in
     production a reverse proxy terminates TLS, see docs/pact.md).
 
-    Loads the seed data (seeds/*.trig) on first start, when the store holds no dataset.
+    Loads the seed data (seeds/*.trig) on first start, when the store holds no dataset, and the sample
+    data (the TianGong ILCD sample, MIT; the Open Emission Factors DB, CC BY-SA 4.0) when its datasets
+    are not there yet.
     """
     import waitress
 
@@ -73,7 +81,7 @@ def serve(
         raise click.UsageError("--tls-cert and --tls-key go together")
 
     # start-up: `efreg --help` loads none of these; `serve` loads them once
-    from registry.ingest.seeds import load_seeds_if_empty
+    from registry.ingest.seeds import SAMPLES, load_first_run
     from registry.publishing import access
     from registry.publishing.workflow import recover
     from registry.web import create_app
@@ -85,14 +93,25 @@ def serve(
         base_uri=base_uri,
         workers=workers,
         load_seeds=False if no_seeds else None,
+        load_samples=False if no_samples else None,
     )
     store = common.open_store(settings)
     for graph in recover(store, settings.base_uri):  # graphs an interrupted upload left behind
         click.echo(f"dropped {graph} (left by an interrupted upload)", err=True)
     if settings.load_seeds:
-        loaded = load_seeds_if_empty(store, settings.base_uri)
+        update, close = common.progress("first run: loading the seeds and the sample data")
+        loaded, samples = load_first_run(
+            store, settings.base_uri, samples=settings.load_samples, progress=update
+        )
+        close()
         if loaded:
             click.echo(f"loaded {loaded} seed quads into {settings.store}", err=True)
+        if samples:
+            click.echo(
+                f"loaded the sample data: {', '.join(samples)} (--no-samples to leave it out)", err=True
+            )
+        elif settings.load_samples and not any(s.file.is_file() for s in SAMPLES):
+            click.echo("no prebuilt sample data in this installation: serving the seeds only", err=True)
     # Work the first request would do, done before listening: the access snapshot (cached until the
     # next write) and pyparsing's preparation of the SPARQL grammar.
     if access.generation(store) is not None:

@@ -377,6 +377,15 @@ class OxigraphStore(Store):
             raise StoreError(f"load into {self.url} failed: {exc}") from None
         return count
 
+    def bulk_load(self, data: RDFInput, format: str) -> int:
+        quads = list(parse_quads(data, format, None, None))  # a parse error: nothing written
+        try:
+            with self.writing():
+                self._store.bulk_extend(quads)  # Oxigraph's bulk loader: no transaction, 3x less CPU
+        except OSError as exc:
+            raise StoreError(f"bulk load into {self.url} failed: {exc}") from None
+        return len(quads)
+
     def load_quads(self, quads: Sequence[ox.Quad]) -> None:
         try:
             with self.writing():
