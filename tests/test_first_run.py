@@ -85,7 +85,7 @@ def test_a_first_run_serves_the_real_data(tmp_path: Path) -> None:
         ).text
         assert "MIT License" in ttl and "TianGong-LCA-Data" in ttl
         home = requests.get(url, timeout=60).text
-        assert "Open Emission Factors Database" in home and "TianGong" in home
+        assert "Open Emission Factors Database" in home and "Tiangong LCI Data Working Group" in home
     first = found
     with serve(store) as (url, proc):  # a restart: nothing loaded again
         assert counts(url) == first
