@@ -74,6 +74,7 @@ def test_a_first_run_serves_the_real_data(tmp_path: Path) -> None:
     with serve(store) as (url, proc):
         used = cpu_seconds(proc.pid)
         found = counts(url)
+        print(f"first run: {used:.1f} s of CPU to the first answer; {found}")
         assert found["factors"] >= 6000 and found["publishers"] >= 4, found
         assert used <= CPU_BUDGET, f"the first run took {used:.1f} s of CPU"
         page = requests.get(url + "dataset/oefdb-openemissionfactorsdb/1.html", timeout=60).text
