@@ -84,7 +84,7 @@ def serve(
     from registry.ingest.seeds import SAMPLES, load_first_run
     from registry.publishing import access
     from registry.publishing.workflow import recover
-    from registry.web import create_app
+    from registry.web import create_app, limits
 
     settings = common.settings(
         host=host,
@@ -134,7 +134,8 @@ def serve(
         port=settings.port,
         threads=settings.workers,
         ident=f"efreg/{__version__}",
-        max_request_body_size=settings.max_upload_bytes,
+        # above every route's own limit, so that the app's 413 names the route's limit and setting
+        max_request_body_size=4 * limits.largest(settings),
     )
 
 

@@ -30,6 +30,17 @@ class IngestError(Exception):
         super().__init__(f"{prefix}: {message}" if prefix else message)
 
 
+class InputTooLarge(IngestError):
+    """Input over a size limit (a file, a ZIP entry, the archive decompressed): HTTP 413, CLI exit 2.
+    The message names the limit and its setting."""
+
+
+def over_limit(setting: str, limit: int, what: str, size: int | None = None) -> str:
+    """The message of a refusal for size: what, how big (when known), the limit and its setting."""
+    found = f"{size:,} bytes" if size is not None else "more"
+    return f"{what} is {found}, more than the limit of {limit:,} bytes (setting {setting})"
+
+
 @dataclass
 class Skipped:
     """A row or dataset that could not be mapped: where it is and why. ``part`` marks a part of a
@@ -115,6 +126,7 @@ class Input:
     name: str
     data: bytes
     resolve: Callable[[str], tuple[str, bytes] | None] = field(default=lambda _rel: None)
+    in_archive: bool = False  #: a member of a ZIP archive
 
     @property
     def suffix(self) -> str:

@@ -67,7 +67,7 @@ def scrub(value: str) -> str:
 
 
 def import_ilcd(inputs: list[Input], ctx: Context, acc: Accumulator, *, json: bool = False) -> None:
-    pool = Pool()
+    pool = Pool(max_depth=ctx.settings.max_nesting_depth)
     docs = load_docs(inputs, pool, json=json)
     processes = [d for d in docs if d.kind == "processDataSet"]
     for i, doc in enumerate(processes):

@@ -16,7 +16,9 @@ from registry.ingest.base import (
     ImportResult,
     IngestError,
     Input,
+    InputTooLarge,
     Skipped,
+    over_limit,
     valid_id,
 )
 from registry.ingest.quads import ImportData
@@ -203,10 +205,9 @@ def read_paths(
     inputs = []
     for f in _files(paths):
         size = f.stat().st_size
-        if size > settings.max_upload_bytes:
-            raise IngestError(
-                f"file is {size} bytes, more than the limit of {settings.max_upload_bytes}",
-                file=shown(f, root),
+        if size > settings.max_file_bytes:
+            raise InputTooLarge(
+                over_limit("max_file_bytes", settings.max_file_bytes, "the file", size), file=shown(f, root)
             )
         inputs.append(Input(shown(f, root), f.read_bytes(), _fs_resolver(f, root)))
     if not inputs:

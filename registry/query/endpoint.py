@@ -17,7 +17,7 @@ from registry.federation.allowlist import Allowlist, FederationRefused
 from registry.federation.service import inline_services
 from registry.publishing import access, public_view
 from registry.publishing.tokens import Caller
-from registry.query import planner, statistics, worker
+from registry.query import limits, planner, statistics, worker
 from registry.query.answers import AnswerCache
 from registry.query.dataset import restrict
 from registry.query.inspect import QueryForm, RequestInfo, inspect_query, inspect_update
@@ -73,6 +73,7 @@ class Endpoint:
     ) -> PreparedQuery:
         """Parse, check the allow-list and work out the dataset; nothing is evaluated yet."""
         base = self.settings.base_uri
+        limits.check(text, self.settings, "query")
         info = inspect_query(text, base)
         self.allowlist.check(info)
         readable = readable_graphs(self.store, caller)
@@ -135,6 +136,7 @@ class Endpoint:
         if not caller.is_admin:
             raise UpdateRefused(f"a {caller.role} token may not run SPARQL updates; an admin token may")
         base = self.settings.base_uri
+        limits.check(text, self.settings, "update")
         info = inspect_update(text, base)
         self.allowlist.check(info)
         if any(iri.startswith("urn:efreg:") for iri in info.iris):

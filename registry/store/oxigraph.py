@@ -105,6 +105,10 @@ def parse_quads(
         raise parse_error(exc, source) from None
     except ValueError as exc:  # e.g. an invalid base IRI
         raise RDFParseError(str(exc), source=source) from None
+    except MemoryError as exc:  # the parser's own bound: one token (a line, a literal) over its buffer
+        raise RDFParseError(
+            f"a single token is longer than the parser accepts ({exc})", source=source
+        ) from None
     except OSError as exc:
         raise StoreError(f"cannot read {source}: {exc}") from None
 

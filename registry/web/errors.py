@@ -13,7 +13,7 @@ from registry.ecfo.profile import CONNEG_RULE, NoOpenFactor, UnknownProfile
 from registry.federation.allowlist import RULE as FEDERATION_RULE
 from registry.federation.allowlist import FederationRefused
 from registry.federation.service import ServiceFailed
-from registry.ingest.base import IngestError
+from registry.ingest.base import IngestError, InputTooLarge
 from registry.mapping.crosswalk import UnknownConcept
 from registry.mapping.sets import MappingSetNotFound
 from registry.publishing.tokens import InvalidPublisherId
@@ -22,12 +22,17 @@ from registry.publishing.workflow import InvalidTransition, NotFound, NotPermitt
 from registry.query.dataset import RULE as DATASET_RULE
 from registry.query.dataset import GraphNotReadable
 from registry.query.endpoint import RULE_LIMITS, DatasetConflict, EndpointBusy, UpdateRefused
+from registry.query.limits import QueryLimitExceeded
 from registry.store import QuerySyntaxError, QueryTimeout, RDFParseError
+from registry.web import limits
 
+#: where the limits, their settings and their refusals are described
+LIMITS_RULE = "https://w3id.org/efreg/docs/reliability"
 #: domain error class -> (status, link to the rule broken)
 STATUS: dict[type[Exception], tuple[int, str]] = {
     RDFParseError: (400, "https://www.w3.org/TR/rdf12-turtle/"),
     QuerySyntaxError: (400, "https://www.w3.org/TR/sparql11-query/#grammar"),
+    QueryLimitExceeded: (400, LIMITS_RULE),
     QueryTimeout: (503, "https://www.w3.org/TR/sparql11-protocol/#query-failure"),
     EndpointBusy: (503, RULE_LIMITS),
     FederationRefused: (403, FEDERATION_RULE),
@@ -36,6 +41,7 @@ STATUS: dict[type[Exception], tuple[int, str]] = {
     ServiceFailed: (502, FEDERATION_RULE),
     DatasetConflict: (400, "https://www.w3.org/TR/sparql11-protocol/#update-dataset"),
     IngestError: (400, "https://w3id.org/efreg/ontology"),
+    InputTooLarge: (413, LIMITS_RULE),
     NotPermitted: (403, REVIEW_RULE),
     NotFound: (404, REVIEW_RULE),
     InvalidTransition: (409, REVIEW_RULE),
@@ -81,7 +87,10 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
-        response = problem(exc.code or 500, exc.description or exc.name)
+        description = exc.description or exc.name
+        if exc.code == 413:
+            description = limits.describe_413(exc.description) or description
+        response = problem(exc.code or 500, description)
         for key, value in exc.get_headers() or []:
             if key.lower() not in ("content-type", "content-length"):
                 response.headers[key] = value
