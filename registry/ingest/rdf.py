@@ -9,6 +9,8 @@ given by URL is refused, and RDF/XML with a DTD entity declaration is refused (n
 
 from __future__ import annotations
 
+import re
+
 import pyoxigraph as ox
 from rdflib.term import Node
 
@@ -20,6 +22,9 @@ from registry.rdf.terms import to_rdflib
 from registry.store import RDFParseError, StoreError
 from registry.store.oxigraph import parse_quads
 
+DECIMAL = ox.NamedNode("http://www.w3.org/2001/XMLSchema#decimal")
+#: The lexical space of xsd:decimal (https://www.w3.org/TR/xmlschema11-2/#decimal-lexical-representation)
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 #: The RDF formats imported as they are (short names as in ``store.base.RDF_FORMATS``).
 FORMATS = ("turtle", "trig", "ntriples", "nquads", "jsonld", "rdfxml")
 
@@ -69,6 +74,12 @@ def _read(inp: Input, name: str, ctx: Context, acc: Accumulator) -> None:
     get = terms.get
 
     def term(t: object) -> Node:
+        if isinstance(t, ox.Literal) and t.datatype == DECIMAL and not _DECIMAL.fullmatch(t.value):
+            raise IngestError(
+                f'"{t.value[:40]}"^^xsd:decimal is not an xsd:decimal: no exponent, NaN or INF '
+                "(pySHACL cannot compare NaN; write the number out as digits)",
+                file=inp.name,
+            )
         found = terms[t] = to_rdflib(t)
         return found
 
