@@ -327,3 +327,36 @@ def test_efreg_load_refuses_a_zip_entry_over_its_limit(tmp_path: Path):
         and "entry 'big.ttl'" in result.output
         and "zip_max_entry_bytes" in result.output
     )
+
+
+ILCD_NS = 'xmlns="http://lca.jrc.it/ILCD/Process" xmlns:common="http://lca.jrc.it/ILCD/Common"'
+
+
+@pytest.mark.parametrize(
+    "text,line,words",
+    [
+        (
+            f'<?xml version="1.0"?>\n<!DOCTYPE processDataSet [<!ENTITY x "y">]>\n<processDataSet {ILCD_NS}/>',
+            "line 2",
+            "DTD",
+        ),
+        ('<?xml version="1.0"?>\n\n<flowchart/>', "line 3", "not an ILCD dataset"),
+        (
+            f'<?xml version="1.0"?>\n<processDataSet {ILCD_NS}>\n <processInformation>\n'
+            "  <dataSetInformation>\n   <common:UUID>not-a-uuid</common:UUID>\n  </dataSetInformation>\n"
+            " </processInformation>\n</processDataSet>",
+            "line 5",
+            "no valid UUID",
+        ),
+    ],
+    ids=["DTD", "root element", "UUID"],
+)
+def test_the_three_ilcd_refusals_name_the_line(tmp_path: Path, text: str, line: str, words: str):
+    from registry.config import Settings
+    from registry.ingest import IngestError, read_paths
+
+    path = tmp_path / "p.xml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(IngestError) as refused:
+        read_paths([path], format="ilcd", base_uri=BASE, dataset_id=None, publisher=None, settings=Settings())
+    assert f"p.xml, {line}" in str(refused.value) and words in str(refused.value)

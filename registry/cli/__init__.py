@@ -221,7 +221,7 @@ def load(
 
     Nothing is stored when the data violates a shape (exit 1) or does not parse (exit 2).
     """
-    from registry.ingest import IngestError, import_paths  # start-up: the ingest stack, when used
+    from registry.ingest import IngestError, NothingImported, import_paths  # start-up: when used
     from registry.store import RDFParseError
 
     settings = common.settings(store=store_url, base_uri=base_uri)
@@ -249,7 +249,7 @@ def load(
     except (IngestError, RDFParseError) as exc:
         close()
         click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+        sys.exit(1 if isinstance(exc, NothingImported) else 2)  # 1: read, but every row refused
     finally:
         store.close()
     close()
@@ -298,7 +298,7 @@ def validate(
 
     Exit 0 when they conform (warnings allowed), 1 on a violation, 2 when a file does not parse.
     """
-    from registry.ingest import IngestError, read_paths  # start-up: the ingest stack, when used
+    from registry.ingest import IngestError, NothingImported, read_paths  # start-up: when used
     from registry.store import RDFParseError
     from registry.validation.fast import get_validator
 
@@ -314,7 +314,9 @@ def validate(
         )
     except (IngestError, RDFParseError) as exc:
         click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+        sys.exit(1 if isinstance(exc, NothingImported) else 2)  # 1: nothing would be stored
+    for skipped in result.skipped:
+        click.echo(f"skipped {skipped.where}: {skipped.reason}", err=True)
     report = get_validator(validator)(result.dataset, base_iri=settings.base_uri)
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
@@ -324,7 +326,7 @@ def validate(
                 click.echo(report.to_text(language))
         click.echo(
             ("conforms" if report.conforms else "does not conform")
-            + f": {len(report.violations)} violation(s), {len(report.warnings)} warning(s)"
+            + f": {len(report.violations)} violation(s), {len(report.warnings)} warning(s); {result.summary()}"
         )
     sys.exit(0 if report.conforms else 1)
 

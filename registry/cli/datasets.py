@@ -147,7 +147,7 @@ def dataset_upload(
 ) -> None:
     """Store the next version of DATASET_ID as a draft (exit 1 when it violates a shape)."""
     # start-up: loaded when the command runs, not for `efreg --help`
-    from registry.ingest import IngestError
+    from registry.ingest import IngestError, NothingImported
     from registry.publishing.workflow import PublishingError, upload
 
     store, base = _open(store_url, base_uri)
@@ -164,7 +164,7 @@ def dataset_upload(
             dry_run=dry_run,
         )
     except (IngestError, PublishingError) as exc:
-        _fail(str(exc))
+        _fail(str(exc), 1 if isinstance(exc, NothingImported) else 2)  # 1: every row refused
         return
     finally:
         store.close()

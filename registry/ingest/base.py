@@ -52,6 +52,23 @@ class Skipped:
     part: bool = False
 
 
+#: Skipped rows a refusal's message lists (all of them are in :attr:`NothingImported.skipped`).
+LISTED = 50
+
+
+class NothingImported(IngestError):
+    """An import in which nothing imports: every row or dataset was skipped (or there was none).
+    Refused as a whole (HTTP 422, CLI exit 1), with each skipped place and its reason."""
+
+    def __init__(self, skipped: list[Skipped], read: int, file: str | None = None) -> None:
+        self.skipped = skipped
+        lines = [f"{s.where}: {s.reason}" for s in skipped[:LISTED]]
+        if len(skipped) > LISTED:
+            lines.append(f"… and {len(skipped) - LISTED} more")
+        what = f"all {read} read were skipped" if read else "the input holds nothing to import"
+        super().__init__(f"nothing to import, {what}" + "".join(f"\n  {line}" for line in lines), file=file)
+
+
 @dataclass
 class ImportResult:
     data: ImportData

@@ -172,3 +172,5 @@ def parse_xml(
     except ParseError as e:
         line, col = e.position
         raise IngestError(f"malformed XML ({e})", file=name, where=f"line {line}, column {col}") from None
+    except LookupError as e:  # <?xml encoding="…"?> naming no codec Python knows
+        raise IngestError(f"the XML declares an unknown encoding ({e})", file=name, where="line 1") from None

@@ -17,6 +17,7 @@ from registry.ingest.base import (
     IngestError,
     Input,
     InputTooLarge,
+    NothingImported,
     Skipped,
     over_limit,
     valid_id,
@@ -214,6 +215,8 @@ def read_paths(
         raise IngestError("no input files", file=", ".join(shown(p, root) for p in paths))
     acc = Accumulator(ImportData())
     read_inputs(inputs, format=format, ctx=ctx, acc=acc)
+    if acc.imported == 0:  # no empty version: refused with every row skipped and why
+        raise NothingImported(acc.skipped, acc.read, file=", ".join(Path(p).name for p in paths))
     for w in acc.writers.values():
         w.finish()
     return ImportResult(

@@ -312,7 +312,10 @@ def _inspect_update(text: str, base: str | None) -> RequestInfo:
     info = RequestInfo(form="update")
     prologues = list(parsed.get("prologue") or [])
     prologue = None
-    for index, request in enumerate(parsed.get("request") or []):
+    requests = parsed.get("request") or []
+    if not isinstance(requests, list):  # an empty update ("" parses, to a str): nothing to inspect
+        return info
+    for index, request in enumerate(requests):
         if index < len(prologues):  # prefixes and BASE carry over to later operations
             prologue = translatePrologue(prologues[index], base, None, prologue)
         tree = _resolve("update", request, prologue or translatePrologue([], base))

@@ -13,7 +13,7 @@ from registry.ecfo.profile import CONNEG_RULE, NoOpenFactor, UnknownProfile
 from registry.federation.allowlist import RULE as FEDERATION_RULE
 from registry.federation.allowlist import FederationRefused
 from registry.federation.service import ServiceFailed
-from registry.ingest.base import IngestError, InputTooLarge
+from registry.ingest.base import IngestError, InputTooLarge, NothingImported
 from registry.mapping.crosswalk import UnknownConcept
 from registry.mapping.sets import MappingSetNotFound
 from registry.publishing.tokens import InvalidPublisherId
@@ -42,6 +42,7 @@ STATUS: dict[type[Exception], tuple[int, str]] = {
     DatasetConflict: (400, "https://www.w3.org/TR/sparql11-protocol/#update-dataset"),
     IngestError: (400, "https://w3id.org/efreg/ontology"),
     InputTooLarge: (413, LIMITS_RULE),
+    NothingImported: (422, "https://w3id.org/efreg/docs/csv-template"),
     NotPermitted: (403, REVIEW_RULE),
     NotFound: (404, REVIEW_RULE),
     InvalidTransition: (409, REVIEW_RULE),
@@ -64,6 +65,8 @@ def problem(status: int, message: str, rule: str | None = None, exc: Exception |
         body = {"status": status, "detail": message, "type": rule or "about:blank"}
         if isinstance(exc, InvalidTransition):
             body.update(state=exc.status.lower(), allowed=exc.allowed)
+        if isinstance(exc, NothingImported):  # every row skipped: each place and why
+            body.update(stored=False, skipped=[{"where": s.where, "reason": s.reason} for s in exc.skipped])
         if isinstance(exc, CalculationError):
             body.update(exc.fields)  # the units that fit, the trail tried
         return Response(
