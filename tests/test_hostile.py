@@ -360,3 +360,56 @@ def test_the_three_ilcd_refusals_name_the_line(tmp_path: Path, text: str, line: 
     with pytest.raises(IngestError) as refused:
         read_paths([path], format="ilcd", base_uri=BASE, dataset_id=None, publisher=None, settings=Settings())
     assert f"p.xml, {line}" in str(refused.value) and words in str(refused.value)
+
+
+def test_more_families_found_by_probing(client, store, token):
+    """JSON bodies of other routes, form parts, numbers Python will not convert, temporary paths."""
+    deep = b"[" * 50_000 + b"]" * 50_000
+    r = client.post(
+        f"/api/datasets/{DS}/grants", data=deep, headers={**token, "Content-Type": "application/json"}
+    )
+    assert r.status_code == 400
+    r = client.post(
+        f"/api/datasets/{DS}/versions/1/submit",
+        data=deep,
+        headers={**token, "Content-Type": "application/json"},
+    )
+    assert r.status_code == 404  # the body is ignored, the version does not exist: no 500
+    parts = {f"f{i}": "x" for i in range(2000)}
+    r = client.post(
+        f"/api/datasets/{DS}/versions", data=parts, headers=token, content_type="multipart/form-data"
+    )
+    assert r.status_code == 413 and "parts" in r.get_json()["detail"]
+    big = b'{"@context": {}, "@id": "http://e/s", "http://e/p": 1' + b"0" * 100_000 + b"}"
+    r = client.post(
+        f"/api/datasets/{DS}/versions", data=big, headers={**token, "Content-Type": "application/ld+json"}
+    )
+    assert r.status_code == 400 and "4300 digits" in r.get_json()["detail"]
+    assert "/tmp/" not in r.get_json()["detail"] and r.get_json()["detail"].startswith("upload: ")
+    for year in ("9" * 5000, "²"):
+        r = client.get(
+            "/api/calculate",
+            query_string={"activity": "x", "geography": "GLO", "amount": "1", "unit": "TJ", "year": year},
+        )
+        assert r.status_code == 400 and r.get_json()["parameter"] == "year"
+    admin = {"Authorization": "Bearer " + create_token(store, "efreg", "admin")}
+    assert client.post("/sparql", data={"update": ""}, headers=admin).status_code == 204
+
+
+@pytest.mark.parametrize("cell", ["1e999999999", "1e-999999999"])
+def test_a_csv_exponent_beyond_any_magnitude_skips_its_row(tmp_path: Path, cell: str):
+    from registry.config import Settings
+    from registry.ingest import NothingImported, read_paths
+
+    rows = (
+        (Path(__file__).resolve().parents[1] / "docs" / "examples" / "efreg-template-example.csv")
+        .read_text(encoding="utf-8")
+        .splitlines()
+    )
+    path = tmp_path / "exp.csv"
+    path.write_text("\n".join([rows[0], rows[1].replace(",0.5366,", f",{cell},")]) + "\n", encoding="utf-8")
+    with pytest.raises(NothingImported) as refused:
+        read_paths([path], format=None, base_uri=BASE, dataset_id="x", publisher=None, settings=Settings())
+    assert (
+        refused.value.skipped[0].where == "exp.csv line 2" and "magnitude" in refused.value.skipped[0].reason
+    )

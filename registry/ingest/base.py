@@ -216,6 +216,11 @@ class NumberError(ValueError):
     pass
 
 
+#: The largest exponent a number may be written with (1e400 passes here and is a violation of the
+#: shapes' V-PLAUSIBLE; 1e999999999 would be a billion digits once written out as a decimal).
+MAX_EXPONENT = 1000
+
+
 def parse_decimal(text: str, *, allow_exponent: bool = True) -> Decimal:
     """Parse a number as :class:`Decimal`. Thousands separators ("1,234.5"), dashes ("—"), words
     are refused with a message saying why; exponents ("1.2e3") are accepted when allowed."""
@@ -225,7 +230,12 @@ def parse_decimal(text: str, *, allow_exponent: bool = True) -> Decimal:
     if _EXP.fullmatch(t):
         if not allow_exponent:
             raise NumberError(f"{text!r} uses an exponent; write it as a plain decimal")
-        return Decimal(t)
+        value = Decimal(t)
+        if value and abs(value.adjusted()) > MAX_EXPONENT:  # written out it would be megabytes of digits
+            raise NumberError(
+                f"{text[:40]!r} is beyond any plausible magnitude (exponent over {MAX_EXPONENT})"
+            )
+        return value
     if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?", t):
         raise NumberError(
             f"{text!r} has a thousands separator; write it without commas (e.g. {t.replace(',', '')})"

@@ -38,6 +38,8 @@ def load_json(name: str, data: bytes, max_depth: int) -> object:
     except RecursionError:
         doc = None  # deeper than Python's json reads: certainly deeper than the limit
         _too_deep(name, text, max_depth)
+    except ValueError as e:  # e.g. an integer of more than 4,300 digits (sys.int_info)
+        raise IngestError(f"JSON that Python cannot read: {e}", file=name) from None
     if _depth(doc) > max_depth:
         _too_deep(name, text, max_depth)
     return doc

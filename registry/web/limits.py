@@ -5,7 +5,10 @@ werkzeug, whose 413 is then given the same message)."""
 
 from __future__ import annotations
 
-from flask import Flask, request
+from typing import Any
+
+from flask import Flask, current_app, request
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from registry.config import Settings
@@ -39,7 +42,20 @@ def too_large(setting: str, limit: int, size: int | None = None) -> RequestEntit
     )
 
 
+class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, with a body nested deeper than Python's json reads (``RecursionError``) made a
+    ``ValueError``: ``request.get_json()`` then answers 400 (``silent=True``: ``None``), not 500."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("the JSON body nests deeper than this server reads") from None
+
+
 def init_app(app: Flask) -> None:
+    app.json = JSONProvider(app)
+
     @app.before_request
     def check_body_size() -> None:
         setting, limit = body_limit(get_settings(), request.endpoint)
@@ -53,4 +69,9 @@ def describe_413(description: str | None) -> str | None:
     if description and "setting " in description:
         return description
     setting, limit = body_limit(get_settings(), request.endpoint)
+    if request.content_length is not None and request.content_length <= limit:  # werkzeug's form limits
+        return (
+            f"the multipart form has more parts than the {current_app.config.get('MAX_FORM_PARTS') or 1000:,} "
+            "accepted, or a part larger than accepted; send the data as the request body or as fewer files"
+        )
     return too_large(setting, limit).description
