@@ -24,10 +24,15 @@ class Settings:
     port: int = 8080
     workers: int = 8
     load_seeds: bool = True
+    #: ``efreg serve``: on a first run also load the prebuilt sample data (TianGong, OEFDB) (registry/ingest/seeds.py)
+    load_samples: bool = True
     # SPARQL endpoint limits
     query_timeout: float = 30.0
     max_rows: int = 100_000
-    max_body_bytes: int = 10 * 1024 * 1024
+    max_body_bytes: int = 10 * 1024 * 1024  #: a SPARQL request body (413)
+    max_query_bytes: int = 1024 * 1024  #: a SPARQL query or update text, UTF-8 (400)
+    max_query_depth: int = 16  #: brackets ({, (, [) nested in a SPARQL text (400)
+    max_values_rows: int = 10_000  #: rows of every VALUES block of a SPARQL text together (400)
     max_concurrent_queries: int = 4
     service_allowlist: tuple[str, ...] = field(default_factory=tuple)
     service_timeout: float = 10.0
@@ -35,10 +40,14 @@ class Settings:
     compact_delay: float = 30.0  #: compact the on-disk store this many quiet seconds after writes (0: never)
     #: order the joins of basic graph patterns by the VoID statistics (registry.query.planner)
     join_planner: bool = True
-    # upload / import limits
-    max_upload_bytes: int = 200 * 1024 * 1024
+    # upload / import limits (docs/reliability.md: each limit and its refusal)
+    max_upload_bytes: int = 32 * 1024 * 1024  #: an upload's body: datasets, mapping sets (413)
+    max_request_bytes: int = 2 * 1024 * 1024  #: the body of any other request (413)
+    max_file_bytes: int = 1024 * 1024 * 1024  #: one file of `efreg load` / `efreg validate` (exit 2)
     zip_max_entries: int = 10_000
-    zip_max_uncompressed_bytes: int = 1024 * 1024 * 1024
+    zip_max_uncompressed_bytes: int = 256 * 1024 * 1024  #: all entries of one ZIP, decompressed (413)
+    zip_max_entry_bytes: int = 64 * 1024 * 1024  #: one ZIP entry, decompressed (413)
+    max_nesting_depth: int = 64  #: objects/arrays of a JSON document, elements of an XML one (400)
     # the gate's validator (registry.ingest.gate): "fast" (registry.validation.fast, set-at-a-time) or "pyshacl" (the reference)
     validator: str = "fast"
 

@@ -1,7 +1,7 @@
 """What a resource's document holds (Flask-free).
 
-A document is the resource's concise bounded description (its triples and the blank nodes they
-reach: gas components, CO2e values, quality, uncertainty, period) plus the labels of every IRI it
+A document is the resource's concise bounded description (its triples and the blank nodes and parts
+they reach — gas components, CO2e values, quality, uncertainty, period: ``registry/rdf/parts.py``) plus the labels of every IRI it
 links to, so that a client can show names without further requests. A version-independent resource
 (``factor/{id}``) adds its catalog record (``dcat:hasVersion``, ``dcat:hasCurrentVersion``) and the
 description of its current version; a superseded version says by which version it was replaced
@@ -18,12 +18,13 @@ import weakref
 from collections.abc import Collection, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDFS, SKOS
 from rdflib.term import Node
 
 from registry.publishing import freshness
 from registry.rdf.namespaces import DCAT, EF, PREFIXES, QUDT
+from registry.rdf.parts import is_part
 from registry.store import Store
 
 Quad = tuple[Node, URIRef, Node, str]
@@ -104,7 +105,7 @@ class _IndexReader(_Reader):
 
     def closure(self, iri: URIRef) -> list[Quad]:
         out = list(self._quads(iri, None, None))
-        frontier = [(q[2], q[3]) for q in out if isinstance(q[2], BNode)]
+        frontier = [(q[2], q[3]) for q in out if is_part(q[2], iri)]
         seen: set[tuple[Node, str]] = set()
         for _ in range(MAX_BNODE_DEPTH):
             nxt: list[tuple[Node, str]] = []
@@ -114,7 +115,7 @@ class _IndexReader(_Reader):
                 seen.add((node, graph))
                 for quad in self._quads(node, None, None, graph):
                     out.append(quad)
-                    if isinstance(quad[2], BNode):
+                    if is_part(quad[2], iri):
                         nxt.append((quad[2], graph))
             frontier = nxt
         return out
@@ -144,8 +145,9 @@ class _SparqlReader(_Reader):
     def closure(self, iri: URIRef) -> list[Quad]:
         branches = [f"{{ BIND({iri.n3()} AS ?s) GRAPH ?g {{ ?s ?p ?o }} }}"]
         for depth in range(1, MAX_BNODE_DEPTH + 1):
-            chain = [f"{iri.n3()} ?q0 ?b1 . FILTER(isBlank(?b1))"]
-            chain += [f"?b{i} ?q{i} ?b{i + 1} . FILTER(isBlank(?b{i + 1}))" for i in range(1, depth)]
+            part = f'(isBlank(?b{{i}}) || STRSTARTS(STR(?b{{i}}), "{iri}#"))'
+            chain = [f"{iri.n3()} ?q0 ?b1 . FILTER{part.format(i=1)}"]
+            chain += [f"?b{i} ?q{i} ?b{i + 1} . FILTER{part.format(i=i + 1)}" for i in range(1, depth)]
             chain.append(f"?b{depth} ?p ?o . BIND(?b{depth} AS ?s)")
             branches.append("{ GRAPH ?g { " + " ".join(chain) + " } }")
         return self._rows("SELECT ?g ?s ?p ?o WHERE {\n" + "\nUNION ".join(branches) + "\n}", {})
@@ -233,7 +235,11 @@ def describe(
             _add(desc, read.closure(desc.current))
             desc.focus = desc.current
 
-    linked = {o for _, _, o in graph if isinstance(o, URIRef)}
+    linked = {
+        o
+        for _, _, o in graph
+        if isinstance(o, URIRef) and not is_part(o, iri) and not is_part(o, desc.focus)  # parts: read
+    }
     focus_links = [
         o
         for p in (EF.activity, EF.activityCategory)

@@ -28,6 +28,9 @@ ONTOLOGY_FILE: Path = DATA_DIR / "ontology" / "efreg.ttl"
 SHAPES_DIR: Path = DATA_DIR / "shapes"
 #: The seed datasets loaded into an empty store (top-level ``seeds/`` in the checkout).
 SEEDS_DIR: Path = DATA_DIR / "seeds"
+#: The real sample data a first run serves besides the seeds (TianGong ILCD processes, the Open
+#: Emission Factors DB), prebuilt as N-Quads by ``seeds/build_samples.py`` (see seeds/README.md).
+SAMPLES_DIR: Path = DATA_DIR / "samples"
 #: Seed datasets that make up the reference data (geographies, gases, units, GWP sets, ...).
 REFERENCE_FILES: tuple[Path, ...] = (SEEDS_DIR / "reference.trig", SEEDS_DIR / "gwp100.trig")
 #: ILCD's location list (from TianGong-LCA-Data, MIT): names of countries, provinces and cities.

@@ -82,11 +82,22 @@ class FacetValue:
     value: str = ""  #: the value as a search parameter
 
 
+class Paged:
+    """A page of ``size`` items out of ``total``: how many pages there are."""
+
+    total: int
+    size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+
 @dataclass
 class SearchResult:
     query: SearchQuery
     total: int
-    hits: list[Hit]
+    hits: list[FactorRow]
     facets: dict[str, list[FacetValue]]
 
     @property
@@ -147,9 +158,7 @@ def search(
         PREFIXES + f"SELECT DISTINCT ?f WHERE {{ {where} }} ORDER BY ?f LIMIT {query.size} OFFSET {offset}",
         dataset,
     )
-    hit_iris = [row["f"] for row in rows]
-    hit_labels = labels(store, graphs, hit_iris, public)
-    hits = [Hit(iri, hit_labels.get(iri, {})) for iri in hit_iris]  # type: ignore[arg-type]
+    hits = factor_rows(store, graphs, [row["f"] for row in rows])  # type: ignore[misc]
     facets: dict[str, list[FacetValue]] = {}
     for name, (prefix, pattern) in FACETS.items():
         facet_rows = store.select(
@@ -171,16 +180,12 @@ def search(
 
 
 @dataclass
-class Listing:
+class Listing(Paged):
     kind: str
     page: int
     size: int
     total: int
     items: list[Hit]
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.size))
 
 
 def list_kind(
@@ -201,3 +206,117 @@ def list_kind(
     iris = [row["s"] for row in rows]
     names = labels(store, graphs, iris)
     return Listing(kind, page, size, total, [Hit(i, names.get(i, {})) for i in iris])  # type: ignore[arg-type]
+
+
+# --- what a person reads of a factor in a list: value, unit, gas, year, place --------------------
+
+ROWS = (
+    PREFIXES
+    + """SELECT ?f ?kind ?what ?value ?unit ?year ?start ?end ?geo WHERE {{
+  VALUES ?f {{ {values} }}
+  OPTIONAL {{ {{ ?f ef:component ?n . ?n ef:gas ?what ; ef:value ?value . OPTIONAL {{ ?n ef:unit ?unit }}
+              BIND("gas" AS ?kind) }}
+    UNION {{ ?f ef:co2e ?n . ?n ef:gwpSet ?what ; ef:value ?value . OPTIONAL {{ ?n ef:unit ?unit }}
+              BIND("co2e" AS ?kind) }} }}
+  OPTIONAL {{ ?f ef:referenceYear ?year }}
+  OPTIONAL {{ ?f dct:temporal ?t . OPTIONAL {{ ?t dcat:startDate ?start }} OPTIONAL {{ ?t dcat:endDate ?end }} }}
+  OPTIONAL {{ ?f ef:geography ?geo }}
+}}"""
+)
+
+
+@dataclass
+class Amount:
+    """One value of a factor: a gas (``kind`` ``gas``) or a GWP set's CO2e (``co2e``), in its unit."""
+
+    kind: str
+    what: URIRef
+    value: str  #: the lexical form, as published
+    unit: URIRef | None
+    what_labels: dict[str, str] = field(default_factory=dict)
+    unit_labels: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class FactorRow:
+    """A factor as a list shows it: label, its gas values (or CO2e values), year, place."""
+
+    iri: URIRef
+    labels: dict[str, str] = field(default_factory=dict)
+    gases: list[Amount] = field(default_factory=list)
+    co2e: list[Amount] = field(default_factory=list)
+    year: str | None = None
+    geo: URIRef | None = None
+    geo_labels: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def amounts(self) -> list[Amount]:
+        """What the row shows: the gas values, or the CO2e values when the factor gives no gas."""
+        return self.gases or self.co2e
+
+
+def factor_rows(store: Store, graphs: Sequence[str], iris: Sequence[URIRef]) -> list[FactorRow]:
+    """The rows of ``iris`` (in that order), read from ``graphs``: a commercial factor whose values
+    the caller may not read has a row without amounts."""
+    if not iris:
+        return []
+    rows = {iri: FactorRow(iri) for iri in iris}
+    values = " ".join(i.n3() for i in iris)
+    seen: set[tuple[URIRef, str, Node]] = set()
+    for r in store.select(ROWS.format(values=values), _public(graphs)):
+        row = rows.get(r["f"])  # type: ignore[arg-type]
+        if row is None:
+            continue
+        if "year" in r:
+            row.year = str(r["year"])
+        elif "start" in r and row.year is None:
+            start, end = str(r["start"])[:4], str(r.get("end") or r["start"])[:4]
+            row.year = start if start == end else f"{start}–{end}"
+        if isinstance(r.get("geo"), URIRef):
+            row.geo = r["geo"]  # type: ignore[assignment]
+        if "what" in r and (r["f"], str(r["kind"]), r["what"]) not in seen:
+            seen.add((r["f"], str(r["kind"]), r["what"]))  # type: ignore[arg-type]
+            amount = Amount(str(r["kind"]), r["what"], str(r["value"]), r.get("unit"))  # type: ignore[arg-type]
+            (row.gases if amount.kind == "gas" else row.co2e).append(amount)
+    named = {*iris, *(x.geo for x in rows.values() if x.geo is not None)}
+    for x in rows.values():
+        for a in x.gases + x.co2e:
+            named.add(a.what)
+            if a.unit is not None:
+                named.add(a.unit)
+    names = labels(store, graphs, sorted(named))
+    for x in rows.values():
+        x.labels = names.get(x.iri, {})
+        x.geo_labels = names.get(x.geo, {}) if x.geo is not None else {}
+        for a in x.gases + x.co2e:
+            a.what_labels = names.get(a.what, {})
+            a.unit_labels = names.get(a.unit, {}) if a.unit is not None else {}
+        x.gases.sort(key=lambda a: (not str(a.what).endswith("/CO2"), str(a.what)))  # CO2 first
+        x.co2e.sort(key=lambda a: str(a.what), reverse=True)  # the newest GWP set (AR6) first
+    return [rows[i] for i in iris]
+
+
+@dataclass
+class FactorPage(Paged):
+    total: int
+    page: int
+    size: int
+    rows: list[FactorRow]
+
+
+def dataset_factors(
+    store: Store, graphs: Sequence[str], graph: str, page: int = 1, size: int = 50
+) -> FactorPage:
+    """The factors of the dataset version ``graph`` (a named graph), a page at a time, by IRI."""
+    if graph not in graphs:
+        return FactorPage(0, page, size, [])
+    dataset = _public([graph])
+    where = f"?f a ef:EmissionFactor ; dct:isPartOf <{graph}> ."
+    count = store.select(PREFIXES + f"SELECT (COUNT(DISTINCT ?f) AS ?n) WHERE {{ {where} }}", dataset)
+    total = int(count[0]["n"]) if count and "n" in count[0] else 0
+    offset = (max(page, 1) - 1) * size
+    found = store.select(
+        PREFIXES + f"SELECT DISTINCT ?f WHERE {{ {where} }} ORDER BY ?f LIMIT {size} OFFSET {offset}", dataset
+    )
+    iris = [r["f"] for r in found]
+    return FactorPage(total, page, size, factor_rows(store, graphs, iris))  # type: ignore[arg-type]

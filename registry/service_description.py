@@ -40,16 +40,23 @@ DATASET_SEMANTICS = (
 
 
 def describe(endpoint: str, settings: Settings, graphs: Mapping[str, int], media_types: list[str]) -> Graph:
-    """The service description of ``endpoint``; ``graphs``: the named graphs the caller may read
-    with their triple counts; ``media_types``: the result formats offered."""
+    """The service description of ``endpoint`` (the URL the request reached); ``graphs``: the named
+    graphs the caller may read with their triple counts; ``media_types``: the result formats offered.
+
+    The service is named from the base URI, as VoID names it (``{base}sparql``: one base URI
+    everywhere); when the request reached the endpoint at another address (``127.0.0.1`` for
+    ``localhost``, a proxy), that address is a second ``sd:endpoint`` (W3C has-endpoint-triple)."""
     g = Graph()
     g.bind("sd", SD)
     g.bind("void", VOID)
     g.bind("dct", DCTERMS)
     base = settings.base_uri
-    service = URIRef(endpoint + "#service")
+    canonical = base + "sparql"
+    service = URIRef(canonical + "#service")
     g.add((service, RDF.type, SD.Service))
-    g.add((service, SD.endpoint, URIRef(endpoint)))
+    g.add((service, SD.endpoint, URIRef(canonical)))
+    if endpoint != canonical:
+        g.add((service, SD.endpoint, URIRef(endpoint)))
     for language in ("SPARQL11Query", "SPARQL11Update"):
         g.add((service, SD.supportedLanguage, SD[language]))
     for feature in ("UnionDefaultGraph", "BasicFederatedQuery"):
@@ -70,7 +77,7 @@ def describe(endpoint: str, settings: Settings, graphs: Mapping[str, int], media
     )
     g.add((service, RDFS.comment, Literal(limits, lang="en")))
 
-    dataset = URIRef(endpoint + "#dataset")
+    dataset = URIRef(canonical + "#dataset")
     g.add((service, SD.defaultDataset, dataset))
     g.add((dataset, RDF.type, SD.Dataset))
     g.add((dataset, RDFS.seeAlso, URIRef(base + "void")))

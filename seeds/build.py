@@ -132,14 +132,49 @@ def _render_props(props: Props, indent: int) -> str:
     return (" ;\n" + pad).join(parts)
 
 
+def _object_key(obj: str) -> str:
+    """The last segment of a rendered IRI (``<gas/CO2>`` → ``CO2``)."""
+    return obj.strip("<>").rsplit("/", 1)[-1]
+
+
+def _part_key(owner: str, predicate: str, props: Props) -> str:
+    """The fragment naming a nested description (a gas component, a CO2e value, a GWP value, an
+    uncertainty range) after its owner, as registry/rdf/parts.py names them on import."""
+    values = dict(props)
+    if predicate in ("ef:component", "ef:gwpValue"):
+        return _object_key(values["ef:gas"][0])
+    if predicate == "ef:co2e":
+        return "CO2e-" + _object_key(values["ef:gwpSet"][0])
+    if predicate == "ef:uncertainty":
+        return owner.strip("<>").rsplit("#", 1)[-1] + "-uncertainty"
+    raise ValueError(f"no part key for {predicate}")
+
+
 @dataclass
 class Resource:
+    """A subject and its properties; nested property lists become parts of the subject, each with
+    its own IRI (``<factor/x/1#CO2>``), written after it (gas components cite-able, not blank)."""
+
     subject: str
     props: Props
 
     def render(self, indent: int = 4) -> str:
         pad = " " * indent
-        return pad + self.subject + " " + _render_props(self.props, indent + 4) + " .\n"
+        document = self.subject.strip("<>").split("#", 1)[0]
+        props: Props = []
+        nested: list[Resource] = []
+        for predicate, objects in self.props:
+            rendered = []
+            for obj in objects:
+                if isinstance(obj, str):
+                    rendered.append(obj)
+                    continue
+                part = iri(f"{document}#{_part_key(self.subject, predicate, obj)}")
+                rendered.append(part)
+                nested.append(Resource(part, obj))
+            props.append((predicate, rendered))
+        out = pad + self.subject + " " + _render_props(props, indent + 4) + " .\n"
+        return out + "".join("\n" + r.render(indent) for r in nested)
 
 
 def render_trig(comment: str, graph: str, resources: Iterable[Resource]) -> str:

@@ -249,7 +249,7 @@ def test_broken_seed_copies_fail_naming_the_factor_and_rule_in_both_languages(ho
 
 def test_serve_answers_over_http_with_the_seed_counts(tmp_path: Path):
     port = free_port()
-    env = {**os.environ, "EFREG_BASE_URI": BASE}
+    env = {**os.environ, "EFREG_BASE_URI": BASE, "EFREG_LOAD_SAMPLES": "0"}  # samples: test_first_run.py
     efreg = shutil.which("efreg", path=str(Path(sys.executable).parent)) or "efreg"
     proc = subprocess.Popen(
         [efreg, "serve", "--port", str(port), "--store", "oxigraph://" + (tmp_path / "s").as_posix()],

@@ -55,7 +55,10 @@ def test_too_many_entries(tmp_path: Path):
 def test_zip_bomb_by_declared_size(tmp_path: Path):
     z = make_zip(tmp_path / "bomb.zip", {"big.nt": b"\n" * 2_000_000})
     assert z.stat().st_size < 20_000
-    with pytest.raises(IngestError, match="bytes uncompressed, more than the limit"):
+    with pytest.raises(
+        IngestError,
+        match="decompressed is 2,000,000 bytes, more than the limit of 1,000,000 bytes .setting zip_max_uncompressed_bytes.",
+    ):
         read(z, dataset_id="x", settings=Settings(zip_max_uncompressed_bytes=1_000_000))
 
 

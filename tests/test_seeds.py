@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib import Dataset, Graph, Literal, URIRef
 
 from registry.rdf.namespaces import DCAT, DCT, EF, FOAF, QUDT, RDF, RDFS, SKOS, UNIT, XSD
 from registry.validation.reference import validate
@@ -331,7 +331,8 @@ def test_every_factor_carries_identity_provenance_and_access(union: Graph) -> No
         pub = union.value(f, DCT.publisher)
         assert (pub, RDF.type, FOAF.Organization) in union
         assert union.value(f, DCT.publisher) == union.value(dataset, DCT.publisher)
-        assert all(isinstance(c, BNode) for c in union.objects(f, EF.component))
+        for c in union.objects(f, EF.component):  # a part IRI a partner can cite: {factor}#{gas id}
+            assert str(c) == f"{f}#{str(union.value(c, EF.gas)).rsplit('/', 1)[-1]}", c
         assert list(union.objects(f, EF.component)), f
 
 

@@ -13,7 +13,21 @@ import pytest
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from registry.rdf.namespaces import DCAT, DCT, EF, PREFIXES, QUDT, RDF, RDFS, SH, SKOS, UNIT, XSD
+from registry.rdf.namespaces import (
+    DCAT,
+    DCT,
+    EF,
+    FOAF,
+    PREFIXES,
+    QUDT,
+    RDF,
+    RDFS,
+    SCHEMA,
+    SH,
+    SKOS,
+    UNIT,
+    XSD,
+)
 from registry.validation.reference import ValidationResult, load_shapes, validate
 
 DATA = Path(__file__).parent / "data" / "shapes"
@@ -642,6 +656,57 @@ CASES: list[tuple[str, bool, Mutation, Expected]] = [
         True,
         lambda d, r: drop(r, iri("source/ipcc2006-v2-ch2-t2.2"), EF.table),
         {W("Source-table", "MinCount", "table")},
+    ),
+    # V-PLAUSIBLE, R-URL
+    (
+        "value/implausible-1e400",
+        False,
+        lambda d, r: (drop(d, F, EF.component), put(d, co2e(d), EF.value, dec("1" + "0" * 400))),
+        {V("Value-value-plausible", "Pattern", "value")},
+    ),
+    (
+        "value/ok-15-digits",
+        False,
+        lambda d, r: (drop(d, F, EF.component), put(d, co2e(d), EF.value, dec("999999999999999.5"))),
+        set(),
+    ),
+    (
+        "uncertainty/implausible-sd",
+        False,
+        lambda d, r: put(
+            d, uncertainty(d), EF.standardDeviation, Literal("0." + "0" * 30 + "1", datatype=XSD.decimal)
+        ),
+        {V("Uncertainty-plausible", "Pattern", "(lowerBound|upperBound|standardDeviation)")},
+    ),
+    (
+        "source/file-url",
+        True,
+        lambda d, r: put(
+            r,
+            iri("source/ipcc2006-v2-ch2-t2.2"),
+            SCHEMA.url,
+            Literal("file:///etc/passwd", datatype=XSD.anyURI),
+        ),
+        {V("WebLink-url", "Pattern", "url")},
+    ),
+    (
+        "source/ok-https-url",
+        True,
+        lambda d, r: put(
+            r,
+            iri("source/ipcc2006-v2-ch2-t2.2"),
+            SCHEMA.url,
+            Literal("https://www.ipcc-nggip.iges.or.jp/", datatype=XSD.anyURI),
+        ),
+        set(),
+    ),
+    (
+        "publisher/javascript-homepage",
+        True,
+        lambda d, r: put(
+            r, iri("publisher/ipcc"), FOAF.homepage, Literal("javascript:alert(1)", datatype=XSD.anyURI)
+        ),
+        {V("WebLink-homepage", "Pattern", "homepage")},
     ),
 ]
 

@@ -13,6 +13,7 @@ from registry.calculation.calculate import calculate, parse
 from registry.calculation.receipts import keep
 from registry.publishing import access
 from registry.publishing.tokens import Caller
+from registry.spreadsheet import safe_cell
 from registry.store import Store
 
 MAX_ROWS = 1000
@@ -92,17 +93,16 @@ def write_csv(results: list[dict[str, Any]]) -> str:
     writer.writeheader()
     for r in results:
         inputs = r.get("inputs", {})
-        writer.writerow(
-            {
-                **{k: inputs.get(k, "") for k in INPUT_COLUMNS},
-                "row": r["row"],
-                "status": r["status"],
-                "factor": r.get("factor", ""),
-                "co2e": r.get("co2e", {}).get("value", ""),
-                "co2e_unit": r.get("co2e", {}).get("unit", ""),
-                "gases": " ".join(f"{g['gas']}={g['value']}" for g in r.get("gases", [])),
-                "receipt": r.get("receipt", ""),
-                "error": r.get("error", ""),
-            }
-        )
+        row = {
+            **{k: inputs.get(k, "") for k in INPUT_COLUMNS},
+            "row": r["row"],
+            "status": r["status"],
+            "factor": r.get("factor", ""),
+            "co2e": r.get("co2e", {}).get("value", ""),
+            "co2e_unit": r.get("co2e", {}).get("unit", ""),
+            "gases": " ".join(f"{g['gas']}={g['value']}" for g in r.get("gases", [])),
+            "receipt": r.get("receipt", ""),
+            "error": r.get("error", ""),
+        }
+        writer.writerow({k: safe_cell(str(v)) for k, v in row.items()})  # no formula reaches a spreadsheet
     return out.getvalue()

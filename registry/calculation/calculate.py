@@ -102,9 +102,10 @@ def parse_year(text: str | None) -> int | None:
     if text is None or not str(text).strip():
         return None
     text = str(text).strip()
-    if not text.isdigit() or int(text) not in YEARS:
+    # ASCII digits, few: str.isdigit() takes "²" and int() refuses 5,000 digits (both raised: 500)
+    if not (text.isascii() and text.isdigit() and len(text) <= 6) or int(text) not in YEARS:
         raise CalculationError(
-            f"year {text!r} is not a year from {YEARS.start} to {YEARS.stop - 1}", parameter="year"
+            f"year {text[:40]!r} is not a year from {YEARS.start} to {YEARS.stop - 1}", parameter="year"
         )
     return int(text)
 

@@ -22,7 +22,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import PROV, RDF, RDFS, XSD
 
 from registry import __version__
@@ -31,6 +31,7 @@ from registry.calculation.calculate import Inputs, compute
 from registry.calculation.selection import PREFIXES, Reader
 from registry.publishing import access
 from registry.publishing.tokens import Caller
+from registry.rdf import parts
 from registry.rdf.namespaces import EF
 from registry.store import QueryDataset, Store
 
@@ -85,14 +86,14 @@ def document(iri: str, answer: dict[str, Any]) -> Graph:
     g.add((s, CALC.unit, URIRef(inputs["unit"])))
     g.add((s, CALC.gwpSet, URIRef(inputs["gwp"])))
     for n, step in enumerate(answer["conversions"], 1):
-        node = BNode()
+        node = parts.part(s, "conversion", str(n))
         g.add((s, CALC.conversion, node))
         g.add((node, CALC.order, Literal(n)))
         g.add((node, CALC["from"], URIRef(step["from"])))
         g.add((node, CALC.to, URIRef(step["to"])))
         g.add((node, CALC.multiplier, _decimal(step["multiplier"])))
     for n, cand in enumerate(answer["fallback"]["candidates"], 1):
-        node = BNode()
+        node = parts.part(s, "candidate", str(n))
         g.add((s, CALC.candidate, node))
         g.add((node, CALC.order, Literal(n)))
         g.add((node, CALC.factor, URIRef(cand["factor"])))
@@ -101,12 +102,12 @@ def document(iri: str, answer: dict[str, Any]) -> Graph:
     g.add((result, RDF.type, PROV.Entity))
     g.add((result, PROV.wasGeneratedBy, s))
     for gas in answer["gases"]:
-        node = BNode()
+        node = parts.part(s, "result", parts.local(gas["gas"]))
         g.add((result, CALC.gas, node))
         g.add((node, EF.gas, URIRef(gas["gas"])))
         g.add((node, EF.value, _decimal(gas["value"])))
         g.add((node, EF.unit, URIRef(gas["unit"])))
-    node = BNode()
+    node = parts.part(s, "result", "CO2e")
     g.add((result, CALC.co2e, node))
     g.add((node, EF.gwpSet, URIRef(answer["co2e"]["gwp"])))
     g.add((node, EF.value, _decimal(answer["co2e"]["value"])))

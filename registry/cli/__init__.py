@@ -51,6 +51,11 @@ def main() -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="The PEM private key of --tls-cert.",
 )
+@click.option(
+    "--no-samples",
+    is_flag=True,
+    help="Do not load the sample data (TianGong, Open Emission Factors DB) on a first run. [env EFREG_LOAD_SAMPLES]",
+)
 def serve(
     host: str | None,
     port: int | None,
@@ -58,6 +63,7 @@ def serve(
     base_uri: str | None,
     workers: int | None,
     no_seeds: bool,
+    no_samples: bool,
     tls_cert: Path | None,
     tls_key: Path | None,
 ) -> None:
@@ -65,7 +71,9 @@ def serve(
     --tls-cert/--tls-key (cheroot, which speaks TLS itself; for tests and small deployments: in
     production a reverse proxy terminates TLS, see docs/pact.md).
 
-    Loads the seed data (seeds/*.trig) on first start, when the store holds no dataset.
+    Loads the seed data (seeds/*.trig) on first start, when the store holds no dataset, and the sample
+    data (the TianGong ILCD sample, MIT; the Open Emission Factors DB, CC BY-SA 4.0) when its datasets
+    are not there yet.
     """
     import waitress
 
@@ -73,10 +81,10 @@ def serve(
         raise click.UsageError("--tls-cert and --tls-key go together")
 
     # start-up: `efreg --help` loads none of these; `serve` loads them once
-    from registry.ingest.seeds import load_seeds_if_empty
+    from registry.ingest.seeds import SAMPLES, load_first_run
     from registry.publishing import access
     from registry.publishing.workflow import recover
-    from registry.web import create_app
+    from registry.web import create_app, limits
 
     settings = common.settings(
         host=host,
@@ -85,14 +93,25 @@ def serve(
         base_uri=base_uri,
         workers=workers,
         load_seeds=False if no_seeds else None,
+        load_samples=False if no_samples else None,
     )
     store = common.open_store(settings)
     for graph in recover(store, settings.base_uri):  # graphs an interrupted upload left behind
         click.echo(f"dropped {graph} (left by an interrupted upload)", err=True)
     if settings.load_seeds:
-        loaded = load_seeds_if_empty(store, settings.base_uri)
+        update, close = common.progress("first run: loading the seeds and the sample data")
+        loaded, samples = load_first_run(
+            store, settings.base_uri, samples=settings.load_samples, progress=update
+        )
+        close()
         if loaded:
             click.echo(f"loaded {loaded} seed quads into {settings.store}", err=True)
+        if samples:
+            click.echo(
+                f"loaded the sample data: {', '.join(samples)} (--no-samples to leave it out)", err=True
+            )
+        elif settings.load_samples and not any(s.file.is_file() for s in SAMPLES):
+            click.echo("no prebuilt sample data in this installation: serving the seeds only", err=True)
     # Work the first request would do, done before listening: the access snapshot (cached until the
     # next write) and pyparsing's preparation of the SPARQL grammar.
     if access.generation(store) is not None:
@@ -101,9 +120,9 @@ def serve(
     store.compact_after_writes(settings.compact_delay)
     app = create_app(settings, store=store)
     scheme = "https" if tls_cert else "http"
-    click.echo(
-        f"efreg {__version__} serving {settings.store} at {scheme}://{settings.host}:{settings.port}/ "
-        f"(base URI {settings.base_uri})",
+    click.echo(  # the base URI is the registry's one address (VoID, the service description, IRIs)
+        f"efreg {__version__} serving {settings.store} at {settings.base_uri} "
+        f"(listening on {scheme}://{settings.host}:{settings.port}/)",
         err=True,
     )
     if tls_cert is not None and tls_key is not None:
@@ -115,7 +134,8 @@ def serve(
         port=settings.port,
         threads=settings.workers,
         ident=f"efreg/{__version__}",
-        max_request_body_size=settings.max_upload_bytes,
+        # above every route's own limit, so that the app's 413 names the route's limit and setting
+        max_request_body_size=4 * limits.largest(settings),
     )
 
 
@@ -172,7 +192,8 @@ def _warm_sparql_parser() -> None:
     "--report",
     "report_path",
     type=click.Path(path_type=Path),
-    help="Also write the SHACL report to this file (.json or .ttl).",
+    help="Write the whole report (records left out, every SHACL result) to this file: .txt, .json or .ttl "
+    "(the terminal shows a summary by rule when there are many).",
 )
 @click.option(
     "--lang",
@@ -200,7 +221,7 @@ def load(
 
     Nothing is stored when the data violates a shape (exit 1) or does not parse (exit 2).
     """
-    from registry.ingest import IngestError, import_paths  # start-up: the ingest stack, when used
+    from registry.ingest import IngestError, NothingImported, import_paths  # start-up: when used
     from registry.store import RDFParseError
 
     settings = common.settings(store=store_url, base_uri=base_uri)
@@ -228,21 +249,19 @@ def load(
     except (IngestError, RDFParseError) as exc:
         close()
         click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+        sys.exit(1 if isinstance(exc, NothingImported) else 2)  # 1: read, but every row refused
     finally:
         store.close()
     close()
     for line in pact_lines:
         click.echo(line, err=True)
-    for skipped in outcome.result.skipped:
-        click.echo(f"skipped {skipped.where}: {skipped.reason}", err=True)
-    if report_path is not None:
-        _write_report(outcome.report, report_path)
-    if outcome.report.results:
-        click.echo(outcome.report.to_text(lang), err=True)
+    from registry.cli.reports import echo_outcome  # start-up: when an import ran
+
+    echo_outcome(outcome.result, outcome.report, lang, report_path)
     result = outcome.result
     click.echo(
-        f"read {result.read}, imported {result.imported}, skipped {len(result.skipped)}; "
+        result.counts()
+        + "; "
         + (
             "stored in " + ", ".join(result.dataset_iris)
             if outcome.stored
@@ -251,13 +270,6 @@ def load(
     )
     if not outcome.report.conforms:
         sys.exit(1)
-
-
-def _write_report(report: object, path: Path) -> None:
-    if path.suffix == ".json":
-        path.write_text(json.dumps(report.to_json(), ensure_ascii=False, indent=2), encoding="utf-8")  # type: ignore[attr-defined]
-    else:
-        path.write_text(report.to_turtle(), encoding="utf-8")  # type: ignore[attr-defined]
 
 
 @main.command()
@@ -286,7 +298,7 @@ def validate(
 
     Exit 0 when they conform (warnings allowed), 1 on a violation, 2 when a file does not parse.
     """
-    from registry.ingest import IngestError, read_paths  # start-up: the ingest stack, when used
+    from registry.ingest import IngestError, NothingImported, read_paths  # start-up: when used
     from registry.store import RDFParseError
     from registry.validation.fast import get_validator
 
@@ -302,7 +314,9 @@ def validate(
         )
     except (IngestError, RDFParseError) as exc:
         click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+        sys.exit(1 if isinstance(exc, NothingImported) else 2)  # 1: nothing would be stored
+    for skipped in result.skipped:
+        click.echo(f"skipped {skipped.where}: {skipped.reason}", err=True)
     report = get_validator(validator)(result.dataset, base_iri=settings.base_uri)
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
@@ -312,7 +326,7 @@ def validate(
                 click.echo(report.to_text(language))
         click.echo(
             ("conforms" if report.conforms else "does not conform")
-            + f": {len(report.violations)} violation(s), {len(report.warnings)} warning(s)"
+            + f": {len(report.violations)} violation(s), {len(report.warnings)} warning(s); {result.summary()}"
         )
     sys.exit(0 if report.conforms else 1)
 

@@ -147,7 +147,7 @@ def dataset_upload(
 ) -> None:
     """Store the next version of DATASET_ID as a draft (exit 1 when it violates a shape)."""
     # start-up: loaded when the command runs, not for `efreg --help`
-    from registry.ingest import IngestError
+    from registry.ingest import IngestError, NothingImported
     from registry.publishing.workflow import PublishingError, upload
 
     store, base = _open(store_url, base_uri)
@@ -164,14 +164,15 @@ def dataset_upload(
             dry_run=dry_run,
         )
     except (IngestError, PublishingError) as exc:
-        _fail(str(exc))
+        _fail(str(exc), 1 if isinstance(exc, NothingImported) else 2)  # 1: every row refused
         return
     finally:
         store.close()
-    if outcome.report.results:
-        click.echo(outcome.report.to_text("en"), err=True)
+    from registry.cli.reports import echo_outcome  # start-up: when an upload ran
+
+    echo_outcome(outcome.result, outcome.report, "en", None)
     click.echo(
-        f"{outcome.result.summary()}; "
+        f"{outcome.result.counts()}; "
         + (f"stored {outcome.graph} as a draft" if outcome.stored else "nothing stored")
     )
     if not outcome.report.conforms:

@@ -169,7 +169,7 @@ def import_(
 ) -> None:
     """Import a mapping set. Mappings naming a concept the registry does not know are reported, not stored."""
     # start-up: loaded when the command runs, not for `efreg --help`
-    from rdflib import Graph, URIRef
+    from rdflib import URIRef
 
     from registry.mapping.flowmap import read_flowmap
     from registry.mapping.sets import MappingError, MappingSet, mappings_from_skos, store_set
@@ -201,7 +201,7 @@ def import_(
                     source_url=URIRef(source_url) if source_url else None,
                 )
             else:
-                g = Graph().parse(path)
+                g = _parse_skos(path, MappingError)
                 mset = MappingSet(
                     set_id,
                     title or path.stem,
@@ -291,3 +291,19 @@ def crosswalk(concept: str, related: bool, store_url: str | None, base_uri: str 
             {"concept": concept, "count": len(matches), "factors": matches}, ensure_ascii=False, indent=2
         )
     )
+
+
+def _parse_skos(path: Path, error: type[Exception]):  # noqa: ANN202 - rdflib loads at start-up only
+    """The RDF graph of a SKOS file; a file that does not parse (or nests deeper than rdflib's parser
+    follows) is ``error`` naming the file, exit 2, not a traceback."""
+    from xml.sax import SAXException  # start-up
+
+    from rdflib import Graph  # start-up
+    from rdflib.plugin import PluginException  # start-up
+
+    try:
+        return Graph().parse(path)
+    except RecursionError:
+        raise error(f"{path}: nested deeper than the RDF parser follows") from None
+    except (SyntaxError, ValueError, SAXException, PluginException) as exc:
+        raise error(f"{path}: does not parse as RDF ({str(exc)[:300]})") from None

@@ -2,7 +2,8 @@
 
 One profile so far, ``ecfo`` — the Emission Conversion Factors Ontology 1.0.0 (https://w3id.org/ecfo).
 ECFO gives one value per conversion factor, so an efreg factor becomes one ``ecfo:EmissionConversionFactor``
-per gas component and per CO2e value, IRI ``{factor IRI}#{gas id}`` / ``#CO2e-{GWP set id}``::
+per gas component and per CO2e value, under the component's (the value's) own IRI ``{factor IRI}#{gas id}``
+/ ``#CO2e-{GWP set id}`` (registry/rdf/parts.py): the same node, described in ECFO's terms::
 
     <factor/x/1#CO2> a ecfo:EmissionConversionFactor ;
         rdf:value "56100"^^xsd:decimal ;                 # ECFO's own data uses xsd:float; we keep decimals
@@ -108,7 +109,7 @@ CONSTRUCT {{ ?f ?p ?o . ?b ?bp ?bo . ?u ef:numeratorUnit ?num . ?geo skos:exactM
 WHERE {{
   VALUES ?f {{ {values} }}
   ?f a ef:EmissionFactor ; ?p ?o .
-  OPTIONAL {{ ?f ?p2 ?b . FILTER(isBlank(?b)) ?b ?bp ?bo .
+  OPTIONAL {{ ?f ?p2 ?b . FILTER(isBlank(?b) || STRSTARTS(STR(?b), CONCAT(STR(?f), "#"))) ?b ?bp ?bo .
              OPTIONAL {{ ?b ef:unit ?u . ?u ef:numeratorUnit ?num }}
              OPTIONAL {{ ?b ef:gas ?gas . OPTIONAL {{ ?gas rdfs:label ?gl }} OPTIONAL {{ ?gas ef:formula ?gf }}
                         OPTIONAL {{ ?gas skos:exactMatch ?gwd }} }} }}
@@ -181,7 +182,7 @@ def _render_factor(src: Graph, out: Graph, f: URIRef) -> None:
             gwp = src.value(node, EF.gwpSet)
             suffix = "CO2e-" + str(gwp).rsplit("/", 1)[-1]
             target = ECFO.co2e
-        cf = URIRef(f"{f}#{suffix}")
+        cf = node if isinstance(node, URIRef) else URIRef(f"{f}#{suffix}")  # the component's own IRI
         out.add((cf, RDF.type, ECFO.EmissionConversionFactor))
         value = src.value(node, EF.value)
         out.add((cf, RDF.value, Literal(str(value), datatype=XSD.decimal)))

@@ -8,7 +8,7 @@ without touching a store; ``import_paths`` reads them through the gate (``efreg 
 
 from __future__ import annotations
 
-from registry.ingest.base import Importer, ImportResult, IngestError, Skipped
+from registry.ingest.base import Importer, ImportResult, IngestError, NothingImported, Skipped
 from registry.ingest.gate import ImportOutcome, import_paths
 from registry.ingest.read import IMPORTERS, detect_format, read_inputs, read_paths, skipped_json
 
@@ -18,6 +18,7 @@ __all__ = [
     "ImportResult",
     "Importer",
     "IngestError",
+    "NothingImported",
     "Skipped",
     "detect_format",
     "read_inputs",

@@ -30,12 +30,43 @@ class IngestError(Exception):
         super().__init__(f"{prefix}: {message}" if prefix else message)
 
 
+class InputTooLarge(IngestError):
+    """Input over a size limit (a file, a ZIP entry, the archive decompressed): HTTP 413, CLI exit 2.
+    The message names the limit and its setting."""
+
+
+def over_limit(setting: str, limit: int, what: str, size: int | None = None) -> str:
+    """The message of a refusal for size: what, how big (when known), the limit and its setting."""
+    found = f"{size:,} bytes" if size is not None else "more"
+    return f"{what} is {found}, more than the limit of {limit:,} bytes (setting {setting})"
+
+
 @dataclass
 class Skipped:
-    """A row or dataset that could not be mapped: where it is and why."""
+    """A row or dataset that could not be mapped: where it is and why. ``part`` marks a part of a
+    record left out (an exchange, a net uptake, a dangling source) while the record itself may still
+    import: those are not counted among the skipped records, so read = imported + skipped holds."""
 
     where: str
     reason: str
+    part: bool = False
+
+
+#: Skipped rows a refusal's message lists (all of them are in :attr:`NothingImported.skipped`).
+LISTED = 50
+
+
+class NothingImported(IngestError):
+    """An import in which nothing imports: every row or dataset was skipped (or there was none).
+    Refused as a whole (HTTP 422, CLI exit 1), with each skipped place and its reason."""
+
+    def __init__(self, skipped: list[Skipped], read: int, file: str | None = None) -> None:
+        self.skipped = skipped
+        lines = [f"{s.where}: {s.reason}" for s in skipped[:LISTED]]
+        if len(skipped) > LISTED:
+            lines.append(f"… and {len(skipped) - LISTED} more")
+        what = f"all {read} read were skipped" if read else "the input holds nothing to import"
+        super().__init__(f"nothing to import, {what}" + "".join(f"\n  {line}" for line in lines), file=file)
 
 
 @dataclass
@@ -51,6 +82,23 @@ class ImportResult:
         """What was read as an rdflib ``Dataset`` (built on first use; the gate does not need it)."""
         return self.data.to_dataset()
 
+    @property
+    def skipped_records(self) -> list[Skipped]:
+        """The records (rows, processes) left out: read = imported + len(skipped_records)."""
+        return [s for s in self.skipped if not s.part]
+
+    @property
+    def parts_left_out(self) -> list[Skipped]:
+        """Parts of records left out (the record may still have imported)."""
+        return [s for s in self.skipped if s.part]
+
+    def counts(self) -> str:
+        """``read 45 records, imported 36, skipped 9; 4 parts left out`` — counts that add up."""
+        parts = len(self.parts_left_out)
+        return f"read {self.read}, imported {self.imported}, skipped {len(self.skipped_records)}" + (
+            f"; {parts} part{'s' if parts != 1 else ''} of records left out" if parts else ""
+        )
+
     def summary(self) -> str:
         """One line: read, imported, skipped and the commonest reasons."""
         reasons: dict[str, int] = {}
@@ -58,9 +106,7 @@ class ImportResult:
             key = s.reason.split(":")[0]
             reasons[key] = reasons.get(key, 0) + 1
         why = "; ".join(f"{n}× {r}" for r, n in sorted(reasons.items(), key=lambda kv: -kv[1])[:5])
-        return f"read {self.read}, imported {self.imported}, skipped {len(self.skipped)}" + (
-            f" ({why})" if why else ""
-        )
+        return self.counts() + (f" ({why})" if why else "")
 
 
 ProgressCallback = Callable[[int, int], None]
@@ -97,6 +143,7 @@ class Input:
     name: str
     data: bytes
     resolve: Callable[[str], tuple[str, bytes] | None] = field(default=lambda _rel: None)
+    in_archive: bool = False  #: a member of a ZIP archive
 
     @property
     def suffix(self) -> str:
@@ -121,8 +168,9 @@ class Accumulator:
     writers: dict[str, Any] = field(default_factory=dict)  #: dataset id → its factor.Writer
     seen: dict[str, str] = field(default_factory=dict)  # source identifier (e.g. ILCD UUID) → file
 
-    def skip(self, where: str, reason: str) -> None:
-        self.skipped.append(Skipped(where, reason))
+    def skip(self, where: str, reason: str, *, part: bool = False) -> None:
+        """Note a record (``part``: a part of one) left out, where and why."""
+        self.skipped.append(Skipped(where, reason, part))
 
 
 _ID_BAD = re.compile(r"[^A-Za-z0-9._-]+")
@@ -168,6 +216,11 @@ class NumberError(ValueError):
     pass
 
 
+#: The largest exponent a number may be written with (1e400 passes here and is a violation of the
+#: shapes' V-PLAUSIBLE; 1e999999999 would be a billion digits once written out as a decimal).
+MAX_EXPONENT = 1000
+
+
 def parse_decimal(text: str, *, allow_exponent: bool = True) -> Decimal:
     """Parse a number as :class:`Decimal`. Thousands separators ("1,234.5"), dashes ("—"), words
     are refused with a message saying why; exponents ("1.2e3") are accepted when allowed."""
@@ -177,7 +230,12 @@ def parse_decimal(text: str, *, allow_exponent: bool = True) -> Decimal:
     if _EXP.fullmatch(t):
         if not allow_exponent:
             raise NumberError(f"{text!r} uses an exponent; write it as a plain decimal")
-        return Decimal(t)
+        value = Decimal(t)
+        if value and abs(value.adjusted()) > MAX_EXPONENT:  # written out it would be megabytes of digits
+            raise NumberError(
+                f"{text[:40]!r} is beyond any plausible magnitude (exponent over {MAX_EXPONENT})"
+            )
+        return value
     if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?", t):
         raise NumberError(
             f"{text!r} has a thousands separator; write it without commas (e.g. {t.replace(',', '')})"

@@ -171,6 +171,10 @@ def _source(w: Writer, row: dict[str, str], fid: str, publisher: URIRef) -> URIR
         if (row.get("source_table") or "").strip():
             g.add((s, EF.table, Literal(row["source_table"].strip())))
         url = (row.get("source_url") or "").strip()
-        if url.startswith(("http://", "https://")):
+        if url and not url.lower().startswith(("http://", "https://")):
+            raise RowError(
+                f"source_url {url[:80]!r} is not an http(s) URL (file:, javascript: … are refused)"
+            )
+        if url:
             g.add((s, SCHEMA.url, Literal(url, datatype=XSD.anyURI)))
     return s

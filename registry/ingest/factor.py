@@ -7,13 +7,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 
-from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from registry.ingest import gases, geography, units
 from registry.ingest.base import Accumulator, Context, dec, short_id, slug
 from registry.ingest.quads import ImportData, TripleGraph
 from registry.paths import REFERENCE_FILES
+from registry.rdf import parts
 from registry.rdf.namespaces import DCAT, DCT, EF, FOAF, PROV, RDF, RDFS, SKOS, XSD
 
 
@@ -155,7 +156,7 @@ class Writer:
         if spec.reference_year is not None:
             g.add((s, EF.referenceYear, Literal(f"{spec.reference_year:04d}", datatype=XSD.gYear)))
         if spec.period is not None:
-            p = BNode()
+            p = parts.part(s, "period")
             g.add((s, DCT.temporal, p))
             g.add((p, RDF.type, DCT.PeriodOfTime))
             g.add((p, DCAT.startDate, Literal(f"{spec.period[0]:04d}-01-01", datatype=XSD.date)))
@@ -166,7 +167,7 @@ class Writer:
             g.add((s, EF.ghgScope, scope))
         ratio = self.ratio_unit("KiloGM", spec.activity_unit)
         for gas, value in spec.components.items():
-            c = BNode()
+            c = parts.component(s, gas)
             self.gas_ids.add(gas)
             g.add((s, EF.component, c))
             g.add((c, RDF.type, EF.GasComponent))
@@ -183,7 +184,7 @@ class Writer:
                     if total is not None and any(k not in gases.NOT_IN_CO2E for k in spec.components):
                         co2e[gwp] = total
         for gwp, value in co2e.items():
-            c = BNode()
+            c = parts.co2e(s, gwp)
             g.add((s, EF.co2e, c))
             g.add((c, RDF.type, EF.CO2eValue))
             g.add((c, EF.gwpSet, ctx.iri(f"gwp/{gwp}")))
@@ -218,8 +219,8 @@ class Writer:
         self.count += 1
         return s
 
-    def _uncertainty(self, node: BNode, value: Decimal, percent: Decimal) -> None:
-        u = BNode()
+    def _uncertainty(self, node: URIRef, value: Decimal, percent: Decimal) -> None:
+        u = parts.part(node, parts.local(node), "uncertainty")
         g = self.g
         g.add((node, EF.uncertainty, u))
         g.add((u, RDF.type, EF.Uncertainty))

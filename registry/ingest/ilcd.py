@@ -67,7 +67,7 @@ def scrub(value: str) -> str:
 
 
 def import_ilcd(inputs: list[Input], ctx: Context, acc: Accumulator, *, json: bool = False) -> None:
-    pool = Pool()
+    pool = Pool(max_depth=ctx.settings.max_nesting_depth)
     docs = load_docs(inputs, pool, json=json)
     processes = [d for d in docs if d.kind == "processDataSet"]
     for i, doc in enumerate(processes):
@@ -145,6 +145,7 @@ def _process(doc: Doc, pool: Pool, ctx: Context, acc: Accumulator) -> None:
                     ex_where,
                     f"dangling reference: flow {ref.get('refObjectId') if ref is not None else '?'}"
                     f" ({short}) does not exist",
+                    part=True,
                 )
             continue
         finfo = find(flow.root, "flowInformation")
@@ -157,19 +158,25 @@ def _process(doc: Doc, pool: Pool, ctx: Context, acc: Accumulator) -> None:
         fu, why = flow_unit(pool, flow)
         factor_kg = MASS_TO_KG.get(fu.unit_name) if fu else None
         if factor_kg is None:
-            acc.skip(ex_where, f"unknown unit: {gas} amount is not in a mass unit ({why or fu.unit_name})")
+            acc.skip(
+                ex_where,
+                f"unknown unit: {gas} amount is not in a mass unit ({why or fu.unit_name})",
+                part=True,
+            )
             continue
         try:
             amount = to_decimal(_amount(ex)) * factor_kg
         except NumberError as e:
-            acc.skip(ex_where, f"bad amount: {e}")
+            acc.skip(ex_where, f"bad amount: {e}", part=True)
             continue
         sign = -1 if text(ex, "exchangeDirection") == "Input" else 1
         totals[gas] = totals.get(gas, Decimal(0)) + sign * amount
     components: dict[str, Decimal] = {}
     for gas, total in totals.items():
         if total < 0:
-            acc.skip(where, f"net uptake: {gas} is a net input ({total} kg), not an emission; left out")
+            acc.skip(
+                where, f"net uptake: {gas} is a net input ({total} kg), not an emission; left out", part=True
+            )
         elif total > 0:
             components[gas] = divide(total, ref_amount)
     if not components:
@@ -299,6 +306,7 @@ def _write(
                 f"Representativeness/referenceToDataSource[@refObjectId='{ref.get('refObjectId')}']",
                 "dangling reference: the source data set does not exist; the factor cites the ILCD "
                 "data set only",
+                part=True,
             )
             continue
         sources.append(_source(w, src, publisher))

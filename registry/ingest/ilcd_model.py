@@ -12,10 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from xml.etree.ElementTree import Element
 
-from defusedxml import DefusedXmlException
-from defusedxml import ElementTree as SafeET
-
 from registry.ingest.base import IngestError, Input
+from registry.ingest.parsing import parse_xml as parse_limited
 from registry.ingest.tidas import json_to_element
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -35,18 +33,22 @@ def local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def parse_xml(name: str, data: bytes) -> Element:
-    try:
-        return SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    except DefusedXmlException as e:
-        raise IngestError(
-            f"XML with a DTD or entity declarations is refused ({type(e).__name__}: "
-            f"no external entities, no entity expansion)",
-            file=name,
-        ) from None
-    except SafeET.ParseError as e:
-        line, col = e.position
-        raise IngestError(f"malformed XML ({e})", file=name, where=f"line {line}, column {col}") from None
+#: A parsed dataset: its root element and the lines of its shallow elements (by ``id``; none for JSON).
+Parsed = tuple[Element, dict[int, int]]
+DEFAULT_DEPTH = 64
+
+
+def parse_xml(name: str, data: bytes, max_depth: int = DEFAULT_DEPTH) -> Parsed:
+    """ILCD XML without DTD or entities, within the nesting limit."""
+    return parse_limited(name, data, max_depth)
+
+
+def _at_line(lines: dict[int, int], *elements: Element | None) -> str | None:
+    """``line N`` of the first of ``elements`` whose line is known."""
+    for el in elements:
+        if el is not None and id(el) in lines:
+            return f"line {lines[id(el)]}"
+    return None
 
 
 def _steps(path: str) -> str:
@@ -90,27 +92,33 @@ class Doc:
     root: Element
     name: str
     resolve: Callable[[str], tuple[str, bytes] | None]
+    lines: dict[int, int] = field(default_factory=dict)  #: line of shallow elements (XML), by id
 
     @property
     def version(self) -> str | None:
         return text(self.root, "administrativeInformation/publicationAndOwnership/dataSetVersion")
 
 
-def to_doc(name: str, root: Element, resolve: Callable[[str], tuple[str, bytes] | None]) -> Doc:
+def to_doc(name: str, parsed: Parsed, resolve: Callable[[str], tuple[str, bytes] | None]) -> Doc:
+    root, lines = parsed
     kind = local(root.tag)
     if kind not in FOLDERS:
         raise IngestError(
-            f"root element <{kind}> is not an ILCD dataset (expected one of {', '.join(FOLDERS)})", file=name
+            f"root element <{kind}> is not an ILCD dataset (expected one of {', '.join(FOLDERS)})",
+            file=name,
+            where=_at_line(lines, root),
         )
     info = root[0] if len(root) else None
-    uuid = text(info, "dataSetInformation/UUID")
+    uuid_el = find(info, "dataSetInformation/UUID")
+    uuid = text(uuid_el)
     if not uuid or not _UUID.fullmatch(uuid):
         raise IngestError(
             f"no valid UUID at /{kind}/{local(info.tag) if info is not None else '?'}"
             f"/dataSetInformation/common:UUID (found {uuid!r})",
             file=name,
+            where=_at_line(lines, uuid_el, find(info, "dataSetInformation"), info, root),
         )
-    return Doc(kind, uuid.lower(), root, name, resolve)
+    return Doc(kind, uuid.lower(), root, name, resolve, lines)
 
 
 @dataclass
@@ -118,7 +126,7 @@ class Pool:
     """Every ILCD dataset of one import, by UUID, plus lookups of referenced files on demand."""
 
     docs: dict[str, Doc] = field(default_factory=dict)
-    parse: Callable[[str, bytes], Element] = parse_xml
+    max_depth: int = DEFAULT_DEPTH  #: Settings.max_nesting_depth
 
     def add(self, doc: Doc) -> None:
         self.docs.setdefault(doc.uuid, doc)
@@ -139,8 +147,8 @@ class Pool:
             if found is None:
                 continue
             fname, data = found
-            root = parse_json_or_xml(fname, data)
-            doc = to_doc(fname, root, origin.resolve if fname == origin.name else _sibling(origin, rel))
+            parsed = parse_json_or_xml(fname, data, self.max_depth)
+            doc = to_doc(fname, parsed, origin.resolve if fname == origin.name else _sibling(origin, rel))
             self.add(doc)
             if doc.uuid == uuid:
                 return doc
@@ -157,17 +165,20 @@ def _sibling(origin: Doc, rel: str) -> Callable[[str], tuple[str, bytes] | None]
     return resolve
 
 
-def parse_json_or_xml(name: str, data: bytes) -> Element:
+def parse_json_or_xml(name: str, data: bytes, max_depth: int = DEFAULT_DEPTH) -> Parsed:
     if name.lower().endswith(".json"):
-        return json_to_element(name, data)
-    return parse_xml(name, data)
+        return json_to_element(name, data, max_depth), {}
+    return parse_xml(name, data, max_depth)
 
 
 def load_docs(inputs: list[Input], pool: Pool, *, json: bool) -> list[Doc]:
     docs = []
     for inp in inputs:
-        root = parse_json_or_xml(inp.name, inp.data) if json else parse_xml(inp.name, inp.data)
-        doc = to_doc(inp.name, root, inp.resolve)
+        if json:
+            parsed: Parsed = (json_to_element(inp.name, inp.data, pool.max_depth), {})
+        else:
+            parsed = parse_xml(inp.name, inp.data, pool.max_depth)
+        doc = to_doc(inp.name, parsed, inp.resolve)
         pool.add(doc)
         docs.append(doc)
     return docs

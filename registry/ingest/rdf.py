@@ -2,25 +2,29 @@
 
 Quads go to the graphs they name; triples in the default graph go to the dataset graph named by
 ``--dataset`` (``dataset/{id}/{next version}``); without ``--dataset`` that is an error. Relative IRIs
-resolve against the registry's base URI. Nothing is fetched from the network: a JSON-LD ``@context``
+resolve against the registry's base URI. Blank-node gas components, CO2e values, uncertainty ranges,
+quality ratings and periods get part IRIs under their factor (``registry/rdf/parts.py``). Nothing is fetched from the network: a JSON-LD ``@context``
 given by URL is refused, and RDF/XML with a DTD entity declaration is refused (no XXE, no billion laughs).
 """
 
 from __future__ import annotations
 
-import json
+import re
 
 import pyoxigraph as ox
-from defusedxml import DefusedXmlException
-from defusedxml import ElementTree as SafeET
 from rdflib.term import Node
 
 from registry.ingest.base import Accumulator, Context, Importer, IngestError, Input
 from registry.ingest.factor import writer_for
+from registry.ingest.parsing import load_json, parse_xml
+from registry.rdf.parts import name_parts
 from registry.rdf.terms import to_rdflib
 from registry.store import RDFParseError, StoreError
 from registry.store.oxigraph import parse_quads
 
+DECIMAL = ox.NamedNode("http://www.w3.org/2001/XMLSchema#decimal")
+#: The lexical space of xsd:decimal (https://www.w3.org/TR/xmlschema11-2/#decimal-lexical-representation)
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 #: The RDF formats imported as they are (short names as in ``store.base.RDF_FORMATS``).
 FORMATS = ("turtle", "trig", "ntriples", "nquads", "jsonld", "rdfxml")
 
@@ -35,27 +39,13 @@ def importer(name: str) -> Importer:
     return run
 
 
-def _guard(inp: Input, name: str) -> None:
+def _guard(inp: Input, name: str, max_depth: int) -> None:
+    """What pyoxigraph would accept but we refuse: XML entity declarations, remote JSON-LD contexts,
+    documents nested deeper than ``max_depth`` (Settings.max_nesting_depth)."""
     if name == "rdfxml":
-        try:
-            SafeET.fromstring(inp.data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
-        except DefusedXmlException as e:
-            raise IngestError(
-                f"XML entity declarations are not accepted ({type(e).__name__})", file=inp.name
-            ) from None
-        except SafeET.ParseError as e:
-            line, col = e.position
-            raise IngestError(
-                f"malformed XML: {e.msg if hasattr(e, 'msg') else e}",
-                file=inp.name,
-                where=f"line {line}, column {col}",
-            ) from None
+        parse_xml(inp.name, inp.data, max_depth, forbid_dtd=False)
     if name == "jsonld":
-        try:
-            doc = json.loads(inp.data.decode("utf-8-sig"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as e:
-            where = f"line {e.lineno}, column {e.colno}" if isinstance(e, json.JSONDecodeError) else None
-            raise IngestError(f"not JSON: {e}", file=inp.name, where=where) from None
+        doc = load_json(inp.name, inp.data, max_depth)
         for ctx in _contexts(doc):
             if isinstance(ctx, str):
                 raise IngestError(
@@ -76,7 +66,7 @@ def _contexts(doc: object):
 
 
 def _read(inp: Input, name: str, ctx: Context, acc: Accumulator) -> None:
-    _guard(inp, name)
+    _guard(inp, name, ctx.settings.max_nesting_depth)
     # pyoxigraph parses every format and reports line and column; each distinct term becomes an
     # rdflib term once (the same terms rdflib's parsers give: plain literals for xsd:string).
     by_graph: dict[object, dict[tuple[Node, Node, Node], None]] = {}
@@ -84,6 +74,12 @@ def _read(inp: Input, name: str, ctx: Context, acc: Accumulator) -> None:
     get = terms.get
 
     def term(t: object) -> Node:
+        if isinstance(t, ox.Literal) and t.datatype == DECIMAL and not _DECIMAL.fullmatch(t.value):
+            raise IngestError(
+                f'"{t.value[:40]}"^^xsd:decimal is not an xsd:decimal: no exponent, NaN or INF '
+                "(pySHACL cannot compare NaN; write the number out as digits)",
+                file=inp.name,
+            )
         found = terms[t] = to_rdflib(t)
         return found
 
@@ -110,14 +106,14 @@ def _read(inp: Input, name: str, ctx: Context, acc: Accumulator) -> None:
             )
         w, _new = writer_for(acc, ctx, ctx.dataset_id)
         add = w.g.add
-        for t in default:
+        for t in name_parts(default):
             add(t)
     for graph, triples in by_graph.items():
         if not isinstance(graph, ox.NamedNode):
             raise IngestError("a graph named by a blank node; name dataset graphs by IRI", file=inp.name)
         name_iri = graph.value
         add = acc.dataset.graph(name_iri).add
-        for t in triples:
+        for t in name_parts(triples):
             add(t)
         if name_iri not in acc.dataset_iris:
             acc.dataset_iris.append(name_iri)

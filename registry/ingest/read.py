@@ -16,7 +16,10 @@ from registry.ingest.base import (
     ImportResult,
     IngestError,
     Input,
+    InputTooLarge,
+    NothingImported,
     Skipped,
+    over_limit,
     valid_id,
 )
 from registry.ingest.quads import ImportData
@@ -112,13 +115,24 @@ def _files(paths: Sequence[Path]) -> list[Path]:
     return out
 
 
-def _fs_resolver(path: Path) -> Callable[[str], tuple[str, bytes] | None]:
+def shown(path: Path, root: Path | None) -> str:
+    """How a file is named in reports: relative to ``root`` (an upload's temporary directory, so a
+    report names the file as the client sent it, never a server path), else as given."""
+    if root is not None:
+        try:
+            return Path(path).resolve().relative_to(Path(root).resolve()).as_posix()
+        except ValueError:
+            pass
+    return str(path)
+
+
+def _fs_resolver(path: Path, root: Path | None = None) -> Callable[[str], tuple[str, bytes] | None]:
     def resolve(rel: str) -> tuple[str, bytes] | None:
         if not rel or "://" in rel or rel.startswith("/"):
             return None
         target = (path.parent / rel).resolve()
         if target.is_file():
-            return str(target), target.read_bytes()
+            return shown(target, root), target.read_bytes()
         return None
 
     return resolve
@@ -160,11 +174,13 @@ def read_paths(
     next_version: Callable[[str], int] | None = None,
     review_status: str = "Published",
     access_level: str = "Open",
+    root: Path | None = None,
 ) -> ImportResult:
     """Read files (or directories of them) into one :class:`ImportData`; nothing is stored.
 
     ``review_status``: ``Published`` for CLI loads by administrators; uploads pass ``Draft``.
-    ``access_level``: ``Open`` or ``Commercial``.
+    ``access_level``: ``Open`` or ``Commercial``. ``root``: files are named relative to it in every
+    report and error (an upload's temporary directory: the names the client sent).
 
     Raises :class:`IngestError` for input that does not parse or breaks a limit."""
     if format is not None and format not in IMPORTERS:
@@ -190,15 +206,17 @@ def read_paths(
     inputs = []
     for f in _files(paths):
         size = f.stat().st_size
-        if size > settings.max_upload_bytes:
-            raise IngestError(
-                f"file is {size} bytes, more than the limit of {settings.max_upload_bytes}", file=f
+        if size > settings.max_file_bytes:
+            raise InputTooLarge(
+                over_limit("max_file_bytes", settings.max_file_bytes, "the file", size), file=shown(f, root)
             )
-        inputs.append(Input(str(f), f.read_bytes(), _fs_resolver(f)))
+        inputs.append(Input(shown(f, root), f.read_bytes(), _fs_resolver(f, root)))
     if not inputs:
-        raise IngestError("no input files", file=", ".join(str(p) for p in paths))
+        raise IngestError("no input files", file=", ".join(shown(p, root) for p in paths))
     acc = Accumulator(ImportData())
     read_inputs(inputs, format=format, ctx=ctx, acc=acc)
+    if acc.imported == 0:  # no empty version: refused with every row skipped and why
+        raise NothingImported(acc.skipped, acc.read, file=", ".join(Path(p).name for p in paths))
     for w in acc.writers.values():
         w.finish()
     return ImportResult(

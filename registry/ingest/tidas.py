@@ -8,10 +8,10 @@ the relative ``@uri``), as XML or JSON.
 
 from __future__ import annotations
 
-import json
 from xml.etree.ElementTree import Element
 
 from registry.ingest.base import IngestError
+from registry.ingest.parsing import load_json
 
 COMMON = "http://lca.jrc.it/ILCD/Common"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
@@ -26,15 +26,9 @@ DEFAULT_NS = {
 MAX_DEPTH = 64
 
 
-def json_to_element(name: str, data: bytes) -> Element:
-    try:
-        doc = json.loads(data.decode("utf-8-sig"))
-    except UnicodeDecodeError as e:
-        raise IngestError(f"not UTF-8 ({e.reason} at byte {e.start})", file=name) from None
-    except json.JSONDecodeError as e:
-        raise IngestError(
-            f"malformed JSON: {e.msg}", file=name, where=f"line {e.lineno}, column {e.colno}"
-        ) from None
+def json_to_element(name: str, data: bytes, max_depth: int = MAX_DEPTH) -> Element:
+    """The ILCD element tree of a TIDAS document nested at most ``max_depth`` deep."""
+    doc = load_json(name, data, max_depth)
     if not isinstance(doc, dict) or len(doc) != 1:
         raise IngestError(
             'a TIDAS document is one JSON object with one key (the ILCD root element, e.g. "processDataSet")',
@@ -59,8 +53,8 @@ def _qname(key: str, ns: dict[str, str], name: str, path: str) -> str:
 
 
 def _element(key: str, value: object, ns: dict[str, str], name: str, path: str, depth: int) -> Element:
-    if depth > MAX_DEPTH:
-        raise IngestError("nesting too deep", file=name, where=path)
+    if depth > MAX_DEPTH * 4:  # load_json refused deeper documents; kept as a guard on recursion
+        raise IngestError("nesting too deep (setting max_nesting_depth)", file=name, where=path)
     el = Element(_qname(key, ns, name, path))
     if isinstance(value, (str, int, float, bool)) or value is None:
         el.text = None if value is None else str(value)

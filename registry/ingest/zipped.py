@@ -1,8 +1,9 @@
 """ZIP archives of any of the other formats (TIDAS packages are ZIP files), within limits.
 
 Refused before anything is extracted: more than ``Settings.zip_max_entries`` entries, a declared
-uncompressed total above ``Settings.zip_max_uncompressed_bytes``, absolute paths, ``..`` segments,
-nested archives. Extraction is in memory and stops at the declared size (a lying header cannot expand
+uncompressed total above ``Settings.zip_max_uncompressed_bytes`` or an entry declared above
+``Settings.zip_max_entry_bytes``, absolute paths, ``..`` segments, nested archives. Extraction is in
+memory, in chunks, and stops at the declared size and at both limits (a lying header cannot expand
 further). Members find each other by relative path (ILCD's ``../flows/<uuid>.xml``).
 """
 
@@ -12,9 +13,11 @@ import posixpath
 import zipfile
 from collections.abc import Callable
 from io import BytesIO
+from zlib import error as zlib_error
 
-from registry.ingest.base import Accumulator, Context, IngestError, Input
+from registry.ingest.base import Accumulator, Context, IngestError, Input, InputTooLarge, over_limit
 
+CHUNK = 1024 * 1024
 SKIP = (".md", ".txt", ".png", ".pdf", ".tsv", ".xsl", ".xsd", ".css")
 
 
@@ -26,11 +29,16 @@ def _members(inp: Input, ctx: Context) -> list[Input]:
         raise IngestError(f"not a ZIP archive ({e})", file=inp.name) from None
     infos = zf.infolist()
     if len(infos) > s.zip_max_entries:
-        raise IngestError(f"{len(infos)} entries, more than the limit of {s.zip_max_entries}", file=inp.name)
+        raise IngestError(
+            f"{len(infos)} entries, more than the limit of {s.zip_max_entries} (setting zip_max_entries)",
+            file=inp.name,
+        )
     total = sum(i.file_size for i in infos)
     if total > s.zip_max_uncompressed_bytes:
-        raise IngestError(
-            f"{total} bytes uncompressed, more than the limit of {s.zip_max_uncompressed_bytes}",
+        raise InputTooLarge(
+            over_limit(
+                "zip_max_uncompressed_bytes", s.zip_max_uncompressed_bytes, "the archive decompressed", total
+            ),
             file=inp.name,
         )
     for i in infos:
@@ -40,6 +48,7 @@ def _members(inp: Input, ctx: Context) -> list[Input]:
         if ".." in name.split("/"):
             raise IngestError("'..' in a path in the archive", file=inp.name, where=f"entry {name!r}")
     contents: dict[str, bytes] = {}
+    extracted = 0
     for i in infos:
         if i.is_dir() or posixpath.basename(i.filename).startswith(".") or i.filename.startswith("__MACOSX/"):
             continue
@@ -47,18 +56,8 @@ def _members(inp: Input, ctx: Context) -> list[Input]:
             raise IngestError(
                 "nested archives are not accepted", file=inp.name, where=f"entry {i.filename!r}"
             )
-        try:
-            with zf.open(i) as fh:
-                data = fh.read(i.file_size + 1)
-        except (zipfile.BadZipFile, OSError, NotImplementedError) as e:
-            raise IngestError(
-                f"cannot read the entry ({e})", file=inp.name, where=f"entry {i.filename!r}"
-            ) from None
-        if len(data) > i.file_size:
-            raise IngestError(
-                "the entry is larger than its header says", file=inp.name, where=f"entry {i.filename!r}"
-            )
-        contents[i.filename] = data
+        contents[i.filename] = _extract(zf, i, inp.name, ctx, total=extracted)
+        extracted += len(contents[i.filename])
 
     def resolver(member: str) -> Callable[[str], tuple[str, bytes] | None]:
         def resolve(rel: str) -> tuple[str, bytes] | None:
@@ -72,10 +71,47 @@ def _members(inp: Input, ctx: Context) -> list[Input]:
         return resolve
 
     return [
-        Input(f"{inp.name}!{name}", data, resolver(name))
+        Input(f"{inp.name}!{name}", data, resolver(name), in_archive=True)
         for name, data in sorted(contents.items())
         if not name.lower().endswith(SKIP) and posixpath.basename(name) not in {"LICENSE"}
     ]
+
+
+def _extract(zf: zipfile.ZipFile, info: zipfile.ZipInfo, archive: str, ctx: Context, total: int) -> bytes:
+    """One entry, read in chunks: refused as soon as it passes its declared size, the entry limit or
+    (with the ``total`` read before it) the archive's limit, never decompressed whole first."""
+    s, where = ctx.settings, f"entry {info.filename!r}"
+    if info.file_size > s.zip_max_entry_bytes:
+        raise InputTooLarge(
+            over_limit(
+                "zip_max_entry_bytes", s.zip_max_entry_bytes, "the entry decompressed", info.file_size
+            ),
+            file=archive,
+            where=where,
+        )
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        with zf.open(info) as fh:
+            while chunk := fh.read(CHUNK):
+                size += len(chunk)
+                if size > info.file_size:
+                    raise IngestError("the entry is larger than its header says", file=archive, where=where)
+                if size > s.zip_max_entry_bytes or total + size > s.zip_max_uncompressed_bytes:
+                    setting = (
+                        "zip_max_entry_bytes"
+                        if size > s.zip_max_entry_bytes
+                        else "zip_max_uncompressed_bytes"
+                    )
+                    raise InputTooLarge(
+                        over_limit(setting, getattr(s, setting), "the entry decompressed"),
+                        file=archive,
+                        where=where,
+                    )
+                chunks.append(chunk)
+    except (zipfile.BadZipFile, OSError, NotImplementedError, EOFError, zlib_error) as e:
+        raise IngestError(f"cannot read the entry ({e})", file=archive, where=where) from None
+    return b"".join(chunks)
 
 
 def import_zip(
@@ -87,6 +123,8 @@ def import_zip(
 ) -> None:
     """Unpack each archive and hand its members to ``reader`` (which reads each by its format)."""
     for inp in inputs:
+        if inp.in_archive:  # a member that is an archive, whatever its name
+            raise IngestError("nested archives are not accepted", file=inp.name)
         members = _members(inp, ctx)
         if not members:
             raise IngestError("the archive holds no file to import", file=inp.name)

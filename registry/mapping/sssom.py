@@ -18,6 +18,7 @@ from rdflib import URIRef
 
 from registry.mapping.sets import JUSTIFICATIONS, SEMAPV, SSSOM, Mapping, MappingError, MappingSet
 from registry.rdf.namespaces import DCT, EF, OWL, RDFS, SKOS, UNIT, WD, XSD
+from registry.spreadsheet import safe_cell, unquote_cell
 
 #: Prefixes every SSSOM file may use without declaring them (SSSOM's built-in prefix map + ours).
 BUILTIN_PREFIXES: dict[str, str] = {
@@ -175,7 +176,8 @@ def read_sssom(
             continue
         if len(row) != len(header):
             raise MappingError(f"{len(row)} field(s), the header has {len(header)}", source=source, row=line)
-        mset.mappings.append(_mapping(dict(zip(header, row, strict=True)), ex, line, source, meta))
+        cells = dict(zip(header, map(unquote_cell, row), strict=True))  # what write_sssom made safe
+        mset.mappings.append(_mapping(cells, ex, line, source, meta))
     if not mset.mappings:
         raise MappingError("the table holds no mapping", source=source, row=header_line)
     return mset
@@ -329,7 +331,8 @@ def write_sssom(
     header = "".join(
         "#" + line + "\n" for line in yaml.safe_dump(meta, allow_unicode=True, sort_keys=False).splitlines()
     )
-    lines = ["\t".join(columns)] + ["\t".join(r.get(c, "") for c in columns) for r in rows]
+    # every cell safe to open in a spreadsheet (registry.spreadsheet: no formula injection)
+    lines = ["\t".join(columns)] + ["\t".join(safe_cell(r.get(c, "")) for c in columns) for r in rows]
     return header + "\n".join(lines) + "\n"
 
 

@@ -41,6 +41,7 @@ from registry.publishing import access, catalog, freshness, public_view
 from registry.publishing.tokens import Caller, publisher_id
 from registry.query import statistics
 from registry.rdf.namespaces import DCAT, DCT, EF, FOAF, PROV, RDF, RDFS, SH, SYSTEM_GRAPH, XSD
+from registry.rdf.parts import is_part
 from registry.store import QueryDataset, Store
 from registry.store.meta import view_stale_update
 
@@ -145,9 +146,11 @@ def upload(
     access_level: str = "Open",
     dry_run: bool = False,
     comment: str | None = None,
+    root: Path | None = None,
 ) -> UploadOutcome:
     """Read, check and validate ``paths`` as the next version of ``dataset_id``; unless ``dry_run`` or
-    the data violates a shape, store it as a draft of ``caller``'s publisher (see the module doc)."""
+    the data violates a shape, store it as a draft of ``caller``'s publisher (see the module doc).
+    ``root``: files are named relative to it in reports (an upload's temporary directory)."""
     base = settings.base_uri
     if access_level not in ACCESS_LEVELS:
         raise IngestError(f"access level {access_level!r}: use {' or '.join(ACCESS_LEVELS)}")
@@ -172,6 +175,7 @@ def upload(
                 publisher=publisher_id(agent),
                 settings=settings,
                 next_version=next_version,
+                root=root,
             )
             graph = _check(base, dataset_id, result)
             _prepare(result.data.graph(graph), graph, agent, access_level)
@@ -240,12 +244,14 @@ def _prepare(g: TripleGraph, graph: str, agent: str, access_level: str) -> None:
     g.remove((subject, EF.reviewStatus, None))
 
 
-def _closure(g: Graph | TripleGraph, start: Node, into: Graph) -> None:
+def _closure(g: Graph | TripleGraph, start: Node, into: Graph, owner: Node | None = None) -> None:
+    """Copy the description of ``start`` — a blank node or a part of ``owner`` (a gas component's
+    IRI) — and of the blank nodes and parts below it into ``into``."""
     todo = [start]
     seen: set[Node] = set()
     while todo:
         node = todo.pop()
-        if node in seen or not isinstance(node, BNode):
+        if node in seen or not (isinstance(node, BNode) or (owner is not None and is_part(node, owner))):
             continue
         seen.add(node)
         for t in list(g.triples((node, None, None))):
@@ -254,13 +260,13 @@ def _closure(g: Graph | TripleGraph, start: Node, into: Graph) -> None:
 
 
 def split_values(g: Graph | TripleGraph) -> Graph:
-    """Move the numbers of ``g`` (``ef:component`` / ``ef:co2e`` with their blank-node closure, and any
+    """Move the numbers of ``g`` (``ef:component`` / ``ef:co2e`` with their parts and blank nodes, and any
     SHACL report, whose ``sh:value`` may quote them) into a new graph, which is returned."""
     values = Graph()
     for prop in VALUE_PROPERTIES:
         for s, p, o in list(g.triples((None, prop, None))):
             values.add((s, p, o))
-            _closure(g, o, values)
+            _closure(g, o, values, s)
     for report in list(g.subjects(RDF.type, SH.ValidationReport)):
         values.add((report, RDF.type, SH.ValidationReport))
         for t in list(g.triples((report, None, None))):

@@ -17,11 +17,11 @@ from registry.federation.allowlist import Allowlist, FederationRefused
 from registry.federation.service import inline_services
 from registry.publishing import access, freshness, public_view
 from registry.publishing.tokens import Caller
-from registry.query import planner, statistics, worker
+from registry.query import limits, planner, statistics, worker
 from registry.query.answers import AnswerCache
 from registry.query.dataset import restrict
 from registry.query.inspect import QueryForm, RequestInfo, inspect_query, inspect_update
-from registry.query.rewrite import add_using, mentions_service, with_base
+from registry.query.rewrite import add_using, describe_parts, mentions_service, with_base
 from registry.rdf.namespaces import SYSTEM_GRAPH
 from registry.store import PublicDataset, QueryDataset, Store, StoreError
 from registry.store.meta import VIEW_ALL
@@ -73,11 +73,14 @@ class Endpoint:
     ) -> PreparedQuery:
         """Parse, check the allow-list and work out the dataset; nothing is evaluated yet."""
         base = self.settings.base_uri
+        limits.check(text, self.settings, "query")
         info = inspect_query(text, base)
         self.allowlist.check(info)
         readable = readable_graphs(self.store, caller)
         public = access.reads_only_public(self.store, caller, readable)
         dataset = restrict(readable, info, default_graph_uri, named_graph_uri, public=public)
+        if info.form == "describe":  # a resource's parts (gas components …) with it, as CBD gave them
+            text = describe_parts(text)
         return PreparedQuery(with_base(text, base), info.form, dataset, info)  # type: ignore[arg-type]
 
     def run_query(self, prepared: PreparedQuery, media_type: str) -> worker.Answer:
@@ -136,6 +139,7 @@ class Endpoint:
         if not caller.is_admin:
             raise UpdateRefused(f"a {caller.role} token may not run SPARQL updates; an admin token may")
         base = self.settings.base_uri
+        limits.check(text, self.settings, "update")
         info = inspect_update(text, base)
         self.allowlist.check(info)
         if any(iri.startswith("urn:efreg:") for iri in info.iris):

@@ -24,7 +24,8 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Literal as RDFLiteral
 from rdflib.term import URIRef, Variable
 
-from registry.rdf.sparql_lexer import tokens
+from registry.query.limits import QueryLimitExceeded
+from registry.rdf.sparql_lexer import is_keyword, significant, tokens
 from registry.store import QuerySyntaxError
 
 QueryForm = Literal["select", "ask", "construct", "describe"]
@@ -107,6 +108,7 @@ def inspect_query(text: str, base: str | None = None) -> RequestInfo:
     (cached per template and base) and the slots are put back into the answer. A template that does
     not read back every slot exactly once, as the kind of term it replaced, is not used: the text
     is then parsed as it is. Callers must not modify the :class:`RequestInfo` they get."""
+    text = collapse_values(text)
     template = query_template(text) if len(text) <= CACHED_TEXT else None
     if template is not None:
         shape, values = template
@@ -114,6 +116,70 @@ def inspect_query(text: str, base: str | None = None) -> RequestInfo:
         if info is not None:
             return _fill(info, values)
     return _inspect_query(text, base)
+
+
+#: What a row of a VALUES block may hold: terms (a literal's language tag or ``^^`` datatype with it).
+_ROW_TOKENS = frozenset({"iri", "string", "number", "pname", "word", "lang"})
+
+
+def collapse_values(text: str) -> str:
+    """``text`` with every VALUES block cut to its first row, when the block holds nothing but rows
+    of terms: rdflib's parser takes about a millisecond a term, so 10,000 rows would hold a worker for
+    seconds, and rows of terms name no SERVICE, graph or LOAD for the inspection to find (the store
+    parses them in full). A block holding anything else is left for the parser to judge."""
+    if "values" not in text.lower():
+        return text
+    toks = list(significant(text))
+    cuts: list[tuple[int, int]] = []
+    i = 0
+    while i < len(toks):
+        if is_keyword(toks[i], "VALUES"):
+            cut, i = _values_cut(toks, i + 1)
+            if cut is not None:
+                cuts.append(cut)
+        i += 1
+    for start, end in reversed(cuts):
+        text = text[:start] + " " + text[end:]
+    return text
+
+
+def _values_cut(toks: list[re.Match[str]], i: int) -> tuple[tuple[int, int] | None, int]:
+    """The span after the first row of the VALUES block whose variables start at ``toks[i]`` (None
+    when there is nothing to cut or the block holds more than rows of terms) and where to go on."""
+    n = len(toks)
+    multi = i < n and toks[i].group() == "("
+    if multi:
+        while i < n and toks[i].group() != ")":
+            i += 1
+    i += 1
+    if i >= n or toks[i].group() != "{":
+        return None, i
+    rows, second, i = 0, None, i + 1
+    while i < n and toks[i].group() != "}":
+        token, kind = toks[i].group(), toks[i].lastgroup
+        if multi:
+            if token != "(":
+                return None, i
+            rows += 1
+            start = i
+            i += 1
+            while i < n and toks[i].group() != ")":
+                if toks[i].lastgroup not in _ROW_TOKENS and toks[i].group() != "^^":
+                    return None, i
+                i += 1
+        elif kind in _ROW_TOKENS and kind != "lang":
+            rows += 1
+            start = i
+            if i + 2 < n and toks[i + 1].group() == "^^":
+                i += 2
+        elif kind != "lang":
+            return None, i
+        if rows == 2 and second is None:
+            second = toks[start].start()
+        i += 1
+    if i >= n or second is None:
+        return None, i
+    return (second, toks[i].start()), i
 
 
 #: Longest query text whose template is kept (1,024 templates: at most 8 MiB of text).
@@ -199,18 +265,32 @@ def _fill(info: RequestInfo, values: tuple[str, ...]) -> RequestInfo:
 _PARSER = threading.Lock()
 
 
+def _too_deep(kind: str) -> QueryLimitExceeded:
+    return QueryLimitExceeded(
+        f"the SPARQL {kind} nests or chains deeper than the parser follows (for example some 80 triple "
+        "patterns joined by '.' in one group, or brackets nested some 20 deep); split it into smaller "
+        "groups (setting max_query_depth bounds the nesting)"
+    )
+
+
 def _parse_tree(text: str, base: str | None) -> Any:
     """The parse tree of a query, prefixed names expanded and relative IRIs resolved."""
     try:
         with _PARSER:
             parsed = parseQuery(text)
+        return _resolve("query", parsed[1], translatePrologue(parsed[0], base))
     except ParseBaseException as exc:
         raise _syntax_error("query", exc) from None
-    return _resolve("query", parsed[1], translatePrologue(parsed[0], base))
+    except RecursionError:  # pyparsing recurses per nesting level and per '.'-joined pattern
+        raise _too_deep("query") from None
 
 
 def _inspect_query(text: str, base: str | None) -> RequestInfo:
-    return _info(_parse_tree(text, base))
+    tree = _parse_tree(text, base)
+    try:
+        return _info(tree)
+    except RecursionError:
+        raise _too_deep("query") from None
 
 
 def _info(tree: Any) -> RequestInfo:
@@ -227,6 +307,13 @@ def _info(tree: Any) -> RequestInfo:
 def inspect_update(text: str, base: str | None = None) -> RequestInfo:
     """Parse ``text`` as a SPARQL 1.1 update; raise :class:`QuerySyntaxError` when it does not parse."""
     try:
+        return _inspect_update(text, base)
+    except RecursionError:
+        raise _too_deep("update") from None
+
+
+def _inspect_update(text: str, base: str | None) -> RequestInfo:
+    try:
         with _PARSER:
             parsed = parseUpdate(text)
     except ParseBaseException as exc:
@@ -234,7 +321,10 @@ def inspect_update(text: str, base: str | None = None) -> RequestInfo:
     info = RequestInfo(form="update")
     prologues = list(parsed.get("prologue") or [])
     prologue = None
-    for index, request in enumerate(parsed.get("request") or []):
+    requests = parsed.get("request") or []
+    if not isinstance(requests, list):  # an empty update ("" parses, to a str): nothing to inspect
+        return info
+    for index, request in enumerate(requests):
         if index < len(prologues):  # prefixes and BASE carry over to later operations
             prologue = translatePrologue(prologues[index], base, None, prologue)
         tree = _resolve("update", request, prologue or translatePrologue([], base))

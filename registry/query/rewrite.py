@@ -104,3 +104,24 @@ def prologue(text: str) -> str:
         if word in ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE"):
             return text[:offset]
     return ""
+
+
+def describe_parts(text: str) -> str:
+    """``DESCRIBE <x> …`` of IRIs only (no variables, no WHERE) made to describe the parts of each
+    resource too (its gas components, CO2e values, uncertainty: ``<x#…>``, registry/rdf/parts.py), as
+    it described them when they were blank nodes; any other query is returned as it is."""
+    tokens = list(significant(text))
+    starts = [k for k, m in enumerate(tokens) if m.lastgroup == "word" and m.group().upper() == "DESCRIBE"]
+    if len(starts) != 1:
+        return text
+    terms = tokens[starts[0] + 1 :]
+    if not terms or any(m.lastgroup not in ("iri", "pname") for m in terms):
+        return text
+    branches = []
+    for m in terms:
+        t = m.group()
+        own = f'STRSTARTS(STR(?part), CONCAT(STR({t}), "#"))'
+        inner = f'STRSTARTS(STR(?c), CONCAT(STR({t}), "#"))'
+        branches.append(f"{{ {t} ?p ?part FILTER({own}) }}")
+        branches.append(f"{{ {t} ?p ?c FILTER(isIRI(?c) && {inner}) ?c ?q ?part FILTER({own}) }}")
+    return f"{text.rstrip()} ?part WHERE {{ OPTIONAL {{ {' UNION '.join(branches)} }} }}"

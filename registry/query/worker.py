@@ -40,6 +40,7 @@ import pyoxigraph as ox
 
 from registry.publishing import freshness
 from registry.query.inspect import QueryForm
+from registry.spreadsheet import safe_csv
 from registry.store import PublicDataset, QueryDataset, QuerySyntaxError, QueryTimeout, Store, StoreError
 
 TSV = "text/tab-separated-values"
@@ -444,7 +445,10 @@ def _convert(form: QueryForm, wire: str, body: bytes, media_type: str) -> bytes:
         fmt = ox.QueryResultsFormat.from_media_type(media_type)
         if fmt is None:
             raise StoreError(f"cannot write SPARQL results as {media_type}")
-        return ox.parse_query_results(body, ox.QueryResultsFormat.TSV).serialize(format=fmt)
+        answer = ox.parse_query_results(body, ox.QueryResultsFormat.TSV).serialize(format=fmt)
+        # CSV cells are bare text: made safe to open in a spreadsheet (TSV cells are N-Triples terms,
+        # a text always in quotes, so a TSV answer cannot start a formula)
+        return safe_csv(answer) if fmt == ox.QueryResultsFormat.CSV else answer
     rdf = ox.RdfFormat.from_media_type(media_type)
     if rdf is None:
         raise StoreError(f"cannot write a graph as {media_type}")

@@ -192,7 +192,7 @@ def parse_results(raw: bytes, url: str, *, xml: bool = False) -> Results:
         return _parse_xml(raw, url)
     try:
         doc = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested 1,000s deep
         head = raw[:80].decode("utf-8", "replace").replace("\n", " ")
         raise BadAnswer(f"{url} did not answer SPARQL results JSON (it began {head!r})", url) from None
     if isinstance(doc, dict) and isinstance(doc.get("boolean"), bool) and "results" not in doc:

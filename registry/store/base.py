@@ -160,6 +160,12 @@ class Store(abc.ABC):
         ``graph`` then names where default-graph triples go). All or nothing: on
         :class:`RDFParseError` the store is unchanged. Returns the number of quads read."""
 
+    def bulk_load(self, data: RDFInput, format: str) -> int:
+        """Add a large quad file fast, without a transaction where the backend has a bulk loader (an
+        interrupted bulk load leaves part of the data: the caller notes what it loads and checks it
+        next time, as the first run's samples do). The default is :meth:`load`."""
+        return self.load(data, format)
+
     def load_quads(self, quads: Sequence[ox.Quad]) -> None:
         """Add pyoxigraph quads (named graphs) in one write: one transaction where the backend has
         transactions (the default sends them as one N-Quads :meth:`load`)."""

@@ -106,6 +106,10 @@ def parse_quads(
         raise parse_error(exc, source) from None
     except ValueError as exc:  # e.g. an invalid base IRI
         raise RDFParseError(str(exc), source=source) from None
+    except MemoryError as exc:  # the parser's own bound: one token (a line, a literal) over its buffer
+        raise RDFParseError(
+            f"a single token is longer than the parser accepts ({exc})", source=source
+        ) from None
     except OSError as exc:
         raise StoreError(f"cannot read {source}: {exc}") from None
 
@@ -394,6 +398,15 @@ class OxigraphStore(Store):
         except OSError as exc:
             raise StoreError(f"load into {self.url} failed: {exc}") from None
         return count
+
+    def bulk_load(self, data: RDFInput, format: str) -> int:
+        quads = list(parse_quads(data, format, None, None))  # a parse error: nothing written
+        try:
+            with self.writing():
+                self._store.bulk_extend(quads)  # Oxigraph's bulk loader: no transaction, 3x less CPU
+        except OSError as exc:
+            raise StoreError(f"bulk load into {self.url} failed: {exc}") from None
+        return len(quads)
 
     def load_quads(self, quads: Sequence[ox.Quad]) -> None:
         try:

@@ -25,6 +25,7 @@ from rdflib.term import Node
 
 from registry.paths import ONTOLOGY_FILE, REFERENCE_FILES, SHAPES_DIR, shape_files
 from registry.rdf.namespaces import EF, RDF, SH
+from registry.rdf.parts import is_part
 from registry.validation.report import (  # noqa: F401 (re-exported: callers import them from here)
     _SEVERITIES,
     SHAPES_NS,
@@ -364,7 +365,8 @@ def _messages(literals: Iterable[Node]) -> tuple[str, str]:
 
 
 def _owner_and_record(data: Graph, focus: Node) -> tuple[URIRef | None, str | None]:
-    """The IRI resource holding ``focus`` (following blank nodes up) and its ``ef:sourceRecord``."""
+    """The IRI resource holding ``focus`` (following blank nodes and parts up, registry/rdf/parts.py)
+    and its ``ef:sourceRecord``."""
     node: Node | None = focus
     seen: set[Node] = set()
     record: str | None = None
@@ -373,7 +375,8 @@ def _owner_and_record(data: Graph, focus: Node) -> tuple[URIRef | None, str | No
         value = data.value(node, EF.sourceRecord)
         if value is not None and record is None:
             record = str(value)
-        if isinstance(node, URIRef):
+        up = next((s for s in data.subjects(None, node) if is_part(node, s)), None)
+        if isinstance(node, URIRef) and up is None:
             return node, record
-        node = next(iter(data.subjects(None, node)), None)
+        node = up
     return None, record

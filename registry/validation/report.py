@@ -65,6 +65,7 @@ _TEXT_LABELS = {
         "rule": "Rule",
         "message": "Message",
         "record": "Source record",
+        "example": "e.g.",
     },
     "zh": {
         "title": "SHACL 校验报告",
@@ -82,6 +83,7 @@ _TEXT_LABELS = {
         "rule": "规则",
         "message": "说明",
         "record": "源记录",
+        "example": "例如",
     },
 }
 
@@ -178,13 +180,43 @@ class ValidationReport:
                 lines.append(f"  {t['path']}: {_show_path(shown, r.path)}")
             if r.value is not None:
                 lines.append(f"  {t['value']}: {_show(shown, r.value)}")
-            rule = _show(shown, r.source_shape) if r.source_shape is not None else "?"
-            if r.constraint is not None:
-                rule += f" ({_show(shown, r.constraint)})"
-            lines.append(f"  {t['rule']}: {rule}")
+            lines.append(f"  {t['rule']}: {self._rule(r)}")
             lines.append(f"  {t['message']}: {r.message_zh if lang == 'zh' else r.message_en}")
             if r.source_record is not None:
                 lines.append(f"  {t['record']}: {r.source_record}")
+        return "\n".join(lines) + "\n"
+
+    def _rule(self, r: ValidationResult) -> str:
+        rule = _show(self._shown, r.source_shape) if r.source_shape is not None else "?"
+        if r.constraint is not None:
+            rule += f" ({_show(self._shown, r.constraint)})"
+        return rule
+
+    def to_summary(self, lang: str = "en", examples: int = 2) -> str:
+        """The report grouped by rule: per rule its severity, count, message and ``examples`` of its
+        results (focus node, value, source record) — what a terminal shows of thousands of results."""
+        if lang not in _TEXT_LABELS:
+            raise ValueError(f"lang must be one of {', '.join(_TEXT_LABELS)}, got {lang!r}")
+        t = _TEXT_LABELS[lang]
+        shown = self._shown
+        groups: dict[tuple[str, str], list[ValidationResult]] = {}
+        for r in self.results:
+            groups.setdefault((r.severity, self._rule(r)), []).append(r)
+        lines = [
+            t["title"],
+            f"{t['conforms']}: {t['yes'] if self.conforms else t['no']} "
+            f"({t['counts'].format(v=len(self.violations), w=len(self.warnings))})",
+        ]
+        order = sorted(groups.items(), key=lambda kv: (_SEVERITY_ORDER[kv[0][0]], -len(kv[1]), kv[0][1]))
+        for (severity, rule), results in order:
+            first = results[0]
+            lines += ["", f"[{t[severity]}] {rule} × {len(results):,}"]
+            lines.append(f"  {t['message']}: {first.message_zh if lang == 'zh' else first.message_en}")
+            for r in results[:examples]:
+                focus = _show(shown, r.owner if r.owner is not None else r.focus_node)
+                extra = f", {t['value']}: {_show(shown, r.value)}" if r.value is not None else ""
+                extra += f", {t['record']}: {r.source_record}" if r.source_record is not None else ""
+                lines.append(f"  {t['example']}: {focus}{extra}")
         return "\n".join(lines) + "\n"
 
     def to_json(self) -> dict[str, Any]:

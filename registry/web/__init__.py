@@ -16,6 +16,7 @@ from registry.web import (
     errors,
     home,
     i18n,
+    limits,
     mappings,
     ontology_docs,
     pact,
@@ -38,12 +39,13 @@ def create_app(config: Settings | None = None, store: Store | None = None) -> Fl
         if settings.load_seeds:
             load_seeds_if_empty(store, settings.base_uri)
     app = Flask(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes
+    app.config["MAX_CONTENT_LENGTH"] = limits.largest(settings)  # each route's own: web/limits.py
     app.config["JSON_AS_ASCII"] = False
     app.extensions["efreg.settings"] = settings
     app.extensions["efreg.store"] = store
 
     errors.init_app(app)
+    limits.init_app(app)  # request body limits per route (413)
     for blueprint in (
         home.bp,
         sparql.bp,

@@ -160,11 +160,15 @@ def _upload(dataset_id: str, dry_run: bool) -> Response:
             access_level=level,
             dry_run=dry_run,
             comment=request.args.get("comment"),
+            root=Path(tmp),  # reports name the files as the client sent them, not the server's paths
         )
     body: dict[str, Any] = {
         "stored": outcome.stored,
         "version": outcome.graph,
         "summary": outcome.result.summary(),
+        "read": outcome.result.read,
+        "imported": outcome.result.imported,
+        "skipped": [{"where": x.where, "reason": x.reason, "part": x.part} for x in outcome.result.skipped],
         "report": outcome.report.to_json(),
     }
     if outcome.stored and outcome.graph:
@@ -179,7 +183,10 @@ def _save_files(tmp: Path) -> list[Path]:
     if request.files:
         for i, upload in enumerate(request.files.getlist("file")):
             name = secure_filename(upload.filename or "") or f"upload-{i}"
-            path = tmp / f"{i}-{name}"
+            path = tmp / name
+            if path.exists():  # two files of one name: the second in its own folder
+                (tmp / str(i)).mkdir()
+                path = tmp / str(i) / name
             upload.save(path)
             paths.append(path)
     elif request.content_length:

@@ -103,6 +103,8 @@ def calculate_batch() -> Response:
             rows = json.loads(request.get_data(as_text=True) or "null")
         except ValueError as exc:
             raise BadRequest(f"the body is not JSON: {exc}") from None
+        except RecursionError:  # json recurses per level: a batch is an array of flat objects
+            raise BadRequest("the body nests deeper than a batch of calculations can") from None
         if not isinstance(rows, list):
             raise BadRequest("send a JSON array of calculations, or a CSV file with a header row")
     results = run_many(get_store(), _base(), rows, who)

@@ -1,5 +1,6 @@
 """Dumps: ``/dumps/`` lists them; ``/dumps/all.nq.gz`` (all public data) and
-``/dumps/dataset/{id}/{version}.nq.gz`` (one dataset version) are gzipped N-Quads.
+``/dumps/dataset/{id}/{version}.nq.gz`` (one dataset version) are gzipped N-Quads;
+``/dumps/dataset/{id}/{version}.csv`` is a version's factors as CSV (one row per gas value).
 
 A dump is streamed: the store writes N-Quads into a gzip stream on a worker thread, which hands
 compressed chunks through a small bounded queue to the response; nothing holds the whole dump. The
@@ -8,6 +9,7 @@ ETag names the public data snapshot and the graphs, so it changes exactly when t
 
 from __future__ import annotations
 
+import csv
 import gzip
 import hashlib
 import io
@@ -19,6 +21,7 @@ from flask import Blueprint, Response, render_template, request
 from werkzeug.exceptions import NotFound
 
 from registry.publishing import access, freshness
+from registry.search import dataset_factors
 from registry.store import Store
 from registry.void import Urls, dataset_graphs
 from registry.web.context import get_settings, get_store
@@ -132,3 +135,60 @@ def dataset(rest: str) -> Response:
     if not valid_path(rest) or graph not in access.public_graphs(get_store()):
         raise NotFound(f"There is no public dataset {rest[:100]!r} to dump.")
     return send_dump([graph], "efreg-" + rest.replace("/", "-") + ".nq.gz")
+
+
+CSV_COLUMNS = (
+    "factor",
+    "label_en",
+    "label_zh",
+    "kind",
+    "gas_or_gwp_set",
+    "value",
+    "unit",
+    "year",
+    "geography",
+)
+
+
+@bp.get("/dumps/dataset/<path:rest>.csv")
+def dataset_csv(rest: str) -> Response:
+    """The factors of one public dataset version as CSV: one row per gas value (or CO2e value when the
+    factor gives no gas), values in their published lexical form."""
+    store, base = get_store(), get_settings().base_uri
+    graph = base + "dataset/" + rest
+    public = access.public_graphs(store)
+    if not valid_path(rest) or graph not in public:
+        raise NotFound(f"There is no public dataset {rest[:100]!r} to export.")
+    tag = etag([graph, "csv"])
+    if request.if_none_match.contains(tag):
+        response = Response(status=304)
+        response.set_etag(tag)
+        return response
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    page, size = 1, 1000
+    while True:
+        found = dataset_factors(store, public, graph, page, size)
+        for row in found.rows:
+            for a in row.amounts or [None]:
+                writer.writerow(
+                    (
+                        str(row.iri),
+                        row.labels.get("en", ""),
+                        row.labels.get("zh", ""),
+                        a.kind if a else "",
+                        str(a.what) if a else "",
+                        a.value if a else "",
+                        str(a.unit or "") if a else "",
+                        row.year or "",
+                        str(row.geo or ""),
+                    )
+                )
+        if page >= found.pages:
+            break
+        page += 1
+    response = Response(out.getvalue().encode("utf-8"), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="efreg-{rest.replace("/", "-")}.csv"'
+    response.set_etag(tag)
+    return response

@@ -13,7 +13,7 @@ from registry.ecfo.profile import CONNEG_RULE, NoOpenFactor, UnknownProfile
 from registry.federation.allowlist import RULE as FEDERATION_RULE
 from registry.federation.allowlist import FederationRefused
 from registry.federation.service import ServiceFailed
-from registry.ingest.base import IngestError
+from registry.ingest.base import IngestError, InputTooLarge, NothingImported
 from registry.mapping.crosswalk import UnknownConcept
 from registry.mapping.sets import MappingSetNotFound
 from registry.publishing.tokens import InvalidPublisherId
@@ -22,12 +22,17 @@ from registry.publishing.workflow import InvalidTransition, NotFound, NotPermitt
 from registry.query.dataset import RULE as DATASET_RULE
 from registry.query.dataset import GraphNotReadable
 from registry.query.endpoint import RULE_LIMITS, DatasetConflict, EndpointBusy, UpdateRefused
+from registry.query.limits import QueryLimitExceeded
 from registry.store import QuerySyntaxError, QueryTimeout, RDFParseError
+from registry.web import limits
 
+#: where the limits, their settings and their refusals are described
+LIMITS_RULE = "https://w3id.org/efreg/docs/reliability"
 #: domain error class -> (status, link to the rule broken)
 STATUS: dict[type[Exception], tuple[int, str]] = {
     RDFParseError: (400, "https://www.w3.org/TR/rdf12-turtle/"),
     QuerySyntaxError: (400, "https://www.w3.org/TR/sparql11-query/#grammar"),
+    QueryLimitExceeded: (400, LIMITS_RULE),
     QueryTimeout: (503, "https://www.w3.org/TR/sparql11-protocol/#query-failure"),
     EndpointBusy: (503, RULE_LIMITS),
     FederationRefused: (403, FEDERATION_RULE),
@@ -36,6 +41,8 @@ STATUS: dict[type[Exception], tuple[int, str]] = {
     ServiceFailed: (502, FEDERATION_RULE),
     DatasetConflict: (400, "https://www.w3.org/TR/sparql11-protocol/#update-dataset"),
     IngestError: (400, "https://w3id.org/efreg/ontology"),
+    InputTooLarge: (413, LIMITS_RULE),
+    NothingImported: (422, "https://w3id.org/efreg/docs/csv-template"),
     NotPermitted: (403, REVIEW_RULE),
     NotFound: (404, REVIEW_RULE),
     InvalidTransition: (409, REVIEW_RULE),
@@ -58,6 +65,8 @@ def problem(status: int, message: str, rule: str | None = None, exc: Exception |
         body = {"status": status, "detail": message, "type": rule or "about:blank"}
         if isinstance(exc, InvalidTransition):
             body.update(state=exc.status.lower(), allowed=exc.allowed)
+        if isinstance(exc, NothingImported):  # every row skipped: each place and why
+            body.update(stored=False, skipped=[{"where": s.where, "reason": s.reason} for s in exc.skipped])
         if isinstance(exc, CalculationError):
             body.update(exc.fields)  # the units that fit, the trail tried
         return Response(
@@ -81,7 +90,10 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
-        response = problem(exc.code or 500, exc.description or exc.name)
+        description = exc.description or exc.name
+        if exc.code == 413:
+            description = limits.describe_413(exc.description) or description
+        response = problem(exc.code or 500, description)
         for key, value in exc.get_headers() or []:
             if key.lower() not in ("content-type", "content-length"):
                 response.headers[key] = value

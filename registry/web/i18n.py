@@ -14,6 +14,7 @@ from flask import Response, g, request
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
+from registry.rdf import parts
 from registry.rdf.namespaces import EF
 from registry.rdf.ontology import COMMON_TERMS, local_name, ontology_graph
 
@@ -121,6 +122,66 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "all_data": ("All public data", "全部公开数据"),
     "triples": ("triples", "个三元组"),
     "not_found": ("Not found", "未找到"),
+    "about_title": ("What this is", "这是什么"),
+    "about": (
+        "efreg is an open registry of greenhouse-gas emission factors: how much CO2, CH4, N2O and other "
+        "gases one unit of an activity emits (a kilowatt hour of grid electricity, a terajoule of natural "
+        "gas, a tonne of cement). Every factor cites its source and licence, has a permanent versioned "
+        "URI and is published as linked data (RDF) that machines can query and join with their own data.",
+        "efreg 是一个开放的温室气体排放因子登记库：记录单位活动（一千瓦时电网电力、一太焦天然气、一吨水泥）"
+        "排放的二氧化碳、甲烷、氧化亚氮等气体的数量。每个因子都注明来源与许可，拥有永久的带版本号 URI，"
+        "并以关联数据（RDF）发布，机器可以查询并与自己的数据关联。",
+    ),
+    "how_query": ("How to query", "如何查询"),
+    "how_query_search": ("Search by name, place, gas or publisher:", "按名称、地区、气体或发布机构搜索："),
+    "how_query_sparql": ("Ask anything in SPARQL at", "用 SPARQL 查询："),
+    "how_query_api": ("or use the JSON API", "或使用 JSON 接口"),
+    "how_query_curl": (
+        "Every factor URI answers with data when asked:",
+        "每个因子的 URI 都可以直接返回数据：",
+    ),
+    "how_cite": ("How to cite", "如何引用"),
+    "how_cite_text": (
+        "Cite the versioned URI of a factor (…/factor/{id}/{version}) with its publisher and licence: "
+        "a version never changes, so a footprint calculated today can be checked years later.",
+        "请引用因子的带版本号 URI（…/factor/{标识}/{版本}），并注明其发布机构和许可：版本永不改变，"
+        "今天计算的碳足迹多年后仍可核对。",
+    ),
+    "recent": ("Recent releases", "最新发布"),
+    "all_datasets": ("All datasets", "全部数据集"),
+    "issued": ("Released", "发布日期"),
+    "factor_count": ("Factors", "因子数"),
+    "attribution": ("Attribution", "署名"),
+    "downloads": ("Downloads", "下载"),
+    "download_nq": ("All triples (N-Quads, gzip)", "全部三元组（N-Quads，gzip）"),
+    "download_csv": ("Factors (CSV)", "排放因子（CSV）"),
+    "review_history": ("Publisher and review history", "发布与审核记录"),
+    "no_history": (
+        "Loaded by the registry's administrators (seed or bulk load): no review record.",
+        "由登记库管理员载入（种子数据或批量导入）：无审核记录。",
+    ),
+    "year": ("Year", "年份"),
+    "place": ("Place", "地区"),
+    "factor": ("Factor", "排放因子"),
+    "restricted_values": ("restricted", "受限"),
+    "action_upload": ("uploaded", "上传"),
+    "action_submit": ("submitted for review", "提交审核"),
+    "action_approve": ("approved and published", "审核通过并发布"),
+    "action_reject": ("rejected", "退回"),
+    "action_withdraw": ("withdrawn", "撤回"),
+    "action_comment": ("commented", "评论"),
+    "by": ("by", "由"),
+    "description": ("Description", "说明"),
+    "calculator": ("Calculator", "计算器"),
+}
+
+#: key -> (English singular, English plural, Chinese): ``{n}`` is the count.
+PLURALS: dict[str, tuple[str, str, str]] = {
+    "results": ("{n} result", "{n} results", "{n} 条结果"),
+    "factors": ("{n} factor", "{n} factors", "{n} 个排放因子"),
+    "datasets": ("{n} dataset", "{n} datasets", "{n} 个数据集"),
+    "publishers": ("{n} publisher", "{n} publishers", "{n} 个发布机构"),
+    "gases": ("+{n} gas", "+{n} gases", "另 {n} 种气体"),
 }
 
 #: Names of the non-ef properties a page shows (ef: ones come from the ontology).
@@ -182,6 +243,33 @@ def lang() -> str:
 def t(key: str) -> str:
     en, zh = MESSAGES.get(key, (key, key))
     return zh if lang() == "zh" else en
+
+
+def number(text: str) -> str:
+    """A decimal as written in the data (never through float), with thousands separators."""
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return text
+    if "e" in text.lower():
+        return text
+    whole, _, fraction = text.partition(".")
+    sign = "-" if value < 0 else ""
+    return sign + f"{int(whole.lstrip('-+') or 0):,}" + ("." + fraction if fraction else "")
+
+
+def tn(key: str, n: int) -> str:
+    """A count with its noun in the page language: ``1 result``, ``2 results``, ``2 条结果``
+    (thousands separated)."""
+    one, many, zh = PLURALS[key]
+    text = zh if lang() == "zh" else (one if n == 1 else many)
+    return text.format(n=f"{n:,}")
+
+
+def pick(labels: dict[str, str], fallback: str) -> str:
+    """The label in the page language, else English, Chinese, untagged, else ``fallback``."""
+    language = lang()
+    return labels.get(language) or labels.get("en") or labels.get("zh") or labels.get("") or fallback
 
 
 def switch_url() -> str:
@@ -265,16 +353,7 @@ class Namer:
         """A decimal as written in the data (never through float), with thousands separators."""
         if not isinstance(value, Literal):
             return ""
-        try:
-            number = Decimal(str(value))
-        except InvalidOperation:
-            return str(value)
-        text = str(value)
-        if "e" in text.lower():
-            return text
-        whole, _, fraction = text.partition(".")
-        sign = "-" if number < 0 else ""
-        return sign + f"{int(whole.lstrip('-') or 0):,}" + ("." + fraction if fraction else "")
+        return number(str(value))
 
     def href(self, node: Node | None) -> str | None:
         """Where a link to ``node`` goes: local IRIs stay on this host; ef: terms to /ontology."""
@@ -299,6 +378,18 @@ class Namer:
             self.graph.objects(subject, predicate), key=lambda n: (isinstance(n, BNode), self.label(n))
         )
 
+    def inline(self, node: Node) -> bool:
+        """Whether ``node`` is shown inside its owner (a blank node, or a part such as a gas
+        component ``…/factor/x/1#CO2`` that this document describes)."""
+        owner = parts.owner(node)
+        return isinstance(node, BNode) or (
+            owner is not None and (owner, None, node) in self.graph and (node, None, None) in self.graph
+        )
+
+    def fragment(self, node: Node) -> str:
+        """The fragment of a part's IRI (``CO2``), the ``id`` its row carries on the page."""
+        return str(node).split("#", 1)[1] if isinstance(node, URIRef) and "#" in node else ""
+
     def values_by(self, subject: Node | None, predicate: URIRef, key: URIRef) -> list[Node]:
         """The values of ``predicate`` ordered by the label of their ``key`` (gas components by gas,
         CO2e values by GWP set), so blank nodes come in a stable, readable order."""
@@ -317,4 +408,12 @@ class Namer:
 
 def inject() -> dict[str, object]:
     """What every template sees (registered in ``create_app`` as a context processor)."""
-    return {"t": t, "lang": lang(), "switch_url": switch_url, "url_with": url_with}
+    return {
+        "t": t,
+        "tn": tn,
+        "pick": pick,
+        "number": number,
+        "lang": lang(),
+        "switch_url": switch_url,
+        "url_with": url_with,
+    }

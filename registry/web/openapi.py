@@ -151,6 +151,20 @@ SCHEMAS: dict[str, Any] = {
             "stored": {"type": "boolean"},
             "version": nullable("string"),
             "summary": STRING,
+            "read": {"type": "integer", "description": "Records read (rows, processes; triples for RDF)."},
+            "imported": {
+                "type": "integer",
+                "description": "Records imported: read = imported + skipped records.",
+            },
+            "skipped": {
+                "type": "array",
+                "description": "Records (part false) and parts of records (part true) left out, where "
+                "(the file as sent, line or element) and why.",
+                "items": {
+                    "type": "object",
+                    "properties": {"where": STRING, "reason": STRING, "part": {"type": "boolean"}},
+                },
+            },
             "report": {
                 "type": "object",
                 "description": "The SHACL report (conforms, violations, warnings, results).",

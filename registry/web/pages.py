@@ -22,10 +22,9 @@ from registry.search import list_kind
 from registry.void import Urls, catalog_graph, void_graph
 from registry.web.context import get_settings, get_store
 from registry.web.documents import local_path, see_other, send_document, serialize, snapshot_key
-from registry.web.i18n import Namer, lang, t
+from registry.web.i18n import Namer, lang, pick, t
 from registry.web.negotiation import DOCUMENT_FORMATS, GRAPH_FORMATS, HTML, JSONLD, by_suffix
 from registry.web.resources import KIND_RULE
-from registry.web.search import pick
 
 bp = Blueprint("pages", __name__)
 

@@ -29,6 +29,7 @@ from registry.pact import records as pact_records
 from registry.publishing import access
 from registry.rdf.namespaces import DCAT, EF
 from registry.rdf.ontology import ontology_graph
+from registry.web import dataset_page
 from registry.web.context import get_settings, get_store
 from registry.web.documents import (
     cache,
@@ -72,7 +73,8 @@ def resource(kind: str, rest: str) -> Response:
     stem, fmt = split_suffix(rest)
     if fmt is not None and valid_path(stem):
         path = f"{kind}/{stem}"
-        response = send_document(("resource", path), fmt, "/" + path, build_document(path, fmt))
+        key = ("resource", path) if kind != "dataset" else ("resource", path, dataset_page.page_number())
+        response = send_document(key, fmt, "/" + path, build_document(path, fmt))
     elif valid_path(rest) and exists(f"{kind}/{rest}"):
         response = see_other(f"/{kind}/{rest}")
     else:
@@ -124,6 +126,8 @@ def render_html(desc: Description, path: str) -> str:
         context["mappings"] = sorted((s, p, o) for s, p, o in desc.graph if p in MATCH_PROPERTIES)
         context["example_query"] = EXAMPLE_QUERY.format(iri=focus, lang=lang())
         return render_template("factor.html", **context)
+    if kind == "dataset" and dataset_page.is_dataset(desc):
+        return dataset_page.render_dataset(context, desc)
     facet_path = str(focus)[len(base) + len(kind) + 1 :] if str(focus).startswith(base + kind + "/") else ""
     context["facet"] = (kind, facet_path) if kind in FACET_KINDS and facet_path else None
     context["subjects"] = [desc.iri] + ([focus] if focus != desc.iri else [])

@@ -9,7 +9,7 @@ from registry.search import FACETS, SearchQuery, SearchResult, search
 from registry.store import Store
 from registry.web.context import get_settings, get_store
 from registry.web.documents import cache, snapshot_key, valid_path
-from registry.web.i18n import lang
+from registry.web.i18n import pick
 
 bp = Blueprint("search", __name__)
 
@@ -32,11 +32,6 @@ def parse_query() -> SearchQuery:
     except ValueError:
         page = 1
     return SearchQuery(text=text, filters=filters, page=page, size=PAGE_SIZE)
-
-
-def pick(labels: dict[str, str], fallback: str) -> str:
-    language = lang()
-    return labels.get(language) or labels.get("en") or labels.get("zh") or labels.get("") or fallback
 
 
 def found(store: Store, base: str, query: SearchQuery) -> SearchResult:

@@ -21,12 +21,12 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import (
     BadRequest,
     NotAcceptable,
-    RequestEntityTooLarge,
     UnsupportedMediaType,
 )
 
 from registry.query.endpoint import Endpoint, readable_graphs
 from registry.service_description import describe
+from registry.web import limits
 from registry.web.callers import current_caller, required_caller
 from registry.web.context import get_settings, get_store
 from registry.web.documents import serialize
@@ -65,10 +65,10 @@ def get_endpoint() -> Endpoint:
 def _body() -> bytes:
     limit = get_settings().max_body_bytes
     if request.content_length is not None and request.content_length > limit:
-        raise RequestEntityTooLarge(f"the request body is larger than this endpoint accepts ({limit} bytes)")
+        raise limits.too_large("max_body_bytes", limit, request.content_length)
     data = request.stream.read(limit + 1)
     if len(data) > limit:
-        raise RequestEntityTooLarge(f"the request body is larger than this endpoint accepts ({limit} bytes)")
+        raise limits.too_large("max_body_bytes", limit)
     return data
 
 

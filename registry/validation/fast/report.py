@@ -12,6 +12,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from registry.rdf.namespaces import EF, RDF, SH
+from registry.rdf.parts import is_part
 from registry.validation.fast.index import Index, Triple
 from registry.validation.fast.plan import ShapePlan
 from registry.validation.fast.screen import Confirm, Hits, Solutions
@@ -50,7 +51,7 @@ class ReportBuilder:
             for s, p, o in self.triples:
                 if isinstance(s, BNode):
                     pairs.setdefault(s, []).append((p, o))
-                if isinstance(o, BNode) and o not in parents:
+                if is_part(o, s) and o not in parents:
                     parents[o] = s
             self._bnode_pairs, self._parents = pairs, parents
         return self._bnode_pairs.get(node, [])
@@ -65,10 +66,11 @@ class ReportBuilder:
             values = self.idx.objects(node, EF.sourceRecord)
             if values and record is None:
                 record = str(values[0])
-            if isinstance(node, URIRef):
-                return node, record
             self._data_pairs(node)
-            node = self._parents.get(node) if self._parents is not None else None
+            up = self._parents.get(node) if self._parents is not None else None
+            if isinstance(node, URIRef) and up is None:
+                return node, record
+            node = up
         return None, record
 
     def _copy(self, node: Node, pairs_of: PairsOf, seen: set[Node]) -> None:

@@ -1,0 +1,58 @@
+"""The page of a dataset (version): what it is, who publishes it under which licence, how many
+factors it holds and a page of them (value, unit, gas, year, place), its downloads, and its publisher
+and review history (the workflow's PROV records)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import render_template, request
+from rdflib import URIRef
+from rdflib.namespace import DCTERMS
+
+from registry.describe import Description
+from registry.publishing import access, catalog
+from registry.rdf.namespaces import DCAT, SYSTEM_GRAPH
+from registry.search import dataset_factors, labels
+from registry.web.context import get_settings, get_store
+
+PAGE_SIZE = 50
+MAX_PAGE = 100_000
+
+
+def page_number() -> int:
+    """The ``?page=`` of the factor list (1 when absent or nonsense)."""
+    try:
+        return min(max(int(request.args.get("page", "1")), 1), MAX_PAGE)
+    except ValueError:
+        return 1
+
+
+def is_dataset(desc: Description) -> bool:
+    focus = desc.focus or desc.iri
+    return (focus, DCTERMS.isVersionOf, None) in desc.graph and ((focus, None, DCAT.Dataset) in desc.graph)
+
+
+def render_dataset(context: dict[str, Any], desc: Description) -> str:
+    """``dataset.html`` for ``desc`` (a dataset version, or a dataset and its current version)."""
+    store, base = get_store(), get_settings().base_uri
+    focus = str(desc.focus or desc.iri)
+    readable = access.readable_graphs(store)
+    factors = dataset_factors(store, readable, focus, page_number(), PAGE_SIZE)
+    history = catalog.history(store, focus, (SYSTEM_GRAPH, catalog.catalog_iri(base)))
+    agents = labels(store, readable, sorted({URIRef(h["agent"]) for h in history if h.get("agent")}))
+    public = focus in access.public_graphs(store)
+    rest = focus[len(base + "dataset/") :]
+    downloads = (
+        [("download_nq", f"/dumps/dataset/{rest}.nq.gz"), ("download_csv", f"/dumps/dataset/{rest}.csv")]
+        if public
+        else []
+    )
+    return render_template(
+        "dataset.html",
+        **context,
+        factors=factors,
+        history=history,
+        agent_labels={str(k): v for k, v in agents.items()},
+        downloads=downloads,
+    )
