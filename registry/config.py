@@ -40,6 +40,10 @@ class Settings:
     compact_delay: float = 30.0  #: compact the on-disk store this many quiet seconds after writes (0: never)
     #: order the joins of basic graph patterns by the VoID statistics (registry.query.planner)
     join_planner: bool = True
+    #: answer public callers' aggregates from a DuckDB replica of the public read model
+    #: (registry.store.analytic, registry.query.analytic); its memory limit
+    analytic_replica: bool = True
+    analytic_memory: str = "1GB"
     # upload / import limits (docs/reliability.md: each limit and its refusal)
     max_upload_bytes: int = 32 * 1024 * 1024  #: an upload's body: datasets, mapping sets (413)
     max_request_bytes: int = 2 * 1024 * 1024  #: the body of any other request (413)

@@ -167,6 +167,17 @@ def test_only_the_web_package_imports_flask():
     assert offenders == []
 
 
+def test_only_the_store_package_imports_duckdb():
+    """The analytic replica's engine, like the store's, stays behind registry.store."""
+    offenders = [
+        f"{i.module} (line {i.line})"
+        for i in imports()
+        if i.target.split(".")[0] == "duckdb" and not i.module.startswith("registry.store")
+    ]
+    assert offenders == []
+    assert any(i.target.split(".")[0] == "duckdb" for i in imports())  # the rule checks something
+
+
 def test_only_the_store_package_touches_pyoxigraph_of_a_store():
     offenders = []
     for module, path in modules().items():

@@ -55,6 +55,7 @@ class SyncReport:
     added: list[str] = field(default_factory=list)  #: graphs copied into the model
     dropped: list[str] = field(default_factory=list)  #: graphs removed from it
     recopied: list[str] = field(default_factory=list)  #: graphs whose content differed
+    catalog: str = ""  #: the catalog graph
     catalog_removed: int = 0
     catalog_added: int = 0
     notes: list[str] = field(default_factory=list)  #: the stale notes it found (and cleared)
@@ -85,6 +86,7 @@ def sync(store: Store) -> SyncReport | None:
     report = SyncReport()
     with _lock:
         store.view_generation = None  # type: ignore[attr-defined]
+        marker = model.marker
         for _ in range(3):  # again when another write came in meanwhile
             before = store.generation  # type: ignore[attr-defined]
             snap = access.snapshot(store)
@@ -103,8 +105,22 @@ def sync(store: Store) -> SyncReport | None:
                 store.view_generation = store.generation  # type: ignore[attr-defined]
                 report.current = True
                 break
+        after = model.settle()
+        replica = getattr(store, "analytic", None)
+        if replica is not None and report.current:
+            replica.follow(_changed(report), store.generation, marker, after)  # type: ignore[attr-defined]
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _changed(report: SyncReport) -> list[str] | None:
+    """The graphs of the model a sync changed (``None``: all of them, made anew)."""
+    if report.rebuilt:
+        return None
+    changed = [*report.added, *report.dropped, *report.recopied]
+    if report.catalog_added or report.catalog_removed:
+        changed.append(report.catalog)
+    return changed
 
 
 def _apply(
@@ -120,7 +136,7 @@ def _apply(
         model.copy(graph)
         report.added.append(graph)
     scopes = {o for _, o in notes}
-    catalog = (snap.base_uri or "") + "catalog"
+    catalog = report.catalog = (snap.base_uri or "") + "catalog"
     if ALL in scopes:
         for graph in sorted(target & have):
             if model.lines("store", graph) != model.lines("model", graph):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -17,13 +18,14 @@ from registry.federation.allowlist import Allowlist, FederationRefused
 from registry.federation.service import inline_services
 from registry.publishing import access, freshness, public_view
 from registry.publishing.tokens import Caller
-from registry.query import limits, planner, statistics, worker
+from registry.query import analytic, limits, planner, statistics, worker
 from registry.query.answers import AnswerCache
 from registry.query.dataset import restrict
 from registry.query.inspect import QueryForm, RequestInfo, inspect_query, inspect_update
 from registry.query.rewrite import add_using, describe_parts, mentions_service, with_base
 from registry.rdf.namespaces import SYSTEM_GRAPH
 from registry.store import PublicDataset, QueryDataset, Store, StoreError
+from registry.store.analytic import AnalyticError, AnalyticTimeout
 from registry.store.meta import VIEW_ALL
 
 UPDATE_ROLES = frozenset({"admin"})
@@ -62,6 +64,8 @@ class Endpoint:
         self._slots = threading.BoundedSemaphore(max(1, settings.max_concurrent_queries))
         self._update_lock = threading.Lock()
         self._answers = AnswerCache(settings.answer_cache_bytes) if settings.answer_cache_bytes > 0 else None
+        if settings.analytic_replica:
+            store.keep_analytic_replica(memory_limit=settings.analytic_memory)
 
     # --- queries -------------------------------------------------------------------------------
     def prepare_query(
@@ -119,13 +123,45 @@ class Endpoint:
                     "a SERVICE that this registry's query inspection did not resolve; "
                     "write it as SERVICE <endpoint> { … }"
                 )
-            if self.settings.join_planner and "LATERAL" in self.store.query_extensions:
+            started = time.monotonic()
+            two_stage = None if prepared.info.services else self._two_stage(prepared, timeout)
+            if two_stage is not None:
+                text = two_stage
+                timeout = max(0.1, timeout - (time.monotonic() - started))
+            elif self.settings.join_planner and "LATERAL" in self.store.query_extensions:
                 text = planner.plan(text, statistics.for_planning(self.store))
             return worker.run(
                 self.store, text, prepared.form, media_type, prepared.dataset, timeout, self.settings.max_rows
             )
         finally:
             self._slots.release()
+
+    def _two_stage(self, prepared: PreparedQuery, timeout: float) -> str | None:
+        """The query rewritten over the rows the analytic replica found for its WHERE pattern
+        (:mod:`registry.query.analytic`), for a public caller's SELECT over the union default
+        graph while the replica equals the public read model; else ``None``."""
+        replica = getattr(self.store, "analytic", None)
+        dataset = prepared.dataset
+        if (
+            replica is None
+            or prepared.form != "select"
+            or not isinstance(dataset, PublicDataset)
+            or not dataset.union
+            or not replica.current(getattr(self.store, "generation", None))
+        ):
+            return None
+        prefix = f"BASE <{self.settings.base_uri}> "
+        if not prepared.text.startswith(prefix):
+            return None
+        plan = analytic.prepare(analytic.normalized(prepared.text[len(prefix) :]))
+        if plan is None:
+            return None
+        try:
+            return analytic.stage_two(plan, replica.query, timeout)
+        except AnalyticTimeout:  # Oxigraph, a row at a time, would take longer still
+            raise worker.query_timeout(timeout) from None
+        except AnalyticError:
+            return None
 
     # --- updates -------------------------------------------------------------------------------
     def update(

@@ -69,7 +69,7 @@ class _Source:
         self.chunks, self.stop = chunks, stop
 
 
-def _timeout(timeout: float) -> QueryTimeout:
+def query_timeout(timeout: float) -> QueryTimeout:
     return QueryTimeout(
         f"the query did not finish within the time limit of {timeout:g} s and was "
         f"stopped; narrow it (LIMIT, more specific patterns) or ask the operators"
@@ -323,7 +323,7 @@ def _pooled(store: Store, query: str, media_type: str, dataset: QueryDataset, ti
         while len(buffer) < size:
             remaining = deadline - time.monotonic()
             if remaining <= 0 or not select.select([found.answers], [], [], remaining)[0]:
-                raise _timeout(timeout)
+                raise query_timeout(timeout)
             data = os.read(found.answers, max(1 << 16, size - len(buffer)))
             if not data and not state["answered"] and found.served:
                 # a waiting worker was killed (the OOM killer, an operator) as the request reached
@@ -413,7 +413,7 @@ def run(
     try:
         for chunk in source.chunks:
             if time.monotonic() > deadline:
-                raise _timeout(timeout)
+                raise query_timeout(timeout)
             count = chunk.count(b"\n")
             if lines + count <= limit:
                 parts.append(chunk)

@@ -206,6 +206,11 @@ class Store(abc.ABC):
         of writes. Embedded on-disk stores do (:mod:`registry.store.compaction`); a remote server
         compacts on its own schedule (Virtuoso's checkpoints)."""
 
+    def keep_analytic_replica(self, background: bool = True, memory_limit: str = "1GB") -> object | None:
+        """Keep an analytic (DuckDB) replica of the public read model for whole-result queries
+        (:mod:`registry.store.analytic`); ``None`` for a backend without a public read model."""
+        return None
+
     def close(self) -> None:
         """Release files and connections (backends extend it and call ``super().close()``)."""
         self.closed_callbacks()

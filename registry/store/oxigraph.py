@@ -28,6 +28,7 @@ from rdflib.term import Identifier, Node
 from registry.rdf.namespaces import SYSTEM_GRAPH
 from registry.rdf.terms import TermError, to_oxigraph, to_rdflib
 from registry.store import BACKENDS
+from registry.store.analytic import AnalyticReplica
 from registry.store.base import (
     RDF_FORMATS,
     PublicDataset,
@@ -41,7 +42,7 @@ from registry.store.base import (
     StoreError,
 )
 from registry.store.compaction import Compactor
-from registry.store.public_model import PublicModel, open_model
+from registry.store.public_model import PublicModel, open_model, read_marker
 from registry.store.streaming import Header, stream_serialized
 
 #: Our short format names (base.RDF_FORMATS) -> pyoxigraph formats.
@@ -168,6 +169,10 @@ class OxigraphStore(Store):
         self.view_generation: int | None = None
         #: Background compaction after writes, once :meth:`compact_after_writes` turns it on.
         self.compactor: Compactor | None = None
+        #: The DuckDB replica of the public read model, once :meth:`keep_analytic_replica` made it.
+        self.analytic: AnalyticReplica | None = None
+        #: The public read model's marker (:attr:`registry.store.public_model.PublicModel.marker`).
+        self.view_marker = read_marker(path)
         if path is not None:
             try:
                 Path(path).mkdir(parents=True, exist_ok=True)
@@ -373,6 +378,17 @@ class OxigraphStore(Store):
         if self.path is not None and delay > 0 and self.compactor is None:
             self.compactor = Compactor(lambda: (self._store, self.view), delay)
 
+    def keep_analytic_replica(self, background: bool = True, memory_limit: str = "1GB") -> AnalyticReplica:
+        """Keep a DuckDB replica of the public read model (``PATH/analytic.duckdb``; in memory for
+        ``memory:``), caught up after each sync (:mod:`registry.store.analytic`)."""
+        if self.analytic is None:
+            self.analytic = AnalyticReplica(
+                self.path, lambda: self.view, background=background, memory_limit=memory_limit
+            )
+            if self.view_current() and self.view_generation is not None:
+                self.analytic.follow((), self.view_generation, self.view_marker, self.view_marker)
+        return self.analytic
+
     def update(self, update: str) -> None:
         try:
             with self.writing():
@@ -467,6 +483,9 @@ class OxigraphStore(Store):
         super().close()
         if self.compactor is not None:
             self.compactor.stop()
+        if self.analytic is not None:
+            self.analytic.close()
+            self.analytic = None
         if self.path is not None and self._store is not None:
             self._store.flush()
             self._store = None  # type: ignore[assignment]

@@ -4,7 +4,9 @@ the public graphs. Each graph copy, drop and patch is one transaction of the mod
 
 from __future__ import annotations
 
+import os
 import shutil
+import uuid
 from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
 from typing import Literal, Protocol
@@ -19,6 +21,7 @@ class ModelOwner(Protocol):
 
     path: str | None
     view: ox.Store | None
+    view_marker: str
 
     @property
     def pyoxigraph(self) -> ox.Store: ...
@@ -27,6 +30,30 @@ class ModelOwner(Protocol):
 #: The directory of the public read model inside an on-disk store's directory, and the two names a
 #: rebuild uses on its way (left over only by a crash, then removed at open).
 VIEW_DIR, NEW_DIR, OLD_DIR = "public", "public.new", "public.old"
+#: The file beside the model naming its content (see :attr:`PublicModel.marker`).
+MARKER = "public.marker"
+
+
+def read_marker(path: str | None) -> str:
+    """The marker of the model of the store at ``path`` ("" when unknown: none yet, or a change
+    was under way; a fresh one for a store in memory, whose model starts empty)."""
+    if path is None:
+        return uuid.uuid4().hex
+    try:
+        return (Path(path) / MARKER).read_text(encoding="ascii").strip()
+    except OSError:
+        return ""
+
+
+def _write_marker(path: str | None, marker: str) -> None:
+    if path is None:
+        return
+    target, temporary = Path(path) / MARKER, Path(path) / (MARKER + ".new")
+    with open(temporary, "w", encoding="ascii") as out:
+        out.write(marker)
+        out.flush()
+        os.fsync(out.fileno())
+    temporary.replace(target)
 
 
 def open_model(path: str | None) -> ox.Store:
@@ -79,6 +106,25 @@ class PublicModel:
         return view
 
     @property
+    def marker(self) -> str:
+        """A name for the model's content, kept beside it: a change of the model first sets it to
+        "" (unknown), :meth:`settle` gives it a new name once a sync is done. Whatever is derived
+        from the model (:mod:`registry.store.analytic`) records the marker it equals."""
+        return self.owner.view_marker
+
+    def _changing(self) -> None:
+        if self.owner.view_marker:
+            self.owner.view_marker = ""
+            _write_marker(self.owner.path, "")
+
+    def settle(self) -> str:
+        """After a sync: a new marker when the model changed; the marker."""
+        if not self.owner.view_marker:
+            self.owner.view_marker = uuid.uuid4().hex
+            _write_marker(self.owner.path, self.owner.view_marker)
+        return self.owner.view_marker
+
+    @property
     def _sides(self) -> dict[str, ox.Store]:
         return {"store": self.store, "model": self.model}
 
@@ -88,6 +134,7 @@ class PublicModel:
         path = self.owner.path
         if path is None:
             return False
+        self._changing()
         self.owner.view = None  # the old model closes when its last reader is done
         self.owner.view = checkpoint_model(self.store, path, keep)
         return True
@@ -100,14 +147,17 @@ class PublicModel:
         """Empty the model's default graph (nothing belongs there); whether it held anything."""
         if next(iter(self.model.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is None:
             return False
+        self._changing()
         self.model.clear_graph(ox.DefaultGraph())
         return True
 
     def copy(self, graph: str) -> None:
         """``graph`` of the store into the model, in one transaction."""
+        self._changing()
         self.model.extend(self.store.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
 
     def drop(self, graph: str) -> None:
+        self._changing()
         self.model.remove_graph(ox.NamedNode(graph))
 
     def iris(
@@ -138,6 +188,7 @@ class PublicModel:
         cannot be named in DELETE DATA: the graph is then copied again, in two transactions)."""
         if not removed and not added:
             return
+        self._changing()
         if any(b"_:" in line for line in (*removed, *added)):
             self.drop(graph)
             self.copy(graph)

@@ -1,0 +1,433 @@
+"""Two-stage evaluation of whole-result queries of public callers: DuckDB finds the solutions of the
+WHERE pattern on the analytic replica (:mod:`registry.store.analytic`), Oxigraph finishes.
+
+For a SELECT query of a caller who reads only the public graphs (the union default graph of the
+public read model) with work over the whole result — GROUP BY, aggregates, DISTINCT or ORDER BY —
+whose WHERE pattern lies in the subset below, :func:`prepare` translates the pattern into SQL over
+the replica's tables. The solutions come back grouped by the variables the rest of the query uses
+(with their multiplicity, and the counts of COUNT(*) / COUNT(?v) computed in SQL), and
+:func:`stage_two` writes the original query again with its WHERE pattern replaced by a ``VALUES``
+block of those rows (``COUNT(*)`` → ``SUM(?__efreg_n)``, ``COUNT(?v)`` → ``SUM(?__efreg_c…)`` over
+the pre-counted rows): Oxigraph then applies the projection, the remaining aggregates, HAVING,
+ORDER BY, LIMIT / OFFSET and serialization, so every term, number and format of the answer is
+Oxigraph's own. Anything else — a form, operator, function or term outside the subset, more rows
+than :data:`CAP`, a blank node in a row, a number the replica does not hold exactly — returns
+``None`` and the query runs on Oxigraph as written.
+
+The subset: basic graph patterns of IRIs, literals and variables (no blank nodes, no property
+paths); join, UNION, OPTIONAL without a filter, BIND of an IRI or string, GRAPH <iri> / GRAPH ?g;
+FILTER with &&, ||, BOUND, !BOUND, sameTerm(?v, term), ?v = / != <iri>, ?v = "string" and ?v
+compared (= < <= > >=) with an integer or decimal (a value that is not a number: false, as SPARQL's
+error). Texts with BASE, relative IRIs or escapes are refused (no second reading of an IRI).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from rdflib.namespace import RDF, XSD
+from rdflib.plugins.sparql.algebra import translateQuery
+from rdflib.plugins.sparql.parser import parseQuery
+from rdflib.term import BNode, Literal, URIRef, Variable
+
+from registry.rdf.sparql_lexer import TOKEN, is_keyword, significant
+from registry.rdf.terms import to_oxigraph
+from registry.store.analytic import canonical
+
+#: Most rows (after grouping; with their multiplicity where it counts) sent on to Oxigraph.
+CAP = 20_000
+PREFIX = "__efreg_"
+AGGREGATES = frozenset({"COUNT", "SUM", "AVG", "MIN", "MAX", "GROUP_CONCAT", "SAMPLE"})
+_ABSOLUTE = re.compile(r"<[A-Za-z][A-Za-z0-9+.\-]*:")
+_STRINGS = {None, XSD.string, RDF.langString}
+_EXACT_NUMBERS = {XSD.integer, XSD.decimal}
+
+
+class Refused(Exception):
+    """The query is outside the translated subset."""
+
+
+@dataclass
+class Rel:
+    sql: str
+    cols: dict[str, bool]  #: variable -> may be unbound
+
+
+@dataclass
+class Plan:
+    """A translated query: the SQL of its pattern and how to write it again for Oxigraph."""
+
+    head: str  #: the text before the WHERE group, COUNTs rewritten
+    tail: str  #: the text after it, COUNTs rewritten
+    sql: str  #: with ``{C<n>}`` where a constant's term id goes
+    constants: list[str]  #: N-Triples keys of the constants, by number
+    keys: list[str]  #: variables grouped on (columns k0…)
+    counted: list[str]  #: COUNT(?v) variables (columns c0…)
+    star: bool  #: COUNT(*) was rewritten
+    expand: bool  #: rows must be sent with their multiplicity
+    counts_name: dict[str, str] = field(default_factory=dict)
+
+
+def _significant(text: str) -> list[re.Match[str]]:
+    return list(significant(text))
+
+
+@functools.lru_cache(maxsize=512)
+def prepare(text: str, force: bool = False) -> Plan | None:
+    """The plan of ``text`` (a query without the endpoint's BASE), or ``None`` outside the subset
+    or (unless ``force``: tests) without work over the whole result."""
+    try:
+        return _prepare(text, force)
+    except Refused:
+        return None
+    except Exception:  # noqa: BLE001 - rdflib's parser and algebra raise anything on odd input
+        return None
+
+
+def normalized(text: str) -> str:
+    """``text`` without its comments (the key :func:`prepare` caches under)."""
+    return "".join(" " if m.lastgroup == "comment" else m.group() for m in TOKEN.finditer(text))
+
+
+def _prepare(text: str, force: bool) -> Plan:
+    toks = _significant(text)
+    if "\\" in text or any(t.lastgroup == "other" for t in toks):
+        raise Refused("escapes")
+    for t in toks:
+        if t.lastgroup == "iri" and not _ABSOLUTE.match(t.group()) or is_keyword(t, "BASE"):
+            raise Refused("BASE or a relative IRI")
+    select = next((i for i, t in enumerate(toks) if is_keyword(t, "SELECT")), None)
+    if select is None or any(
+        not (is_keyword(t, "PREFIX") or t.lastgroup in ("pname", "iri")) for t in toks[:select]
+    ):
+        raise Refused("not a SELECT query")
+    open_at = next((i for i in range(select, len(toks)) if toks[i].group() == "{"), None)
+    if open_at is None:
+        raise Refused("no WHERE")
+    depth, close_at = 0, None
+    for i in range(open_at, len(toks)):
+        depth += {"{": 1, "}": -1}.get(toks[i].group(), 0) if toks[i].lastgroup == "op" else 0
+        if depth == 0:
+            close_at = i
+            break
+    if close_at is None:
+        raise Refused("unbalanced")
+    outer = toks[select:open_at] + toks[close_at + 1 :]
+    if any(t.group() in "{}" and t.lastgroup == "op" for t in outer) or any(
+        is_keyword(t, w) for t in outer for w in ("FROM", "VALUES", "EXISTS", "SERVICE")
+    ):
+        raise Refused("a group outside WHERE")
+    distinct = select + 1 < len(toks) and is_keyword(toks[select + 1], "DISTINCT")
+    grouped = any(is_keyword(t, "GROUP") for t in outer)
+    ordered = any(is_keyword(t, "ORDER") for t in outer)
+    # aggregates: which are rewritten, which need the rows with their multiplicity
+    rewrites: list[tuple[int, int, str]] = []  # (start, end, replacement) in the text
+    counted: list[str] = []
+    star = expand = has_aggregate = False
+    in_count: set[int] = set()
+    for i, t in enumerate(outer):
+        if not (t.lastgroup == "word" and t.group().upper() in AGGREGATES):
+            continue
+        if i + 1 >= len(outer) or outer[i + 1].group() != "(":
+            continue
+        has_aggregate = True
+        name = t.group().upper()
+        is_distinct = i + 2 < len(outer) and is_keyword(outer[i + 2], "DISTINCT")
+        if name == "COUNT" and not is_distinct and i + 3 < len(outer) and outer[i + 3].group() == ")":
+            arg = outer[i + 2]
+            if arg.group() == "*":
+                star = True
+                rewrites.append((t.start(), outer[i + 3].end(), f"SUM(?{PREFIX}n)"))
+                continue
+            if arg.lastgroup == "var":
+                var = arg.group()[1:]
+                if var not in counted:
+                    counted.append(var)
+                rewrites.append((t.start(), outer[i + 3].end(), f"SUM(?{PREFIX}c{counted.index(var)})"))
+                in_count.add(i + 2)
+                continue
+        if not is_distinct and name in ("COUNT", "SUM", "AVG", "GROUP_CONCAT"):
+            expand = True
+    if not (has_aggregate or grouped or distinct or ordered or force):
+        raise Refused("no work over the whole result")
+    aggregated = has_aggregate or grouped
+    if not aggregated:
+        expand = not distinct
+    if expand or not aggregated:
+        rewrites, counted, star, in_count = [], [], False, set()
+    used = [t.group()[1:] for i, t in enumerate(outer) if t.lastgroup == "var" and i not in in_count]
+    star_select = any(t.group() == "*" for t in toks[select : select + 3])
+    if any(v.startswith(PREFIX) for v in used + counted):
+        raise Refused("reserved variable name")
+    prologue = text[: toks[select].start()]
+    where = text[toks[open_at].start() : toks[close_at].end()]
+    pattern = translateQuery(parseQuery(prologue + " SELECT * WHERE " + where)).algebra.p.p
+    translator = _Translator(
+        {t.group()[1:-1] for t in toks if t.lastgroup == "string"}
+        | {t.group() for t in toks if t.lastgroup == "number"}
+    )
+    rel = translator.rel(pattern, None)
+    keys = list(rel.cols) if star_select else [v for v in dict.fromkeys(used) if v in rel.cols]
+    head = _splice(text, 0, toks[open_at].start(), rewrites)
+    tail = _splice(text, toks[close_at].end(), len(text), rewrites)
+    cols = [f'r."{translator.col(v)}" AS k{i}' for i, v in enumerate(keys)]
+    cols += [
+        f'count(r."{translator.col(v)}") AS c{i}' if v in rel.cols else f"0 AS c{i}"
+        for i, v in enumerate(counted)
+    ]
+    group = f" GROUP BY {', '.join(f'k{i}' for i in range(len(keys)))}" if keys else ""
+    sql = (
+        f"SELECT {', '.join([*cols, 'count(*) AS n'])} FROM ({rel.sql}) r{group} "
+        f"HAVING count(*) > 0 LIMIT {CAP + 1}"
+    )
+    return Plan(head, tail, sql, translator.constants, keys, counted, star, expand)
+
+
+def _splice(text: str, lo: int, hi: int, spans: list[tuple[int, int, str]]) -> str:
+    """``text[lo:hi]`` with the spans inside it replaced."""
+    out, pos = [], lo
+    for start, end, replacement in sorted(spans):
+        if lo <= start and end <= hi:
+            out += [text[pos:start], replacement]
+            pos = end
+    out.append(text[pos:hi])
+    return "".join(out)
+
+
+class _Translator:
+    def __init__(self, written: set[str]) -> None:
+        self.written = written
+        self.constants: list[str] = []
+        self.names: dict[str, str] = {}
+        self.aliases = 0
+
+    def col(self, var: str) -> str:
+        return self.names.setdefault(var, f"v{len(self.names)}")
+
+    def alias(self) -> str:
+        self.aliases += 1
+        return f"a{self.aliases}"
+
+    def const(self, term: Any) -> str:
+        if isinstance(term, Literal) and term.datatype not in _STRINGS and str(term) not in self.written:
+            raise Refused("a literal rdflib may have read in another form")
+        if not isinstance(term, (URIRef, Literal)):
+            raise Refused("not a constant")
+        key = canonical(to_oxigraph(term))  # type: ignore[arg-type]
+        if key not in self.constants:
+            self.constants.append(key)
+        return f"{{C{self.constants.index(key)}}}"
+
+    def rel(self, node: Any, graph: Any) -> Rel:
+        name = getattr(node, "name", None)
+        if name == "BGP":
+            return self.bgp(node.triples, graph)
+        if name == "Join":
+            return self.join(self.rel(node.p1, graph), self.rel(node.p2, graph), optional=False)
+        if name == "LeftJoin":
+            if node.expr is not None and getattr(node.expr, "name", None) != "TrueFilter":
+                raise Refused("OPTIONAL with a filter")
+            return self.join(self.rel(node.p1, graph), self.rel(node.p2, graph), optional=True)
+        if name == "Union":
+            return self.union(self.rel(node.p1, graph), self.rel(node.p2, graph))
+        if name == "Extend":
+            inner = self.rel(node.p, graph)
+            var = str(node.var)
+            if var in inner.cols or not (
+                isinstance(node.expr, URIRef)
+                or (isinstance(node.expr, Literal) and node.expr.datatype in _STRINGS)
+            ):
+                raise Refused("BIND of an expression")
+            cols = {**inner.cols, var: False}
+            return Rel(f'SELECT x.*, {self.const(node.expr)} AS "{self.col(var)}" FROM ({inner.sql}) x', cols)
+        if name == "Filter":
+            inner = self.rel(node.p, graph)
+            joins: dict[str, str] = {}
+            cond = self.cond(node.expr, inner, joins)
+            extra = "".join(f' LEFT JOIN terms {a} ON {a}.id = x."{self.col(v)}"' for v, a in joins.items())
+            select = ", ".join(f'x."{self.col(v)}"' for v in inner.cols) or "1 AS one"
+            return Rel(f"SELECT {select} FROM ({inner.sql}) x{extra} WHERE {cond}", inner.cols)
+        if name == "Graph":
+            if graph is not None or not isinstance(node.term, (URIRef, Variable)):
+                raise Refused("nested GRAPH")
+            return self.rel(node.p, node.term)
+        raise Refused(f"{name} is not translated")
+
+    def bgp(self, triples: list[Any], graph: Any) -> Rel:
+        if not triples:
+            if graph is not None:
+                raise Refused("an empty GRAPH pattern")
+            return Rel("SELECT 1 AS one", {})
+        froms, where, binds = [], [], {}
+        for triple in triples:
+            a = self.alias()
+            froms.append(f"{'t' if graph is None else 'quads'} {a}")
+            places = list(zip("spo", triple, strict=True)) + ([("g", graph)] if graph is not None else [])
+            for column, term in places:
+                ref = f"{a}.{column}"
+                if isinstance(term, Variable):
+                    if str(term) in binds:
+                        where.append(f"{ref} = {binds[str(term)]}")
+                    else:
+                        binds[str(term)] = ref
+                elif isinstance(term, BNode) or not isinstance(term, (URIRef, Literal)):
+                    raise Refused("a blank node or path in a pattern")
+                else:
+                    where.append(f"{ref} = {self.const(term)}")
+        select = ", ".join(f'{ref} AS "{self.col(v)}"' for v, ref in binds.items()) or "1 AS one"
+        return Rel(
+            f"SELECT {select} FROM {', '.join(froms)}" + (f" WHERE {' AND '.join(where)}" if where else ""),
+            dict.fromkeys(binds, False),
+        )
+
+    def join(self, a: Rel, b: Rel, optional: bool) -> Rel:
+        """Join (or left join) with SPARQL's compatibility: a variable unbound on one side joins
+        anything on the other."""
+        if not optional and not a.cols and a.sql == "SELECT 1 AS one":
+            return b
+        if not b.cols and b.sql == "SELECT 1 AS one":
+            return a
+        conds, outs, cols = [], [], {}
+        for v in dict.fromkeys([*a.cols, *b.cols]):
+            c = f'"{self.col(v)}"'
+            if v in a.cols and v in b.cols:
+                if not a.cols[v] and not b.cols[v]:
+                    conds.append(f"a.{c} = b.{c}")
+                    outs.append(f"a.{c} AS {c}")
+                    cols[v] = False
+                else:
+                    conds.append(f"(a.{c} IS NULL OR b.{c} IS NULL OR a.{c} = b.{c})")
+                    outs.append(f"coalesce(a.{c}, b.{c}) AS {c}")
+                    cols[v] = a.cols[v] and (b.cols[v] or optional)
+            elif v in a.cols:
+                outs.append(f"a.{c} AS {c}")
+                cols[v] = a.cols[v]
+            else:
+                outs.append(f"b.{c} AS {c}")
+                cols[v] = b.cols[v] or optional
+        kind = "LEFT JOIN" if optional else "JOIN"
+        on = " AND ".join(conds) or "TRUE"
+        return Rel(
+            f"SELECT {', '.join(outs) or '1 AS one'} FROM ({a.sql}) a {kind} ({b.sql}) b ON {on}", cols
+        )
+
+    def union(self, a: Rel, b: Rel) -> Rel:
+        names = list(dict.fromkeys([*a.cols, *b.cols]))
+        cols = {v: v not in a.cols or v not in b.cols or a.cols[v] or b.cols[v] for v in names}
+
+        def side(r: Rel) -> str:
+            select = [
+                f'"{self.col(v)}"' if v in r.cols else f'CAST(NULL AS BIGINT) AS "{self.col(v)}"'
+                for v in names
+            ]
+            return f"SELECT {', '.join(select) or '1 AS one'} FROM ({r.sql}) u"
+
+        return Rel(f"{side(a)} UNION ALL {side(b)}", cols)
+
+    def cond(self, e: Any, rel: Rel, joins: dict[str, str]) -> str:
+        """A FILTER expression as a SQL condition: NULL where SPARQL has an error."""
+        name = getattr(e, "name", None)
+        if name in ("ConditionalAndExpression", "ConditionalOrExpression"):
+            word = " AND " if name == "ConditionalAndExpression" else " OR "
+            return "(" + word.join(self.cond(x, rel, joins) for x in [e.expr, *(e.other or [])]) + ")"
+        if name == "Builtin_BOUND":
+            return self.ref(e.arg, rel, "IS NOT NULL", "FALSE")
+        if name == "UnaryNot" and getattr(e.expr, "name", None) == "Builtin_BOUND":
+            return self.ref(e.expr.arg, rel, "IS NULL", "TRUE")
+        if name == "Builtin_sameTerm":
+            var, term = (e.arg1, e.arg2) if isinstance(e.arg1, Variable) else (e.arg2, e.arg1)
+            if not isinstance(var, Variable) or isinstance(term, Variable):
+                raise Refused("sameTerm of two variables")
+            return self.ref(var, rel, f"= {self.const(term)}", "NULL")
+        if name != "RelationalExpression":
+            raise Refused(f"{name} in FILTER")
+        var, op, term = e.expr, e.op, e.other
+        if not isinstance(var, Variable):
+            var, term, op = term, var, {"<": ">", ">": "<", "<=": ">=", ">=": "<="}.get(op, op)
+        if (
+            not isinstance(var, Variable)
+            or isinstance(term, Variable)
+            or op not in ("=", "!=", "<", ">", "<=", ">=")
+        ):
+            raise Refused("a comparison this translation does not make")
+        if isinstance(term, URIRef) and op in ("=", "!="):
+            return self.ref(var, rel, f"{'=' if op == '=' else '<>'} {self.const(term)}", "NULL")
+        if isinstance(term, Literal) and term.datatype in _STRINGS and not term.language and op == "=":
+            return self.ref(var, rel, f"= {self.const(term)}", "NULL")
+        if isinstance(term, Literal) and term.datatype in _EXACT_NUMBERS and op != "!=":
+            return self.numeric(var, op, term, rel, joins)
+        raise Refused("a comparison this translation does not make")
+
+    def ref(self, var: Any, rel: Rel, test: str, absent: str) -> str:
+        if not isinstance(var, Variable):
+            raise Refused("not a variable")
+        return f'(x."{self.col(str(var))}" {test})' if str(var) in rel.cols else absent
+
+    def numeric(self, var: Variable, op: str, term: Literal, rel: Rel, joins: dict[str, str]) -> str:
+        try:
+            value = Decimal(str(term))
+        except InvalidOperation:
+            raise Refused("not a number") from None
+        if not value.is_finite() or abs(value) >= Decimal(10) ** 20 or -value.as_tuple().exponent > 18:  # type: ignore[operator]
+            raise Refused("a number out of DECIMAL(38,18)")
+        if str(var) not in rel.cols:
+            return "NULL"
+        a = joins.setdefault(str(var), f"n{len(joins)}")
+        sql_op = "=" if op == "=" else op
+        exact = f"CAST('{format(value, 'f')}' AS DECIMAL(38,18))"
+        if value == value.to_integral_value() and abs(value) < 2**53:
+            double = f"CASE WHEN isnan({a}.dbl) THEN FALSE ELSE {a}.dbl {sql_op} {int(value)} END"
+        else:
+            double = "error('efreg-analytic: a double compared with a decimal')"
+        return (
+            f"(CASE {a}.nk WHEN 1 THEN {a}.num {sql_op} {exact} WHEN 2 THEN {double} "
+            f"WHEN 9 THEN error('efreg-analytic: a number not held exactly') ELSE NULL END)"
+        )
+
+
+# --- evaluation --------------------------------------------------------------------------------
+class Overflow(Exception):
+    """More rows than :data:`CAP`, or a term that cannot go into VALUES."""
+
+
+def stage_two(plan: Plan, query: Any, timeout: float) -> str | None:
+    """The query for Oxigraph with the pattern's solutions as VALUES; ``None`` when the rows do
+    not fit (:data:`CAP`, blank nodes). ``query(sql, params, timeout)`` runs SQL on the replica."""
+    ids: dict[str, int] = {}
+    if plan.constants:
+        rows = query("SELECT key, id FROM terms WHERE key IN (SELECT unnest(?))", [plan.constants], timeout)
+        ids = {key: int(i) for key, i in rows}
+    local = {key: -1 - n for n, key in enumerate(plan.constants) if key not in ids}
+    ids.update(local)
+    sql = plan.sql
+    for n, key in enumerate(plan.constants):
+        sql = sql.replace(f"{{C{n}}}", str(ids[key]))
+    rows = query(sql, [], timeout)
+    if len(rows) > CAP or (plan.expand and sum(int(r[-1]) for r in rows) > CAP):
+        return None
+    width = len(plan.keys)
+    wanted = sorted({int(v) for r in rows for v in r[:width] if v is not None and v >= 0})
+    keys = (
+        dict(query("SELECT id, key FROM terms WHERE id IN (SELECT unnest(?))", [wanted], timeout))
+        if wanted
+        else {}
+    )
+    keys.update({i: key for key, i in local.items()})
+    if any(k.startswith(("_:", "<<")) for k in keys.values()):
+        return None
+    names = [f"?{v}" for v in plan.keys]
+    names += [f"?{PREFIX}c{i}" for i in range(len(plan.counted))]
+    names += [f"?{PREFIX}n"] if plan.star else []
+    lines = []
+    for r in rows:
+        cells = ["UNDEF" if v is None else keys[int(v)] for v in r[:width]]
+        cells += [str(int(c)) for c in r[width : width + len(plan.counted)]]
+        cells += [str(int(r[-1]))] if plan.star else []
+        line = f"({' '.join(cells)})"
+        lines += [line] * (int(r[-1]) if plan.expand else 1)
+    block = f"{{ VALUES ({' '.join(names)}) {{\n{chr(10).join(lines)}\n}} }}"
+    return f"{plan.head}{block}{plan.tail}"

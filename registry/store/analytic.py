@@ -1,0 +1,300 @@
+"""The analytic replica of the public read model: the same graphs in DuckDB, column-wise.
+
+Oxigraph reads a join or a group a row at a time (a RocksDB iterator per probe: ~4 µs a row), so
+aggregates over the whole registry take seconds at 100k factors. This replica holds exactly the
+graphs of the public read model (:mod:`registry.store.public_model`; nothing else, so it is as safe
+to query for a public caller as the model) dictionary-encoded for an analytical engine:
+
+* ``terms(id, key, nk, num, dbl)``: every RDF term once, ``key`` its N-Triples form (what a SPARQL
+  text can hold again), ``nk`` its kind of number — 0 not a number, 1 an ``xsd:integer`` /
+  ``xsd:decimal`` held exactly in ``num`` (DECIMAL(38,18)), 2 an ``xsd:double`` in ``dbl``, 9 a
+  number this replica does not compare (other datatypes, forms or ranges: a query that compares one
+  falls back to Oxigraph);
+* ``quads(g, s, p, o)``: term ids; ``t(s, p, o)``: the distinct triples of all graphs (the union
+  default graph the public model answers with), ordered by predicate.
+
+It follows the model: :func:`registry.publishing.public_view.sync` hands it the graphs each sync
+changed (:meth:`AnalyticReplica.follow`) and a background thread deletes and inserts their rows and
+rebuilds ``t`` in one transaction, tagged with the model's marker (:attr:`PublicModel.marker`). It is
+used only while it equals the model of the store's current generation (:meth:`current`): behind,
+queries run on Oxigraph. At start a replica whose marker differs from the model's is rebuilt (it
+is derived data; a crash at any point leaves either the old or the new transaction)."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import duckdb
+import pyoxigraph as ox
+
+FILE = "analytic.duckdb"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+_NUMERIC = ", ".join(
+    f"'{XSD}{n}'"
+    for n in (
+        "integer decimal double float int long short byte nonNegativeInteger positiveInteger "
+        "nonPositiveInteger negativeInteger unsignedLong unsignedInt unsignedShort unsignedByte"
+    ).split()
+)
+#: nk, num and dbl of a new term (see the module doc), from its key and datatype ``dt``.
+_NUMBER_COLUMNS = rf"""
+  CASE WHEN dt NOT IN ({_NUMERIC}) THEN 0
+       WHEN dt = '{XSD}integer' AND regexp_full_match(lex, '[+-]?[0-9]+')
+            AND TRY_CAST(lex AS BIGINT) IS NOT NULL THEN 1
+       WHEN dt = '{XSD}decimal' AND regexp_full_match(lex, '[+-]?([0-9]+(\.[0-9]{{0,18}})?|\.[0-9]{{1,18}})')
+            AND abs(TRY_CAST(lex AS DOUBLE)) < 1e20 THEN 1
+       WHEN dt = '{XSD}double'
+            AND regexp_full_match(lex, '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?|-?INF|NaN')
+            THEN 2
+       ELSE 9 END AS nk,
+  CASE WHEN nk = 1 THEN CAST(lex AS DECIMAL(38,18)) END AS num,
+  CASE WHEN nk = 2 THEN CAST(lex AS DOUBLE) END AS dbl"""
+#: Graphs per batch of a load (each graph is dumped to a file, the batch read by DuckDB at once).
+BATCH = 200
+ALL: None = None  #: ``changed`` of :meth:`AnalyticReplica.follow`: every graph
+
+
+_CANON = ox.Store()
+_CANON_LOCK = threading.Lock()
+_HERE = ox.NamedNode("urn:x-efreg:canonical")
+
+
+def canonical(term: ox.NamedNode | ox.Literal) -> str:
+    """The N-Triples key of ``term`` as a store holds it: Oxigraph keeps valid numbers, booleans and
+    some dates in a canonical form (``"01"^^xsd:integer`` is stored, matched and read back as
+    ``"1"``), so a query's constant is looked up in that form."""
+    if isinstance(term, ox.NamedNode):
+        return str(term)
+    with _CANON_LOCK:
+        _CANON.add(ox.Quad(_HERE, _HERE, term, _HERE))
+        stored = next(iter(_CANON.quads_for_pattern(_HERE, _HERE, None, _HERE))).object
+        _CANON.clear()
+    return str(stored)
+
+
+class AnalyticError(Exception):
+    """The replica cannot answer (out of memory, a value it does not compare)."""
+
+
+class AnalyticTimeout(AnalyticError):
+    """The SQL ran past its time limit and was interrupted."""
+
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS terms (id BIGINT, key VARCHAR, nk TINYINT, num DECIMAL(38,18), dbl DOUBLE);
+CREATE TABLE IF NOT EXISTS quads (g BIGINT, s BIGINT, p BIGINT, o BIGINT);
+CREATE TABLE IF NOT EXISTS t (s BIGINT, p BIGINT, o BIGINT);
+CREATE TABLE IF NOT EXISTS meta (marker VARCHAR);
+"""
+
+
+class AnalyticReplica:
+    """The DuckDB replica of one store's public read model (see the module doc). ``model`` gives
+    the model's current ``pyoxigraph.Store``; ``background=False`` catches up in :meth:`follow`
+    itself (tests, tools)."""
+
+    def __init__(
+        self,
+        path: str | None,
+        model: Callable[[], ox.Store | None],
+        background: bool = True,
+        memory_limit: str = "1GB",
+        threads: int = 2,
+    ) -> None:
+        self.path = None if path is None else str(Path(path) / FILE)
+        self._model = model
+        self.background = background
+        try:
+            self.con = duckdb.connect(self.path or ":memory:")
+        except duckdb.Error:  # an unreadable file: derived data, made anew
+            Path(self.path or "").unlink(missing_ok=True)
+            self.con = duckdb.connect(self.path or ":memory:")
+        self.con.execute(f"SET memory_limit='{memory_limit}'; SET threads={int(threads)}")
+        self.con.execute(SCHEMA)
+        row = self.con.execute("SELECT marker FROM meta").fetchone()
+        #: the model marker the replica's committed content equals ("" for none)
+        self.marker: str = row[0] if row else ""
+        #: the store generation at which it equals the model (``None``: not known in this process)
+        self.generation: int | None = None
+        self._expect, self._pending, self._target = self.marker, set[str](), (None, "")
+        self._rebuild = False
+        self._lock = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self.last_seconds = 0.0  #: duration of the last catch-up
+        self.closed = False
+
+    # --- following the model ----------------------------------------------------------------
+    def follow(self, changed: Iterable[str] | None, generation: int, before: str, after: str) -> None:
+        """The model went from marker ``before`` to ``after`` (the store is now at ``generation``),
+        changing the graphs ``changed`` (:data:`ALL`: any). Catches up in the background."""
+        with self._lock:
+            if changed is None or before != self._expect or not before:
+                self._rebuild = True
+            else:
+                self._pending.update(changed)
+            self._expect, self._target = after, (generation, after)
+            if not self._rebuild and not self._pending and self.marker == after:
+                self.generation = generation
+                return
+            self.generation = None
+            if not self.background:
+                self._catch_up()
+                return
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="efreg-analytic", daemon=True)
+                self._thread.start()
+
+    def current(self, generation: int | None) -> bool:
+        """Whether the replica equals the public model of the store at ``generation``."""
+        return not self.closed and generation is not None and self.generation == generation
+
+    def wait(self, timeout: float = 60.0) -> bool:
+        """Wait until no catch-up is pending; whether it finished in ``timeout`` seconds."""
+        end = time.monotonic() + timeout
+        with self._lock:
+            while self._pending or self._rebuild or self._busy:
+                if not self._lock.wait(max(0.0, end - time.monotonic())) and time.monotonic() >= end:
+                    return False
+        return True
+
+    _busy = False
+
+    def _run(self) -> None:
+        """The background thread: catches up until nothing is pending, then ends."""
+        with self._lock:
+            while not self.closed and (self._pending or self._rebuild):
+                self._catch_up()
+            self._thread = None
+
+    def _catch_up(self) -> None:
+        """With the lock held: take what is pending and apply it outside the lock."""
+        rebuild, graphs, (generation, marker) = self._rebuild, self._pending, self._target
+        self._rebuild, self._pending, self._busy = False, set(), True
+        self._lock.release()
+        ok = False
+        try:
+            started = time.perf_counter()
+            model = self._model()
+            if model is not None:
+                self._apply(model, None if rebuild else graphs, marker)
+                ok = True
+            self.last_seconds = time.perf_counter() - started
+        except (duckdb.Error, OSError):
+            ok = False
+        finally:
+            self._lock.acquire()
+            self._busy = False
+            if ok:
+                self.marker = marker
+                if not self._pending and not self._rebuild and self._target == (generation, marker):
+                    self.generation = generation
+            elif not self.closed:
+                self._rebuild = True  # start again from nothing at the next follow
+                self._expect = ""
+            self._lock.notify_all()
+
+    def _apply(self, model: ox.Store, graphs: set[str] | None, marker: str) -> None:
+        """One transaction: the rows of ``graphs`` (``None``: all) replaced by the model's."""
+        cur = self.con.cursor()
+        work = Path(tempfile.mkdtemp(prefix="efreg-analytic-"))
+        try:
+            cur.execute("BEGIN TRANSACTION")
+            if graphs is None:
+                cur.execute("DELETE FROM quads; DELETE FROM terms")
+                names = [g.value for g in model.named_graphs() if isinstance(g, ox.NamedNode)]
+            else:
+                keys = [str(ox.NamedNode(g)) for g in graphs]
+                cur.execute(
+                    "DELETE FROM quads WHERE g IN (SELECT id FROM terms WHERE key IN (SELECT unnest(?)))",
+                    [keys],
+                )
+                present = {g.value for g in model.named_graphs() if isinstance(g, ox.NamedNode)}
+                names = sorted(g for g in graphs if g in present)
+            for at in range(0, len(names), BATCH):
+                self._load(cur, model, names[at : at + BATCH], work)
+            cur.execute("CREATE OR REPLACE TABLE t AS SELECT DISTINCT s, p, o FROM quads ORDER BY p, s")
+            cur.execute("DELETE FROM meta; INSERT INTO meta VALUES (?)", [marker])
+            cur.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(duckdb.Error):
+                cur.execute("ROLLBACK")
+            raise
+        finally:
+            cur.close()
+            shutil.rmtree(work, ignore_errors=True)
+
+    @staticmethod
+    def _load(cur: duckdb.DuckDBPyConnection, model: ox.Store, graphs: list[str], work: Path) -> None:
+        """Dictionary-encode ``graphs`` of ``model`` into ``terms`` and ``quads`` (new terms get new
+        ids): each graph dumped as N-Triples by Oxigraph, split and encoded by DuckDB."""
+        files: list[tuple[str, str]] = []
+        for n, graph in enumerate(graphs):
+            path = work / f"g{n}.nt"
+            model.dump(str(path), format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph))
+            if path.stat().st_size:
+                files.append((str(path), str(ox.NamedNode(graph))))
+        if not files:
+            return
+        cur.execute("CREATE OR REPLACE TEMP TABLE files (f VARCHAR, g VARCHAR)")
+        cur.executemany("INSERT INTO files VALUES (?, ?)", files)
+        cur.execute(
+            "CREATE OR REPLACE TEMP TABLE sq AS SELECT g, s, p, "
+            "substr(line, length(s) + length(p) + 3, length(line) - length(s) - length(p) - 4) AS o "
+            "FROM (SELECT files.g, line, split_part(line, ' ', 1) AS s, split_part(line, ' ', 2) AS p "
+            "FROM read_csv(?, columns={'line': 'VARCHAR'}, delim='\x1f', quote='', escape='', "
+            "header=false, auto_detect=false, filename=true) r JOIN files ON files.f = r.filename)",
+            [[f for f, _ in files]],
+        )
+        cur.execute(
+            "INSERT INTO terms WITH k AS (SELECT DISTINCT key FROM (SELECT g AS key FROM sq UNION ALL "
+            "SELECT s FROM sq UNION ALL SELECT p FROM sq UNION ALL SELECT o FROM sq) ANTI JOIN terms USING (key)), "
+            "d AS (SELECT key, CASE WHEN key LIKE '\"%>' THEN regexp_extract(key, '\"\\^\\^<([^<>\"]*)>$', 1) "
+            "ELSE '' END AS dt FROM k) "
+            "SELECT (SELECT coalesce(max(id), -1) FROM terms) + row_number() OVER (), key, nk, num, dbl "
+            "FROM (SELECT key, dt, substr(key, 2, length(key) - length(dt) - 6) AS lex, "
+            f"{_NUMBER_COLUMNS} FROM d)"
+        )
+        cur.execute(
+            "INSERT INTO quads SELECT tg.id, ts.id, tp.id, tv.id FROM sq JOIN terms tg ON tg.key = sq.g "
+            "JOIN terms ts ON ts.key = sq.s JOIN terms tp ON tp.key = sq.p JOIN terms tv ON tv.key = sq.o"
+        )
+        cur.execute("DROP TABLE sq; DROP TABLE files")
+
+    # --- reading ---------------------------------------------------------------------------
+    def query(self, sql: str, params: list[object], timeout: float) -> list[tuple[object, ...]]:
+        """Rows of ``sql``, stopped (:class:`AnalyticError`) after ``timeout`` seconds."""
+        cur = self.con.cursor()
+        timer = threading.Timer(timeout, cur.interrupt)
+        timer.start()
+        try:
+            return cur.execute(sql, params).fetchall()
+        except duckdb.InterruptException:
+            raise AnalyticTimeout(f"interrupted after {timeout:g} s") from None
+        except duckdb.Error as exc:
+            raise AnalyticError(str(exc)) from None
+        finally:
+            timer.cancel()
+            cur.close()
+
+    def disk_bytes(self) -> int:
+        """Bytes of the replica's file (and its write-ahead log); 0 in memory."""
+        if self.path is None:
+            return 0
+        return sum(p.stat().st_size for p in Path(self.path).parent.glob(FILE + "*"))
+
+    def close(self) -> None:
+        with self._lock:
+            self.closed = True
+            self.generation = None
+            self._lock.notify_all()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=60)
+        with contextlib.suppress(duckdb.Error):
+            self.con.close()
