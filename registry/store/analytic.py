@@ -174,7 +174,7 @@ class AnalyticReplica:
 
     def _catch_up(self) -> None:
         """With the lock held: take what is pending and apply it outside the lock."""
-        rebuild, graphs, (generation, marker) = self._rebuild, self._pending, self._target
+        rebuild, graphs, marker = self._rebuild, self._pending, self._target[1]
         self._rebuild, self._pending, self._busy = False, set(), True
         self._lock.release()
         ok = False
@@ -192,8 +192,8 @@ class AnalyticReplica:
             self._busy = False
             if ok:
                 self.marker = marker
-                if not self._pending and not self._rebuild and self._target == (generation, marker):
-                    self.generation = generation
+                if not self._pending and not self._rebuild and self._target[1] == marker:
+                    self.generation = self._target[0]  # the model has not changed since
             elif not self.closed:
                 self._rebuild = True  # start again from nothing at the next follow
                 self._expect = ""

@@ -38,6 +38,8 @@ def create_app(config: Settings | None = None, store: Store | None = None) -> Fl
         ensure_base_uri(store, settings.base_uri)
         if settings.load_seeds:
             load_seeds_if_empty(store, settings.base_uri)
+    if settings.analytic_replica:  # built or checked now, not at the first query
+        store.keep_analytic_replica(memory_limit=settings.analytic_memory)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = limits.largest(settings)  # each route's own: web/limits.py
     app.config["JSON_AS_ASCII"] = False
