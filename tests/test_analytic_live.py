@@ -25,8 +25,8 @@ def staged(monkeypatch) -> list[str]:
     seen: list[str] = []
     original = analytic.stage_two
 
-    def spy(plan, query, timeout):  # noqa: ANN001, ANN202
-        text = original(plan, query, timeout)
+    def spy(plan, replica, timeout):  # noqa: ANN001, ANN202
+        text = original(plan, replica, timeout)
         if text is not None:
             seen.append(text)
         return text
@@ -84,7 +84,7 @@ def test_a_replica_behind_the_model_is_not_used_and_a_release_is_followed(
     # a change of a public graph (an admin's update): the model syncs, the replica follows
     graph = sorted(g.value for g in store.view.named_graphs())[0]
     update = (
-        f'INSERT DATA {{ GRAPH <{graph}> {{ <urn:x:c> <https://w3id.org/efreg/ontology#value> 4242.5 }} }}'
+        f"INSERT DATA {{ GRAPH <{graph}> {{ <urn:x:c> <https://w3id.org/efreg/ontology#value> 4242.5 }} }}"
     )
     done = requests.post(
         live_server + "sparql", data={"update": update}, headers=readers["admin"], timeout=30

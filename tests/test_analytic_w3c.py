@@ -48,7 +48,7 @@ def outcomes() -> dict[str, str]:
         replica = AnalyticReplica(None, lambda store=store: store, background=False)
         replica.follow(None, 1, "", "test")
         try:
-            two = analytic.stage_two(plan, replica.query, 30)
+            two = analytic.stage_two(plan, replica, 30)
         except AnalyticError:
             out[case.name] = "sql refused"
             continue

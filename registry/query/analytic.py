@@ -394,28 +394,21 @@ class Overflow(Exception):
     """More rows than :data:`CAP`, or a term that cannot go into VALUES."""
 
 
-def stage_two(plan: Plan, query: Any, timeout: float) -> str | None:
+def stage_two(plan: Plan, replica: Any, timeout: float) -> str | None:
     """The query for Oxigraph with the pattern's solutions as VALUES; ``None`` when the rows do
-    not fit (:data:`CAP`, blank nodes). ``query(sql, params, timeout)`` runs SQL on the replica."""
-    ids: dict[str, int] = {}
-    if plan.constants:
-        rows = query("SELECT key, id FROM terms WHERE key IN (SELECT unnest(?))", [plan.constants], timeout)
-        ids = {key: int(i) for key, i in rows}
+    not fit (:data:`CAP`, blank nodes). ``replica``: an :class:`~registry.store.analytic.AnalyticReplica`."""
+    ids = replica.ids(plan.constants, timeout) if plan.constants else {}
     local = {key: -1 - n for n, key in enumerate(plan.constants) if key not in ids}
     ids.update(local)
     sql = plan.sql
     for n, key in enumerate(plan.constants):
         sql = sql.replace(f"{{C{n}}}", str(ids[key]))
-    rows = query(sql, [], timeout)
+    rows = replica.query(sql, [], timeout)
     if len(rows) > CAP or (plan.expand and sum(int(r[-1]) for r in rows) > CAP):
         return None
     width = len(plan.keys)
     wanted = sorted({int(v) for r in rows for v in r[:width] if v is not None and v >= 0})
-    keys = (
-        dict(query("SELECT id, key FROM terms WHERE id IN (SELECT unnest(?))", [wanted], timeout))
-        if wanted
-        else {}
-    )
+    keys = replica.keys(wanted, timeout) if wanted else {}
     keys.update({i: key for key, i in local.items()})
     if any(k.startswith(("_:", "<<")) for k in keys.values()):
         return None

@@ -157,7 +157,7 @@ class Endpoint:
         if plan is None:
             return None
         try:
-            return analytic.stage_two(plan, replica.query, timeout)
+            return analytic.stage_two(plan, replica, timeout)
         except AnalyticTimeout:  # Oxigraph, a row at a time, would take longer still
             raise worker.query_timeout(timeout) from None
         except AnalyticError:

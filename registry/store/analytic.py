@@ -57,6 +57,8 @@ _NUMBER_COLUMNS = rf"""
   CASE WHEN nk = 2 THEN CAST(lex AS DOUBLE) END AS dbl"""
 #: Graphs per batch of a load (each graph is dumped to a file, the batch read by DuckDB at once).
 BATCH = 200
+#: Most term ids and keys kept in memory each way.
+CACHED = 200_000
 ALL: None = None  #: ``changed`` of :meth:`AnalyticReplica.follow`: every graph
 
 
@@ -127,6 +129,8 @@ class AnalyticReplica:
         self._lock = threading.Condition()
         self._thread: threading.Thread | None = None
         self.last_seconds = 0.0  #: duration of the last catch-up
+        self._key_ids: dict[str, int] = {}
+        self._id_keys: dict[int, str] = {}
         self.closed = False
 
     # --- following the model ----------------------------------------------------------------
@@ -205,8 +209,8 @@ class AnalyticReplica:
         work = Path(tempfile.mkdtemp(prefix="efreg-analytic-"))
         try:
             cur.execute("BEGIN TRANSACTION")
-            if graphs is None:
-                cur.execute("DELETE FROM quads; DELETE FROM terms")
+            if graphs is None:  # the dictionary stays: a term's id never changes (ids() caches them)
+                cur.execute("DELETE FROM quads")
                 names = [g.value for g in model.named_graphs() if isinstance(g, ox.NamedNode)]
             else:
                 keys = [str(ox.NamedNode(g)) for g in graphs]
@@ -281,6 +285,28 @@ class AnalyticReplica:
         finally:
             timer.cancel()
             cur.close()
+
+    def ids(self, keys: list[str], timeout: float) -> dict[str, int]:
+        """The ids of the terms of ``keys`` that the dictionary holds (ids never change: cached)."""
+        missing = [k for k in keys if k not in self._key_ids]
+        if missing:
+            found = self.query(
+                "SELECT key, id FROM terms WHERE key IN (SELECT unnest(?))", [missing], timeout
+            )
+            if len(self._key_ids) > CACHED:
+                self._key_ids.clear()
+            self._key_ids.update((str(k), int(i)) for k, i in found)
+        return {k: self._key_ids[k] for k in keys if k in self._key_ids}
+
+    def keys(self, ids: list[int], timeout: float) -> dict[int, str]:
+        """The N-Triples keys of the terms ``ids``."""
+        missing = [i for i in ids if i not in self._id_keys]
+        if missing:
+            found = self.query("SELECT id, key FROM terms WHERE id IN (SELECT unnest(?))", [missing], timeout)
+            if len(self._id_keys) > CACHED:
+                self._id_keys.clear()
+            self._id_keys.update((int(i), str(k)) for i, k in found)
+        return {i: self._id_keys[i] for i in ids}
 
     def disk_bytes(self) -> int:
         """Bytes of the replica's file (and its write-ahead log); 0 in memory."""
