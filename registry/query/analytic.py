@@ -23,17 +23,20 @@ error). Texts with BASE, relative IRIs or escapes are refused (no second reading
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import pyoxigraph as ox
 from rdflib.namespace import RDF, XSD
 from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.term import BNode, Literal, URIRef, Variable
 
+from registry.query.inspect import SLOT, query_template
 from registry.rdf.sparql_lexer import TOKEN, is_keyword, significant
 from registry.rdf.terms import to_oxigraph
 from registry.store.analytic import canonical
@@ -86,6 +89,57 @@ def prepare(text: str, force: bool = False) -> Plan | None:
         return None
     except Exception:  # noqa: BLE001 - rdflib's parser and algebra raise anything on odd input
         return None
+
+
+def plan_for(text: str) -> Plan | None:
+    """The plan of ``text``: of its template (IRIs and short strings as slots, :func:`registry.query.
+    inspect.query_template`: clients send one shape with other IRIs, and rdflib's parser takes tens
+    of ms) with the values put back, else of the text itself."""
+    template = query_template(text)
+    if template is not None:
+        shape, values = template
+        plan = prepare(shape)
+        filled = None if plan is None else _fill(plan, values)
+        if filled is not None:
+            return filled
+    return prepare(normalized(text))
+
+
+_SLOT_KEY = re.compile(r"^(?:<urn:" + SLOT + r'(\d+)>|"' + SLOT + r'(\d+)"(.*))$', re.DOTALL)
+
+
+def _fill(plan: Plan, values: tuple[str, ...]) -> Plan | None:
+    """``plan`` of a template with the values of its slots; ``None`` where a slot is not a whole
+    IRI or the lexical form of a literal."""
+    constants = []
+    try:
+        for key in plan.constants:
+            found = _SLOT_KEY.match(key)
+            if SLOT not in key:
+                constants.append(key)
+            elif found is None or SLOT in (found.group(3) or ""):
+                return None
+            elif found.group(1) is not None:
+                constants.append(canonical(ox.NamedNode(values[int(found.group(1))])))
+            else:
+                rest, value = found.group(3), values[int(found.group(2))]
+                if rest.startswith("^^<"):
+                    term = ox.Literal(value, datatype=ox.NamedNode(rest[3:-1]))
+                else:
+                    term = ox.Literal(value, language=rest[1:]) if rest.startswith("@") else ox.Literal(value)
+                constants.append(canonical(term))
+    except (ValueError, IndexError):
+        return None
+
+    def put_back(text: str) -> str:
+        text = re.sub(r"<urn:" + SLOT + r"(\d+)>", lambda m: f"<{values[int(m.group(1))]}>", text)
+        return re.sub(
+            '"' + SLOT + r'(\d+)"',
+            lambda m: (lambda v: f"'{v}'" if '"' in v else f'"{v}"')(values[int(m.group(1))]),
+            text,
+        )
+
+    return dataclasses.replace(plan, head=put_back(plan.head), tail=put_back(plan.tail), constants=constants)
 
 
 def normalized(text: str) -> str:

@@ -153,7 +153,7 @@ class Endpoint:
         prefix = f"BASE <{self.settings.base_uri}> "
         if not prepared.text.startswith(prefix):
             return None
-        plan = analytic.prepare(analytic.normalized(prepared.text[len(prefix) :]))
+        plan = analytic.plan_for(prepared.text[len(prefix) :])
         if plan is None:
             return None
         try:
