@@ -26,7 +26,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -72,7 +72,7 @@ class Plan:
     counted: list[str]  #: COUNT(?v) variables (columns c0…)
     star: bool  #: COUNT(*) was rewritten
     expand: bool  #: rows must be sent with their multiplicity
-    counts_name: dict[str, str] = field(default_factory=dict)
+    shape: tuple = ()  #: the pattern for :func:`work` (triples of ("v", name) / ("c", constant number))
 
 
 def _significant(text: str) -> list[re.Match[str]]:
@@ -238,7 +238,7 @@ def _prepare(text: str, force: bool) -> Plan:
         f"SELECT {', '.join([*cols, 'count(*) AS n'])} FROM ({rel.sql}) r{group} "
         f"HAVING count(*) > 0 LIMIT {CAP + 1}"
     )
-    return Plan(head, tail, sql, translator.constants, keys, counted, star, expand)
+    return Plan(head, tail, sql, translator.constants, keys, counted, star, expand, translator.shape(pattern))
 
 
 def _splice(text: str, lo: int, hi: int, spans: list[tuple[int, int, str]]) -> str:
@@ -253,6 +253,21 @@ def _splice(text: str, lo: int, hi: int, spans: list[tuple[int, int, str]]) -> s
 
 
 class _Translator:
+    def shape(self, node: Any) -> tuple:
+        """The pattern as nested tuples for :func:`work` (called after :meth:`rel`: every
+        constant has its number)."""
+        name = getattr(node, "name", None)
+        if name == "BGP":
+            return ("bgp", tuple(tuple(self._place(x) for x in t) for t in node.triples))
+        if name in ("Join", "LeftJoin", "Union"):
+            return ("and", self.shape(node.p1), self.shape(node.p2))
+        return ("and", self.shape(node.p), ())
+
+    def _place(self, term: Any) -> tuple[str, Any]:
+        if isinstance(term, Variable):
+            return ("v", str(term))
+        return ("c", self.constants.index(canonical(to_oxigraph(term))))  # type: ignore[arg-type]
+
     def __init__(self, written: set[str]) -> None:
         self.written = written
         self.constants: list[str] = []
@@ -441,6 +456,56 @@ class _Translator:
             f"(CASE {a}.nk WHEN 1 THEN {a}.num {sql_op} {exact} WHEN 2 THEN {double} "
             f"WHEN 9 THEN error('efreg-analytic: a number not held exactly') ELSE NULL END)"
         )
+
+
+# --- when it pays -------------------------------------------------------------------------------
+RDF_TYPE = str(RDF.type)
+#: Estimated rows a pattern touches (:func:`work`) below which Oxigraph alone (with the join
+#: planner) answers faster than the two stages (their fixed cost: the SQL, the VALUES text, a second
+#: parse): measured on the benchmark queries (RESULTS, session 4).
+THRESHOLD = 100.0
+
+
+def work(plan: Plan, stats: Any) -> float:
+    """Rows the pattern of ``plan`` touches, estimated from VoID statistics (``GraphStats``): each
+    basic graph pattern joined greedily from its smallest triple pattern, the rows of every step
+    summed; ``inf`` without statistics."""
+    if stats is None or not getattr(stats, "triples", 0):
+        return float("inf")
+    iris = [k[1:-1] if k.startswith("<") else None for k in plan.constants]
+
+    def rows(triple: tuple, bound: set[str]) -> float:
+        (ks, s), (kp, p), (ko, o) = triple
+        s_bound, o_bound = ks == "c" or s in bound, ko == "c" or o in bound
+        prop = None
+        if kp == "c":
+            prop = stats.properties.get(iris[p] or "")
+            if prop is None:
+                return 0.0
+            if iris[p] == RDF_TYPE and ko == "c":
+                return float(stats.classes.get(iris[o] or "", 0)) / (max(prop.subjects, 1) if s_bound else 1)
+        triples = float(prop.triples if prop else stats.triples)
+        subjects = max(prop.subjects if prop else stats.subjects, 1)
+        objects = max(prop.objects if prop else stats.objects, 1)
+        if s_bound and o_bound:
+            return min(1.0, triples / subjects / objects)
+        return triples / subjects if s_bound else triples / objects if o_bound else triples
+
+    def walk(shape: tuple) -> float:
+        if not shape:
+            return 0.0
+        if shape[0] == "and":
+            return walk(shape[1]) + walk(shape[2])
+        left, bound, current, total = list(shape[1]), set(), 1.0, 0.0
+        while left:
+            best = min(left, key=lambda t: current * rows(t, bound))
+            current = current * rows(best, bound)
+            total += current
+            bound |= {x for k, x in best if k == "v"}
+            left.remove(best)
+        return total
+
+    return walk(plan.shape)
 
 
 # --- evaluation --------------------------------------------------------------------------------
