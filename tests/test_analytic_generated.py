@@ -74,7 +74,7 @@ def test_two_stage_answers_equal_oxigraph_on_generated_data(factors: int) -> Non
         if plan is None:
             continue
         try:
-            two = analytic.stage_two(plan, replica, 5)
+            two = analytic.stage_two(plan, replica, 20)
         except AnalyticError:  # a random cartesian product past the time limit
             continue
         if two is None:
