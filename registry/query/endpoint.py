@@ -142,13 +142,12 @@ class Endpoint:
         graph while the replica equals the public read model; else ``None``."""
         replica = getattr(self.store, "analytic", None)
         dataset = prepared.dataset
-        if (
-            replica is None
-            or prepared.form != "select"
-            or not isinstance(dataset, PublicDataset)
-            or not dataset.union
-            or not replica.current(getattr(self.store, "generation", None))
-        ):
+        if replica is None or prepared.form != "select" or not isinstance(dataset, PublicDataset):
+            return None
+        if not dataset.union:
+            return None
+        if not replica.current(getattr(self.store, "generation", None)):
+            replica.want()  # catching up in the background; this query runs on Oxigraph
             return None
         prefix = f"BASE <{self.settings.base_uri}> "
         if not prepared.text.startswith(prefix):

@@ -129,6 +129,8 @@ class AnalyticReplica:
         self._lock = threading.Condition()
         self._thread: threading.Thread | None = None
         self.last_seconds = 0.0  #: duration of the last catch-up
+        #: catch up in the background after each change (set by the first query that wants it)
+        self.wanted = False
         self._key_ids: dict[str, int] = {}
         self._id_keys: dict[int, str] = {}
         self.closed = False
@@ -149,17 +151,30 @@ class AnalyticReplica:
             self.generation = None
             if not self.background:
                 self._catch_up()
-                return
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="efreg-analytic", daemon=True)
-                self._thread.start()
+            elif self.wanted:
+                self._start()
+
+    def want(self) -> None:
+        """A query would have used the replica: from now on it catches up after every change (until
+        then a store nobody asks aggregates of — most stores in tests, a command-line tool — does
+        no work for it)."""
+        with self._lock:
+            self.wanted = True
+            if self._pending or self._rebuild:
+                self._start()
+
+    def _start(self) -> None:
+        if self._thread is None and not self.closed:
+            self._thread = threading.Thread(target=self._run, name="efreg-analytic", daemon=True)
+            self._thread.start()
 
     def current(self, generation: int | None) -> bool:
         """Whether the replica equals the public model of the store at ``generation``."""
         return not self.closed and generation is not None and self.generation == generation
 
     def wait(self, timeout: float = 60.0) -> bool:
-        """Wait until no catch-up is pending; whether it finished in ``timeout`` seconds."""
+        """Catch up now and wait until nothing is pending; whether it finished in ``timeout`` s."""
+        self.want()
         end = time.monotonic() + timeout
         with self._lock:
             while self._pending or self._rebuild or self._busy:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import threading
+import weakref
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -382,8 +383,12 @@ class OxigraphStore(Store):
         """Keep a DuckDB replica of the public read model (``PATH/analytic.duckdb``; in memory for
         ``memory:``), caught up after each sync (:mod:`registry.store.analytic`)."""
         if self.analytic is None:
+            me = weakref.ref(self)  # no cycle: a store nobody holds is collected (and its workers)
             self.analytic = AnalyticReplica(
-                self.path, lambda: self.view, background=background, memory_limit=memory_limit
+                self.path,
+                lambda: getattr(me(), "view", None),
+                background=background,
+                memory_limit=memory_limit,
             )
             if self.view_current() and self.view_generation is not None:
                 self.analytic.follow((), self.view_generation, self.view_marker, self.view_marker)
