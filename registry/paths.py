@@ -26,7 +26,7 @@ DATA_DIR: Path = _data_dir()
 ONTOLOGY_FILE: Path = DATA_DIR / "ontology" / "efreg.ttl"
 #: The SHACL shapes, one file per concern (top-level ``shapes/`` in the checkout).
 SHAPES_DIR: Path = DATA_DIR / "shapes"
-#: The seed datasets loaded into an empty store (top-level ``seeds/`` in the checkout).
+#: The seed datasets, loaded at start when missing from the store (top-level ``seeds/`` in the checkout).
 SEEDS_DIR: Path = DATA_DIR / "seeds"
 #: The real sample data a first run serves besides the seeds (TianGong ILCD processes, the Open
 #: Emission Factors DB), prebuilt as N-Quads by ``seeds/build_samples.py`` (see seeds/README.md).

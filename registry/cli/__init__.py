@@ -40,7 +40,7 @@ def main() -> None:
 @click.option("--store", "store_url", metavar="URL", help=STORE_HELP)
 @click.option("--base-uri", metavar="URI", help=BASE_HELP)
 @click.option("--workers", type=int, help="Worker threads of the WSGI server. [default 8]")
-@click.option("--no-seeds", is_flag=True, help="Do not load the seed data into an empty store.")
+@click.option("--no-seeds", is_flag=True, help="Do not load the seed datasets missing from the store.")
 @click.option(
     "--tls-cert",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -71,9 +71,10 @@ def serve(
     --tls-cert/--tls-key (cheroot, which speaks TLS itself; for tests and small deployments: in
     production a reverse proxy terminates TLS, see docs/pact.md).
 
-    Loads the seed data (seeds/*.trig) on first start, when the store holds no dataset, and the sample
-    data (the TianGong ILCD sample, MIT; the Open Emission Factors DB, CC BY-SA 4.0) when its datasets
-    are not there yet.
+    Loads the seed datasets (seeds/*.trig) the store does not hold yet (on first start: all of them),
+    whatever else it holds (tokens, publishers, mapping sets made before the first start), and the
+    sample data (the TianGong ILCD sample, MIT; the Open Emission Factors DB, CC BY-SA 4.0) when
+    its datasets are not there yet.
     """
     import waitress
 
@@ -225,7 +226,7 @@ def load(
     from registry.store import RDFParseError
 
     settings = common.settings(store=store_url, base_uri=base_uri)
-    store = common.open_store(settings)
+    store = common.open_store(settings, read_only=dry_run)  # a dry run writes nothing anywhere
     update, close = common.progress("importing")
     try:
         outcome = import_paths(

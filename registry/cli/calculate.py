@@ -55,13 +55,13 @@ def calculate(
     # start-up: the store, rdflib and the calculation domain load when the command runs
     from registry.calculation import CalculationError, NoCandidate
     from registry.calculation.batch import read_csv, run, run_many, write_csv
-    from registry.ingest.seeds import load_seeds_if_empty
+    from registry.ingest.seeds import load_missing_seeds
 
     settings = common.settings(store=store_url, base_uri=base_uri)
     store = common.open_store(settings)
     try:
         if settings.load_seeds:
-            load_seeds_if_empty(store, settings.base_uri)
+            load_missing_seeds(store, settings.base_uri)
         if csv_file is not None:
             try:
                 results = run_many(

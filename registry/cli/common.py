@@ -27,23 +27,40 @@ def settings(**overrides: object) -> Settings:
         raise click.ClickException(f"configuration: {exc}") from None
 
 
-def open_store(settings: Settings) -> Store:
-    """The store of ``settings``, its base URI checked; an unknown URL or a mismatch exits 2."""
+def open_store(settings: Settings, *, read_only: bool = False) -> Store:
+    """The store of ``settings``, its base URI checked; an unknown URL or a mismatch exits 2.
+
+    ``read_only``: an embedded store is opened read-only (nothing can be written, no lock is taken)
+    and its base URI is checked but never recorded; one that does not exist yet is not created: the
+    command gets an empty store in memory (what a dry run or a look at a new store needs)."""
     # start-up: the store (pyoxigraph, rdflib) loads when a command opens it, not for `efreg --help`
     from registry.store import BaseURIMismatch, StoreError
     from registry.store import open_store as open_url  # start-up
-    from registry.store.meta import ensure_base_uri  # start-up
+    from registry.store.meta import check_base_uri, ensure_base_uri  # start-up
 
     try:
-        store = open_url(settings.store)
+        if read_only and _missing_directory(settings.store):
+            store = open_url("memory:")
+        else:
+            store = open_url(settings.store, read_only=read_only)
     except StoreError as exc:
         raise click.UsageError(str(exc)) from None
     try:
-        ensure_base_uri(store, settings.base_uri)
+        if getattr(store, "read_only", False):
+            check_base_uri(store, settings.base_uri)
+        else:
+            ensure_base_uri(store, settings.base_uri)
     except BaseURIMismatch as exc:
         store.close()
         raise click.UsageError(str(exc)) from None
     return store
+
+
+def _missing_directory(url: str) -> bool:
+    """Whether ``url`` names an embedded store whose directory does not exist yet."""
+    from registry.store.oxigraph import store_path  # start-up
+
+    return url.startswith("oxigraph:") and not (store_path(url) / "CURRENT").exists()
 
 
 def progress(label: str) -> tuple[Callable[[int, int], None], Callable[[], None]]:

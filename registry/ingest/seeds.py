@@ -2,7 +2,13 @@
 through the gate like any other data; and the sample data a first run serves besides them (the
 TianGong ILCD sample, MIT; the Open Emission Factors DB, CC BY-SA 4.0), imported through the gate by
 ``seeds/build_samples.py`` and shipped prebuilt (``registry/data/samples``) because importing them at
-start takes longer than a first run should."""
+start takes longer than a first run should.
+
+Whether to load a seed file depends on its datasets, not on whether the store is empty: a file is
+loaded when none of the datasets it names (``dataset/{id}/N``) has a version in the store and none
+was seeded before (the system graph notes every dataset seeded, so a seed dataset an administrator
+deleted is not brought back). Tokens, publishers or mapping sets written before the first start
+therefore keep the seeds, and a seed file added by an upgrade is loaded on the next start."""
 
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -24,15 +31,61 @@ from registry.ingest.read import read_paths
 from registry.paths import SAMPLES_DIR, SEEDS_DIR, seed_files
 from registry.publishing.catalog import catalog_iri, refresh_versions
 from registry.rdf.namespaces import DCAT, DCT, EF, RDF, SYSTEM_GRAPH
-from registry.store import Store, open_store
+from registry.store import QueryDataset, Store, open_store
 from registry.store.meta import ensure_base_uri
+from registry.store.oxigraph import parse_quads
+
+#: ``SEEDS_NODE SEEDED "id"`` in the system graph: dataset ``id`` was loaded from the seeds.
+SEEDS_NODE = "urn:efreg:seeds"
+SEEDED = "urn:efreg:seeds#dataset"
+_SYSTEM = QueryDataset(default_graphs=(), named_graphs=(SYSTEM_GRAPH,))
+_PLACEHOLDER_BASE = "http://seed.invalid/"
 
 
-def load_seeds(store: Store, base_uri: str, directory: Path = SEEDS_DIR, *, validator: str = "fast") -> int:
-    """Admit every seed file (relative IRIs resolved against ``base_uri``) through the gate, in one
-    write; returns the triples read. Raises :class:`~registry.ingest.base.IngestError` when a seed
-    graph is already in the store or the seeds violate a shape (they never should)."""
-    files = seed_files(directory)
+def _dataset_id(graph: str, base_uri: str) -> str | None:
+    match = re.fullmatch(re.escape(base_uri) + r"dataset/(.+)/\d+", graph)
+    return match.group(1) if match else None
+
+
+@cache
+def seed_datasets(path: Path) -> frozenset[str]:
+    """The dataset identifiers whose version graphs seed file ``path`` holds."""
+    return frozenset(
+        found
+        for quad in parse_quads(path, "trig", base_iri=_PLACEHOLDER_BASE)
+        if hasattr(quad.graph_name, "value")
+        and (found := _dataset_id(quad.graph_name.value, _PLACEHOLDER_BASE)) is not None
+    )
+
+
+def present_datasets(store: Store, base_uri: str) -> set[str]:
+    """The datasets that have a version in the store, or were seeded once (even if deleted since)."""
+    present = {d for g in store.graph_names() if (d := _dataset_id(g, base_uri)) is not None}
+    rows = store.select(
+        f"SELECT ?id WHERE {{ GRAPH <{SYSTEM_GRAPH}> {{ <{SEEDS_NODE}> <{SEEDED}> ?id }} }}", _SYSTEM
+    )
+    return present | {str(r["id"]) for r in rows}
+
+
+def missing_seed_files(store: Store, base_uri: str, directory: Path = SEEDS_DIR) -> list[Path]:
+    """The seed files none of whose datasets is present (:func:`present_datasets`)."""
+    present = present_datasets(store, base_uri)
+    return [path for path in seed_files(directory) if not (seed_datasets(path) & present)]
+
+
+def load_seeds(
+    store: Store,
+    base_uri: str,
+    directory: Path = SEEDS_DIR,
+    *,
+    validator: str = "fast",
+    files: list[Path] | None = None,
+) -> int:
+    """Admit the seed files (``files``, default every one of ``directory``; relative IRIs resolved
+    against ``base_uri``) through the gate, in one write, and note their datasets as seeded; returns
+    the triples read. Raises :class:`~registry.ingest.base.IngestError` when a seed graph is already
+    in the store or the seeds violate a shape (they never should)."""
+    files = seed_files(directory) if files is None else files
     if not files:
         return 0
     read: list[int] = []
@@ -52,14 +105,17 @@ def load_seeds(store: Store, base_uri: str, directory: Path = SEEDS_DIR, *, vali
     verdict = admit(store, build, base_uri=base_uri, validator=validator)
     if not verdict.stored:
         raise IngestError(f"the seeds do not conform to the shapes:\n{verdict.report.to_text('en')}")
+    ids = sorted({d for path in files for d in seed_datasets(path)})
+    notes = " ".join(f'<{SEEDS_NODE}> <{SEEDED}> "{d}" .' for d in ids)
+    store.update(f"INSERT DATA {{ GRAPH <{SYSTEM_GRAPH}> {{ {notes} }} }}")
     return read[0]
 
 
-def load_seeds_if_empty(store: Store, base_uri: str) -> int:
-    """Load the seeds when the store holds no graph but its own system graph; else do nothing."""
-    if any(graph != SYSTEM_GRAPH for graph in store.graph_names()):
-        return 0
-    return load_seeds(store, base_uri)
+def load_missing_seeds(store: Store, base_uri: str, directory: Path = SEEDS_DIR) -> int:
+    """Load the seed files whose datasets are not in the store (:func:`missing_seed_files`), whatever
+    else it holds; returns the triples read (0: nothing was missing)."""
+    files = missing_seed_files(store, base_uri, directory)
+    return load_seeds(store, base_uri, directory, files=files) if files else 0
 
 
 # --- the sample data of a first run -------------------------------------------------------------
@@ -264,11 +320,11 @@ def first_run_only(store: Store, base_uri: str) -> bool:
 def load_first_run(
     store: Store, base_uri: str, *, samples: bool = True, progress: Progress | None = None
 ) -> tuple[int, list[str]]:
-    """The first run: the seeds when the store holds no data (:func:`load_seeds_if_empty`), then the
+    """The first run: the seed datasets the store lacks (:func:`load_missing_seeds`), then the
     sample data (:func:`load_samples`, unless ``samples`` is false) when the store holds nothing else
     (:func:`first_run_only`: an interrupted first run completes, a registry in use is left alone);
     returns the seed triples read and the samples loaded."""
-    seeded = load_seeds_if_empty(store, base_uri)
+    seeded = load_missing_seeds(store, base_uri)
     if progress is not None:
         progress(0, 1)
     loaded = load_samples(store, base_uri, progress) if samples and first_run_only(store, base_uri) else []

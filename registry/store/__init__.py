@@ -21,6 +21,8 @@ from registry.store.base import (
 
 #: URL scheme -> factory taking the whole URL. Backends add themselves on import (see _register).
 BACKENDS: dict[str, Callable[[str], Store]] = {}
+#: URL scheme -> factory opening the store read-only (backends that can; the others open as usual).
+READ_ONLY_BACKENDS: dict[str, Callable[[str], Store]] = {}
 #: URL scheme -> the module of its backend (imported when a store of that scheme is opened: the
 #: remote backend's HTTP stack is not loaded for an embedded store).
 MODULES = {"memory": "memory", "oxigraph": "oxigraph", "sparql+http": "remote", "sparql+https": "remote"}
@@ -32,12 +34,13 @@ def _register(scheme: str | None = None) -> None:
         importlib.import_module(f"{__name__}.{module}")
 
 
-def open_store(url: str) -> Store:
-    """Open the store named by ``url``; an unknown scheme lists the supported ones."""
+def open_store(url: str, *, read_only: bool = False) -> Store:
+    """Open the store named by ``url``; an unknown scheme lists the supported ones. ``read_only``:
+    an embedded store is opened without its lock, refusing writes (other backends open as usual)."""
     scheme = urlsplit(url).scheme
     _register(scheme)  # idempotent; a backend module imported on its own must not hide the others
     try:
-        factory = BACKENDS[scheme]
+        factory = (READ_ONLY_BACKENDS if read_only and scheme in READ_ONLY_BACKENDS else BACKENDS)[scheme]
     except KeyError:
         supported = ", ".join(f"{s}:" for s in sorted(BACKENDS))
         raise UnknownSchemeError(
@@ -50,6 +53,7 @@ def open_store(url: str) -> Store:
 
 __all__ = [
     "BACKENDS",
+    "READ_ONLY_BACKENDS",
     "BaseURIMismatch",
     "PublicDataset",
     "QueryDataset",

@@ -26,19 +26,24 @@ def ensure_base_uri(store: Store, base_uri: str) -> None:
     Instance IRIs are minted from the base URI, so a store created for one base cannot be served
     under another. Raises :class:`BaseURIMismatch` saying how to fix it.
     """
-    stored = stored_base_uri(store)
-    if stored is None:
+    if check_base_uri(store, base_uri) is None:
         store.update(
             f"INSERT DATA {{ GRAPH <{SYSTEM_GRAPH}> {{ <{STORE_NODE}> <{EF.baseURI}> "
             f"{_sparql_string(base_uri)} }} }}"
         )
-        return
-    if stored != base_uri:
+
+
+def check_base_uri(store: Store, base_uri: str) -> str | None:
+    """The base URI the store was created for (``None``: none recorded yet); raises
+    :class:`BaseURIMismatch` when it is not ``base_uri``. Writes nothing."""
+    stored = stored_base_uri(store)
+    if stored is not None and stored != base_uri:
         raise BaseURIMismatch(
             f"the store {store.url} was created for base URI {stored}, but you asked for {base_uri}; "
             f"start with --base-uri {stored} (or EFREG_BASE_URI={stored}), or dump it "
             f"(efreg dump) and reload the dump into a new store under the new base URI"
         )
+    return stored
 
 
 #: Notes about the public read model (:mod:`registry.publishing.public_view`), in the system graph.
@@ -63,4 +68,4 @@ def view_stale_update(scope: str) -> str:
     return f"INSERT DATA {{ GRAPH <{SYSTEM_GRAPH}> {{ <{VIEW_NODE}> <{predicate}> <{scope}> }} }}"
 
 
-__all__ = ["ensure_base_uri", "stored_base_uri", "view_stale_update"]
+__all__ = ["check_base_uri", "ensure_base_uri", "stored_base_uri", "view_stale_update"]

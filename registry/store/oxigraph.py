@@ -28,7 +28,7 @@ from rdflib.term import Identifier, Node
 
 from registry.rdf.namespaces import SYSTEM_GRAPH
 from registry.rdf.terms import TermError, to_oxigraph, to_rdflib
-from registry.store import BACKENDS
+from registry.store import BACKENDS, READ_ONLY_BACKENDS
 from registry.store.analytic import AnalyticReplica
 from registry.store.base import (
     RDF_FORMATS,
@@ -152,8 +152,12 @@ class OxigraphStore(Store):
 
     query_extensions = frozenset({"LATERAL"})
 
-    def __init__(self, path: str | None = None) -> None:
+    def __init__(self, path: str | None = None, *, read_only: bool = False) -> None:
         self.path = path
+        #: Opened with ``pyoxigraph.Store.read_only``: no lock taken (it opens beside the process
+        #: that holds the store, seeing what that process had written when it opened), every
+        #: write refused, no public read model (queries read the listed graphs of the store).
+        self.read_only = read_only
         #: Bumped by every write through this object, so callers can cache what they derive from
         #: the store (this process is the only writer of an embedded store).
         self.generation = 0
@@ -174,7 +178,14 @@ class OxigraphStore(Store):
         self.analytic: AnalyticReplica | None = None
         #: The public read model's marker (:attr:`registry.store.public_model.PublicModel.marker`).
         self.view_marker = read_marker(path)
-        if path is not None:
+        if path is not None and read_only:
+            try:
+                self._store = ox.Store.read_only(path)
+            except OSError as exc:
+                raise StoreError(f"cannot open the Oxigraph store at {path} read-only: {exc}") from None
+            self.view = None
+            self.url = "oxigraph://" + Path(path).as_posix()
+        elif path is not None:
             try:
                 Path(path).mkdir(parents=True, exist_ok=True)
                 self._store = ox.Store(path)
@@ -394,7 +405,12 @@ class OxigraphStore(Store):
                 self.analytic.follow((), self.view_generation, self.view_marker, self.view_marker)
         return self.analytic
 
+    def _writable(self) -> None:
+        if self.read_only:
+            raise StoreError(f"the store {self.url} is open read-only; this needs a writable store")
+
     def update(self, update: str) -> None:
+        self._writable()
         try:
             with self.writing():
                 self._store.update(update)
@@ -404,6 +420,7 @@ class OxigraphStore(Store):
             raise StoreError(f"update failed: {exc}") from None
 
     def load(self, data: RDFInput, format: str, graph: str | None = None, base_iri: str | None = None) -> int:
+        self._writable()
         count = 0
 
         def counted() -> Iterator[ox.Quad]:
@@ -430,6 +447,7 @@ class OxigraphStore(Store):
         return len(quads)
 
     def load_quads(self, quads: Sequence[ox.Quad]) -> None:
+        self._writable()
         try:
             with self.writing():
                 self._store.extend(quads)  # one transaction
@@ -437,6 +455,7 @@ class OxigraphStore(Store):
             raise StoreError(f"load into {self.url} failed: {exc}") from None
 
     def replace_graph(self, graph: str, data: RDFInput, format: str, base_iri: str | None = None) -> int:
+        self._writable()
         quads = list(parse_quads(data, format, graph, base_iri))
         others = {q.graph_name for q in quads if q.graph_name != ox.NamedNode(graph)}
         if others:
@@ -454,6 +473,7 @@ class OxigraphStore(Store):
         return len(quads)
 
     def drop_graph(self, graph: str) -> None:
+        self._writable()
         with self.writing():
             self._store.remove_graph(ox.NamedNode(graph))
 
@@ -492,19 +512,31 @@ class OxigraphStore(Store):
             self.analytic.close()
             self.analytic = None
         if self.path is not None and self._store is not None:
-            self._store.flush()
+            if not self.read_only:
+                self._store.flush()
             self._store = None  # type: ignore[assignment]
             if self.view is not None:
                 self.view.flush()
                 self.view = None
 
 
-def open_oxigraph(url: str) -> OxigraphStore:
+def store_path(url: str) -> Path:
+    """The directory of an ``oxigraph:///ABS/PATH`` URL."""
     parts = urlsplit(url)
     path = unquote(parts.path)
     if parts.netloc not in ("", "localhost") or not path.startswith("/"):
         raise StoreError(f"oxigraph store URLs need an absolute path: oxigraph:///ABS/PATH, not {url!r}")
-    return OxigraphStore(path)
+    return Path(path)
+
+
+def open_oxigraph(url: str) -> OxigraphStore:
+    return OxigraphStore(str(store_path(url)))
+
+
+def open_oxigraph_read_only(url: str) -> OxigraphStore:
+    """The store at ``url`` opened read-only (:attr:`OxigraphStore.read_only`); it must exist."""
+    return OxigraphStore(str(store_path(url)), read_only=True)
 
 
 BACKENDS["oxigraph"] = open_oxigraph
+READ_ONLY_BACKENDS["oxigraph"] = open_oxigraph_read_only

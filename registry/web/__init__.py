@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, Response, request
 
 from registry.config import Settings
-from registry.ingest.seeds import load_seeds_if_empty
+from registry.ingest.seeds import load_missing_seeds
 from registry.store import Store, open_store
 from registry.store.meta import ensure_base_uri
 from registry.web import (
@@ -37,7 +37,7 @@ def create_app(config: Settings | None = None, store: Store | None = None) -> Fl
         store = open_store(settings.store)
         ensure_base_uri(store, settings.base_uri)
         if settings.load_seeds:
-            load_seeds_if_empty(store, settings.base_uri)
+            load_missing_seeds(store, settings.base_uri)
     if settings.analytic_replica:  # built or checked now, not at the first query
         store.keep_analytic_replica(memory_limit=settings.analytic_memory)
     app = Flask(__name__)

@@ -1,0 +1,67 @@
+"""Start order never matters: the seeds load when their datasets are missing, whatever else the store
+holds; a dry run writes nothing anywhere."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import requests
+
+from registry.ingest.seeds import load_missing_seeds, missing_seed_files, seed_datasets
+from registry.paths import seed_files
+from registry.store import open_store
+from registry.store.meta import ensure_base_uri
+
+from conftest import BASE, ROOT
+from served import efreg, efreg_serve
+
+EXAMPLE = ROOT / "docs" / "examples" / "efreg-template-example.csv"
+
+
+def test_tokens_and_publishers_made_before_the_first_start_keep_the_seeds(tmp_path: Path):
+    url = "oxigraph://" + (tmp_path / "store").as_posix()
+    made = efreg(url, "token", "create", "--publisher", "acme", "--role", "admin", "--name", "ACME")
+    assert made.returncode == 0, made.stderr
+    token = made.stdout.strip()
+    with efreg_serve(url) as (root, _):
+        counts = requests.get(root, headers={"Accept": "application/json"}, timeout=10).json()
+        assert counts["factors"] >= 19 + 22
+        listed = requests.get(root + "api/datasets", timeout=10).json()["datasets"]
+        assert {"ipcc2006-v2-ch2-t2.2", "cn-mee-electricity-2021-2022"} <= {d["dataset"] for d in listed}
+        # the token made before the first start still authenticates
+        mine = requests.get(root + "api/datasets", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        assert mine.status_code == 200
+
+
+def test_only_missing_seed_datasets_load_and_a_deleted_one_stays_deleted():
+    store = open_store("memory:")
+    ensure_base_uri(store, BASE)
+    electricity = next(p for p in seed_files() if p.name == "cn-electricity.trig")
+    assert seed_datasets(electricity) == {"cn-mee-electricity-2021-2022"}
+    store.update(  # a mapping set an administrator imported before the first start
+        f"INSERT DATA {{ GRAPH <{BASE}dataset/partner-set/1> {{ <{BASE}dataset/partner-set/1> a <urn:x:T> }} }}"
+    )
+    assert load_missing_seeds(store, BASE) > 0
+    assert missing_seed_files(store, BASE) == []
+    assert load_missing_seeds(store, BASE) == 0  # a second start loads nothing
+    store.drop_graph(f"{BASE}dataset/cn-mee-electricity-2021-2022/1")  # deleted by an administrator
+    assert missing_seed_files(store, BASE) == []
+    assert load_missing_seeds(store, BASE) == 0
+    assert f"{BASE}dataset/cn-mee-electricity-2021-2022/1" not in store.graph_names()
+
+
+def test_a_dry_run_creates_no_store_and_fixes_no_base_uri(tmp_path: Path):
+    where = tmp_path / "never"
+    url = "oxigraph://" + where.as_posix()
+    dry = efreg(url, "load", "--dry-run", str(EXAMPLE))
+    assert dry.returncode == 0, dry.stderr
+    assert "nothing stored (dry run)" in dry.stdout
+    assert not where.exists()
+    # a real store, then a dry run under another base URI: refused, and the store is unchanged
+    assert efreg(url, "info").returncode == 0
+    before = efreg(url, "dump").stdout
+    other = efreg(url, "load", "--dry-run", str(EXAMPLE), EFREG_BASE_URI="https://x.example/")
+    assert other.returncode == 2 and BASE in other.stderr
+    again = efreg(url, "load", "--dry-run", str(EXAMPLE))
+    assert again.returncode == 0, again.stderr
+    assert efreg(url, "dump").stdout == before
