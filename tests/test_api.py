@@ -185,7 +185,11 @@ def test_openapi_documents_every_api_route(app, client):
     assert doc["openapi"].startswith("3.1")
     paths = doc["paths"]
     for rule in app.url_map.iter_rules():
-        if not rule.rule.startswith("/api/") or rule.endpoint.split(".")[0] not in ("api", "calculate"):
+        if not rule.rule.startswith("/api/") or rule.endpoint.split(".")[0] not in (
+            "api",
+            "admin",
+            "calculate",
+        ):
             continue
         path = re.sub(r"<any\([^)]*\):(\w+)>", r"{\1}", rule.rule)
         path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", path).replace("{dataset_id}", "{dataset}")

@@ -58,7 +58,8 @@ def test_a_dry_run_creates_no_store_and_fixes_no_base_uri(tmp_path: Path):
     assert "nothing stored (dry run)" in dry.stdout
     assert not where.exists()
     # a real store, then a dry run under another base URI: refused, and the store is unchanged
-    assert efreg(url, "info").returncode == 0
+    assert efreg(url, "dataset", "recover").returncode == 0  # a command that writes makes the store
+    assert not efreg(url, "info").stderr
     before = efreg(url, "dump").stdout
     other = efreg(url, "load", "--dry-run", str(EXAMPLE), EFREG_BASE_URI="https://x.example/")
     assert other.returncode == 2 and BASE in other.stderr

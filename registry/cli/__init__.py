@@ -16,7 +16,7 @@ from registry import __version__
 from registry.cli import common
 from registry.cli.calculate import calculate
 from registry.cli.common import BASE_HELP, STORE_HELP
-from registry.cli.datasets import dataset, token
+from registry.cli.datasets import dataset, publisher, token
 from registry.cli.mappings import harvest, mappings
 from registry.cli.pact import pact
 
@@ -222,31 +222,28 @@ def load(
 
     Nothing is stored when the data violates a shape (exit 1) or does not parse (exit 2).
     """
-    from registry.ingest import IngestError, NothingImported, import_paths  # start-up: when used
+    from registry.ingest import IngestError, NothingImported  # start-up: the ingest stack, when used
+    from registry.ingest.loads import load_files
+    from registry.publishing.tokens import CLI_TOKEN_ID, Caller
     from registry.store import RDFParseError
 
     settings = common.settings(store=store_url, base_uri=base_uri)
     store = common.open_store(settings, read_only=dry_run)  # a dry run writes nothing anywhere
     update, close = common.progress("importing")
     try:
-        outcome = import_paths(
+        outcome = load_files(
             store,
+            settings,
+            Caller(publisher="efreg", role="admin", token_id=CLI_TOKEN_ID),
             list(paths),
-            dry_run=dry_run,
             format=fmt,
-            base_uri=settings.base_uri,
             dataset_id=dataset,
             publisher=publisher,
-            settings=settings,
-            progress=update,
+            dry_run=dry_run,
             encoding=encoding,
             publish_contacts=publish_contacts,
+            progress=update,
         )
-        pact_lines: list[str] = []
-        if outcome.stored:  # a release: footprints of what is now published (registry/pact)
-            from registry.pact import records  # start-up: the PACT stack, when used
-
-            pact_lines = records.sync(store, settings.base_uri).lines()
     except (IngestError, RDFParseError) as exc:
         close()
         click.echo(f"error: {exc}", err=True)
@@ -254,22 +251,13 @@ def load(
     finally:
         store.close()
     close()
-    for line in pact_lines:
+    for line in outcome.pact_lines:
         click.echo(line, err=True)
     from registry.cli.reports import echo_outcome  # start-up: when an import ran
 
-    echo_outcome(outcome.result, outcome.report, lang, report_path)
-    result = outcome.result
-    click.echo(
-        result.counts()
-        + "; "
-        + (
-            "stored in " + ", ".join(result.dataset_iris)
-            if outcome.stored
-            else "nothing stored" + (" (dry run)" if dry_run and outcome.report.conforms else "")
-        )
-    )
-    if not outcome.report.conforms:
+    echo_outcome(outcome.outcome.result, outcome.outcome.report, lang, report_path)
+    click.echo(outcome.summary())
+    if not outcome.conforms:
         sys.exit(1)
 
 
@@ -340,7 +328,7 @@ def validate(
 def dump(fmt: str, out: Path | None, store_url: str | None, base_uri: str | None) -> None:
     """Write every graph of the store (but its own system graph) as N-Quads or TriG."""
     settings = common.settings(store=store_url, base_uri=base_uri)
-    with common.open_store(settings) as store:
+    with common.open_store(settings, read_only=True) as store:
         if out is None:
             store.dump(sys.stdout.buffer, fmt)
         else:
@@ -357,7 +345,7 @@ def info(store_url: str | None, base_uri: str | None, as_json: bool) -> None:
     from registry.rdf.namespaces import SYSTEM_GRAPH  # start-up: rdflib, when used
 
     settings = common.settings(store=store_url, base_uri=base_uri)
-    with common.open_store(settings) as store:
+    with common.open_store(settings, read_only=True) as store:
         graphs = {g: n for g, n in sorted(store.graphs().items()) if g != SYSTEM_GRAPH}
     if as_json:
         click.echo(
@@ -379,5 +367,5 @@ def info(store_url: str | None, base_uri: str | None, as_json: bool) -> None:
         click.echo(f"  {count:>9}  {graph}")
 
 
-for command in (harvest, mappings, token, dataset, calculate, pact):
+for command in (harvest, mappings, token, publisher, dataset, calculate, pact):
     main.add_command(command)

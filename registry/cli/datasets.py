@@ -1,8 +1,8 @@
 """``efreg token …`` and ``efreg dataset …``: the publishing workflow for administrators.
 
-The commands open the store directly (stop the server first when it is an embedded store) and act
-as an admin of the organisation named by ``--as`` (default ``efreg``), so the rules of the API hold:
-an organisation does not approve its own data.
+The commands act as an admin of the organisation named by ``--as`` (default ``efreg``), so the rules
+of the API hold: an organisation does not approve its own data. They call the functions the HTTP API
+calls (:mod:`registry.publishing.admin`, :mod:`registry.publishing.workflow`).
 """
 
 from __future__ import annotations
@@ -36,16 +36,16 @@ AS_OPTION = click.option(
 )
 
 
-def _open(store_url: str | None, base_uri: str | None) -> tuple[Store, str]:
+def _open(store_url: str | None, base_uri: str | None, *, read_only: bool = False) -> tuple[Store, str]:
     settings = common.settings(store=store_url, base_uri=base_uri)
-    return common.open_store(settings), settings.base_uri
+    return common.open_store(settings, read_only=read_only), settings.base_uri
 
 
 def _admin(acting: str) -> Caller:
     # start-up: loaded when the command runs, not for `efreg --help`
-    from registry.publishing.tokens import Caller
+    from registry.publishing.tokens import CLI_TOKEN_ID, Caller
 
-    return Caller(publisher=acting, role="admin", token_id="cli")
+    return Caller(publisher=acting, role="admin", token_id=CLI_TOKEN_ID)
 
 
 def _fail(message: str, status: int = 2) -> None:
@@ -64,20 +64,21 @@ def token() -> None:
 )
 @click.option("--role", required=True, type=click.Choice(ROLES), help="What the token may do.")
 @click.option("--name", metavar="NAME", help="The organisation's name, recorded in the catalog when new.")
+@AS_OPTION
 @STORE_OPTION
 @BASE_OPTION
 def token_create(
-    publisher: str, role: str, name: str | None, store_url: str | None, base_uri: str | None
+    publisher: str, role: str, name: str | None, acting: str, store_url: str | None, base_uri: str | None
 ) -> None:
     """Issue a token; it is printed once and stored only as a salted hash."""
     # start-up: loaded when the command runs, not for `efreg --help`
-    from registry.publishing.tokens import create_token, ensure_publisher
+    from registry.publishing import admin
+    from registry.publishing.workflow import PublishingError
 
     store, base = _open(store_url, base_uri)
     try:
-        ensure_publisher(store, base, publisher, name)
-        click.echo(create_token(store, publisher, role))  # type: ignore[arg-type]
-    except ValueError as exc:
+        click.echo(admin.issue_token(store, base, _admin(acting), publisher, role, name).secret)  # type: ignore[arg-type]
+    except (PublishingError, ValueError) as exc:
         _fail(str(exc))
     finally:
         store.close()
@@ -85,18 +86,20 @@ def token_create(
 
 @token.command("revoke")
 @click.argument("token_id")
+@AS_OPTION
 @STORE_OPTION
 @BASE_OPTION
-def token_revoke(token_id: str, store_url: str | None, base_uri: str | None) -> None:
+def token_revoke(token_id: str, acting: str, store_url: str | None, base_uri: str | None) -> None:
     """Revoke a token (its id, as `efreg token list` shows, or the whole token)."""
     # start-up: loaded when the command runs, not for `efreg --help`
-    from registry.publishing.tokens import UnknownToken, revoke_token
+    from registry.publishing import admin
+    from registry.publishing.workflow import PublishingError
 
-    store, _ = _open(store_url, base_uri)
+    store, base = _open(store_url, base_uri)
     try:
-        revoke_token(store, token_id)
+        admin.revoke_token(store, base, _admin(acting), token_id)
         click.echo(f"revoked {token_id[:22]}")
-    except UnknownToken as exc:
+    except PublishingError as exc:
         _fail(str(exc))
     finally:
         store.close()
@@ -108,15 +111,102 @@ def token_revoke(token_id: str, store_url: str | None, base_uri: str | None) -> 
 def token_list(store_url: str | None, base_uri: str | None) -> None:
     """List tokens: id, publisher, role, created, revoked (never a secret)."""
     # start-up: loaded when the command runs, not for `efreg --help`
-    from registry.publishing.tokens import list_tokens
+    from registry.publishing import admin
 
-    store, _ = _open(store_url, base_uri)
+    store, _ = _open(store_url, base_uri, read_only=True)
     with store:
-        for t in list_tokens(store):
+        for t in admin.list_tokens(store, _admin("efreg")):
             click.echo(
                 f"{t.token_id}  {t.publisher:<20} {t.role:<9} {t.created or '-'}"
                 + (f"  revoked {t.revoked}" if t.revoked else "")
             )
+
+
+@click.group()
+def publisher() -> None:
+    """Create, rename and list organisations (publisher/ID)."""
+
+
+@publisher.command("create")
+@click.argument("publisher_id")
+@click.option("--name", required=True, metavar="NAME", help="Its name in English.")
+@click.option("--name-zh", metavar="NAME", help="Its name in Chinese.")
+@AS_OPTION
+@STORE_OPTION
+@BASE_OPTION
+def publisher_create(
+    publisher_id: str,
+    name: str,
+    name_zh: str | None,
+    acting: str,
+    store_url: str | None,
+    base_uri: str | None,
+) -> None:
+    """Describe a new organisation in the catalog."""
+    # start-up: loaded when the command runs, not for `efreg --help`
+    from registry.publishing import admin
+    from registry.publishing.workflow import PublishingError
+
+    store, base = _open(store_url, base_uri)
+    try:
+        made = admin.create_publisher(store, base, _admin(acting), publisher_id, name, name_zh)
+        click.echo(f"created {made.iri}")
+    except (PublishingError, ValueError) as exc:
+        _fail(str(exc))
+    finally:
+        store.close()
+
+
+@publisher.command("rename")
+@click.argument("publisher_id")
+@click.option("--name", metavar="NAME", help="Its new name in English.")
+@click.option("--name-zh", metavar="NAME", help="Its new name in Chinese.")
+@AS_OPTION
+@STORE_OPTION
+@BASE_OPTION
+def publisher_rename(
+    publisher_id: str,
+    name: str | None,
+    name_zh: str | None,
+    acting: str,
+    store_url: str | None,
+    base_uri: str | None,
+) -> None:
+    """Give an organisation created with `efreg publisher create` (or a token) new names."""
+    # start-up: loaded when the command runs, not for `efreg --help`
+    from registry.publishing import admin
+    from registry.publishing.workflow import PublishingError
+
+    store, base = _open(store_url, base_uri)
+    try:
+        renamed = admin.rename_publisher(store, base, _admin(acting), publisher_id, name, name_zh)
+        click.echo(
+            f"renamed {renamed.iri}: " + ", ".join(f"{v}@{k}" for k, v in sorted(renamed.names.items()))
+        )
+    except (PublishingError, ValueError) as exc:
+        _fail(str(exc))
+    finally:
+        store.close()
+
+
+@publisher.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@STORE_OPTION
+@BASE_OPTION
+def publisher_list(as_json: bool, store_url: str | None, base_uri: str | None) -> None:
+    """Every organisation: id, live tokens, names."""
+    # start-up: loaded when the command runs, not for `efreg --help`
+    from registry.publishing import admin
+
+    store, base = _open(store_url, base_uri, read_only=True)
+    with store:
+        found = admin.publishers(store, base)
+    if as_json:
+        click.echo(json.dumps([p.to_json() for p in found], ensure_ascii=False, indent=2))
+        return
+    for p in found:
+        names = ", ".join(f"{v}@{k}" for k, v in sorted(p.names.items()))
+        click.echo(f"{p.id:<24} {p.tokens:>3} token(s)  {names}")
 
 
 @click.group()
@@ -223,7 +313,7 @@ def dataset_list(as_json: bool, store_url: str | None, base_uri: str | None) -> 
     # start-up: loaded when the command runs, not for `efreg --help`
     from registry.publishing import access
 
-    store, base = _open(store_url, base_uri)
+    store, base = _open(store_url, base_uri, read_only=True)
     with store:
         versions = sorted(access.snapshot(store).versions.values(), key=lambda v: v.graph)
     rows = [
@@ -254,7 +344,7 @@ def dataset_diff(dataset_id: str, old: str, new: str, store_url: str | None, bas
     from registry.publishing import access, catalog
     from registry.publishing.workflow import PublishingError, find_version
 
-    store, base = _open(store_url, base_uri)
+    store, base = _open(store_url, base_uri, read_only=True)
     try:
         a, b = find_version(store, base, dataset_id, old), find_version(store, base, dataset_id, new)
         result = catalog.diff(store, a.graph, b.graph, access.all_graphs(store))
@@ -290,14 +380,15 @@ def dataset_grant(
 
 
 @dataset.command("recover")
+@AS_OPTION
 @STORE_OPTION
 @BASE_OPTION
-def dataset_recover(store_url: str | None, base_uri: str | None) -> None:
+def dataset_recover(acting: str, store_url: str | None, base_uri: str | None) -> None:
     """Drop graphs an interrupted upload left behind (efreg serve does this at start)."""
     # start-up: loaded when the command runs, not for `efreg --help`
-    from registry.publishing.workflow import recover
+    from registry.publishing import admin
 
     store, base = _open(store_url, base_uri)
     with store:
-        for graph in recover(store, base):
+        for graph in admin.recover_graphs(store, base, _admin(acting)):
             click.echo(f"dropped {graph}")

@@ -82,14 +82,15 @@ def harvest(
     Records that cannot be converted are listed; nothing is stored when the endpoint fails.
     """
     # start-up: loaded when the command runs, not for `efreg --help`
-    from registry.federation.harvest import HarvestError, HarvestNotConforming
-    from registry.federation.harvest import harvest as run
+    from registry.federation.harvest import HarvestError, HarvestNotConforming, admin_harvest
+    from registry.publishing.tokens import CLI_TOKEN_ID, Caller
 
     settings = common.settings(store=store_url, base_uri=base_uri, service_timeout=timeout)
-    with common.open_store(settings) as store:
+    with common.open_store(settings, read_only=dry_run) as store:
         try:
-            report = run(
+            report = admin_harvest(
                 store,
+                Caller(publisher="efreg", role="admin", token_id=CLI_TOKEN_ID),
                 endpoint,
                 dataset_id=dataset_id,
                 publisher=publisher,
@@ -131,7 +132,7 @@ def harvest(
 
 @click.group()
 def mappings() -> None:
-    """Mapping sets: import (SSSOM/TSV, flow-mapping CSV, SKOS RDF), export as SSSOM, crosswalk."""
+    """Mapping sets: import (SSSOM/TSV, flow-mapping CSV, SKOS RDF), delete, export as SSSOM, crosswalk."""
 
 
 @mappings.command("import")
@@ -169,60 +170,59 @@ def import_(
 ) -> None:
     """Import a mapping set. Mappings naming a concept the registry does not know are reported, not stored."""
     # start-up: loaded when the command runs, not for `efreg --help`
-    from rdflib import URIRef
-
-    from registry.mapping.flowmap import read_flowmap
-    from registry.mapping.sets import MappingError, MappingSet, mappings_from_skos, store_set
-    from registry.mapping.sssom import read_sssom
+    from registry.mapping.imports import MappingFile, import_mapping_set
+    from registry.mapping.sets import MappingError, MappingNotConforming
+    from registry.publishing.tokens import CLI_TOKEN_ID, Caller
 
     settings = common.settings(store=store_url, base_uri=base_uri)
-    fmt = fmt or (
-        "sssom" if path.name.endswith((".tsv", ".sssom")) else "flowmap" if path.suffix == ".csv" else "skos"
-    )
+    how = MappingFile(fmt, set_id, publisher, publisher_name, title, license_iri, source_url)
     try:
-        if fmt == "sssom":
-            mset = read_sssom(
-                path.read_text(encoding="utf-8"), source=str(path), set_id=set_id, publisher=publisher
+        with common.open_store(settings, read_only=dry_run) as store:
+            report = import_mapping_set(
+                store,
+                settings.base_uri,
+                Caller(publisher="efreg", role="admin", token_id=CLI_TOKEN_ID),
+                path,
+                how,
+                dry_run=dry_run,
+                validator=settings.validator,
             )
-            mset.publisher_name = publisher_name
-        else:
-            if not (set_id and license_iri):
-                raise click.UsageError(f"--set-id and --license are required for {fmt} input")
-            if fmt == "flowmap":
-                mset = read_flowmap(
-                    path.read_text(encoding="utf-8"),
-                    set_id=set_id,
-                    base_uri=settings.base_uri,
-                    title=title or path.stem,
-                    license=URIRef(license_iri),
-                    publisher=publisher,
-                    publisher_name=publisher_name,
-                    source=str(path),
-                    source_url=URIRef(source_url) if source_url else None,
-                )
-            else:
-                g = _parse_skos(path, MappingError)
-                mset = MappingSet(
-                    set_id,
-                    title or path.stem,
-                    URIRef(license_iri),
-                    publisher,
-                    mappings=mappings_from_skos(g),
-                    publisher_name=publisher_name,
-                    source=URIRef(source_url) if source_url else None,
-                )
-        with common.open_store(settings) as store:
-            outcome = store_set(store, mset, settings.base_uri, dry_run=dry_run, validator=settings.validator)
     except MappingError as exc:
         click.echo(f"error: {exc}", err=True)
-        sys.exit(1 if "does not conform" in str(exc) else 2)
-    for rejected in outcome.rejected:
+        sys.exit(1 if isinstance(exc, MappingNotConforming) else 2)
+    for rejected in report.rejected:
         click.echo(f"not stored: {rejected}", err=True)
-    state = "unchanged: " if outcome.unchanged else "dry run, would store " if dry_run else "stored "
-    click.echo(
-        f"{len(mset.mappings)} mapping(s) read, {outcome.stored} stored, {len(outcome.rejected)} rejected; "
-        f"{state}{outcome.dataset_iri}"
-    )
+    click.echo(report.summary())
+
+
+@mappings.command("delete")
+@click.argument("set_id")
+@click.option(
+    "--as", "acting", metavar="PUBLISHER", default="efreg", show_default=True, help="Recorded with PROV."
+)
+@click.option("--store", "store_url", metavar="URL", help=STORE_HELP)
+@click.option("--base-uri", metavar="URI", help=BASE_HELP)
+def delete(set_id: str, acting: str, store_url: str | None, base_uri: str | None) -> None:
+    """Delete every version of mapping set SET_ID."""
+    # start-up: loaded when the command runs, not for `efreg --help`
+    from registry.mapping.imports import delete_mapping_set
+    from registry.mapping.sets import MappingError
+    from registry.publishing.tokens import CLI_TOKEN_ID, Caller
+
+    settings = common.settings(store=store_url, base_uri=base_uri)
+    with common.open_store(settings) as store:
+        try:
+            graphs = delete_mapping_set(
+                store,
+                settings.base_uri,
+                Caller(publisher=acting, role="admin", token_id=CLI_TOKEN_ID),
+                set_id,
+            )
+        except MappingError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+    for graph in graphs:
+        click.echo(f"deleted {graph}")
 
 
 @mappings.command("export")
@@ -240,7 +240,7 @@ def export(
     from registry.mapping.sssom import write_sssom
 
     settings = common.settings(store=store_url, base_uri=base_uri)
-    with common.open_store(settings) as store:
+    with common.open_store(settings, read_only=True) as store:
         try:
             mset, version = read_set(store, settings.base_uri, set_id, version)
         except MappingError as exc:
@@ -267,7 +267,7 @@ def list_(store_url: str | None, base_uri: str | None) -> None:
     from registry.mapping.sets import list_sets
 
     settings = common.settings(store=store_url, base_uri=base_uri)
-    with common.open_store(settings) as store:
+    with common.open_store(settings, read_only=True) as store:
         for s in list_sets(store, settings.base_uri):
             click.echo(f"{s['mappings']:>6}  {s['iri']}  {s['title']}")
 
@@ -284,7 +284,7 @@ def crosswalk(concept: str, related: bool, store_url: str | None, base_uri: str 
     from registry.mapping.crosswalk import to_json
 
     settings = common.settings(store=store_url, base_uri=base_uri)
-    with common.open_store(settings) as store:
+    with common.open_store(settings, read_only=True) as store:
         matches = to_json(run(store, settings.base_uri, concept, include_related=related))
     click.echo(
         json.dumps(
@@ -292,18 +292,3 @@ def crosswalk(concept: str, related: bool, store_url: str | None, base_uri: str 
         )
     )
 
-
-def _parse_skos(path: Path, error: type[Exception]):  # noqa: ANN202 - rdflib loads at start-up only
-    """The RDF graph of a SKOS file; a file that does not parse (or nests deeper than rdflib's parser
-    follows) is ``error`` naming the file, exit 2, not a traceback."""
-    from xml.sax import SAXException  # start-up
-
-    from rdflib import Graph  # start-up
-    from rdflib.plugin import PluginException  # start-up
-
-    try:
-        return Graph().parse(path)
-    except RecursionError:
-        raise error(f"{path}: nested deeper than the RDF parser follows") from None
-    except (SyntaxError, ValueError, SAXException, PluginException) as exc:
-        raise error(f"{path}: does not parse as RDF ({str(exc)[:300]})") from None

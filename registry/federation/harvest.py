@@ -17,6 +17,7 @@ import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 from rdflib import Graph, Literal, URIRef
@@ -30,6 +31,9 @@ from registry.federation.allowlist import Allowlist
 from registry.ingest.base import valid_id
 from registry.ingest.gate import NextVersion, admit, drop_reports
 from registry.ingest.quads import ImportData, TripleGraph
+from registry.publishing import activities
+from registry.publishing.admin import require_admin
+from registry.publishing.tokens import Caller
 from registry.rdf.namespaces import EF, PROV, XSD
 from registry.rdf.sparql_client import SparqlClient, SparqlClientError
 from registry.store import Store
@@ -247,4 +251,26 @@ def harvest(
             + verdict.report.to_text("en")
         )
     report.stored = verdict.stored
+    return report
+
+
+def admin_harvest(store: Store, caller: Caller, endpoint: str, **options: Any) -> HarvestReport:
+    """:func:`harvest` for an administrator (``efreg harvest``, ``POST /api/admin/harvests``),
+    recorded with PROV. Harvesting an endpoint off the allow-list (``explicit``) is a decision for an
+    administrator on the registry's own machine (the ``efreg`` command), not for a remote token."""
+    require_admin(caller)
+    if options.get("explicit") and not caller.local:
+        raise HarvestRefused(
+            f"{endpoint}: only the efreg command on the registry's machine may harvest an endpoint "
+            "that is not on the allow-list (EFREG_SERVICE_ALLOWLIST)"
+        )
+    report = harvest(store, endpoint, **options)
+    if report.stored and report.dataset_iri:
+        activities.record(
+            store,
+            options["settings"].base_uri,
+            caller,
+            "harvest",
+            [("generated", report.dataset_iri), ("used", endpoint)],
+        )
     return report

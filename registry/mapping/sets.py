@@ -85,6 +85,10 @@ class MappingError(Exception):
         super().__init__(f"{where}: {message}" if where else message)
 
 
+class MappingNotConforming(MappingError):
+    """The mapping set's graph violates the shapes; nothing was stored."""
+
+
 class MappingSetNotFound(MappingError, LookupError):
     """No stored mapping set (version) by that id."""
 
@@ -481,7 +485,7 @@ def store_set(
     if verdict.unchanged:
         return StoreOutcome(f"{base_uri}dataset/{mset.id}/{current}", current, 0, rejected, unchanged=True)
     if not verdict.report.conforms:
-        raise MappingError(
+        raise MappingNotConforming(
             f"mapping set {mset.id!r} does not conform to the shapes:\n{verdict.report.to_text('en')}"
         )
     return StoreOutcome(verdict.graphs[0], current + 1, len(ok), rejected)

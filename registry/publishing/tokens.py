@@ -26,6 +26,10 @@ from registry.store import QueryDataset, Store
 from registry.store.meta import view_stale_update
 
 Role = Literal["publisher", "reviewer", "admin"]
+#: The token ids of administrators on the registry's machine: the ``efreg`` command with the store
+#: open (``cli``) and through the running server with its local credential (``local``).
+CLI_TOKEN_ID, LOCAL_TOKEN_ID = "cli", "local"
+LOCAL_TOKEN_IDS = frozenset({CLI_TOKEN_ID, LOCAL_TOKEN_ID})
 ROLES: tuple[Role, ...] = ("publisher", "reviewer", "admin")
 
 _NS = "urn:efreg:auth#"  # private terms of the system graph (not part of the public ontology)
@@ -65,6 +69,12 @@ class Caller:
         return self.role == "admin"
 
     @property
+    def local(self) -> bool:
+        """An administrator on the registry's own machine: the ``efreg`` command, directly or through
+        the running server with its local credential (what may name an endpoint not allow-listed)."""
+        return self.is_admin and self.token_id in LOCAL_TOKEN_IDS
+
+    @property
     def publisher_id(self) -> str:
         return publisher_id(self.publisher)
 
@@ -80,6 +90,16 @@ class TokenInfo:
     role: str
     created: str | None
     revoked: str | None
+
+    def to_json(self) -> dict[str, str | None]:
+        """What a listing shows of a token (never its secret or hash)."""
+        return {
+            "id": self.token_id,
+            "publisher": self.publisher,
+            "role": self.role,
+            "created": self.created,
+            "revoked": self.revoked,
+        }
 
 
 def hash_secret(secret: str, salt: bytes) -> str:
@@ -126,8 +146,14 @@ def create_token(store: Store, publisher: str, role: Role) -> str:
     return f"efreg_{token_id}_{secret}"
 
 
-def revoke_token(store: Store, token_id: str) -> None:
-    """Revoke a token (by its id, or the whole token); it authenticates no one from now on."""
+def token_node(token_id: str) -> str:
+    """The token's node in the system graph (what PROV records of it name)."""
+    return _TOKEN_NODE + token_id
+
+
+def revoke_token(store: Store, token_id: str) -> str:
+    """Revoke a token (by its id, or the whole token); it authenticates no one from now on. Returns
+    its id."""
     match = _FORMAT.match(token_id)
     token_id = match.group(1) if match else token_id
     if not re.fullmatch(r"[0-9a-f]{16}", token_id) or not store.ask(
@@ -137,6 +163,7 @@ def revoke_token(store: Store, token_id: str) -> None:
     node = f"<{_TOKEN_NODE}{token_id}>"
     store.update(f"""INSERT {{ GRAPH <{SYSTEM_GRAPH}> {{ {node} <{_NS}revoked> {RDFLiteral(_now()).n3()} }} }}
 WHERE {{ FILTER NOT EXISTS {{ GRAPH <{SYSTEM_GRAPH}> {{ {node} <{_NS}revoked> ?any }} }} }}""")
+    return token_id
 
 
 def list_tokens(store: Store) -> list[TokenInfo]:

@@ -37,7 +37,7 @@ from registry.ingest import ImportResult, IngestError, read_paths
 from registry.ingest.gate import NextVersion, admit
 from registry.ingest.quads import ImportData, TripleGraph
 from registry.pact import records as pact_records
-from registry.publishing import access, catalog, freshness, public_view
+from registry.publishing import access, activities, catalog, freshness, public_view
 from registry.publishing.tokens import Caller, publisher_id
 from registry.query import statistics
 from registry.rdf.namespaces import DCAT, DCT, EF, FOAF, PROV, RDF, RDFS, SH, SYSTEM_GRAPH, XSD
@@ -481,6 +481,13 @@ def grant(
         triple = f"<{dataset_iri(base, dataset_id)}> <{access.GRANTED_TO}> <{grantee}>"
         verb = "DELETE" if revoke else "INSERT"
         store.update(f"{verb} DATA {{ GRAPH <{SYSTEM_GRAPH}> {{ {triple} }} }}")
+        activities.record(
+            store,
+            base,
+            caller,
+            "grant revoke" if revoke else "grant",
+            [("used", dataset_iri(base, dataset_id)), ("used", grantee)],
+        )
         public_view.sync(store)
         return grantee
 

@@ -9,6 +9,7 @@ from registry.ingest.seeds import load_missing_seeds
 from registry.store import Store, open_store
 from registry.store.meta import ensure_base_uri
 from registry.web import (
+    admin,
     api,
     calculate,
     documents,
@@ -58,6 +59,7 @@ def create_app(config: Settings | None = None, store: Store | None = None) -> Fl
         ontology_docs.bp,
         mappings.bp,
         api.bp,
+        admin.bp,
         calculate.bp,
         pact.bp,
     ):

@@ -149,7 +149,7 @@ def _upload(dataset_id: str, dry_run: bool) -> Response:
     level = request.args.get("access", "open").capitalize()
     fmt = request.args.get("format") or BODY_FORMATS.get(request.mimetype)
     with tempfile.TemporaryDirectory(prefix="efreg-upload-") as tmp:
-        paths = _save_files(Path(tmp))
+        paths = save_files(Path(tmp))
         outcome = publishing.upload(
             store,
             settings,
@@ -178,7 +178,7 @@ def _upload(dataset_id: str, dry_run: bool) -> Response:
     return as_json(body, 200 if outcome.report.conforms else 422)
 
 
-def _save_files(tmp: Path) -> list[Path]:
+def save_files(tmp: Path) -> list[Path]:
     paths: list[Path] = []
     if request.files:
         for i, upload in enumerate(request.files.getlist("file")):

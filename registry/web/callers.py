@@ -4,11 +4,11 @@ asks :func:`current_caller` or :func:`required_caller`."""
 
 from __future__ import annotations
 
-from flask import g, request
+from flask import current_app, g, request
 from werkzeug.datastructures import WWWAuthenticate
-from werkzeug.exceptions import Unauthorized
+from werkzeug.exceptions import BadRequest, Unauthorized
 
-from registry.publishing.tokens import Caller, authenticate
+from registry.publishing.tokens import LOCAL_TOKEN_ID, Caller, InvalidPublisherId, authenticate, publisher_id
 from registry.web.context import get_store
 
 REALM = "efreg"
@@ -38,11 +38,24 @@ def required_caller(needs: str = "this needs Authorization: Bearer <token> (efre
     return found
 
 
+#: The header with which the ``efreg`` command, using the server's local credential, names the
+#: organisation its administrator acts for (``--as``; default ``efreg``).
+ACT_AS = "Efreg-Act-As"
+
+
 def _authenticate() -> Caller | None:
     if not request.headers.get("Authorization"):
         return None
     auth = request.authorization  # werkzeug: None when the header does not parse
     token = auth.token if auth is not None and auth.type == "bearer" else None
+    local = current_app.extensions.get("efreg.local_credential")
+    if token and local is not None and local.matches(token.strip()):
+        acting = request.headers.get(ACT_AS) or "efreg"
+        try:
+            publisher_id(acting)
+        except InvalidPublisherId as exc:
+            raise BadRequest(f"{ACT_AS}: {exc}") from None
+        return Caller(publisher=acting, role="admin", token_id=LOCAL_TOKEN_ID)
     found = authenticate(get_store(), token.strip()) if token else None
     if found is None:
         raise Unauthorized(

@@ -12,13 +12,15 @@ from registry.calculation import CalculationError, NoCandidate, ReceiptNotFound,
 from registry.ecfo.profile import CONNEG_RULE, NoOpenFactor, UnknownProfile
 from registry.federation.allowlist import RULE as FEDERATION_RULE
 from registry.federation.allowlist import FederationRefused
+from registry.federation.harvest import HarvestError, HarvestNotConforming, HarvestRefused
 from registry.federation.service import ServiceFailed
 from registry.ingest.base import IngestError, InputTooLarge, NothingImported
 from registry.mapping.crosswalk import UnknownConcept
-from registry.mapping.sets import MappingSetNotFound
+from registry.mapping.sets import MappingError, MappingNotConforming, MappingSetNotFound
+from registry.publishing.admin import Conflict
 from registry.publishing.tokens import InvalidPublisherId
 from registry.publishing.workflow import RULE as REVIEW_RULE
-from registry.publishing.workflow import InvalidTransition, NotFound, NotPermitted
+from registry.publishing.workflow import InvalidTransition, NotFound, NotPermitted, PublishingError
 from registry.query.dataset import RULE as DATASET_RULE
 from registry.query.dataset import GraphNotReadable
 from registry.query.endpoint import RULE_LIMITS, DatasetConflict, EndpointBusy, UpdateRefused
@@ -50,6 +52,13 @@ STATUS: dict[type[Exception], tuple[int, str]] = {
     UnknownProfile: (406, CONNEG_RULE),
     NoOpenFactor: (404, CONNEG_RULE),
     MappingSetNotFound: (404, "https://mapping-commons.github.io/sssom/"),
+    MappingError: (400, "https://mapping-commons.github.io/sssom/"),
+    MappingNotConforming: (422, "https://mapping-commons.github.io/sssom/"),
+    Conflict: (409, REVIEW_RULE),
+    PublishingError: (400, REVIEW_RULE),
+    HarvestError: (502, FEDERATION_RULE),
+    HarvestRefused: (403, FEDERATION_RULE),
+    HarvestNotConforming: (422, FEDERATION_RULE),
     UnknownConcept: (404, "https://www.w3.org/TR/skos-reference/#notations"),
     CalculationError: (400, CALCULATION_RULE),
     WrongDimension: (422, CALCULATION_RULE),

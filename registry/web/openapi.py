@@ -7,6 +7,7 @@ from functools import cache
 from typing import Any
 
 from registry import __version__
+from registry.web.openapi_admin import ADMIN_PATHS
 from registry.web.openapi_calculation import calculation_paths
 from registry.web.openapi_pact import pact_paths
 
@@ -317,7 +318,8 @@ def document() -> dict[str, Any]:
             "version": __version__,
             "description": (
                 "Upload dataset versions, validate them, review them (draft → submitted → published | rejected; "
-                "published → withdrawn), diff versions and grant access to commercial datasets. Send "
+                "published → withdrawn), diff versions and grant access to commercial datasets; administer "
+                "organisations, tokens, mapping sets, bulk loads and harvests (`/api/admin/…`). Send "
                 "`Authorization: Bearer efreg_…` (tokens: `efreg token create`). Reads without a token see what "
                 "anyone may see."
             ),
@@ -437,5 +439,6 @@ def document() -> dict[str, Any]:
             },
             **calculation_paths(),
             **pact_paths(),
+            **ADMIN_PATHS,
         },
     }
