@@ -23,6 +23,8 @@ from urllib.parse import urljoin
 
 from rdflib import Literal, URIRef
 
+from rdflib import Literal, URIRef
+
 from registry.config import Settings
 from registry.ingest.base import IngestError
 from registry.ingest.gate import NextVersion, admit
@@ -102,12 +104,14 @@ def load_seeds(
         read.append(result.read)
         return result.data
 
-    verdict = admit(store, build, base_uri=base_uri, validator=validator)
+    def note(data: ImportData) -> None:  # written with the seeds, in the same transaction
+        seeded = data.graph(SYSTEM_GRAPH)
+        for dataset_id in sorted({d for path in files for d in seed_datasets(path)}):
+            seeded.add((URIRef(SEEDS_NODE), URIRef(SEEDED), Literal(dataset_id)))
+
+    verdict = admit(store, build, base_uri=base_uri, validator=validator, before_write=note)
     if not verdict.stored:
         raise IngestError(f"the seeds do not conform to the shapes:\n{verdict.report.to_text('en')}")
-    ids = sorted({d for path in files for d in seed_datasets(path)})
-    notes = " ".join(f'<{SEEDS_NODE}> <{SEEDED}> "{d}" .' for d in ids)
-    store.update(f"INSERT DATA {{ GRAPH <{SYSTEM_GRAPH}> {{ {notes} }} }}")
     return read[0]
 
 

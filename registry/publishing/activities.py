@@ -18,6 +18,7 @@ from typing import Literal as Kind
 
 from rdflib import Graph, Literal, URIRef
 
+from registry.publishing import public_view
 from registry.publishing.tokens import Caller
 from registry.rdf.namespaces import PROV, RDF, RDFS, SYSTEM_GRAPH, XSD
 from registry.store import QueryDataset, Store
@@ -55,6 +56,7 @@ def record(
         g.add((node, RDFS.comment, Literal(comment[:4000])))
     body = g.serialize(format="nt", encoding="utf-8").decode("utf-8")
     store.update(f"INSERT DATA {{ GRAPH <{SYSTEM_GRAPH}> {{ {body} }} }}")
+    public_view.sync(store)  # nothing public changed: the read model stays in use after this write
     return str(node)
 
 
