@@ -5,14 +5,9 @@ change recorded with PROV; mapping imports with the same report as ``efreg mappi
 from __future__ import annotations
 
 import importlib.util
-import threading
-from collections.abc import Iterator
 from dataclasses import replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs
 
-import pyoxigraph as ox
 import pytest
 import requests
 
@@ -22,7 +17,7 @@ from registry.store import open_store
 from registry.store.meta import ensure_base_uri
 
 from conftest import BASE, DATA, ROOT, free_port, serving
-from served import efreg
+from served import efreg, partner  # noqa: F401  (fixture)
 
 SSSOM = DATA / "mapping" / "partner-sources.sssom.tsv"
 FLOWMAP = DATA / "mapping" / "uslci" / "USLCIv2019Q4_to_FEDEFL.csv"
@@ -287,44 +282,7 @@ def test_bulk_loads_report_like_efreg_load(live_server, tokens):
     assert log[0]["action"] == "load" and log[0]["generated"] == [BASE + "dataset/template-example/1"]
 
 
-class _Endpoint(BaseHTTPRequestHandler):
-    """A partner's SPARQL endpoint: pyoxigraph over the ECFO test data."""
-
-    store: ox.Store
-
-    def _answer(self, query: str) -> None:
-        out = self.store.query(query).serialize(format=ox.QueryResultsFormat.JSON)
-        self.send_response(200)
-        self.send_header("Content-Type", "application/sparql-results+json")
-        self.send_header("Content-Length", str(len(out)))
-        self.end_headers()
-        self.wfile.write(out)
-
-    def do_GET(self) -> None:  # noqa: N802
-        self._answer(parse_qs(self.path.split("?", 1)[1])["query"][0])
-
-    def do_POST(self) -> None:  # noqa: N802
-        body = self.rfile.read(int(self.headers.get("Content-Length", "0"))).decode()
-        ctype = self.headers.get("Content-Type", "")
-        self._answer(body if ctype.startswith("application/sparql-query") else parse_qs(body)["query"][0])
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def partner() -> Iterator[str]:
-    store = ox.Store()
-    store.load(path=str(DATA / "mapping" / "ecfo-factors.ttl"), format=ox.RdfFormat.TURTLE)
-    handler = type("Endpoint", (_Endpoint,), {"store": store})
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/sparql"
-    server.shutdown()
-
-
-def test_harvests_from_an_allowed_endpoint_only(tokens, store, settings, partner):
+def test_harvests_from_an_allowed_endpoint_only(tokens, store, settings, partner):  # noqa: F811
     from registry.web import create_app
 
     app = create_app(replace(settings, service_allowlist=(partner,)), store=store)

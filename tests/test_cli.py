@@ -127,7 +127,7 @@ def test_serve_refuses_a_bad_store_before_listening(cli, monkeypatch):
     """A store for another base URI, or an unknown scheme: a usage error (exit 2), nothing served."""
     import waitress
 
-    monkeypatch.setattr(waitress, "serve", lambda *a, **k: pytest.fail("serve must not listen"))
+    monkeypatch.setattr(waitress, "create_server", lambda *a, **k: pytest.fail("serve must not listen"))
     assert cli("dataset", "recover").exit_code == 0  # a command that writes creates the store
     result = cli("serve", env={"EFREG_BASE_URI": "https://other.example/"})
     assert result.exit_code == 2
@@ -150,16 +150,24 @@ def test_serve_drops_leftovers_and_readies_the_access_snapshot_before_listening(
         )
     served = {}
 
-    def fake_serve(app, **kwargs):
-        store = app.extensions["efreg.store"]
-        served["graphs"] = set(store.graph_names())
-        served["cached"] = access._cache.get(store)
-        served["public"] = access.snapshot(store).public
-        store.close()
+    class FakeServer:
+        effective_port = 8080
+
+        def __init__(self, app, **kwargs):
+            self.app = app
+
+        def run(self):
+            store = self.app.extensions["efreg.store"]
+            served["graphs"] = set(store.graph_names())
+            served["cached"] = access._cache.get(store)
+            served["public"] = access.snapshot(store).public
+
+        def close(self):
+            pass
 
     import waitress
 
-    monkeypatch.setattr(waitress, "serve", fake_serve)
+    monkeypatch.setattr(waitress, "create_server", FakeServer)
     result = cli("serve", "--no-seeds")
     assert result.exit_code == 0, result.output
     assert f"dropped {leftover}" in result.output

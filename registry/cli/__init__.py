@@ -7,18 +7,20 @@ Exit statuses: 0 success; 1 the data does not conform to the shapes (nothing sto
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from pathlib import Path
 
 import click
 
 from registry import __version__
-from registry.cli import common
+from registry.cli import common, remote
 from registry.cli.calculate import calculate
 from registry.cli.common import BASE_HELP, STORE_HELP
 from registry.cli.datasets import dataset, publisher, token
 from registry.cli.mappings import harvest, mappings
 from registry.cli.pact import pact
+from registry.cli.remote import ServerLink
 
 # Imports of the store, rdflib, Flask and the ingest stack stay inside the commands that use them, so
 # that ``efreg --help`` and the start of ``efreg serve`` load only what they need ("start-up" below).
@@ -85,6 +87,8 @@ def serve(
     from registry.ingest.seeds import SAMPLES, load_first_run
     from registry.publishing import access
     from registry.publishing.workflow import recover
+    from registry.store import server_file
+    from registry.store.server_file import LocalCredential
     from registry.web import create_app, limits
 
     settings = common.settings(
@@ -120,16 +124,17 @@ def serve(
     _warm_sparql_parser()
     store.compact_after_writes(settings.compact_delay)
     app = create_app(settings, store=store)
-    scheme = "https" if tls_cert else "http"
-    click.echo(  # the base URI is the registry's one address (VoID, the service description, IRIs)
-        f"efreg {__version__} serving {settings.store} at {settings.base_uri} "
-        f"(listening on {scheme}://{settings.host}:{settings.port}/)",
-        err=True,
-    )
-    if tls_cert is not None and tls_key is not None:
+    credential, secret = LocalCredential.new()
+    app.extensions["efreg.local_credential"] = credential
+    if tls_cert is not None and tls_key is not None:  # no file beside the store: commands read beside it
+        click.echo(  # the base URI is the registry's one address (VoID, the service description, IRIs)
+            f"efreg {__version__} serving {settings.store} at {settings.base_uri} "
+            f"(listening on https://{settings.host}:{settings.port}/)",
+            err=True,
+        )
         _serve_tls(app, settings, tls_cert, tls_key)
         return
-    waitress.serve(
+    server = waitress.create_server(
         app,
         host=settings.host,
         port=settings.port,
@@ -138,6 +143,30 @@ def serve(
         # above every route's own limit, so that the app's 413 names the route's limit and setting
         max_request_body_size=4 * limits.largest(settings),
     )
+    port = getattr(server, "effective_port", settings.port)
+    directory = Path(store.path) if getattr(store, "path", None) else None  # an embedded store on disk
+    if directory is not None:  # beside the store: how `efreg` commands reach this server
+        server_file.write(directory, server_file.client_url(settings.host, port), secret, settings.store)
+    click.echo(
+        f"efreg {__version__} serving {settings.store} at {settings.base_uri} "
+        f"(listening on http://{settings.host}:{port}/)",
+        err=True,
+    )
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        server.run()
+    except (KeyboardInterrupt, SystemExit):
+        click.echo("efreg serve: stopping", err=True)
+    finally:
+        if directory is not None:
+            server_file.remove(directory)
+        server.close()
+        store.close()
+
+
+def _stop(signum: int, frame: object) -> None:
+    """SIGTERM: a clean shutdown (the file beside the store removed, the store flushed)."""
+    raise SystemExit(0)
 
 
 def _serve_tls(app: object, settings: object, cert: Path, key: Path) -> None:
@@ -228,7 +257,11 @@ def load(
     from registry.store import RDFParseError
 
     settings = common.settings(store=store_url, base_uri=base_uri)
-    store = common.open_store(settings, read_only=dry_run)  # a dry run writes nothing anywhere
+    # a dry run writes nothing anywhere: the store read-only; a load through the server that holds it
+    store = common.open_store(settings, read_only=True) if dry_run else common.writer(settings)
+    if isinstance(store, ServerLink):
+        _load_through(store, paths, fmt, dataset, publisher, encoding, publish_contacts, report_path, lang)
+        return
     update, close = common.progress("importing")
     try:
         outcome = load_files(
@@ -258,6 +291,50 @@ def load(
     echo_outcome(outcome.outcome.result, outcome.outcome.report, lang, report_path)
     click.echo(outcome.summary())
     if not outcome.conforms:
+        sys.exit(1)
+
+
+def _load_through(
+    link: ServerLink,
+    paths: tuple[Path, ...],
+    fmt: str | None,
+    dataset: str | None,
+    publisher: str | None,
+    encoding: str | None,
+    publish_contacts: bool,
+    report_path: Path | None,
+    lang: str,
+) -> None:
+    """``efreg load`` through the running server (the same function, its report as JSON)."""
+    params = {
+        "format": fmt,
+        "dataset": dataset,
+        "publisher": publisher,
+        "encoding": encoding,
+        "publish_contacts": "true" if publish_contacts else None,
+        "lang": lang,
+        "report_turtle": "true" if report_path is not None and report_path.suffix != ".json" else None,
+    }
+    answer = link.call(
+        "POST",
+        "/api/admin/loads",
+        params=params,
+        json_body=remote.local_paths(list(paths)),
+        ok=(200, 201, 422),
+    )
+    for skipped in answer["skipped"]:
+        click.echo(f"skipped {skipped['where']}: {skipped['reason']}", err=True)
+    if report_path is not None:
+        if report_path.suffix == ".json":
+            report_path.write_text(remote.dumps(answer["report"]), encoding="utf-8")
+        else:
+            report_path.write_text(answer["report_turtle"], encoding="utf-8")
+    for line in answer["pact"]:
+        click.echo(line, err=True)
+    if answer["report_text"]:
+        click.echo(answer["report_text"], err=True)
+    click.echo(answer["summary"])
+    if not answer["conforms"]:
         sys.exit(1)
 
 

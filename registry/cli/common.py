@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
+from registry.cli import remote
 from registry.config import Settings
 
 if TYPE_CHECKING:
@@ -27,14 +29,14 @@ def settings(**overrides: object) -> Settings:
         raise click.ClickException(f"configuration: {exc}") from None
 
 
-def open_store(settings: Settings, *, read_only: bool = False) -> Store:
+def open_store(settings: Settings, *, read_only: bool = False, raise_locked: bool = False) -> Store:
     """The store of ``settings``, its base URI checked; an unknown URL or a mismatch exits 2.
 
     ``read_only``: an embedded store is opened read-only (nothing can be written, no lock is taken)
     and its base URI is checked but never recorded; one that does not exist yet is not created: the
     command gets an empty store in memory (what a dry run or a look at a new store needs)."""
     # start-up: the store (pyoxigraph, rdflib) loads when a command opens it, not for `efreg --help`
-    from registry.store import BaseURIMismatch, StoreError
+    from registry.store import BaseURIMismatch, StoreError, StoreLocked
     from registry.store import open_store as open_url  # start-up
     from registry.store.meta import check_base_uri, ensure_base_uri  # start-up
 
@@ -43,8 +45,16 @@ def open_store(settings: Settings, *, read_only: bool = False) -> Store:
             store = open_url("memory:")
         else:
             store = open_url(settings.store, read_only=read_only)
+    except StoreLocked:
+        if raise_locked:
+            raise
+        raise click.UsageError(remote.locked_message(settings.store, _directory(settings.store))) from None
     except StoreError as exc:
         raise click.UsageError(str(exc)) from None
+    if read_only and getattr(store, "read_only", False):
+        info = remote.live_server(_directory(settings.store))
+        if info is not None:
+            click.echo(f"efreg serve (pid {info.pid}) holds the store: read it read-only", err=True)
     try:
         if getattr(store, "read_only", False):
             check_base_uri(store, settings.base_uri)
@@ -54,6 +64,31 @@ def open_store(settings: Settings, *, read_only: bool = False) -> Store:
         store.close()
         raise click.UsageError(str(exc)) from None
     return store
+
+
+def writer(settings: Settings, acting: str = "efreg") -> Store | remote.ServerLink:
+    """For a command that writes: the store, or, when ``efreg serve`` holds it (an embedded store
+    whose lock is taken and a live server named beside it), a link to that server (announced on
+    stderr). A store locked by anything else exits 2 saying what to do."""
+    from registry.store import StoreLocked  # start-up
+
+    try:
+        return open_store(settings, raise_locked=True)
+    except StoreLocked:
+        info = remote.live_server(_directory(settings.store))
+        if info is None:
+            raise click.UsageError(
+                remote.locked_message(settings.store, _directory(settings.store))
+            ) from None
+        link = remote.ServerLink(info, acting)
+        link.announce()
+        return link
+
+
+def _directory(url: str) -> Path:
+    from registry.store.oxigraph import store_path  # start-up
+
+    return store_path(url)
 
 
 def _missing_directory(url: str) -> bool:

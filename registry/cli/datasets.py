@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import click
 
 from registry.cli import common
+from registry.cli.remote import ServerLink, local_paths
 
 if TYPE_CHECKING:  # the store, rdflib and the workflow are imported by the commands that use them
     from registry.publishing.tokens import Caller
@@ -39,6 +41,12 @@ AS_OPTION = click.option(
 def _open(store_url: str | None, base_uri: str | None, *, read_only: bool = False) -> tuple[Store, str]:
     settings = common.settings(store=store_url, base_uri=base_uri)
     return common.open_store(settings, read_only=read_only), settings.base_uri
+
+
+def _writer(store_url: str | None, base_uri: str | None, acting: str = "efreg") -> tuple[Any, str]:
+    """The store, or the running server that holds it (:func:`registry.cli.common.writer`)."""
+    settings = common.settings(store=store_url, base_uri=base_uri)
+    return common.writer(settings, acting), settings.base_uri
 
 
 def _admin(acting: str) -> Caller:
@@ -75,7 +83,11 @@ def token_create(
     from registry.publishing import admin
     from registry.publishing.workflow import PublishingError
 
-    store, base = _open(store_url, base_uri)
+    store, base = _writer(store_url, base_uri, acting)
+    if isinstance(store, ServerLink):
+        body = {"publisher": publisher, "role": role, "name": name}
+        click.echo(store.call("POST", "/api/admin/tokens", json_body=body)["token"])
+        return
     try:
         click.echo(admin.issue_token(store, base, _admin(acting), publisher, role, name).secret)  # type: ignore[arg-type]
     except (PublishingError, ValueError) as exc:
@@ -95,7 +107,11 @@ def token_revoke(token_id: str, acting: str, store_url: str | None, base_uri: st
     from registry.publishing import admin
     from registry.publishing.workflow import PublishingError
 
-    store, base = _open(store_url, base_uri)
+    store, base = _writer(store_url, base_uri, acting)
+    if isinstance(store, ServerLink):
+        store.call("DELETE", f"/api/admin/tokens/{quote(token_id, safe='')}")
+        click.echo(f"revoked {token_id[:22]}")
+        return
     try:
         admin.revoke_token(store, base, _admin(acting), token_id)
         click.echo(f"revoked {token_id[:22]}")
@@ -147,7 +163,11 @@ def publisher_create(
     from registry.publishing import admin
     from registry.publishing.workflow import PublishingError
 
-    store, base = _open(store_url, base_uri)
+    store, base = _writer(store_url, base_uri, acting)
+    if isinstance(store, ServerLink):
+        body = {"id": publisher_id, "name": name, "name_zh": name_zh}
+        click.echo(f"created {store.call('POST', '/api/admin/publishers', json_body=body)['iri']}")
+        return
     try:
         made = admin.create_publisher(store, base, _admin(acting), publisher_id, name, name_zh)
         click.echo(f"created {made.iri}")
@@ -177,16 +197,23 @@ def publisher_rename(
     from registry.publishing import admin
     from registry.publishing.workflow import PublishingError
 
-    store, base = _open(store_url, base_uri)
+    store, base = _writer(store_url, base_uri, acting)
+    if isinstance(store, ServerLink):
+        body = {"name": name, "name_zh": name_zh}
+        answer = store.call("PATCH", f"/api/admin/publishers/{quote(publisher_id, safe='')}", json_body=body)
+        click.echo(f"renamed {answer['iri']}: " + _names(answer["names"]))
+        return
     try:
         renamed = admin.rename_publisher(store, base, _admin(acting), publisher_id, name, name_zh)
-        click.echo(
-            f"renamed {renamed.iri}: " + ", ".join(f"{v}@{k}" for k, v in sorted(renamed.names.items()))
-        )
+        click.echo(f"renamed {renamed.iri}: " + _names(renamed.names))
     except (PublishingError, ValueError) as exc:
         _fail(str(exc))
     finally:
         store.close()
+
+
+def _names(names: dict[str, str]) -> str:
+    return ", ".join(f"{v}@{k}" for k, v in sorted(names.items()))
 
 
 @publisher.command("list")
@@ -240,7 +267,22 @@ def dataset_upload(
     from registry.ingest import IngestError, NothingImported
     from registry.publishing.workflow import PublishingError, upload
 
-    store, base = _open(store_url, base_uri)
+    store, base = _writer(store_url, base_uri, publisher)
+    if isinstance(store, ServerLink):
+        answer = store.call(
+            "POST",
+            f"/api/datasets/{quote(dataset_id, safe='')}/{'validate' if dry_run else 'versions'}",
+            params={"access": level, "format": fmt},
+            json_body=local_paths(list(paths)),
+            ok=(200, 201, 422),
+        )
+        if answer.get("report_text"):
+            click.echo(answer["report_text"], err=True)
+        stored = f"stored {answer['iri']} as a draft" if answer["stored"] else "nothing stored"
+        click.echo(f"{answer['summary']}; {stored}")
+        if not answer["report"].get("conforms", True):
+            sys.exit(1)
+        return
     settings = common.settings(store=store_url, base_uri=base_uri)
     try:
         outcome = upload(
@@ -287,7 +329,14 @@ def _act(action: str):
         # start-up: loaded when the command runs, not for `efreg --help`
         from registry.publishing.workflow import PublishingError, act
 
-        store, base = _open(store_url, base_uri)
+        store, base = _writer(store_url, base_uri, acting)
+        if isinstance(store, ServerLink):
+            path = f"/api/datasets/{quote(dataset_id, safe='')}/versions/{quote(version, safe='')}/"
+            answer = store.call(
+                "POST", path + ("comments" if action == "comment" else action), json_body={"comment": comment}
+            )
+            click.echo(f"{answer['iri']}: {answer['status']}")
+            return
         try:
             v = act(store, base, _admin(acting), dataset_id, version, action, comment)
             click.echo(f"{v.graph}: {(v.status or '').lower()}")
@@ -369,7 +418,16 @@ def dataset_grant(
     # start-up: loaded when the command runs, not for `efreg --help`
     from registry.publishing.workflow import PublishingError, grant
 
-    store, base = _open(store_url, base_uri)
+    store, base = _writer(store_url, base_uri, acting)
+    if isinstance(store, ServerLink):
+        grants = f"/api/datasets/{quote(dataset_id, safe='')}/grants"
+        if revoke:
+            store.call("DELETE", f"{grants}/{quote(publisher, safe='')}")
+        else:
+            store.call("POST", grants, json_body={"publisher": publisher})
+        who = f"{base}publisher/{publisher.rsplit('publisher/', 1)[-1]}"
+        click.echo(("revoked " if revoke else "granted ") + f"{dataset_id} to {who}")
+        return
     try:
         who = grant(store, base, _admin(acting), dataset_id, publisher, revoke=revoke)
         click.echo(("revoked " if revoke else "granted ") + f"{dataset_id} to {who}")
@@ -388,7 +446,11 @@ def dataset_recover(acting: str, store_url: str | None, base_uri: str | None) ->
     # start-up: loaded when the command runs, not for `efreg --help`
     from registry.publishing import admin
 
-    store, base = _open(store_url, base_uri)
-    with store:
-        for graph in admin.recover_graphs(store, base, _admin(acting)):
-            click.echo(f"dropped {graph}")
+    store, base = _writer(store_url, base_uri, acting)
+    if isinstance(store, ServerLink):
+        dropped = store.call("POST", "/api/admin/recover")["dropped"]
+    else:
+        with store:
+            dropped = admin.recover_graphs(store, base, _admin(acting))
+    for graph in dropped:
+        click.echo(f"dropped {graph}")

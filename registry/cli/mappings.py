@@ -9,11 +9,13 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 import click
 
 from registry.cli import common
 from registry.cli.common import BASE_HELP, STORE_HELP
+from registry.cli.remote import ServerLink, local_paths
 
 
 @click.command()
@@ -86,7 +88,29 @@ def harvest(
     from registry.publishing.tokens import CLI_TOKEN_ID, Caller
 
     settings = common.settings(store=store_url, base_uri=base_uri, service_timeout=timeout)
-    with common.open_store(settings, read_only=dry_run) as store:
+    target = common.open_store(settings, read_only=True) if dry_run else common.writer(settings)
+    if isinstance(target, ServerLink):
+        body = {
+            "endpoint": endpoint,
+            "dataset": dataset_id,
+            "publisher": publisher,
+            "publisher_name": publisher_name,
+            "title": title,
+            "license": license_iri,
+            "gwp_set": gwp_set,
+            "boundary": boundary,
+            "profile": profile,
+            "page_size": page_size,
+            "max_records": max_records,
+            "timeout": timeout,
+            "allow_endpoint": allow_endpoint,
+        }
+        answer = target.call(
+            "POST", "/api/admin/harvests", json_body={k: v for k, v in body.items() if v is not None}
+        )
+        _print_harvest(answer, as_json)
+        return
+    with target as store:
         try:
             report = admin_harvest(
                 store,
@@ -112,21 +136,26 @@ def harvest(
         except HarvestError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
+    _print_harvest(report.to_json(), as_json)
+
+
+def _print_harvest(report: dict, as_json: bool) -> None:
+    """What ``efreg harvest`` prints of a harvest's report (done here or by the running server)."""
     if as_json:
-        click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
         return
-    for record, why in report.unconverted:
-        click.echo(f"not converted <{record}>: {why}", err=True)
+    for item in report["unconverted"]:
+        click.echo(f"not converted <{item['record']}>: {item['reason']}", err=True)
     state = (
         "unchanged: the current version "
-        if report.unchanged
+        if report["unchanged"]
         else "stored as "
-        if report.stored
+        if report["stored"]
         else "would be stored as (dry run) "
     )
     click.echo(
-        f"read {report.read} conversion factor(s), made {report.factors} factor(s), "
-        f"{len(report.unconverted)} not converted; {state}{report.dataset_iri}"
+        f"read {report['read']} conversion factor(s), made {report['factors']} factor(s), "
+        f"{len(report['unconverted'])} not converted; {state}{report['dataset_iri']}"
     )
 
 
@@ -176,8 +205,24 @@ def import_(
 
     settings = common.settings(store=store_url, base_uri=base_uri)
     how = MappingFile(fmt, set_id, publisher, publisher_name, title, license_iri, source_url)
+    target = common.open_store(settings, read_only=True) if dry_run else common.writer(settings)
+    if isinstance(target, ServerLink):
+        params = {
+            "format": fmt,
+            "set_id": set_id,
+            "publisher": publisher,
+            "publisher_name": publisher_name,
+            "title": title,
+            "license": license_iri,
+            "source_url": source_url,
+        }
+        answer = target.call("POST", "/api/admin/mappings", params=params, json_body=local_paths([path]))
+        for rejected in answer["rejected"]:
+            click.echo(f"not stored: {rejected}", err=True)
+        click.echo(answer["summary"])
+        return
     try:
-        with common.open_store(settings, read_only=dry_run) as store:
+        with target as store:
             report = import_mapping_set(
                 store,
                 settings.base_uri,
@@ -210,7 +255,13 @@ def delete(set_id: str, acting: str, store_url: str | None, base_uri: str | None
     from registry.publishing.tokens import CLI_TOKEN_ID, Caller
 
     settings = common.settings(store=store_url, base_uri=base_uri)
-    with common.open_store(settings) as store:
+    target = common.writer(settings, acting)
+    if isinstance(target, ServerLink):
+        graphs = target.call("DELETE", f"/api/admin/mappings/{quote(set_id, safe='')}")["deleted"]
+        for graph in graphs:
+            click.echo(f"deleted {graph}")
+        return
+    with target as store:
         try:
             graphs = delete_mapping_set(
                 store,
@@ -291,4 +342,3 @@ def crosswalk(concept: str, related: bool, store_url: str | None, base_uri: str 
             {"concept": concept, "count": len(matches), "factors": matches}, ensure_ascii=False, indent=2
         )
     )
-

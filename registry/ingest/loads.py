@@ -45,7 +45,7 @@ class LoadReport:
         )
         return f"{result.counts()}; {where}"
 
-    def to_json(self, lang: str = "en") -> dict[str, Any]:
+    def to_json(self, lang: str = "en", turtle: bool = False) -> dict[str, Any]:
         """The report as JSON, with the SHACL report's text in ``lang`` (what ``efreg load`` prints)."""
         result = self.outcome.result
         return {
@@ -60,6 +60,7 @@ class LoadReport:
             "pact": self.pact_lines,
             "report": self.outcome.report.to_json(),
             "report_text": self.outcome.report.to_text(lang) if self.outcome.report.results else "",
+            **({"report_turtle": self.outcome.report.to_turtle()} if turtle else {}),
         }
 
 

@@ -16,6 +16,7 @@ from registry.store.base import (
     RDFParseError,
     Store,
     StoreError,
+    StoreLocked,
     UnknownSchemeError,
 )
 
@@ -63,6 +64,7 @@ __all__ = [
     "RDFParseError",
     "Store",
     "StoreError",
+    "StoreLocked",
     "UnknownSchemeError",
     "open_store",
 ]

@@ -37,6 +37,10 @@ class StoreError(Exception):
     """Base class of every error the store layer raises on purpose."""
 
 
+class StoreLocked(StoreError):
+    """An embedded store another process holds open (its lock is taken)."""
+
+
 class UnknownSchemeError(StoreError):
     pass
 

@@ -41,6 +41,7 @@ from registry.store.base import (
     RDFParseError,
     Store,
     StoreError,
+    StoreLocked,
 )
 from registry.store.compaction import Compactor
 from registry.store.public_model import PublicModel, open_model, read_marker
@@ -193,9 +194,11 @@ class OxigraphStore(Store):
                 #: holds only the graphs anyone may read (see :class:`~registry.store.PublicDataset`).
                 self.view: ox.Store | None = open_model(path)
             except OSError as exc:
-                raise StoreError(
-                    f"cannot open the Oxigraph store at {path}: {exc} (is another process using it?)"
-                ) from None
+                if "lock" in str(exc).lower():
+                    raise StoreLocked(
+                        f"the Oxigraph store at {path} is in use by another process: {exc}"
+                    ) from None
+                raise StoreError(f"cannot open the Oxigraph store at {path}: {exc}") from None
             self.url = "oxigraph://" + Path(path).as_posix()
         else:
             self._store = ox.Store()

@@ -24,7 +24,7 @@ from registry.ingest.loads import load_files
 from registry.mapping.imports import MappingFile, delete_mapping_set, import_mapping_set
 from registry.publishing import access, activities, admin
 from registry.publishing.tokens import Caller
-from registry.web.api import BODY_FORMATS, as_json, save_files
+from registry.web.api import BODY_FORMATS, as_json, local_paths, save_files
 from registry.web.callers import required_caller
 from registry.web.context import get_settings, get_store
 
@@ -69,20 +69,6 @@ def _text(data: dict[str, Any], key: str, required: bool = False) -> str | None:
 
 def _flag(name: str) -> bool:
     return request.args.get(name, "").lower() in ("1", "true", "yes", "on")
-
-
-def _local_paths(who: Caller) -> list[Path] | None:
-    """``{"paths": [...]}``: files on the registry's machine, for the ``efreg`` command only (its
-    local credential); anyone else sends the data."""
-    data = request.get_json(silent=True) if request.is_json else None
-    if not isinstance(data, dict) or "paths" not in data:
-        return None
-    if not who.local:
-        raise BadRequest("only the efreg command on the registry's machine may name files; send the data")
-    paths = data["paths"]
-    if not isinstance(paths, list) or not paths or not all(isinstance(p, str) for p in paths):
-        raise BadRequest('"paths" must be a list of file names')
-    return [Path(p) for p in paths]
 
 
 # --- organisations and tokens -------------------------------------------------------------------
@@ -177,7 +163,7 @@ def import_mappings() -> Response:
         source_url=args.get("source_url"),
         rdf_format=SKOS_TYPES.get(request.mimetype),
     )
-    local = _local_paths(who)
+    local = local_paths(who)
     with tempfile.TemporaryDirectory(prefix="efreg-mappings-") as tmp:
         paths = local or save_files(Path(tmp))
         if len(paths) != 1:
@@ -207,7 +193,7 @@ def delete_mappings(set_id: str) -> Response:
 def bulk_load() -> Response:
     who, store, settings = admin_caller(), get_store(), get_settings()
     args = request.args
-    local = _local_paths(who)
+    local = local_paths(who)
     with tempfile.TemporaryDirectory(prefix="efreg-load-") as tmp:
         report = load_files(
             store,
@@ -224,7 +210,7 @@ def bulk_load() -> Response:
     lang = args.get("lang", "en")
     if lang not in ("en", "zh"):
         raise BadRequest("lang is en or zh")
-    body = report.to_json(lang=lang)
+    body = report.to_json(lang=lang, turtle=_flag("report_turtle"))
     return as_json(body, 201 if report.stored else 200 if report.conforms else 422)
 
 

@@ -149,7 +149,7 @@ def _upload(dataset_id: str, dry_run: bool) -> Response:
     level = request.args.get("access", "open").capitalize()
     fmt = request.args.get("format") or BODY_FORMATS.get(request.mimetype)
     with tempfile.TemporaryDirectory(prefix="efreg-upload-") as tmp:
-        paths = save_files(Path(tmp))
+        paths = local_paths(who) or save_files(Path(tmp))
         outcome = publishing.upload(
             store,
             settings,
@@ -170,12 +170,27 @@ def _upload(dataset_id: str, dry_run: bool) -> Response:
         "imported": outcome.result.imported,
         "skipped": [{"where": x.where, "reason": x.reason, "part": x.part} for x in outcome.result.skipped],
         "report": outcome.report.to_json(),
+        "report_text": outcome.report.to_text("en") if outcome.report.results else "",
     }
     if outcome.stored and outcome.graph:
         v = access.snapshot(store).versions[outcome.graph]
         body.update(version_json(v, settings.base_uri))
         return as_json(body, 201)
     return as_json(body, 200 if outcome.report.conforms else 422)
+
+
+def local_paths(who: Caller) -> list[Path] | None:
+    """``{"paths": [...]}``: files on the registry's machine, which only the ``efreg`` command may
+    name (with the server's local credential); anyone else sends the data."""
+    data = request.get_json(silent=True) if request.is_json else None
+    if not isinstance(data, dict) or "paths" not in data:
+        return None
+    if not who.local:
+        raise BadRequest("only the efreg command on the registry's machine may name files; send the data")
+    paths = data["paths"]
+    if not isinstance(paths, list) or not paths or not all(isinstance(p, str) for p in paths):
+        raise BadRequest('"paths" must be a list of file names')
+    return [Path(p) for p in paths]
 
 
 def save_files(tmp: Path) -> list[Path]:

@@ -185,6 +185,7 @@ ADMIN_PATHS: dict[str, Any] = {
                 _param("encoding"),
                 _param("publish_contacts", type="boolean"),
                 _param("lang", type="string", enum=["en", "zh"]),
+                _param("report_turtle", description="true: the SHACL report in Turtle too", type="boolean"),
                 DRY_RUN,
             ],
             body=UPLOAD,
