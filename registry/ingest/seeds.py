@@ -23,8 +23,6 @@ from urllib.parse import urljoin
 
 from rdflib import Literal, URIRef
 
-from rdflib import Literal, URIRef
-
 from registry.config import Settings
 from registry.ingest.base import IngestError
 from registry.ingest.gate import NextVersion, admit
