@@ -36,6 +36,7 @@ ROUTES = [
     ("GET", "api/admin/tokens", None),
     ("POST", "api/admin/tokens", {"publisher": "acme", "role": "admin"}),
     ("DELETE", "api/admin/tokens/0123456789abcdef", None),
+    ("POST", "api/admin/pact/clients", {"name": "Partner"}),
     ("GET", "api/admin/grants", None),
     ("GET", "api/admin/activities", None),
     ("POST", "api/admin/mappings", None),
@@ -325,3 +326,31 @@ def test_recover_drops_leftovers(live_server, tokens, store):
     done = call(live_server, "POST", "api/admin/recover", tokens["admin"])
     assert done.status_code == 200 and done.json() == {"dropped": [leftover]}
     assert leftover not in store.graph_names()
+
+
+def test_pact_clients_are_created_over_the_admin_api(live_server, tokens, store):
+    """The PACT client credentials `efreg pact client create` prints, over HTTP: the secret once,
+    kept hashed, usable at /pact/auth/token's check, recorded with PROV; a bad events URL is a 400."""
+    from registry.pact.clients import authenticate
+
+    made = call(live_server, "POST", "api/admin/pact/clients", tokens["admin"], {"name": "Partner GmbH"})
+    assert made.status_code == 201, made.text
+    assert made.headers["Cache-Control"] == "no-store"
+    answer = made.json()
+    assert set(answer) == {"client_id", "client_secret"}
+    dump = store.select("SELECT ?o WHERE { GRAPH ?g { ?s ?p ?o } }")
+    assert answer["client_secret"] not in str(dump)  # only its salted hash is kept
+    client = authenticate(store, answer["client_id"], answer["client_secret"])
+    assert client is not None and client.name == "Partner GmbH"
+    assert authenticate(store, answer["client_id"], "wrong") is None
+    log = call(live_server, "GET", "api/admin/activities", tokens["admin"]).json()
+    assert "PACT client create" in str(log)
+    bad = call(
+        live_server,
+        "POST",
+        "api/admin/pact/clients",
+        tokens["admin"],
+        {"name": "X", "events_url": "file:///etc/passwd"},
+    )
+    assert bad.status_code == 400 and "events URL" in bad.json()["detail"]
+    assert call(live_server, "POST", "api/admin/pact/clients", tokens["admin"], {}).status_code == 400

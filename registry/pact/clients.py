@@ -20,7 +20,9 @@ from urllib.parse import urlsplit
 
 from rdflib import Literal, URIRef
 
-from registry.publishing.tokens import hash_secret
+from registry.publishing import activities
+from registry.publishing.admin import require_admin
+from registry.publishing.tokens import Caller, hash_secret
 from registry.rdf.namespaces import SYSTEM_GRAPH
 from registry.store import QueryDataset, Store
 
@@ -64,6 +66,17 @@ def create_client(store: Store, name: str, events_url: str | None = None) -> tup
     node = URIRef(_NODE + client_id).n3()
     triples = " ; ".join(f"<{_NS}{k}> {Literal(v).n3()}" for k, v in values.items())
     store.update(f"INSERT DATA {{ GRAPH <{SYSTEM_GRAPH}> {{ {node} a <{_NS}Client> ; {triples} }} }}")
+    return client_id, secret
+
+
+def admin_create_client(
+    store: Store, base: str, caller: Caller, name: str, events_url: str | None = None
+) -> tuple[str, str]:
+    """:func:`create_client` for an administrator (``POST /api/admin/pact/clients``; the CLI's
+    ``efreg pact client create`` beside a running server), recorded with PROV."""
+    require_admin(caller)
+    client_id, secret = create_client(store, name, events_url)
+    activities.record(store, base, caller, "PACT client create", [("generated", _NODE + client_id)])
     return client_id, secret
 
 

@@ -22,6 +22,7 @@ from werkzeug.exceptions import BadRequest
 from registry.federation.harvest import admin_harvest
 from registry.ingest.loads import load_files
 from registry.mapping.imports import MappingFile, delete_mapping_set, import_mapping_set
+from registry.pact.clients import ClientError, admin_create_client
 from registry.publishing import access, activities, admin
 from registry.publishing.tokens import Caller
 from registry.web.api import BODY_FORMATS, as_json, local_paths, save_files
@@ -130,6 +131,26 @@ def create_token() -> Response:
 def revoke_token(token_id: str) -> Response:
     who = admin_caller()
     return as_json(admin.revoke_token(get_store(), get_settings().base_uri, who, token_id).to_json())
+
+
+@bp.post("/pact/clients")
+def create_pact_client() -> Response:
+    """A PACT data recipient's OAuth2 client credentials, as ``efreg pact client create`` prints them
+    (the secret in this answer only)."""
+    who, data = admin_caller(), _body()
+    try:
+        client_id, secret = admin_create_client(
+            get_store(),
+            get_settings().base_uri,
+            who,
+            _text(data, "name", required=True) or "",
+            _text(data, "events_url"),
+        )
+    except ClientError as exc:
+        raise BadRequest(str(exc)) from None
+    response = as_json({"client_id": client_id, "client_secret": secret}, 201)
+    response.headers["Cache-Control"] = "no-store"  # the secret is shown once
+    return response
 
 
 @bp.get("/grants")

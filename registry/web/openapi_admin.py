@@ -132,6 +132,16 @@ ADMIN_PATHS: dict[str, Any] = {
             "revokeToken", "Revoke a token", "200", 404, parameters=[_param("token_id", "path")]
         )
     },
+    "/api/admin/pact/clients": {
+        "post": operation(
+            "createPactClient",
+            "Register a PACT data recipient; the answer holds its OAuth2 client_id and client_secret "
+            "(the secret shown this once, as `efreg pact client create` prints it)",
+            "201",
+            400,
+            body=_json_body(["name"], {"name": STRING, "events_url": STRING}),
+        )
+    },
     "/api/admin/grants": {"get": operation("listGrants", "Every grant of a commercial dataset's values")},
     "/api/admin/activities": {
         "get": operation(
