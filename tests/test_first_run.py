@@ -88,6 +88,10 @@ def test_a_first_run_serves_the_real_data(tmp_path: Path) -> None:
         home = requests.get(url, timeout=60).text
         assert "Open Emission Factors Database" in home and "Tiangong LCI Data Working Group" in home
     first = found
+    from registry.pact import records
+
+    with open_store("oxigraph://" + store.as_posix()) as loaded:  # released like any load: footprints
+        assert len(records.footprints(loaded)) >= 9  # the TianGong thermal-power processes (docs/pact.md)
     with serve(store) as (url, proc):  # a restart: nothing loaded again
         assert counts(url) == first
     with serve(tmp_path / "plain", "--no-samples") as (url, _proc):

@@ -115,6 +115,11 @@ def serve(
             click.echo(
                 f"loaded the sample data: {', '.join(samples)} (--no-samples to leave it out)", err=True
             )
+            # a release like any other: the PACT footprints of the published process datasets
+            from registry.pact import records as pact_records  # start-up: when samples were loaded
+
+            for line in pact_records.sync(store, settings.base_uri).lines():
+                click.echo(line, err=True)
         elif settings.load_samples and not any(s.file.is_file() for s in SAMPLES):
             click.echo("no prebuilt sample data in this installation: serving the seeds only", err=True)
     # Work the first request would do, done before listening: the access snapshot (cached until the
