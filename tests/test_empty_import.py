@@ -67,7 +67,8 @@ def test_efreg_load_of_nothing_exits_1_with_each_line_and_stores_nothing(tmp_pat
     url = "oxigraph://" + (tmp_path / "store").as_posix()
     args = ["--store", url, "--base-uri", BASE]
     # an on-disk store with its seeds, then the refused load
-    assert CliRunner().invoke(main, ["info", *args]).exit_code == 0
+    # a command that writes creates the store (info only reads: it creates none)
+    assert CliRunner().invoke(main, ["dataset", "recover", *args]).exit_code == 0
     store = open_store(url)
     before = quads(store)
     store.close()
