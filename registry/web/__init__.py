@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask
 
 from registry.config import Settings
 from registry.ingest.seeds import load_missing_seeds
@@ -12,7 +12,7 @@ from registry.web import (
     admin,
     api,
     calculate,
-    documents,
+    cors,
     dumps,
     errors,
     home,
@@ -65,17 +65,11 @@ def create_app(config: Settings | None = None, store: Store | None = None) -> Fl
     ):
         app.register_blueprint(blueprint)
 
-    # Hooks, all of them: the page language (template globals; the switch's cookie) and CORS on the
-    # public read documents.
+    # Hooks, all of them: the page language (template globals; the switch's cookie) and CORS on every
+    # answer, preflights included (web/cors.py says why that is safe).
     app.context_processor(i18n.inject)
     app.after_request(i18n.remember_lang)
-    open_reads = frozenset(
-        b.name for b in (resources.bp, pages.bp, search.bp, dumps.bp, ontology_docs.bp, calculate.bp)
-    )
-
-    @app.after_request
-    def cors_on_open_reads(response: Response) -> Response:
-        return documents.cors(response) if request.blueprint in open_reads else response
+    app.after_request(cors.cors)
 
     # Middleware: plain GETs the resource route answered before are replayed without Flask.
     app.wsgi_app = AnswerReplay(app.wsgi_app, store)  # type: ignore[method-assign]

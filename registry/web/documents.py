@@ -201,15 +201,6 @@ def snapshot_key(store: Store) -> Hashable:
 # --- responses ---------------------------------------------------------------------------------
 
 
-def cors(response: Response) -> Response:
-    if request.method in ("GET", "HEAD"):
-        response.headers["Access-Control-Allow-Origin"] = "*"
-        response.headers["Access-Control-Expose-Headers"] = (
-            "ETag, Last-Modified, Link, Content-Location, Vary"
-        )
-    return response
-
-
 def alternates(stem: str, offers: Sequence[Format], current: Format | None = None) -> str:
     return ", ".join(
         f'<{local_path(stem + f.suffix)}>; rel="alternate"; type="{f.media_type}"'

@@ -1,5 +1,5 @@
 """The OpenAPI 3.1 document of the publishing API (served at ``/api/openapi.json``), built here as data
-so that it ships with the package; a test checks that every ``/api`` route of :mod:`.api` is in it."""
+so that it ships with the package; a test checks that every ``/api`` route of the app is in it."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 from registry import __version__
 from registry.web.openapi_admin import ADMIN_PATHS
 from registry.web.openapi_calculation import calculation_paths
+from registry.web.openapi_mappings import mapping_paths
 from registry.web.openapi_pact import pact_paths
 
 JSON = "application/json"
@@ -440,5 +441,6 @@ def document() -> dict[str, Any]:
             **calculation_paths(),
             **pact_paths(),
             **ADMIN_PATHS,
+            **mapping_paths(),
         },
     }

@@ -51,7 +51,6 @@ UPDATE_PARAMS = ("using-graph-uri", "using-named-graph-uri")
 #: service description: machine formats first, so ``*/*`` gets Turtle and browsers HTML
 DESCRIPTION_FORMATS: tuple[Format, ...] = (*GRAPH_FORMATS, HTML)
 CONSTRUCT_FORMATS: tuple[Format, ...] = (*GRAPH_FORMATS, *DATASET_FORMATS)
-EXPOSED = "Efreg-Result-Rows, Efreg-Max-Rows, Efreg-Truncated, Efreg-Answer"
 
 
 def get_endpoint() -> Endpoint:
@@ -153,8 +152,6 @@ def sparql() -> Response:
     answer = endpoint.run_query(prepared, chosen.media_type)
     response = Response(answer.body, content_type=chosen.mimetype_header)
     response.headers["Vary"] = "Accept"
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Access-Control-Expose-Headers"] = EXPOSED
     if answer.rows is not None:
         response.headers["Efreg-Result-Rows"] = str(answer.rows)
         response.headers["Efreg-Max-Rows"] = str(get_settings().max_rows)
@@ -188,7 +185,6 @@ def _service() -> Response:
     graph = describe(endpoint_url, settings, graphs, media_types)
     response = Response(serialize(graph, chosen, compact=False), content_type=chosen.mimetype_header)
     response.headers["Vary"] = "Accept"
-    response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Link"] = ", ".join(
         f'<{endpoint_url}?format={f.name}>; rel="alternate"; type="{f.media_type}"' for f in GRAPH_FORMATS
     )
