@@ -1,69 +1,125 @@
-"""Real SPARQL clients against a live server: SPARQLWrapper with its default settings and every
-return format it offers (it sends both ``format=`` and ``Accept``)."""
+"""Real SPARQL clients against a live server: SPARQLWrapper with its default settings, for every query
+form (SELECT, ASK, CONSTRUCT, DESCRIBE) and every return format it offers (``_allowedFormats``: it
+sends ``format=``/``output=``/``results=`` with its own names — ``rdf+xml``, ``json-ld``, ``n3``,
+``xml`` … — beside an ``Accept`` header), by GET and by POST; the answer is one SPARQLWrapper
+converts, with one charset."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from xml.dom.minidom import Document
 
 import pytest
 from rdflib import Graph, URIRef
-from SPARQLWrapper import CSV, JSON, JSONLD, N3, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
+from SPARQLWrapper import GET, POST, SPARQLWrapper
+from SPARQLWrapper.Wrapper import _allowedFormats
+
+from registry.config import Settings
+from registry.ingest.seeds import load_seeds
+from registry.store import open_store
+from registry.store.meta import ensure_base_uri
+from registry.web import create_app
+
+from conftest import free_port, serving
 
 BASE = "http://localhost:8080/"
 NATURAL_GAS = BASE + "factor/ipcc2006-t2.2-natural-gas/1"
-SELECT = """PREFIX ef: <https://w3id.org/efreg/ontology#>
-SELECT ?f WHERE { ?f a ef:EmissionFactor } ORDER BY ?f"""
-ASK = f"ASK {{ <{NATURAL_GAS}> ?p ?o }}"
-CONSTRUCT = f"CONSTRUCT {{ <{NATURAL_GAS}> ?p ?o }} WHERE {{ <{NATURAL_GAS}> ?p ?o }}"
-DESCRIBE = f"DESCRIBE <{NATURAL_GAS}>"
-#: SPARQLWrapper's own warnings (rdflib's ConjunctiveGraph inside it; JSON asked of a graph query)
+QUERIES = {
+    "select": """PREFIX ef: <https://w3id.org/efreg/ontology#>
+SELECT ?f WHERE { ?f a ef:EmissionFactor } ORDER BY ?f""",
+    "ask": f"ASK {{ <{NATURAL_GAS}> ?p ?o }}",
+    "construct": f"CONSTRUCT {{ <{NATURAL_GAS}> ?p ?o }} WHERE {{ <{NATURAL_GAS}> ?p ?o }}",
+    "describe": f"DESCRIBE <{NATURAL_GAS}>",
+}
+#: what rdflib calls the graph formats SPARQLWrapper hands back as text
+RDFLIB_FORMATS = {
+    "text/turtle": "turtle",
+    "application/ld+json": "json-ld",
+    "application/rdf+xml": "xml",
+    "application/n-triples": "nt",
+}
+#: SPARQLWrapper's own warnings (rdflib's ConjunctiveGraph inside it; a return format it does not
+#: expect for a query form, e.g. TURTLE for a SELECT, for which it sends Accept: */*)
 pytestmark = [
     pytest.mark.filterwarnings("ignore::DeprecationWarning:SPARQLWrapper.Wrapper"),
     pytest.mark.filterwarnings("ignore:Sending Accept header:RuntimeWarning"),
+    pytest.mark.filterwarnings("ignore:Format requested was:RuntimeWarning"),
+    pytest.mark.filterwarnings("ignore:unknown response content type:RuntimeWarning"),
 ]
 
 
-def client(live_server: str, query: str, fmt: str | None = None) -> SPARQLWrapper:
+@pytest.fixture(scope="module")
+def live_server() -> Iterator[str]:
+    """One seeded registry for the module: these tests only read."""
+    settings = Settings(store="memory:", base_uri=BASE, load_seeds=False)
+    store = open_store(settings.store)
+    ensure_base_uri(store, BASE)
+    load_seeds(store, BASE)
+    with serving(create_app(settings, store=store), free_port()) as url:
+        yield url
+    store.close()
+
+
+def client(live_server: str, query: str, fmt: str | None = None, method: str = GET) -> SPARQLWrapper:
     sparql = SPARQLWrapper(live_server + "sparql")
     sparql.setQuery(query)
+    sparql.setMethod(method)
     if fmt is not None:
         sparql.setReturnFormat(fmt)
     return sparql
 
 
-def test_select_with_default_settings(live_server: str) -> None:
-    doc = client(live_server, SELECT).query().convert()  # XML results, parsed by minidom
-    uris = [node.firstChild.data for node in doc.getElementsByTagName("uri")]
-    assert NATURAL_GAS in uris
-
-
-@pytest.mark.parametrize("fmt", [JSON, XML, CSV, TSV])
-def test_select_in_every_return_format(live_server: str, fmt: str) -> None:
-    result = client(live_server, SELECT, fmt).query()
-    body = result.response.read().decode("utf-8")
-    assert NATURAL_GAS in body
-    if fmt == JSON:
-        rows = json.loads(body)["results"]["bindings"]
-        assert NATURAL_GAS in [row["f"]["value"] for row in rows]
-
-
-@pytest.mark.parametrize("fmt", [JSON, XML])
-def test_ask(live_server: str, fmt: str) -> None:
-    converted = client(live_server, ASK, fmt).query().convert()
-    assert (converted["boolean"] if fmt == JSON else "true" in converted.toxml()) is True
-
-
-@pytest.mark.parametrize("query", [CONSTRUCT, DESCRIBE], ids=["construct", "describe"])
-@pytest.mark.parametrize("fmt", [None, XML, RDFXML, TURTLE, N3, JSONLD, JSON])
-def test_graph_answers_in_every_return_format(live_server: str, query: str, fmt: str | None) -> None:
-    """Default settings and each return format give a graph that holds the factor's triples."""
-    result = client(live_server, query, fmt).query()
-    assert result.response.status == 200
-    converted = result.convert()
-    if isinstance(converted, bytes | str):  # TURTLE, N3 and JSON-LD come back as text
-        media = result.response.headers.get("Content-Type", "").split(";")[0]
-        graph = Graph().parse(data=converted, format={"application/ld+json": "json-ld"}.get(media, "turtle"))
+def check(form: str, converted: object, media_type: str) -> None:
+    """What SPARQLWrapper's ``convert()`` gave holds the answer."""
+    if form in ("select", "ask"):
+        if isinstance(converted, dict):  # JSON
+            text = json.dumps(converted)
+            assert converted["boolean"] is True if form == "ask" else NATURAL_GAS in text
+        elif isinstance(converted, Document):  # XML results
+            text = converted.toxml()
+            assert ("<boolean>true</boolean>" in text) if form == "ask" else (NATURAL_GAS in text)
+        else:  # CSV, TSV: the body
+            assert isinstance(converted, bytes)
+            text = converted.decode("utf-8")
+            assert ("true" in text) if form == "ask" else (NATURAL_GAS in text)
+        return
+    if isinstance(converted, bytes | str):  # Turtle, N3, N-Triples come back as text
+        graph = Graph().parse(data=converted, format=RDFLIB_FORMATS[media_type])
     else:
         graph = converted
     assert isinstance(graph, Graph)
     assert len(list(graph.triples((URIRef(NATURAL_GAS), None, None)))) > 5
+
+
+@pytest.mark.parametrize("method", [GET, POST])
+@pytest.mark.parametrize("fmt", [None, *_allowedFormats], ids=lambda f: f or "default")
+@pytest.mark.parametrize("form", list(QUERIES))
+def test_every_query_form_in_every_return_format(
+    live_server: str, form: str, fmt: str | None, method
+) -> None:
+    result = client(live_server, QUERIES[form], fmt, method).query()
+    assert result.response.status == 200
+    content_type = result.response.headers["Content-Type"]
+    assert content_type.lower().count("charset") <= 1, content_type
+    media_type = content_type.split(";")[0].strip()
+    check(form, result.convert(), media_type)
+
+
+@pytest.mark.parametrize("form", ["construct", "describe"])
+def test_n_triples_by_accept(live_server: str, form: str) -> None:
+    """SPARQLWrapper has no N-Triples return format; its Accept header asks for it."""
+    sparql = client(live_server, QUERIES[form])
+    sparql.setOnlyConneg(True)
+    sparql.addCustomHttpHeader("Accept", "application/n-triples")
+    result = sparql.query()
+    assert result.response.headers["Content-Type"] == "application/n-triples; charset=utf-8"
+    check(form, result.convert(), "application/n-triples")
+
+
+def test_the_default_return_format_is_what_sparqlwrapper_expects(live_server: str) -> None:
+    """No return format set: XML results for SELECT/ASK, RDF/XML for graphs (its Accept header)."""
+    select = client(live_server, QUERIES["select"]).query()
+    assert select.response.headers["Content-Type"].startswith("application/sparql-results+xml")
+    graph = client(live_server, QUERIES["construct"]).query()
+    assert graph.response.headers["Content-Type"].startswith("application/rdf+xml")

@@ -31,6 +31,7 @@ from registry.web.callers import current_caller, required_caller
 from registry.web.context import get_settings, get_store
 from registry.web.documents import serialize
 from registry.web.negotiation import (
+    ALL_FORMATS,
     DATASET_FORMATS,
     GRAPH_FORMATS,
     HTML,
@@ -122,13 +123,21 @@ def _params() -> tuple[MultiDict[str, str], str | None, str | None]:
     return params, query, update
 
 
-def _choose(offers: tuple[Format, ...]) -> Format:
-    name = request.values.get("format") if request.method == "GET" else request.args.get("format")
-    chosen = by_name(name, offers) if name else negotiate(request.headers.get("Accept"), offers)
+def _choose(offers: tuple[Format, ...], params: MultiDict[str, str] | None = None) -> Format:
+    """The answer's format: the first ``format=`` value (URL or form body) that names one of
+    ``offers``; else the ``Accept`` header. A ``format=`` this query form does not offer falls back
+    to ``Accept`` rather than failing: SPARQLWrapper sends its return format (``turtle`` for a SELECT,
+    ``csv`` for a CONSTRUCT, …) beside an ``Accept`` header it means, and says so to its user. A
+    name of no format at all (``format=pdf``) is refused (406)."""
+    names = [n for n in (params if params is not None else request.args).getlist("format") if n.strip()]
+    chosen = next((f for f in (by_name(n, offers) for n in names) if f is not None), None)
+    known = any(by_name(n, ALL_FORMATS) for n in names)
+    if chosen is None and (known or not names):
+        chosen = negotiate(request.headers.get("Accept"), offers)
     if chosen is None:
-        wanted = f"format={name}" if name else f"Accept: {request.headers.get('Accept')}"
+        wanted = f"format={names[0]}, " if names else ""
         raise NotAcceptable(
-            f"{wanted} is not offered here; available: "
+            f"{wanted}Accept: {request.headers.get('Accept')} is not offered here; available: "
             + ", ".join(f"{f.media_type} (format={f.name})" for f in offers)
         )
     return chosen
@@ -148,7 +157,7 @@ def sparql() -> Response:
         query, caller, params.getlist("default-graph-uri"), params.getlist("named-graph-uri")
     )
     offers = RESULT_FORMATS if prepared.form in ("select", "ask") else CONSTRUCT_FORMATS
-    chosen = _choose(offers)
+    chosen = _choose(offers, params)
     answer = endpoint.run_query(prepared, chosen.media_type)
     response = Response(answer.body, content_type=chosen.mimetype_header)
     response.headers["Vary"] = "Accept"
