@@ -27,6 +27,7 @@ from registry.query.endpoint import RULE_LIMITS, DatasetConflict, EndpointBusy, 
 from registry.query.limits import QueryLimitExceeded
 from registry.store import QuerySyntaxError, QueryTimeout, RDFParseError
 from registry.web import limits
+from registry.web.negotiation import ALL_FORMATS, HTML
 
 #: where the limits, their settings and their refusals are described
 LIMITS_RULE = "https://w3id.org/efreg/docs/reliability"
@@ -67,10 +68,19 @@ STATUS: dict[type[Exception], tuple[int, str]] = {
 }
 
 
+#: suffixes of documents that are not pages: their errors are never HTML, whatever Accept says
+MACHINE_SUFFIXES = tuple(f.suffix for f in ALL_FORMATS if f.suffix and f is not HTML) + (".gz", ".json")
+
+
 def problem(status: int, message: str, rule: str | None = None, exc: Exception | None = None) -> Response:
-    """A short error answer: JSON (RFC 9457 problem details) under /api/, HTML for browsers, plain
-    text otherwise."""
-    if request.path.startswith("/api/"):
+    """A short error answer in the format the request negotiated: JSON (RFC 9457 problem details)
+    under /api/ or when the client prefers JSON, HTML for browsers asking for a page, plain text
+    otherwise — and always for a document with a machine format's suffix (``.ttl``, ``.nq.gz`` …)."""
+    machine_document = request.path.rsplit("/", 1)[-1].endswith(MACHINE_SUFFIXES)
+    accept = request.accept_mimetypes
+    if request.path.startswith("/api/") or (
+        not machine_document and accept["application/json"] > max(accept["text/html"], accept["text/plain"])
+    ):
         body = {"status": status, "detail": message, "type": rule or "about:blank"}
         if isinstance(exc, InvalidTransition):
             body.update(state=exc.status.lower(), allowed=exc.allowed)
@@ -82,8 +92,9 @@ def problem(status: int, message: str, rule: str | None = None, exc: Exception |
             json.dumps(body, ensure_ascii=False), status=status, mimetype="application/problem+json"
         )
     if (
-        request.accept_mimetypes.best_match(["text/plain", "text/html"]) == "text/html"
-        and request.accept_mimetypes["text/html"] > request.accept_mimetypes["text/plain"]
+        not machine_document
+        and accept.best_match(["text/plain", "text/html"]) == "text/html"
+        and accept["text/html"] > accept["text/plain"]
     ):
         from flask import render_template
 

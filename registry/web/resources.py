@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Blueprint, Response, render_template, request
+from rdflib import URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 from werkzeug.exceptions import NotAcceptable, NotFound
 
@@ -26,7 +27,7 @@ from registry.ecfo.profile import (
     render_ecfo,
 )
 from registry.pact import records as pact_records
-from registry.publishing import access
+from registry.publishing import access, tombstones
 from registry.rdf.namespaces import DCAT, EF
 from registry.rdf.ontology import ontology_graph
 from registry.web import dataset_page
@@ -74,12 +75,61 @@ def resource(kind: str, rest: str) -> Response:
     if fmt is not None and valid_path(stem):
         path = f"{kind}/{stem}"
         key = ("resource", path) if kind != "dataset" else ("resource", path, dataset_page.page_number())
-        response = send_document(key, fmt, "/" + path, build_document(path, fmt))
-    elif valid_path(rest) and exists(f"{kind}/{rest}"):
+        store, base = get_store(), get_settings().base_uri
+        try:
+            if tombstones.is_withdrawn_version(store, base + path):  # the catalog still describes it
+                raise NotFound()
+            response = send_document(key, fmt, "/" + path, build_document(path, fmt))
+        except NotFound:
+            stone = tombstones.find(store, base, base + path)
+            if stone is None:
+                raise
+            return gone(stone, path, fmt)
+    elif valid_path(rest) and (exists(f"{kind}/{rest}") or withdrawn(f"{kind}/{rest}")):
         response = see_other(f"/{kind}/{rest}")
     else:
         raise NotFound(f"There is no {kind} {rest[:100]!r} in this registry.")
     mark_replayable()
+    return response
+
+
+# --- withdrawn versions: 410 Gone with a tombstone ---------------------------------------------------
+
+
+def withdrawn(path: str) -> bool:
+    """Whether ``path`` was held by a withdrawn version (its thing URI still answers 303, to a 410);
+    cached per snapshot, as :func:`exists` is."""
+    store = get_store()
+    key = (snapshot_key(store), ("withdrawn", path))
+    known = cache().get(key)
+    if known is None:
+        stone = tombstones.find(store, get_settings().base_uri, get_settings().base_uri + path)
+        known = cache().put(key, stone is not None)
+    return known
+
+
+def gone(stone: tombstones.Tombstone, path: str, fmt: Format) -> Response:
+    """410 Gone in the negotiated format: when, why and by whom it was withdrawn, what replaces it."""
+    graph = stone.graph()
+    if fmt is HTML:
+        store = get_store()
+        namer_graph = graph + tombstones.labels(store, [stone.replaced_by or "", stone.by or ""])
+        body = render_template(
+            "gone.html",
+            stone=stone,
+            n=Namer(namer_graph, lang(), get_settings().base_uri),
+            formats=GRAPH_FORMATS,
+            stem=local_path("/" + path),
+            ref=URIRef,
+        ).encode("utf-8")
+    else:
+        body = serialize(graph, fmt)
+    response = Response(body, status=410, content_type=fmt.mimetype_header)
+    response.vary.add("Accept")
+    links = [f'<{stone.version}>; rel="collection"']
+    if stone.replaced_by:
+        links.insert(0, f'<{stone.replaced_by}>; rel="successor-version"')
+    response.headers["Link"] = ", ".join(links)
     return response
 
 
