@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
+from urllib.parse import unquote
 
 from rdflib import Dataset, Graph, Literal, URIRef
 
@@ -37,10 +38,14 @@ class Resolver:
     def __init__(self, store: Store, base_uri: str) -> None:
         self.store, self.base = store, base_uri
         self._cache: dict[tuple[str, str], URIRef | None] = {}
+        self._units: dict[str, units.UnitInfo | None | str] = {}
 
     def ours(self, iri: str | None, cls: URIRef) -> URIRef | None:
         """``iri`` itself when it is a ``cls`` of ours, else the ``cls`` it exactly/closely matches."""
         if not iri:
+            return None
+        iri = canonical_iri(iri)
+        if not iri_safe(iri):
             return None
         key = (iri, str(cls))
         if key not in self._cache:
@@ -80,6 +85,62 @@ SELECT ?g ?code (SAMPLE(?en) AS ?label_en) (SAMPLE(?zh) AS ?label_zh) (SAMPLE(?b
             )
             for r in rows
         }
+
+    def unit(self, ref: str | None) -> units.UnitInfo | None | str:
+        """The unit of ours a partner's unit names (``"ambiguous"`` when it matches several): one of
+        our unit IRIs (QUDT or minted); a UCUM code (an IRI under ``https://units-of-measurement.org/``
+        or a literal code such as ``kW.h``); or any IRI the unit mappings match exactly or closely to
+        one of ours — Wikidata entities (``wd:Q11570`` kilogram, ``wd:Q182098`` kilowatt hour), in
+        whichever form the partner writes them (``…/entity/Q…`` or ``…/wiki/Q…``)."""
+        if not ref:
+            return None
+        ref = canonical_iri(ref.strip())
+        found = _unit(ref, self.base)
+        if found is not None:
+            return found
+        if ref.startswith(UCUM):
+            return units.by_ucum(unquote(ref[len(UCUM) :]))
+        if ":" not in ref:  # a literal: a UCUM code or a unit symbol
+            return units.by_ucum(ref) or units.lookup(ref)
+        if not iri_safe(ref):
+            return None
+        if ref not in self._units:
+            rows = self.store.select(f"""
+SELECT DISTINCT ?x WHERE {{
+  {{ ?x <{SKOS.exactMatch}>|<{SKOS.closeMatch}> <{ref}> }} UNION {{ <{ref}> <{SKOS.exactMatch}>|<{SKOS.closeMatch}> ?x }}
+}}""")
+            matched = {u.id: u for r in rows if (u := _unit(str(r["x"]), self.base)) is not None}
+            self._units[ref] = (
+                next(iter(matched.values())) if len(matched) == 1 else ("ambiguous" if matched else None)
+            )
+        return self._units[ref]
+
+
+#: UCUM codes as IRIs (the prefix bioregistry and LinkML use; the code percent-encoded)
+UCUM = "https://units-of-measurement.org/"
+#: How partners write a Wikidata entity (ECFO's knowledge graph: ``https://www.wikidata.org/wiki/Q…``)
+WIKIDATA_FORMS = (
+    "http://www.wikidata.org/entity/",
+    "https://www.wikidata.org/entity/",
+    "https://www.wikidata.org/wiki/",
+    "http://www.wikidata.org/wiki/",
+)
+
+
+def iri_safe(iri: str) -> bool:
+    """Whether ``iri`` can be written as ``<iri>`` in a query (IRIREF excludes these characters)."""
+    return not any(c in iri for c in '<>"{}|^`\\') and not any(c.isspace() for c in iri)
+
+
+def canonical_iri(iri: str) -> str:
+    """A partner's IRI in the form our mappings use: a Wikidata item as ``http://www.wikidata.org/entity/Q…``
+    (its concept URI), whichever of the page or entity forms the partner wrote; other IRIs as they are."""
+    for form in WIKIDATA_FORMS:
+        if iri.startswith(form):
+            item = iri[len(form) :]
+            if item[:1] in ("Q", "P") and item[1:].isdigit():
+                return WIKIDATA_FORMS[0] + item
+    return iri
 
 
 def _unit(iri: str | None, base_uri: str) -> units.UnitInfo | None:
@@ -126,8 +187,8 @@ def _value(rec: EcfoRecord, resolver: Resolver, base_uri: str, gwp_default: str 
         value = rec.decimal_value()
     except ValueError as exc:
         return str(exc)
-    target_unit = _unit(rec.target_unit, base_uri)
-    if target_unit is None or target_unit.id not in MASS_TO_KG:
+    target_unit = resolver.unit(rec.target_unit)
+    if not isinstance(target_unit, units.UnitInfo) or target_unit.id not in MASS_TO_KG:
         return f"target unit <{rec.target_unit}> is not a mass unit efreg knows (kg, g, t)"
     kg = value * MASS_TO_KG[target_unit.id]
     if _is_co2e(rec):
@@ -181,9 +242,10 @@ def convert(
                 )
             )
             continue
-        activity_unit = _unit(rec.source_unit, base_uri)
-        if activity_unit is None:
-            out.unconverted.append((rec.iri, f"source unit <{rec.source_unit}> is not a unit efreg knows"))
+        activity_unit = resolver.unit(rec.source_unit)
+        if not isinstance(activity_unit, units.UnitInfo):
+            why = "matches several units" if activity_unit else "is not a unit efreg knows (nor maps to one)"
+            out.unconverted.append((rec.iri, f"source unit <{rec.source_unit}> {why}"))
             continue
         start, end = day(rec.start), day(rec.end)
         if (

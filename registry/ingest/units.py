@@ -143,6 +143,11 @@ def lookup(name: str) -> UnitInfo | None:
     return UNITS[alias] if alias else None
 
 
+def by_ucum(code: str) -> UnitInfo | None:
+    """The unit whose UCUM code is ``code`` (case-sensitive, as UCUM is)."""
+    return next((u for u in UNITS.values() if u.ucum == code.strip()), None)
+
+
 def ratio_iri(base_uri: str, numerator: str, denominator: UnitInfo) -> URIRef:
     return URIRef(f"{base_uri}unit/{numerator}-PER-{denominator.id}")
 
