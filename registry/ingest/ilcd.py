@@ -106,12 +106,13 @@ def _process(doc: Doc, pool: Pool, ctx: Context, acc: Accumulator) -> None:
         acc.skip(
             where,
             "dangling reference: reference flow "
-            f"{find(ref_ex, 'referenceToFlowDataSet').get('refObjectId')} does not exist",
+            f"{find(ref_ex, 'referenceToFlowDataSet').get('refObjectId')} does not exist. "
+            + missing_files(doc, pool, exchanges),
         )
         return
     ref_unit, why = flow_unit(pool, ref_flow)
     if ref_unit is None:
-        acc.skip(where, f"unknown unit of the reference flow: {why}")
+        acc.skip(where, f"unknown unit of the reference flow: {why}. {CARRY_THEM}")
         return
     unit = units.lookup(ref_unit.unit_name)
     if unit is None:
@@ -216,6 +217,33 @@ def _process(doc: Doc, pool: Pool, ctx: Context, acc: Accumulator) -> None:
         )
         return
     _write(doc, pool, ctx, acc, names, name_en, flow_en, unit, geo, int(year_text), components)
+
+
+#: How to send a process with what it refers to (said whenever referenced files are missing).
+CARRY_THEM = (
+    "A process data set refers to its flows, their flow properties and unit groups by file: upload a "
+    "ZIP that carries them beside the process, as an ILCD export lays them out (processes/, flows/, "
+    "flowproperties/, unitgroups/, sources/, contacts/), or load the whole directory (efreg load)."
+)
+
+
+def missing_files(doc: Doc, pool: Pool, exchanges: list) -> str:
+    """Which flow data sets the process's exchanges name that are not in this import, by the path the
+    process gives for each (``../flows/{uuid}.xml``) and the name it gives them, and how to send them."""
+    missing = []
+    for ex in exchanges:
+        ref = find(ex, "referenceToFlowDataSet")
+        if ref is None or pool.get(ref, doc, "flows") is not None:
+            continue
+        uuid = ref.get("refObjectId") or "?"
+        path = ref.get("uri") or f"../flows/{uuid}.xml"
+        short = " ".join((text(ref, "shortDescription") or "").split())
+        missing.append(f"{path} ({short})" if short else path)
+    listed = "; ".join(dict.fromkeys(missing))
+    return (
+        f"Missing from this upload: {len(set(missing))} flow data set(s) the process refers to — {listed} — "
+        f"and the flow property and unit group data sets those flows refer to. {CARRY_THEM}"
+    )
 
 
 def _amount(ex) -> str:

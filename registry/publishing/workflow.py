@@ -215,6 +215,12 @@ def upload(
 def _check(base: str, dataset_id: str, result: ImportResult) -> str:
     expected = version_iri(base, dataset_id, "")
     graphs = list(dict.fromkeys(result.dataset_iris))
+    if not graphs and result.skipped:
+        raise IngestError(
+            "nothing in this upload could be imported: "
+            + " | ".join(f"{s.where}: {s.reason}" for s in result.skipped[:10])
+            + (f" | … and {len(result.skipped) - 10} more" if len(result.skipped) > 10 else "")
+        )
     if len(graphs) != 1 or not graphs[0].startswith(expected) or not graphs[0][len(expected) :].isdigit():
         raise IngestError(
             f"an upload is one version of dataset {dataset_id} (graph {expected}N, or triples in "
