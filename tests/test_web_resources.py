@@ -317,9 +317,9 @@ def test_documents_say_what_they_vary_on(client) -> None:
     turtle = client.get("/factor/ipcc2006-t2.2-natural-gas/1.ttl")
     page = client.get("/factor/ipcc2006-t2.2-natural-gas/1.html")
     gas = client.get("/gas/CO2.ttl")
-    assert turtle.headers["Vary"] == "Accept, Accept-Profile"
+    assert turtle.headers["Vary"] == "Accept, Accept-Profile, Authorization"
     assert page.headers["Vary"] in (
-        "Accept, Accept-Language, Accept-Profile",
-        "Accept, Accept-Language, Accept-Profile, Cookie",
+        "Accept, Accept-Language, Accept-Profile, Authorization",
+        "Accept, Accept-Language, Accept-Profile, Authorization, Cookie",
     )
-    assert gas.headers["Vary"] == "Accept"
+    assert gas.headers["Vary"] == "Accept, Authorization"

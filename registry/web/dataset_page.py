@@ -14,6 +14,7 @@ from registry.describe import Description
 from registry.publishing import access, catalog
 from registry.rdf.namespaces import DCAT, SYSTEM_GRAPH
 from registry.search import dataset_factors, labels
+from registry.web import documents
 from registry.web.context import get_settings, get_store
 
 PAGE_SIZE = 50
@@ -37,7 +38,7 @@ def render_dataset(context: dict[str, Any], desc: Description) -> str:
     """``dataset.html`` for ``desc`` (a dataset version, or a dataset and its current version)."""
     store, base = get_store(), get_settings().base_uri
     focus = str(desc.focus or desc.iri)
-    readable = access.readable_graphs(store)
+    readable = documents.readable(store)  # the caller's: a granted token sees commercial values
     factors = dataset_factors(store, readable, focus, page_number(), PAGE_SIZE)
     history = catalog.history(store, focus, (SYSTEM_GRAPH, catalog.catalog_iri(base)))
     agents = labels(store, readable, sorted({URIRef(h["agent"]) for h in history if h.get("agent")}))

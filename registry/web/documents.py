@@ -27,6 +27,7 @@ from registry.rdf.namespaces import PREFIXES
 from registry.rdf.ontology import jsonld_context
 from registry.rdf.terms import to_oxigraph
 from registry.store import Store
+from registry.web.callers import current_caller
 from registry.web.context import get_settings, get_store
 from registry.web.i18n import lang
 from registry.web.negotiation import DOCUMENT_FORMATS, HTML, JSONLD, Format, negotiate
@@ -106,11 +107,13 @@ def serialize(graph: Graph, fmt: Format, *, compact: bool = True) -> bytes:
 
 def vary(fmt: Format, stem: str) -> str:
     """What a document's answer depends on: the format asked for, the page language (HTML) and,
-    for factors, the profile (``Accept-Profile``, :mod:`registry.web.resources`)."""
+    for factors, the profile (``Accept-Profile``, :mod:`registry.web.resources`); and the caller
+    (``Authorization``: a granted token reads commercial values)."""
     return (
         "Accept"
         + (", Accept-Language" if fmt is HTML else "")
         + (", Accept-Profile" if stem.startswith("/factor/") else "")
+        + ", Authorization"
     )
 
 
@@ -198,6 +201,26 @@ def snapshot_key(store: Store) -> Hashable:
     return g.efreg_state
 
 
+def readable(store: Store) -> tuple[str, ...]:
+    """The graphs the request's caller may read (:func:`registry.publishing.access.readable_graphs`
+    of the bearer token's caller; the public graphs for anonymous callers), once per request."""
+    if "efreg_readable" not in g:
+        g.efreg_readable = access.readable_graphs(store, current_caller())
+    return g.efreg_readable
+
+
+def reader_key(store: Store) -> Hashable:
+    """What a document for this request's caller depends on: :func:`snapshot_key` for a caller who
+    reads exactly the public graphs; for anyone else (a granted organisation: commercial values) the
+    store's write generation *and* the graphs the caller may read, so nothing one caller got is ever
+    served to a caller who may read less."""
+    graphs = readable(store)
+    if frozenset(graphs) == access.snapshot(store).public_set:
+        return snapshot_key(store)
+    state = freshness.depends_on(store, graphs, public=False)
+    return (state if state is not None else object(), tuple(sorted(graphs)))
+
+
 # --- responses ---------------------------------------------------------------------------------
 
 
@@ -251,7 +274,7 @@ def send_document(
 ) -> Response:
     """A document: from the cache or ``build()`` (``None``: 404), with every header a client needs."""
     store = get_store()
-    full_key = (snapshot_key(store), key, fmt.name, lang() if fmt is HTML else None)
+    full_key = (reader_key(store), key, fmt.name, lang() if fmt is HTML else None)
     documents = cache()
     item = documents.get(full_key)
     if item is None:
@@ -261,6 +284,8 @@ def send_document(
         item = documents.put(full_key, Document(body))
     changed = snapshot(store).seen_at if last_modified is None else last_modified
     response = Response(item.body, status=200, headers=item.response_headers(fmt, stem, offers, changed))
+    if current_caller() is not None:  # an answer for this token's organisation: no shared cache keeps it
+        response.cache_control.private = True
     environ = request.environ
     if any(name in environ for name in CONDITIONAL_HEADERS):
         return response.make_conditional(request)

@@ -24,8 +24,9 @@ from registry.publishing import access, freshness
 from registry.search import dataset_factors
 from registry.store import Store
 from registry.void import Urls, dataset_graphs
+from registry.web.callers import current_caller
 from registry.web.context import get_settings, get_store
-from registry.web.documents import valid_path
+from registry.web.documents import readable, valid_path
 
 bp = Blueprint("dumps", __name__)
 
@@ -130,11 +131,17 @@ def all_data() -> Response:
 
 @bp.get("/dumps/dataset/<path:rest>.nq.gz")
 def dataset(rest: str) -> Response:
-    base = get_settings().base_uri
+    """One published dataset version; a commercial one with its values graph for a caller granted
+    them (its token in ``Authorization``), without for everyone else."""
+    base, store = get_settings().base_uri, get_store()
     graph = base + "dataset/" + rest
-    if not valid_path(rest) or graph not in access.public_graphs(get_store()):
+    if not valid_path(rest) or graph not in access.public_graphs(store):
         raise NotFound(f"There is no public dataset {rest[:100]!r} to dump.")
-    return send_dump([graph], "efreg-" + rest.replace("/", "-") + ".nq.gz")
+    graphs = [graph] + [graph + "/values"] * (graph + "/values" in readable(store))
+    response = send_dump(graphs, "efreg-" + rest.replace("/", "-") + ".nq.gz")
+    response.vary.add("Authorization")
+    if current_caller() is not None:
+        response.cache_control.private = True
 
 
 CSV_COLUMNS = (
@@ -156,10 +163,10 @@ def dataset_csv(rest: str) -> Response:
     factor gives no gas), values in their published lexical form."""
     store, base = get_store(), get_settings().base_uri
     graph = base + "dataset/" + rest
-    public = access.public_graphs(store)
-    if not valid_path(rest) or graph not in public:
+    if not valid_path(rest) or graph not in access.public_graphs(store):
         raise NotFound(f"There is no public dataset {rest[:100]!r} to export.")
-    tag = etag([graph, "csv"])
+    public = readable(store)  # a granted caller's CSV carries the commercial values
+    tag = etag([graph, "csv", *(g for g in public if g == graph + "/values")])
     if request.if_none_match.contains(tag):
         response = Response(status=304)
         response.set_etag(tag)
@@ -189,6 +196,9 @@ def dataset_csv(rest: str) -> Response:
             break
         page += 1
     response = Response(out.getvalue().encode("utf-8"), mimetype="text/csv")
+    response.vary.add("Authorization")
+    if current_caller() is not None:
+        response.cache_control.private = True
     response.headers["Content-Disposition"] = f'attachment; filename="efreg-{rest.replace("/", "-")}.csv"'
     response.set_etag(tag)
     return response

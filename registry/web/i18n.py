@@ -88,6 +88,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "current": ("current", "当前版本"),
     "this_version": ("this version", "本版本"),
     "superseded": ("This version has been superseded by", "此版本已被替代，新版本为"),
+    "restricted_title": ("Values restricted", "数值受限"),
+    "restricted_text": (
+        "This is commercial data: what the factor covers is public, its values are shown only to "
+        "organisations its publisher has granted access.",
+        "这是商业数据：该排放因子的适用范围公开，其数值仅向发布机构授权的组织显示。",
+    ),
+    "restricted_ask": ("To ask for access, contact the publisher,", "如需访问，请联系发布机构"),
+    "restricted_dataset": ("dataset", "数据集"),
+    "restricted_token": (
+        "Once your organisation is granted access, send its token to see the values here, in the RDF "
+        "documents, the dumps, search and SPARQL:",
+        "贵组织获得授权后，发送其令牌即可在本页、RDF 文档、数据转储、搜索和 SPARQL 中查看数值：",
+    ),
     "gone_title": ("Withdrawn", "已撤回"),
     "gone_notice": (
         "This was withdrawn: its publisher took back the dataset version that held it,",

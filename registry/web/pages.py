@@ -21,7 +21,14 @@ from registry.rdf.ontology import jsonld_context
 from registry.search import list_kind
 from registry.void import Urls, catalog_graph, void_graph
 from registry.web.context import get_settings, get_store
-from registry.web.documents import local_path, see_other, send_document, serialize, snapshot_key
+from registry.web.documents import (
+    local_path,
+    readable,
+    see_other,
+    send_document,
+    serialize,
+    snapshot_key,
+)
 from registry.web.i18n import Namer, lang, pick, t
 from registry.web.negotiation import DOCUMENT_FORMATS, GRAPH_FORMATS, HTML, JSONLD, by_suffix
 from registry.web.resources import KIND_RULE
@@ -137,7 +144,7 @@ def listing(kind: str) -> Response:
         page = min(max(int(request.args.get("page", "1")), 1), 100_000)
     except ValueError:
         page = 1
-    result = list_kind(store, access.readable_graphs(store), base, kind, page, LIST_SIZE)
+    result = list_kind(store, readable(store), base, kind, page, LIST_SIZE)
     titles = {"factor": "factors", "dataset": "datasets", "publisher": "publishers"}
     title = t(titles[kind]) if kind in titles else kind
     return Response(

@@ -35,6 +35,8 @@ from registry.web.context import get_settings, get_store
 from registry.web.documents import (
     cache,
     local_path,
+    readable,
+    reader_key,
     see_other,
     send_document,
     serialize,
@@ -138,7 +140,7 @@ def gone(stone: tombstones.Tombstone, path: str, fmt: Format) -> Response:
 
 def describe_path(path: str) -> Description | None:
     store = get_store()
-    return describe(store, get_settings().base_uri + path, access.readable_graphs(store), ontology_graph())
+    return describe(store, get_settings().base_uri + path, readable(store), ontology_graph())
 
 
 EXAMPLE_QUERY = """PREFIX ef: <https://w3id.org/efreg/ontology#>
@@ -197,15 +199,14 @@ def build_document(path: str, fmt: Format) -> Callable[[], bytes | None]:
 
 
 def exists(path: str) -> bool:
-    """Whether ``path`` has a document for anonymous callers (cached per snapshot, as documents are)."""
+    """Whether ``path`` has a document for the caller (cached per snapshot and readable graphs, as
+    documents are)."""
     store = get_store()
-    key = (snapshot_key(store), ("exists", path))
+    key = (reader_key(store), ("exists", path))
     documents = cache()
     known = documents.get(key)
     if known is None:
-        known = documents.put(
-            key, exists_in(store, get_settings().base_uri + path, access.readable_graphs(store))
-        )
+        known = documents.put(key, exists_in(store, get_settings().base_uri + path, readable(store)))
     return known
 
 

@@ -8,7 +8,7 @@ from registry.publishing import access
 from registry.search import FACETS, SearchQuery, SearchResult, search
 from registry.store import Store
 from registry.web.context import get_settings, get_store
-from registry.web.documents import cache, snapshot_key, valid_path
+from registry.web.documents import cache, readable, reader_key, valid_path
 from registry.web.i18n import pick
 
 bp = Blueprint("search", __name__)
@@ -35,13 +35,16 @@ def parse_query() -> SearchQuery:
 
 
 def found(store: Store, base: str, query: SearchQuery) -> SearchResult:
-    """What ``query`` finds in the public graphs, kept with the documents while the public graphs
-    are unchanged (:func:`registry.web.documents.snapshot_key`): a search scans labels, a draft
-    upload or a submission does not make it scan again."""
-    key = (snapshot_key(store), ("search", query))
+    """What ``query`` finds in the graphs the caller may read (a granted organisation: commercial
+    values too), kept with the documents under :func:`registry.web.documents.reader_key`: for the
+    public graphs while they are unchanged (a draft upload or a submission does not make a search
+    scan labels again); for anyone else apart from every other caller."""
+    graphs = readable(store)
+    key = (reader_key(store), ("search", query))
     kept = cache().get(key)
     if kept is None:
-        kept = cache().put(key, search(store, access.readable_graphs(store), base, query, public=True))
+        public = frozenset(graphs) == access.snapshot(store).public_set
+        kept = cache().put(key, search(store, graphs, base, query, public=public))
     return kept
 
 
@@ -60,5 +63,5 @@ def search_page() -> Response:
         active={(name, value) for name, value in query.filters},
     )
     response = Response(body, mimetype="text/html")
-    response.vary.add("Accept-Language")
+    response.vary.update(("Accept-Language", "Authorization"))
     return response
