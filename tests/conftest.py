@@ -95,6 +95,25 @@ def live_server(app) -> Iterator[str]:
 
 
 @contextmanager
+def seeded_server() -> Iterator[tuple[str, Store]]:
+    """A registry of its own (a fresh seeded store, waitress on a free port): for a module whose
+    tests only read, or that set up their data once; yields the root URL and the store."""
+    from registry.ingest.seeds import load_seeds
+    from registry.store.meta import ensure_base_uri
+    from registry.web import create_app
+
+    settings = Settings(store="memory:", base_uri=BASE, load_seeds=False)
+    store = open_store(settings.store)
+    ensure_base_uri(store, BASE)
+    load_seeds(store, BASE)
+    try:
+        with serving(create_app(settings, store=store), free_port()) as url:
+            yield url, store
+    finally:
+        store.close()
+
+
+@contextmanager
 def serving(app, port: int) -> Iterator[str]:
     """Serve ``app`` with waitress on ``127.0.0.1:port`` in a thread; yields the root URL."""
     from waitress.server import create_server

@@ -3,20 +3,14 @@ tokens, the bad-input answers (401, 403, 404, 409) that change nothing, diff, gr
 
 from __future__ import annotations
 
-import importlib.util
-
 import pytest
+from live_publishing import factors, make_tokens
 
-from registry.publishing.tokens import create_token, ensure_publisher
+from registry.publishing.tokens import create_token
 from registry.rdf.namespaces import SYSTEM_GRAPH
 
-from conftest import BASE, DATA
+from conftest import BASE
 
-_spec = importlib.util.spec_from_file_location("publishing_factors", DATA / "publishing" / "factors.py")
-assert _spec is not None and _spec.loader is not None
-_module = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_module)
-factors = _module.factors
 DS = "acme-fuels"
 SPARQL_FACTORS = f"""SELECT ?f WHERE {{ ?f a <https://w3id.org/efreg/ontology#EmissionFactor> ;
     <http://purl.org/dc/terms/isPartOf> <{BASE}dataset/{DS}/1> }}"""
@@ -24,17 +18,7 @@ SPARQL_FACTORS = f"""SELECT ?f WHERE {{ ?f a <https://w3id.org/efreg/ontology#Em
 
 @pytest.fixture
 def tokens(store):
-    ensure_publisher(store, BASE, "acme", "ACME Energy")
-    ensure_publisher(store, BASE, "beta", "Beta Institute")
-    return {
-        name: {"Authorization": "Bearer " + create_token(store, publisher, role)}
-        for name, publisher, role in (
-            ("acme", "acme", "publisher"),
-            ("beta", "beta", "publisher"),
-            ("reviewer", "efreg", "reviewer"),
-            ("admin", "efreg", "admin"),
-        )
-    }
+    return make_tokens(store)
 
 
 def upload(client, headers, version=1, ids=range(3), bump=frozenset(), access="open", ds=DS, path=None):

@@ -15,13 +15,7 @@ from rdflib import Graph, URIRef
 from SPARQLWrapper import GET, POST, SPARQLWrapper
 from SPARQLWrapper.Wrapper import _allowedFormats
 
-from registry.config import Settings
-from registry.ingest.seeds import load_seeds
-from registry.store import open_store
-from registry.store.meta import ensure_base_uri
-from registry.web import create_app
-
-from conftest import free_port, serving
+from conftest import seeded_server
 
 BASE = "http://localhost:8080/"
 NATURAL_GAS = BASE + "factor/ipcc2006-t2.2-natural-gas/1"
@@ -52,13 +46,8 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def live_server() -> Iterator[str]:
     """One seeded registry for the module: these tests only read."""
-    settings = Settings(store="memory:", base_uri=BASE, load_seeds=False)
-    store = open_store(settings.store)
-    ensure_base_uri(store, BASE)
-    load_seeds(store, BASE)
-    with serving(create_app(settings, store=store), free_port()) as url:
+    with seeded_server() as (url, _store):
         yield url
-    store.close()
 
 
 def client(live_server: str, query: str, fmt: str | None = None, method: str = GET) -> SPARQLWrapper:

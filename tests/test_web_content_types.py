@@ -10,12 +10,9 @@ import pytest
 import requests
 
 from registry.config import Settings
-from registry.ingest.seeds import load_seeds
-from registry.store import open_store
-from registry.store.meta import ensure_base_uri
 from registry.web import create_app
 
-from conftest import free_port, serving
+from conftest import seeded_server
 
 BASE = "http://localhost:8080/"
 ACCEPTS = [
@@ -88,13 +85,9 @@ PATHS = [
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    settings = Settings(store="memory:", base_uri=BASE, load_seeds=False)
-    store = open_store(settings.store)
-    ensure_base_uri(store, BASE)
-    load_seeds(store, BASE)
-    with serving(create_app(settings, store=store), free_port()) as url:
+    """One seeded registry for the module: these tests only read."""
+    with seeded_server() as (url, _store):
         yield url
-    store.close()
 
 
 def one_charset(response: requests.Response) -> None:

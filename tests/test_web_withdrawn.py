@@ -13,14 +13,9 @@ from live_publishing import make_tokens, publish, withdraw
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDFS
 
-from registry.config import Settings
-from registry.ingest.seeds import load_seeds
 from registry.rdf.namespaces import EF
-from registry.store import open_store
-from registry.store.meta import ensure_base_uri
-from registry.web import create_app
 
-from conftest import BASE, free_port, serving
+from conftest import BASE, seeded_server
 
 DS = "acme-fuels"
 RDF_FORMATS = {".ttl": "turtle", ".jsonld": "json-ld", ".rdf": "xml", ".nt": "nt"}
@@ -39,17 +34,12 @@ def withdrawn() -> Iterator[str]:
     """A registry where versions 1 and 2 were published, then version 1 withdrawn (2 replaces it);
     version 2 has no factor 2, so factor 2's only version is gone without a replacement. The tests
     only read: one server for the module."""
-    settings = Settings(store="memory:", base_uri=BASE, load_seeds=False)
-    store = open_store(settings.store)
-    ensure_base_uri(store, BASE)
-    load_seeds(store, BASE)
-    with serving(create_app(settings, store=store), free_port()) as url:
+    with seeded_server() as (url, store):
         tokens = make_tokens(store)
         publish(url, tokens, DS, 1, ids=range(3))
         publish(url, tokens, DS, 2, ids=range(2), bump=frozenset({1}))
         withdraw(url, tokens, DS, 1, REASON)
         yield url
-    store.close()
 
 
 def parse(server: str, body: bytes, suffix: str, iri: str) -> Graph:
