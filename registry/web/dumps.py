@@ -142,6 +142,7 @@ def dataset(rest: str) -> Response:
     response.vary.add("Authorization")
     if current_caller() is not None:
         response.cache_control.private = True
+    return response
 
 
 CSV_COLUMNS = (
