@@ -12,7 +12,7 @@ from jsonschema import Draft202012Validator
 NAMES = {"dataset_id": "dataset", "number": "version", "set_id": "set"}
 
 
-def documented_form(rule: str) -> list[str]:
+def documented_form(rule: str, names: dict[str, str] = NAMES) -> list[str]:
     """A Flask rule as the OpenAPI paths it stands for (an ``any`` variable: one path per word)."""
     words = re.search(r"<any\(([^)]*)\):\w+>", rule)
     rules = (
@@ -20,7 +20,7 @@ def documented_form(rule: str) -> list[str]:
         if words
         else [rule]
     )
-    return [re.sub(r"<(?:\w+:)?(\w+)>", lambda m: "{" + NAMES.get(m[1], m[1]) + "}", r) for r in rules]
+    return [re.sub(r"<(?:\w+:)?(\w+)>", lambda m: "{" + names.get(m[1], m[1]) + "}", r) for r in rules]
 
 
 def test_every_api_route_is_in_the_openapi_document(app, live_server: str) -> None:
@@ -32,7 +32,10 @@ def test_every_api_route_is_in_the_openapi_document(app, live_server: str) -> No
     routes: dict[str, set[str]] = {}
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/api/"):
-            for path in documented_form(rule.rule):
+            forms = documented_form(rule.rule)
+            if not set(forms) <= set(paths):  # a route documented with Flask's own variable names
+                forms = documented_form(rule.rule, {})
+            for path in forms:
                 routes.setdefault(path, set()).update(m.lower() for m in rule.methods or ())
     assert {"/api/crosswalk", "/api/mappings", "/api/mappings/{set}.sssom.tsv"} <= set(routes)
     missing = sorted(set(routes) - set(paths))
