@@ -263,7 +263,7 @@ def load(
 
     settings = common.settings(store=store_url, base_uri=base_uri)
     # a dry run writes nothing anywhere: the store read-only; a load through the server that holds it
-    store = common.open_store(settings, read_only=True) if dry_run else common.writer(settings)
+    store = common.writer(settings, dry_run=dry_run)
     if isinstance(store, ServerLink):
         _load_through(store, paths, fmt, dataset, publisher, encoding, publish_contacts, report_path, lang)
         return

@@ -66,12 +66,15 @@ def open_store(settings: Settings, *, read_only: bool = False, raise_locked: boo
     return store
 
 
-def writer(settings: Settings, acting: str = "efreg") -> Store | remote.ServerLink:
+def writer(settings: Settings, acting: str = "efreg", dry_run: bool = False) -> Store | remote.ServerLink:
     """For a command that writes: the store, or, when ``efreg serve`` holds it (an embedded store
     whose lock is taken and a live server named beside it), a link to that server (announced on
-    stderr). A store locked by anything else exits 2 saying what to do."""
+    stderr). A store locked by anything else exits 2 saying what to do. A dry run writes nothing
+    anywhere: the store opened read-only."""
     from registry.store import StoreLocked  # start-up
 
+    if dry_run:
+        return open_store(settings, read_only=True)
     try:
         return open_store(settings, raise_locked=True)
     except StoreLocked:

@@ -88,7 +88,7 @@ def harvest(
     from registry.publishing.tokens import CLI_TOKEN_ID, Caller
 
     settings = common.settings(store=store_url, base_uri=base_uri, service_timeout=timeout)
-    target = common.open_store(settings, read_only=True) if dry_run else common.writer(settings)
+    target = common.writer(settings, dry_run=dry_run)
     if isinstance(target, ServerLink):
         body = {
             "endpoint": endpoint,
@@ -205,7 +205,7 @@ def import_(
 
     settings = common.settings(store=store_url, base_uri=base_uri)
     how = MappingFile(fmt, set_id, publisher, publisher_name, title, license_iri, source_url)
-    target = common.open_store(settings, read_only=True) if dry_run else common.writer(settings)
+    target = common.writer(settings, dry_run=dry_run)
     if isinstance(target, ServerLink):
         params = {
             "format": fmt,
