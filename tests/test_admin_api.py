@@ -37,6 +37,7 @@ ROUTES = [
     ("POST", "api/admin/tokens", {"publisher": "acme", "role": "admin"}),
     ("DELETE", "api/admin/tokens/0123456789abcdef", None),
     ("POST", "api/admin/pact/clients", {"name": "Partner"}),
+    ("POST", "api/admin/pact/derive", None),
     ("GET", "api/admin/grants", None),
     ("GET", "api/admin/activities", None),
     ("POST", "api/admin/mappings", None),

@@ -10,6 +10,7 @@ import os
 import stat
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,11 +18,11 @@ import click
 import pytest
 import requests
 
-from registry.cli import main
+from registry.cli import main, remote
 from registry.store import server_file
 
-from conftest import BASE, DATA, ROOT
-from served import efreg, efreg_serve, partner  # noqa: F401  (fixture)
+from conftest import BASE, DATA, ROOT, free_port, require_tool
+from served import EFREG, efreg, efreg_serve, environ, partner  # noqa: F401  (fixture)
 
 SSSOM = DATA / "mapping" / "partner-sources.sssom.tsv"
 EXAMPLE = ROOT / "docs" / "examples" / "efreg-template-example.csv"
@@ -36,28 +37,32 @@ def run(url: str, *args: str, expect: str | None = THROUGH, status: int = 0, **e
     assert done.returncode == status, (args, done.stdout, done.stderr)
     if expect is not None:
         assert expect in done.stderr, (args, done.stderr)
-    words = [a for a in args[:2] if not a.startswith("-") and "/" not in a]
-    covered.add(tuple(words[:2]) if len(words) > 1 and words[0] in GROUPS else tuple(words[:1]))
+    covered.add(command_of(args))
     return done
 
 
-GROUPS = {name for name, cmd in main.commands.items() if isinstance(cmd, click.Group)}
+def command_of(args: tuple[str, ...]) -> tuple[str, ...]:
+    """The words of ``args`` naming the command (``pact client create``; ``dataset list``)."""
+    words, group = [], main
+    for word in args:
+        cmd = group.commands.get(word)
+        if cmd is None:
+            break
+        words.append(word)
+        if not isinstance(cmd, click.Group):
+            break
+        group = cmd
+    return tuple(words)
 
 
-#: Not yet beside a running server: `efreg pact …` opens the store itself (exit 2 with what to do);
-#: PACT clients are to join the admin API (issue 18's follow-up).
-NOT_YET = {"pact"}
-
-
-def leaf_commands() -> set[tuple[str, ...]]:
+def leaf_commands(group: click.Group = main, prefix: tuple[str, ...] = ()) -> set[tuple[str, ...]]:
+    """Every command, as the words naming it (``("pact", "client", "create")``)."""
     out = set()
-    for name, cmd in main.commands.items():
-        if name in NOT_YET:
-            continue
+    for name, cmd in group.commands.items():
         if isinstance(cmd, click.Group):
-            out.update((name, sub) for sub in cmd.commands)
+            out |= leaf_commands(cmd, (*prefix, name))
         else:
-            out.add((name,))
+            out.add((*prefix, name))
     return out
 
 
@@ -212,8 +217,13 @@ def test_writes_go_through_the_server_and_reads_open_read_only(served, partner):
     # the stores's own views
     info = json.loads(run(url, "info", "--json", expect=READ_ONLY).stdout)
     assert BASE + "dataset/example/1" in info["graphs"]
-    assert b"dataset/example/1" in efreg(url, "dump").stdout.encode()
-    covered.add(("dump",))
+    assert "dataset/example/1" in run(url, "dump", expect=READ_ONLY).stdout
+    # PACT: a data recipient and a derivation go through the server; the export reads the store
+    made = json.loads(run(url, "pact", "client", "create", "--name", "Partner GmbH").stdout)
+    assert len(made["client_id"]) == 24 and made["client_secret"]
+    derived = json.loads(run(url, "pact", "derive", "--json").stdout)
+    exported = json.loads(run(url, "pact", "export", expect=READ_ONLY).stdout)
+    assert derived["footprints"] == len(exported["data"])
     # every change above was recorded with PROV, by the efreg command's local credential
     log = requests.get(
         root + "api/admin/activities", headers={"Authorization": "Bearer " + _local(url)}, timeout=10
@@ -228,6 +238,7 @@ def test_writes_go_through_the_server_and_reads_open_read_only(served, partner):
         "grant",
     } <= actions
     assert {"mapping set import", "mapping set delete", "harvest"} <= actions
+    assert {"PACT client create", "PACT derive"} <= actions
 
 
 def test_every_command_was_run_beside_the_server(served):
@@ -281,6 +292,68 @@ def test_a_stale_file_or_a_store_locked_by_another_process_says_what_to_do(tmp_p
         assert read.returncode == 0 and "beta" in read.stdout
     finally:
         holder.communicate("", timeout=30)
+
+
+def test_commands_beside_an_https_server_pin_its_certificate(tmp_path: Path):
+    """``efreg serve --tls-cert/--tls-key`` leaves the file too, naming its https address and its
+    certificate's fingerprint; commands pin that certificate (here issued for another host name than
+    the loopback address they call), and refuse a server presenting any other."""
+    openssl = require_tool("openssl")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+         "/CN=registry.example", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    printed = subprocess.run(
+        [openssl, "x509", "-in", str(cert), "-noout", "-fingerprint", "-sha256"],
+        check=True, capture_output=True, text=True, timeout=60,
+    ).stdout  # fmt: skip
+    sha256 = printed.split("=", 1)[1].strip().replace(":", "").lower()
+    where = tmp_path / "store"
+    url = "oxigraph://" + where.as_posix()
+    port = free_port()
+    proc = subprocess.Popen(
+        [EFREG, "serve", "--port", str(port), "--no-seeds", "--tls-cert", str(cert), "--tls-key", str(key)],
+        env=environ(url),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        for _ in range(600):  # the file is written once the server listens
+            if server_file.read(where) is not None or proc.poll() is not None:
+                break
+            time.sleep(0.1)
+        info = server_file.read(where)
+        assert info is not None, proc.stderr.read() if proc.poll() is not None else "no file"  # type: ignore[union-attr]
+        assert info.url == f"https://127.0.0.1:{port}/" and info.tls_sha256 == sha256
+        assert stat.S_IMODE(os.stat(info.path).st_mode) == 0o600
+        made = run(url, "publisher", "create", "acme", "--name", "ACME")
+        assert made.stdout.startswith("created " + BASE + "publisher/acme")
+        token = run(url, "token", "create", "--publisher", "acme", "--role", "reviewer").stdout.strip()
+        pinned = remote._session(info.tls_sha256)  # what the command uses: this certificate only
+        listed = pinned.get(
+            info.url + "api/admin/tokens",
+            headers={"Authorization": "Bearer " + info.credential},
+            verify=False,
+            timeout=10,
+        ).json()["tokens"]
+        assert token.split("_")[1] in {t["id"] for t in listed}
+        assert "acme" in run(url, "publisher", "list", expect=READ_ONLY).stdout
+        # another certificate than the server's (a tampered file): refused, nothing sent
+        body = json.loads(info.path.read_text())
+        info.path.write_text(json.dumps({**body, "tls_sha256": "00" * 32}))
+        refused = run(url, "publisher", "create", "beta", "--name", "Beta", status=2)
+        assert "did not answer" in refused.stderr and "fingerprint" in refused.stderr.lower()
+        info.path.write_text(json.dumps(body))
+        proc.terminate()
+        proc.wait(timeout=30)
+        assert server_file.read(where) is None  # a clean stop removes the file
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=30)
 
 
 def _factors(dataset: str, version: int, directory: Path) -> Path:

@@ -12,10 +12,11 @@ from registry.paths import seed_files
 from registry.store import open_store
 from registry.store.meta import ensure_base_uri
 
-from conftest import BASE, ROOT
-from served import efreg, efreg_serve
+from conftest import BASE, DATA, ROOT
+from served import efreg, efreg_serve, partner  # noqa: F401  (fixture)
 
 EXAMPLE = ROOT / "docs" / "examples" / "efreg-template-example.csv"
+SSSOM = DATA / "mapping" / "partner-sources.sssom.tsv"
 
 
 def test_tokens_and_publishers_made_before_the_first_start_keep_the_seeds(tmp_path: Path):
@@ -66,3 +67,63 @@ def test_a_dry_run_creates_no_store_and_fixes_no_base_uri(tmp_path: Path):
     again = efreg(url, "load", "--dry-run", str(EXAMPLE))
     assert again.returncode == 0, again.stderr
     assert efreg(url, "dump").stdout == before
+
+
+def dry_runs(partner_url: str) -> dict[str, list[str]]:
+    """Every command with --dry-run, with arguments that would store something."""
+    return {
+        "load": ["load", "--dry-run", str(EXAMPLE)],
+        "dataset upload": ["dataset", "upload", "example", str(EXAMPLE), "--publisher", "acme", "--dry-run"],
+        "mappings import": ["mappings", "import", str(SSSOM), "--set-id", "partner-sources", "--dry-run"],
+        "harvest": [
+            "harvest", partner_url, "--dataset", "partner-ecfo", "--publisher", "partner-kg", "--license",
+            "https://creativecommons.org/licenses/by/4.0/", "--gwp-set", "AR5-GWP100", "--allow-endpoint",
+            "--dry-run",
+        ],
+    }  # fmt: skip
+
+
+def test_every_dry_run_writes_nothing_anywhere(tmp_path: Path, partner):  # noqa: F811
+    """No store made, no base URI fixed, nothing written to a store that exists (its dump unchanged)."""
+    from registry.cli import main
+
+    with_dry_run = {
+        " ".join(words)
+        for words in _commands(main)
+        if "dry_run" in {p.name for p in _command(main, words).params}
+    }
+    runs = dry_runs(partner)
+    assert set(runs) == with_dry_run
+    where = tmp_path / "never"
+    url = "oxigraph://" + where.as_posix()
+    for name, args in runs.items():  # (a mapping set naming nothing the empty registry knows: exit 2)
+        done = efreg(url, *args)
+        assert done.returncode in (0, 1, 2) and "Traceback" not in done.stderr, (name, done.stderr)
+        assert not where.exists(), name
+    store = open_store(url)  # a store with the seeds
+    ensure_base_uri(store, BASE)
+    load_missing_seeds(store, BASE)
+    store.close()
+    before = efreg(url, "dump").stdout
+    for name, args in runs.items():
+        done = efreg(url, *args)
+        assert done.returncode in (0, 1) and "Traceback" not in done.stderr, (name, done.stderr)
+        assert "nothing stored" in (done.stdout + done.stderr).lower() or "dry run" in done.stdout, (
+            name,
+            done.stdout,
+        )
+    assert efreg(url, "dump").stdout == before
+
+
+def _commands(group, prefix=()):
+    for name, cmd in group.commands.items():
+        if hasattr(cmd, "commands"):
+            yield from _commands(cmd, (*prefix, name))
+        else:
+            yield (*prefix, name)
+
+
+def _command(group, words):
+    for word in words:
+        group = group.commands[word]
+    return group

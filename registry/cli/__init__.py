@@ -10,6 +10,7 @@ import json
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -131,41 +132,39 @@ def serve(
     app = create_app(settings, store=store)
     credential, secret = LocalCredential.new()
     app.extensions["efreg.local_credential"] = credential
-    if tls_cert is not None and tls_key is not None:  # no file beside the store: commands read beside it
-        click.echo(  # the base URI is the registry's one address (VoID, the service description, IRIs)
-            f"efreg {__version__} serving {settings.store} at {settings.base_uri} "
-            f"(listening on https://{settings.host}:{settings.port}/)",
-            err=True,
+    if tls_cert is not None and tls_key is not None:
+        tls = _tls_server(app, settings, tls_cert, tls_key)  # listening once prepared
+        scheme, port, run, close = "https", int(tls.bind_addr[1]), tls.serve, tls.stop
+    else:
+        server = waitress.create_server(
+            app,
+            host=settings.host,
+            port=settings.port,
+            threads=settings.workers,
+            ident=f"efreg/{__version__}",
+            # above every route's own limit, so that the app's 413 names the route's limit and setting
+            max_request_body_size=4 * limits.largest(settings),
         )
-        _serve_tls(app, settings, tls_cert, tls_key)
-        return
-    server = waitress.create_server(
-        app,
-        host=settings.host,
-        port=settings.port,
-        threads=settings.workers,
-        ident=f"efreg/{__version__}",
-        # above every route's own limit, so that the app's 413 names the route's limit and setting
-        max_request_body_size=4 * limits.largest(settings),
-    )
-    port = getattr(server, "effective_port", settings.port)
+        scheme, port = "http", int(getattr(server, "effective_port", settings.port))
+        run, close = server.run, server.close
     directory = Path(store.path) if getattr(store, "path", None) else None  # an embedded store on disk
     if directory is not None:  # beside the store: how `efreg` commands reach this server
-        server_file.write(directory, server_file.client_url(settings.host, port), secret, settings.store)
-    click.echo(
+        url = server_file.client_url(settings.host, port, scheme)
+        server_file.write(directory, url, secret, settings.store, tls_cert)
+    click.echo(  # the base URI is the registry's one address (VoID, the service description, IRIs)
         f"efreg {__version__} serving {settings.store} at {settings.base_uri} "
-        f"(listening on http://{settings.host}:{port}/)",
+        f"(listening on {scheme}://{settings.host}:{port}/)",
         err=True,
     )
     signal.signal(signal.SIGTERM, _stop)
     try:
-        server.run()
+        run()
     except (KeyboardInterrupt, SystemExit):
         click.echo("efreg serve: stopping", err=True)
     finally:
         if directory is not None:
             server_file.remove(directory)
-        server.close()
+        close()
         store.close()
 
 
@@ -174,9 +173,10 @@ def _stop(signum: int, frame: object) -> None:
     raise SystemExit(0)
 
 
-def _serve_tls(app: object, settings: object, cert: Path, key: Path) -> None:
+def _tls_server(app: object, settings: object, cert: Path, key: Path) -> Any:
     """HTTPS with cheroot (CherryPy's WSGI server: a thread pool, its own TLS through the standard
-    ``ssl`` module). Waitress speaks no TLS; werkzeug's server is for development only."""
+    ``ssl`` module), prepared (listening): ``serve()`` runs it. Waitress speaks no TLS; werkzeug's
+    server is for development only."""
     from cheroot import wsgi  # start-up: only for HTTPS
     from cheroot.ssl.builtin import BuiltinSSLAdapter  # start-up: only for HTTPS
 
@@ -191,10 +191,8 @@ def _serve_tls(app: object, settings: object, cert: Path, key: Path) -> None:
         server.ssl_adapter = BuiltinSSLAdapter(str(cert), str(key))
     except Exception as exc:  # noqa: BLE001 - ssl raises several kinds for an unreadable cert or key
         raise click.UsageError(f"cannot use {cert} / {key} for TLS: {exc}") from None
-    try:
-        server.start()
-    except KeyboardInterrupt:
-        server.stop()
+    server.prepare()
+    return server
 
 
 def _warm_sparql_parser() -> None:

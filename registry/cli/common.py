@@ -13,6 +13,7 @@ from registry.cli import remote
 from registry.config import Settings
 
 if TYPE_CHECKING:
+    from registry.publishing.tokens import Caller
     from registry.store import Store
 
 STORE_HELP = (
@@ -86,6 +87,13 @@ def writer(settings: Settings, acting: str = "efreg", dry_run: bool = False) -> 
         link = remote.ServerLink(info, acting)
         link.announce()
         return link
+
+
+def cli_caller(acting: str = "efreg") -> Caller:
+    """The efreg command working on the store itself: an administrator acting for ``acting``."""
+    from registry.publishing.tokens import CLI_TOKEN_ID, Caller  # start-up: when a command runs
+
+    return Caller(publisher=acting, role="admin", token_id=CLI_TOKEN_ID)
 
 
 def _directory(url: str) -> Path:

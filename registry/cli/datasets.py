@@ -43,17 +43,17 @@ def _open(store_url: str | None, base_uri: str | None, *, read_only: bool = Fals
     return common.open_store(settings, read_only=read_only), settings.base_uri
 
 
-def _writer(store_url: str | None, base_uri: str | None, acting: str = "efreg") -> tuple[Any, str]:
-    """The store, or the running server that holds it (:func:`registry.cli.common.writer`)."""
+def _writer(
+    store_url: str | None, base_uri: str | None, acting: str = "efreg", dry_run: bool = False
+) -> tuple[Any, str]:
+    """The store, or the running server that holds it (:func:`registry.cli.common.writer`); a dry
+    run: the store read-only."""
     settings = common.settings(store=store_url, base_uri=base_uri)
-    return common.writer(settings, acting), settings.base_uri
+    return common.writer(settings, acting, dry_run), settings.base_uri
 
 
 def _admin(acting: str) -> Caller:
-    # start-up: loaded when the command runs, not for `efreg --help`
-    from registry.publishing.tokens import CLI_TOKEN_ID, Caller
-
-    return Caller(publisher=acting, role="admin", token_id=CLI_TOKEN_ID)
+    return common.cli_caller(acting)
 
 
 def _fail(message: str, status: int = 2) -> None:
@@ -267,11 +267,11 @@ def dataset_upload(
     from registry.ingest import IngestError, NothingImported
     from registry.publishing.workflow import PublishingError, upload
 
-    store, base = _writer(store_url, base_uri, publisher)
+    store, base = _writer(store_url, base_uri, publisher, dry_run)
     if isinstance(store, ServerLink):
         answer = store.call(
             "POST",
-            f"/api/datasets/{quote(dataset_id, safe='')}/{'validate' if dry_run else 'versions'}",
+            f"/api/datasets/{quote(dataset_id, safe='')}/versions",  # a dry run reads the store itself
             params={"access": level, "format": fmt},
             json_body=local_paths(list(paths)),
             ok=(200, 201, 422),

@@ -1,4 +1,7 @@
-"""``efreg pact``: PACT v3 data recipients (OAuth2 clients), the footprints' export and derivation."""
+"""``efreg pact``: PACT v3 data recipients (OAuth2 clients), the footprints' export and derivation.
+
+Beside a running ``efreg serve``: ``client create`` and ``derive`` (they write) go through the server
+(``/api/admin/pact/…``), ``export`` (it reads) opens the store read-only."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ import click
 
 from registry.cli import common
 from registry.cli.common import BASE_HELP, STORE_HELP
+from registry.cli.remote import ServerLink
 
 
 @click.group()
@@ -34,16 +38,25 @@ def client() -> None:
 def client_create(name: str, events_url: str | None, store_url: str | None, base_uri: str | None) -> None:
     """Register a client; prints {"client_id", "client_secret"} as JSON (the secret only this once:
     the registry keeps a salted hash)."""
-    from registry.pact.clients import ClientError, create_client  # start-up: the PACT stack, when used
+    from registry.pact.clients import ClientError, admin_create_client  # start-up: the PACT stack
 
     settings = common.settings(store=store_url, base_uri=base_uri)
-    with common.open_store(settings) as store:
-        try:
-            client_id, secret = create_client(store, name, events_url)
-        except ClientError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(2)
-    click.echo(json.dumps({"client_id": client_id, "client_secret": secret}))
+    target = common.writer(settings)
+    if isinstance(target, ServerLink):
+        made = target.call(
+            "POST", "/api/admin/pact/clients", json_body={"name": name, "events_url": events_url}
+        )
+    else:
+        with target as store:
+            try:
+                client_id, secret = admin_create_client(
+                    store, settings.base_uri, common.cli_caller(), name, events_url
+                )
+            except ClientError as exc:
+                click.echo(f"error: {exc}", err=True)
+                sys.exit(2)
+        made = {"client_id": client_id, "client_secret": secret}
+    click.echo(json.dumps({"client_id": made["client_id"], "client_secret": made["client_secret"]}))
 
 
 @pact.command("export")
@@ -55,7 +68,7 @@ def export(out: Path | None, store_url: str | None, base_uri: str | None) -> Non
     from registry.pact import records  # start-up: the PACT stack, when used
 
     settings = common.settings(store=store_url, base_uri=base_uri)
-    with common.open_store(settings) as store:
+    with common.open_store(settings, read_only=True) as store:
         text = json.dumps({"data": records.footprints(store)}, ensure_ascii=False, indent=2)
     if out is None:
         click.echo(text)
@@ -70,15 +83,15 @@ def export(out: Path | None, store_url: str | None, base_uri: str | None) -> Non
 def derive(as_json: bool, store_url: str | None, base_uri: str | None) -> None:
     """Derive the footprints of what is published again (done at every release) and report, per
     factor version without one, which required PACT field cannot be derived and why."""
-    from registry.pact import records  # start-up: the PACT stack, when used
+    from registry.pact.admin import admin_sync  # start-up: the PACT stack, when used
 
     settings = common.settings(store=store_url, base_uri=base_uri)
-    with common.open_store(settings) as store:
-        report = records.sync(store, settings.base_uri)
-    if as_json:
-        refused = {
-            f: [{"field": r.field, "reason": r.reason} for r in rs] for f, rs in report.refused.items()
-        }
-        click.echo(json.dumps({"footprints": len(report.footprints), "refused": refused}, indent=2))
+    target = common.writer(settings)
+    if isinstance(target, ServerLink):
+        answer = target.call("POST", "/api/admin/pact/derive")
+        summary, lines = {k: answer[k] for k in ("footprints", "refused")}, answer["lines"]
     else:
-        click.echo("\n".join(report.lines()))
+        with target as store:
+            report = admin_sync(store, settings.base_uri, common.cli_caller())
+        summary, lines = report.to_json(), report.lines()
+    click.echo(json.dumps(summary, indent=2) if as_json else "\n".join(lines))

@@ -55,7 +55,7 @@ class ServerLink:
             headers["Content-Type"] = content_type
         query = {k: v for k, v in (params or {}).items() if v is not None and v is not False}
         try:
-            response = requests.request(
+            response = _session(self.info.tls_sha256).request(
                 method,
                 self.info.url.rstrip("/") + path,
                 headers=headers,
@@ -63,6 +63,7 @@ class ServerLink:
                 json=json_body,
                 data=data,
                 timeout=3600,
+                verify=self.info.tls_sha256 is None,  # https: the certificate is pinned instead
             )
         except requests.RequestException as exc:
             fail(f"efreg serve (pid {self.info.pid}) at {self.info.url} did not answer: {exc}")
@@ -79,6 +80,24 @@ class ServerLink:
                 (exits or EXIT).get(response.status_code, 2),
             )
         return body
+
+
+def _session(tls_sha256: str | None) -> Any:
+    """A requests session; given a certificate's fingerprint, its https connections accept exactly
+    that certificate (the one the server beside the store presents), whatever signed it or names."""
+    import requests  # start-up: only commands that go through a server load the HTTP client
+    from requests.adapters import HTTPAdapter
+
+    session = requests.Session()
+    if tls_sha256 is not None:
+
+        class Pinned(HTTPAdapter):
+            def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+                kwargs.update(cert_reqs="CERT_NONE", assert_fingerprint=tls_sha256)
+                super().init_poolmanager(*args, **kwargs)
+
+        session.mount("https://", Pinned())
+    return session
 
 
 def fail(message: str, status: int = 2) -> NoReturn:

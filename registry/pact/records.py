@@ -49,6 +49,14 @@ class SyncReport:
             out.extend(f"  no PACT footprint for {factor}: {r}" for r in refusals)
         return out
 
+    def to_json(self) -> dict[str, Any]:
+        """``{"footprints": n, "refused": {factor version: [{"field", "reason"}]}}`` (``efreg pact
+        derive --json``, ``POST /api/admin/pact/derive``)."""
+        refused = {
+            f: [{"field": r.field, "reason": r.reason} for r in rs] for f, rs in sorted(self.refused.items())
+        }
+        return {"footprints": len(self.footprints), "refused": refused}
+
 
 def _literal(value: str, datatype: str) -> Literal:
     return Literal(value, datatype=XSD[datatype])

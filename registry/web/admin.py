@@ -22,6 +22,7 @@ from werkzeug.exceptions import BadRequest
 from registry.federation.harvest import admin_harvest
 from registry.ingest.loads import load_files
 from registry.mapping.imports import MappingFile, delete_mapping_set, import_mapping_set
+from registry.pact.admin import admin_sync
 from registry.pact.clients import ClientError, admin_create_client
 from registry.publishing import access, activities, admin
 from registry.publishing.tokens import Caller
@@ -151,6 +152,15 @@ def create_pact_client() -> Response:
     response = as_json({"client_id": client_id, "client_secret": secret}, 201)
     response.headers["Cache-Control"] = "no-store"  # the secret is shown once
     return response
+
+
+@bp.post("/pact/derive")
+def derive_pact() -> Response:
+    """Derive the PACT footprints of what is published again, as ``efreg pact derive`` does: how
+    many were derived and, per factor version without one, each refused field and why."""
+    who = admin_caller()
+    report = admin_sync(get_store(), get_settings().base_uri, who)
+    return as_json({**report.to_json(), "lines": report.lines()})
 
 
 @bp.get("/grants")

@@ -142,6 +142,13 @@ ADMIN_PATHS: dict[str, Any] = {
             body=_json_body(["name"], {"name": STRING, "events_url": STRING}),
         )
     },
+    "/api/admin/pact/derive": {
+        "post": operation(
+            "derivePactFootprints",
+            "Derive the PACT footprints of what is published again (done at every release), as "
+            "`efreg pact derive`: {footprints, refused: {factor version: [{field, reason}]}, lines}",
+        )
+    },
     "/api/admin/grants": {"get": operation("listGrants", "Every grant of a commercial dataset's values")},
     "/api/admin/activities": {
         "get": operation(
