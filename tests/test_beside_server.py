@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -25,6 +26,7 @@ from conftest import BASE, DATA, ROOT, free_port, require_tool
 from served import EFREG, efreg, efreg_serve, environ, partner  # noqa: F401  (fixture)
 
 SSSOM = DATA / "mapping" / "partner-sources.sssom.tsv"
+SLICE = DATA / "ingest" / "oefdb" / "oefdb-slice.csv"
 EXAMPLE = ROOT / "docs" / "examples" / "efreg-template-example.csv"
 THROUGH = "holds the store: sent through it"
 READ_ONLY = "holds the store: read it read-only"
@@ -120,6 +122,18 @@ def test_writes_go_through_the_server_and_reads_open_read_only(served, partner):
     loaded = run(url, "load", "--dataset", "example", "--publisher", "acme", str(EXAMPLE))
     assert f"stored in {BASE}dataset/example/1" in loaded.stdout
     assert requests.get(root + "api/datasets/example", timeout=10).status_code == 200
+    # many warnings: the summary by rule, as a load on the store prints it, and the whole --report
+    report = where.parent / "slice-report.txt"
+    sliced = run(
+        url, "load", "--dataset", "oefdb-slice", "--publisher", "acme", str(SLICE), "--report", str(report)
+    )
+    blocks = re.findall(r"^\[Warning\] (\S+) .*× ([\d,]+)$", sliced.stderr, flags=re.M)
+    assert ("efsh:Factor-label-zh", "92") in blocks and "Focus node:" not in sliced.stderr, sliced.stderr
+    assert f"full report: {report}" in sliced.stderr
+    text = report.read_text(encoding="utf-8")
+    assert text.startswith("read 92, imported 92") and text.count("Focus node:") == sum(
+        int(n) for _, n in blocks
+    )
     # the publishing workflow
     body = _factors("acme-fuels", 1, where.parent)
     upload = run(

@@ -52,6 +52,39 @@ def test_many_warnings_print_as_a_summary_by_rule(tmp_path: Path) -> None:
     assert body["read"] == rows and len(body["results"]) == body["warnings"] > 20
 
 
+def test_validate_prints_the_summary_load_prints_and_writes_the_report(tmp_path: Path) -> None:
+    """`efreg validate` summarises as `efreg load` does (one block per rule, two examples) in each
+    language asked, and --report FILE writes every result, as .txt, .json or .ttl."""
+    from served import efreg
+
+    rows = sum(1 for _ in SLICE.open(encoding="utf-8")) - 1
+    store = "oxigraph://" + (tmp_path / "no-store").as_posix()
+    report = tmp_path / "report.txt"
+    done = efreg(store, "validate", "--validator", "fast", str(SLICE), "--report", str(report))
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    blocks = re.findall(r"^\[Warning\] (\S+) .*× ([\d,]+)$", out, flags=re.M)
+    assert ("efsh:Factor-label-zh", f"{rows:,}") in blocks, out[:2000]
+    assert "Focus node:" not in out and len(out.splitlines()) < 200
+    assert re.search(r"^\[警告\] efsh:Factor-label-zh .*× " + f"{rows:,}$", out, flags=re.M), out[:3000]
+    assert f"full report: {report}" in out
+    assert re.search(r"^conforms: 0 violation\(s\), [\d,]+ warning\(s\)", out, flags=re.M)
+    text = report.read_text(encoding="utf-8")
+    warnings = sum(int(b[1].replace(",", "")) for b in blocks)
+    assert text.count("Focus node:") == warnings and text.startswith(f"read {rows}, imported {rows}")
+    as_json = tmp_path / "report.json"
+    done = efreg(store, "validate", "--lang", "en", str(SLICE), "--report", str(as_json))
+    assert done.returncode == 0 and "[警告]" not in done.stdout
+    body = json.loads(as_json.read_text(encoding="utf-8"))
+    assert body["read"] == rows and len(body["results"]) == body["warnings"] == warnings
+    as_ttl = tmp_path / "report.ttl"
+    assert efreg(store, "validate", "--json", str(SLICE), "--report", str(as_ttl)).returncode == 0
+    assert len(Graph().parse(as_ttl)) > warnings
+    hint = efreg(store, "validate", "--lang", "en", str(SLICE))
+    assert "--report FILE writes every result" in hint.stdout
+    assert not (tmp_path / "no-store").exists()
+
+
 def test_the_counts_add_up(tmp_path: Path) -> None:
     """45 Tiangong processes: each is imported or skipped; exchanges, net uptakes and dangling sources
     left out of a process are counted apart (they used to be added to the skipped processes)."""

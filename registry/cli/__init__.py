@@ -308,7 +308,12 @@ def _load_through(
     report_path: Path | None,
     lang: str,
 ) -> None:
-    """``efreg load`` through the running server (the same function, its report as JSON)."""
+    """``efreg load`` through the running server (the same function, its report as JSON), printed
+    and written as :func:`registry.cli.reports.echo_outcome` does."""
+    from registry.cli.reports import HINT  # start-up: when an import ran
+    from registry.ingest.base import Skipped
+    from registry.ingest.outcome_text import full_text
+
     params = {
         "format": fmt,
         "dataset": dataset,
@@ -316,7 +321,7 @@ def _load_through(
         "encoding": encoding,
         "publish_contacts": "true" if publish_contacts else None,
         "lang": lang,
-        "report_turtle": "true" if report_path is not None and report_path.suffix != ".json" else None,
+        "report_turtle": "true" if report_path is not None and report_path.suffix == ".ttl" else None,
     }
     answer = link.call(
         "POST",
@@ -325,17 +330,25 @@ def _load_through(
         json_body=remote.local_paths(list(paths)),
         ok=(200, 201, 422),
     )
-    for skipped in answer["skipped"]:
-        click.echo(f"skipped {skipped['where']}: {skipped['reason']}", err=True)
-    if report_path is not None:
-        if report_path.suffix == ".json":
-            report_path.write_text(remote.dumps(answer["report"]), encoding="utf-8")
-        else:
-            report_path.write_text(answer["report_turtle"], encoding="utf-8")
     for line in answer["pact"]:
         click.echo(line, err=True)
-    if answer["report_text"]:
-        click.echo(answer["report_text"], err=True)
+    if answer["report_summary"]:
+        click.echo(answer["report_summary"], err=True)
+    if report_path is not None:
+        skipped = [Skipped(**s) for s in answer["skipped"]]
+        if report_path.suffix == ".json":
+            body = {**answer["report"], "read": answer["read"], "imported": answer["imported"]}
+            report_path.write_text(remote.dumps({**body, "skipped": answer["skipped"]}), encoding="utf-8")
+        elif report_path.suffix == ".ttl":
+            report_path.write_text(answer["report_turtle"], encoding="utf-8")
+        else:
+            text = full_text(
+                answer["counts"], skipped, [answer["report_text"]] if answer["report_text"] else []
+            )
+            report_path.write_text(text, encoding="utf-8")
+        click.echo(f"full report: {report_path}", err=True)
+    elif answer["long"]:
+        click.echo(HINT, err=True)
     click.echo(answer["summary"])
     if not answer["conforms"]:
         sys.exit(1)
@@ -359,15 +372,31 @@ def _load_through(
     show_default=True,
     help="pySHACL (the reference) or the compiled validator the import gate uses (same verdicts).",
 )
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(path_type=Path),
+    help="Write the whole report (records left out, every SHACL result) to this file: .txt, .json or .ttl "
+    "(the terminal shows a summary by rule when there are many), as `efreg load --report` does.",
+)
 @click.option("--base-uri", metavar="URI", help=BASE_HELP)
 def validate(
-    paths: tuple[Path, ...], fmt: str | None, lang: str, as_json: bool, validator: str, base_uri: str | None
+    paths: tuple[Path, ...],
+    fmt: str | None,
+    lang: str,
+    as_json: bool,
+    validator: str,
+    report_path: Path | None,
+    base_uri: str | None,
 ) -> None:
     """Check files against the SHACL shapes (all files together, with the reference data).
 
-    Exit 0 when they conform (warnings allowed), 1 on a violation, 2 when a file does not parse.
+    More than 20 results (or records left out) print as a summary by rule: count and two examples;
+    --report FILE writes all of them. Exit 0 when they conform (warnings allowed), 1 on a violation,
+    2 when a file does not parse.
     """
-    from registry.ingest import IngestError, NothingImported, read_paths  # start-up: when used
+    from registry.cli.reports import echo_outcome, write_report  # start-up: when used
+    from registry.ingest import IngestError, NothingImported, read_paths
     from registry.store import RDFParseError
     from registry.validation.fast import get_validator
 
@@ -384,15 +413,13 @@ def validate(
     except (IngestError, RDFParseError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1 if isinstance(exc, NothingImported) else 2)  # 1: nothing would be stored
-    for skipped in result.skipped:
-        click.echo(f"skipped {skipped.where}: {skipped.reason}", err=True)
     report = get_validator(validator)(result.dataset, base_iri=settings.base_uri)
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
-    else:
-        for language in ["en", "zh"] if lang == "both" else [lang]:
-            if report.results:
-                click.echo(report.to_text(language))
+        if report_path is not None:
+            write_report(result, report, report_path, lang)
+    else:  # as `efreg load` prints it: records left out and results, summarised by rule when many
+        echo_outcome(result, report, lang, report_path, err=False)
         click.echo(
             ("conforms" if report.conforms else "does not conform")
             + f": {len(report.violations)} violation(s), {len(report.warnings)} warning(s); {result.summary()}"

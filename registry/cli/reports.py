@@ -1,5 +1,6 @@
-"""What an import prints on the terminal: the records left out and the SHACL report, summarised by
-reason and by rule (count and two examples) when there are many, the full text in ``--report FILE``."""
+"""What an import prints on the terminal (:mod:`registry.ingest.outcome_text`: the records left out
+and the SHACL report, summarised by reason and by rule when there are many) and the whole report
+``--report FILE`` writes (``efreg load``, ``efreg validate``, ``efreg dataset upload``)."""
 
 from __future__ import annotations
 
@@ -10,57 +11,34 @@ from typing import TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:  # start-up: the ingest and validation stacks load when an import runs
-    from registry.ingest.base import ImportResult, Skipped
+    from registry.ingest.base import ImportResult
     from registry.validation.report import ValidationReport
 
-#: Up to this many skipped records or report results print one by one; more print as a summary.
-SHOW_ALL = 20
-EXAMPLES = 2
+HINT = "(a summary: --report FILE writes every result, as .txt, .json or .ttl)"
 
 
-def skipped_summary(skipped: list[Skipped], examples: int = EXAMPLES) -> str:
-    """Records and parts left out, grouped by reason (the text before the first ``:``), the largest
-    group first: ``skipped 9 × no reference year: e.g. file line 3; file line 7``."""
-    groups: dict[tuple[bool, str], list[Skipped]] = {}
-    for s in skipped:
-        groups.setdefault((s.part, s.reason.split(":", 1)[0]), []).append(s)
-    lines = []
-    for (part, reason), items in sorted(groups.items(), key=lambda kv: (kv[0][0], -len(kv[1]), kv[0][1])):
-        what = "left out (part of a record)" if part else "skipped"
-        lines.append(f"{what} {len(items):,} × {reason}")
-        for s in items[:examples]:
-            lines.append(f"  e.g. {s.where}: {s.reason}")
-    return "\n".join(lines)
+def echo_outcome(
+    result: ImportResult, report: ValidationReport, lang: str, report_path: Path | None, err: bool = True
+) -> None:
+    """Print what an import (or ``efreg validate``) left out and its SHACL report (on stderr, or
+    stdout with ``err=False``); summarised when long; the whole report in ``report_path``."""
+    from registry.ingest.outcome_text import is_long, terminal_text  # start-up: when an import ran
 
-
-def skipped_text(skipped: list[Skipped]) -> str:
-    """Every record and part left out, one a line."""
-    return "\n".join(f"{'left out' if s.part else 'skipped'} {s.where}: {s.reason}" for s in skipped)
-
-
-def echo_outcome(result: ImportResult, report: ValidationReport, lang: str, report_path: Path | None) -> None:
-    """Print what an import left out and its SHACL report (on stderr); summarised when long."""
-    many = len(result.skipped) > SHOW_ALL or len(report.results) > SHOW_ALL
-    if result.skipped:
-        text = (
-            skipped_summary(result.skipped)
-            if len(result.skipped) > SHOW_ALL
-            else skipped_text(result.skipped)
-        )
-        click.echo(text, err=True)
-    if report.results:
-        text = report.to_summary(lang) if len(report.results) > SHOW_ALL else report.to_text(lang)
-        click.echo(text, err=True)
+    text = terminal_text(result, report, lang)
+    if text:
+        click.echo(text, err=err)
     if report_path is not None:
         write_report(result, report, report_path, lang)
-        click.echo(f"full report: {report_path}", err=True)
-    elif many:
-        click.echo("(a summary: --report FILE writes every result, as .txt, .json or .ttl)", err=True)
+        click.echo(f"full report: {report_path}", err=err)
+    elif is_long(result, report):
+        click.echo(HINT, err=err)
 
 
 def write_report(result: ImportResult, report: ValidationReport, path: Path, lang: str = "en") -> None:
     """The whole report: ``.json`` (records left out and SHACL results), ``.ttl`` (the SHACL report
     graph), anything else plain text (every record left out, every result)."""
+    from registry.ingest.outcome_text import full_text, languages  # start-up: when an import ran
+
     if path.suffix == ".json":
         body: dict[str, Any] = {
             **report.to_json(),
@@ -72,5 +50,5 @@ def write_report(result: ImportResult, report: ValidationReport, path: Path, lan
     elif path.suffix == ".ttl":
         path.write_text(report.to_turtle(), encoding="utf-8")
     else:
-        text = result.counts() + "\n\n" + skipped_text(result.skipped) + "\n\n" + report.to_text(lang)
-        path.write_text(text, encoding="utf-8")
+        shacl = [report.to_text(language) for language in languages(lang)]
+        path.write_text(full_text(result.counts(), result.skipped, shacl), encoding="utf-8")

@@ -12,6 +12,7 @@ from typing import Any
 from registry.config import Settings
 from registry.ingest.base import ProgressCallback
 from registry.ingest.gate import ImportOutcome, import_paths
+from registry.ingest.outcome_text import is_long, terminal_text
 from registry.pact import records as pact_records
 from registry.publishing import activities
 from registry.publishing.admin import require_admin
@@ -46,7 +47,8 @@ class LoadReport:
         return f"{result.counts()}; {where}"
 
     def to_json(self, lang: str = "en", turtle: bool = False) -> dict[str, Any]:
-        """The report as JSON, with the SHACL report's text in ``lang`` (what ``efreg load`` prints)."""
+        """The report as JSON, with the SHACL report's text in ``lang`` (whole: ``report_text``; as
+        ``efreg load`` prints it, summarised by rule when long: ``report_summary``)."""
         result = self.outcome.result
         return {
             "stored": self.stored,
@@ -54,12 +56,15 @@ class LoadReport:
             "conforms": self.conforms,
             "read": result.read,
             "imported": result.imported,
-            "skipped": [{"where": s.where, "reason": s.reason} for s in result.skipped],
+            "counts": result.counts(),
+            "skipped": [{"where": s.where, "reason": s.reason, "part": s.part} for s in result.skipped],
             "datasets": result.dataset_iris if self.stored else [],
             "summary": self.summary(),
             "pact": self.pact_lines,
             "report": self.outcome.report.to_json(),
             "report_text": self.outcome.report.to_text(lang) if self.outcome.report.results else "",
+            "report_summary": terminal_text(result, self.outcome.report, lang),
+            "long": is_long(result, self.outcome.report),
             **({"report_turtle": self.outcome.report.to_turtle()} if turtle else {}),
         }
 
