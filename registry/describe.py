@@ -25,7 +25,7 @@ from rdflib.term import Node
 from registry.publishing import freshness
 from registry.rdf.namespaces import DCAT, EF, PREFIXES, QUDT
 from registry.rdf.parts import is_part
-from registry.store import Store
+from registry.store import Store, reads
 
 Quad = tuple[Node, URIRef, Node, str]
 
@@ -293,14 +293,16 @@ def _labels(store: Store, read: _Reader, subjects: list[URIRef]) -> list[Quad]:
         cached = _label_caches[store] = _LabelCache(state, graphs)
     known = cached.by_subject
     missing = [s for s in subjects if s not in known]
+    fetched: dict[URIRef, list[Quad]] = {}
     if missing:
-        fetched: dict[URIRef, list[Quad]] = {s: [] for s in missing}
+        fetched = {s: [] for s in missing}
         for quad in read.properties(missing, LABEL_PROPERTIES):
             fetched[quad[0]].append(quad)  # type: ignore[index]
         if freshness.depends_on(store, graphs) == state:
             known.update(fetched)
-        return [q for s in subjects for q in (known.get(s) if s in known else fetched[s])]
-    return [q for s in subjects for q in known[s]]
+    # what the cache answered counts as read (per-resource dependencies, registry.store.reads)
+    reads.note(*(("s", str(s)) for s in subjects if s not in fetched))
+    return [q for s in subjects for q in (known.get(s) if s in known else fetched[s])]
 
 
 def _versions(desc: Description, read: _Reader) -> None:

@@ -131,3 +131,62 @@ def test_search_reads_the_public_model_with_the_same_answers_and_is_kept(
     assert client.get("/search?q=test+fuel").get_data() == page
     store.update(f"INSERT DATA {{ GRAPH <{BASE}catalog> {{ <{BASE}x> <{BASE}p> 1 }} }}")  # renewed
     assert b"Test fuel 3" not in client.get("/search?q=test+fuel").get_data()
+
+
+def test_a_release_keeps_the_documents_of_resources_it_did_not_touch(
+    app, store, settings, client, tokens, tmp_path
+):
+    """Per-resource dependencies: releasing dataset A keeps the kept documents of dataset B's
+    factors (the same object and ETag, answered without building) and renews A's documents, the
+    dataset list, VoID and the home page; withdrawing A answers 410 at once."""
+    other = "fresh-other"
+
+    def release(ds: str, version: int, n: int) -> None:
+        path = tmp_path / f"{ds}-{version}.ttl"
+        path.write_text(_factors.factors(ds, version, "acme", range(n)), encoding="utf-8")
+        assert publishing.upload(store, settings, authenticate(store, tokens["acme"]), ds, [path]).stored
+        for action, who in (("submit", "acme"), ("approve", "reviewer")):
+            publishing.act(store, BASE, authenticate(store, tokens[who]), ds, str(version), action)
+
+    release(DS, 1, 2)
+    release(other, 1, 2)
+    b_paths = [f"/factor/{other}-0/1.ttl", f"/factor/{other}-1/1.html", f"/factor/{other}-0.ttl"]
+    a_paths = [f"/factor/{DS}-0/1.ttl", f"/factor/{DS}-0.ttl", f"/dataset/{DS}/1.ttl", f"/dataset/{DS}.ttl"]
+    whole = ["/", "/void.ttl", "/dataset/", "/search?q=test"]
+
+    def kept(path: str):
+        stem, suffix = path.rsplit(".", 1)
+        fmt = {"ttl": "turtle", "html": "html"}[suffix]
+        key = ("resource", stem.lstrip("/")) + ((1,) if stem.startswith("/dataset/") else ())
+        item = app.extensions["efreg.documents"].get(
+            ("per-resource", key, fmt, "en" if fmt == "html" else None)
+        )
+        return item[2] if item is not None else None
+
+    first = {p: client.get(p) for p in b_paths + a_paths + whole}
+    assert all(r.status_code == 200 for r in first.values()), {p: r.status_code for p, r in first.items()}
+    documents = {p: kept(p) for p in b_paths + a_paths}
+    assert all(documents.values()), documents
+
+    release(DS, 2, 3)  # a release of A: version 2, one factor more
+    after = {p: client.get(p) for p in b_paths + a_paths + whole}
+    for p in b_paths:  # B untouched: the very document kept, its ETag
+        assert after[p].status_code == 200 and after[p].headers["ETag"] == first[p].headers["ETag"]
+        assert kept(p) is documents[p], p
+    for p in a_paths:  # A's documents renewed (the thing now has version 2; the version lists it)
+        assert kept(p) is not documents[p], p
+    assert f"/factor/{DS}-0/2".encode() in after[f"/factor/{DS}-0.ttl"].get_data()
+    assert f"{DS}/2".encode() in after[f"/dataset/{DS}.ttl"].get_data()
+    assert (
+        f"{DS}-2".encode() in client.get("/void.ttl").get_data()
+        or after["/void.ttl"].get_data() != first["/void.ttl"].get_data()
+    )
+    for p in whole:  # what lists everything is renewed
+        assert after[p].get_data() != first[p].get_data(), p
+
+    publishing.act(store, BASE, authenticate(store, tokens["acme"]), DS, "2", "withdraw")
+    assert client.get(f"/factor/{DS}-2/2.ttl").status_code == 410  # at once, nothing kept
+    assert client.get(f"/dataset/{DS}/2.ttl").status_code == 410
+    assert f"/factor/{DS}-0/2".encode() not in client.get(f"/factor/{DS}-0.ttl").get_data()
+    for p in b_paths:  # still B's kept documents
+        assert client.get(p).headers["ETag"] == first[p].headers["ETag"] and kept(p) is documents[p]

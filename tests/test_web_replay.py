@@ -67,13 +67,21 @@ def test_a_store_write_ends_the_replay(client, store, calls):
     assert calls == [f"/{FACTOR}/1.ttl"] * 2
 
 
-def test_a_new_access_snapshot_ends_the_replay(client, store, calls, monkeypatch):
-    first = client.get(f"/{FACTOR}/1.ttl")
-    access.invalidate(store)  # recomputed without a write: seen later, a later Last-Modified
+def test_a_new_access_snapshot_ends_the_replay_of_a_303_not_of_a_document_kept_per_resource(
+    client, store, calls, monkeypatch
+):
+    """A 303 is kept with the whole public state (a new snapshot, seen later, ends it); a document
+    is kept per resource (registry.publishing.freshness) with the Last-Modified of its build, and
+    a snapshot recomputed without a write changes neither."""
+    document, thing = f"/{FACTOR}/1.ttl", f"/{FACTOR}/1"
+    first = client.get(document)
+    client.get(thing, headers={"Accept": "text/turtle"})
+    access.invalidate(store)  # recomputed without a write: seen later
     monkeypatch.setattr(access.time, "time", lambda: 4_000_000_000.0)
-    second = client.get(f"/{FACTOR}/1.ttl")
-    assert calls == [f"/{FACTOR}/1.ttl"] * 2
-    assert second.headers["Last-Modified"] != first.headers["Last-Modified"] and second.data == first.data
+    second = client.get(document)
+    client.get(thing, headers={"Accept": "text/turtle"})
+    assert calls == [document, thing, thing]
+    assert second.headers["Last-Modified"] == first.headers["Last-Modified"] and second.data == first.data
 
 
 @pytest.mark.parametrize(

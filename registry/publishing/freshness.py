@@ -17,6 +17,18 @@ Two kinds of state, so that a write does not throw away what it did not change:
   Any other write — a release, an admin update, a direct ``store.load`` — moves it.
 * **Store** — derived from anything else (drafts, commercial values, the system graph): the store's
   write generation, which every write moves (``OxigraphStore.writing``).
+* **Resource** — a public thing that knows what it read (``reads``: the keys :mod:`registry.store.
+  reads` recorded while it was built — the subjects it looked up, the objects it looked up links to,
+  the single graphs it queried): the public generation of the last **release** that touched one of
+  those keys. A release (approve, withdraw, a supersession: :func:`releasing`) records what it
+  touched: every subject, linked object and the name of each graph that entered or left the public
+  graphs, each subject and object of the catalog quads it added or removed, and each registry graph
+  (``urn:efreg:…``) whose content it changed. So a release of dataset A keeps the documents of
+  dataset B's factors and renews A's and those of the things A's graphs and records mention. Any
+  other public write (an admin update, a load) touches everything, as does a release too large to
+  list (:data:`MAX_TOUCHED_QUADS`). Things built from SPARQL over several graphs (the home page, the
+  dataset list, VoID, searches, dataset pages, SPARQL answers: a query can read anything) read
+  everything and keep the public state above.
 
 The state of a public entry is computed *before* the thing is derived from the store and the public
 generation moves *after* the change is written (``OxigraphStore.writing``), so an entry derived while a write was under way is
@@ -29,12 +41,21 @@ nothing else.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Collection, Hashable
+import threading
+import weakref
+from collections.abc import Collection, Hashable, Iterator
+from dataclasses import dataclass, field
 
 from registry.publishing import access
 from registry.store import Store
+from registry.store.reads import Key
 
-PUBLIC, STORE = "public", "store"
+PUBLIC, STORE, RESOURCE = "public", "store", "resource"
+#: A release touching more quads than this (graphs entering or leaving the public graphs, and the
+#: catalog compared before and after) touches everything instead of listing them.
+MAX_TOUCHED_QUADS = 3_000_000
+#: Keys remembered; beyond this the record starts again, everything touched at that generation.
+MAX_KEYS = 2_000_000
 
 
 def store_generation(store: Store) -> int | None:
@@ -57,12 +78,17 @@ def public_unchanged(store: Store) -> contextlib.AbstractContextManager[None]:
 
 
 def depends_on(
-    store: Store, graphs: Collection[str] | None = None, *, public: bool | None = None
+    store: Store,
+    graphs: Collection[str] | None = None,
+    *,
+    public: bool | None = None,
+    reads: frozenset[Key] | None = None,
 ) -> Hashable | None:
     """The state a thing derived from ``graphs`` of ``store`` depends on (``graphs`` ``None``: the
     public graphs). ``public``: the caller already knows whether ``graphs`` are exactly the public
     graphs (:func:`registry.publishing.access.reads_only_public`); else it is compared here.
-    ``None``: keep nothing."""
+    ``reads``: the keys a public thing read (:mod:`registry.store.reads`; ``None``: it may have read
+    anything); its state is then the last release that touched one of them. ``None``: keep nothing."""
     generation = store_generation(store)
     if generation is None:
         return None
@@ -71,4 +97,139 @@ def depends_on(
     snap = access.snapshot(store)
     if public is None and not (graphs is None or frozenset(graphs) == snap.public_set):
         return (STORE, generation)
+    if reads is not None and getattr(store, "records_reads", False):
+        last = _touches(store).last_touch(store, reads)
+        if last is not None:
+            return (RESOURCE, last)
     return (PUBLIC, public_generation(store), snap.public)
+
+
+# --- what releases touched -------------------------------------------------------------------------
+
+
+@dataclass
+class _Touched:
+    """The public generation at which each key was last touched by a release of this process."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    #: every key counts as touched at this generation (the start, or a write that listed nothing)
+    floor: int = 0
+    #: the public generation up to which every public write is accounted for
+    through: int = 0
+    releasing: int = 0  #: releases under way
+    keys: dict[Key, int] = field(default_factory=dict)
+
+    def last_touch(self, store: Store, reads: frozenset[Key]) -> int | None:
+        """The generation of the last write that touched ``reads``; ``None`` while a release is
+        under way (its touches are not known yet)."""
+        current = public_generation(store) or 0
+        with self.lock:
+            if self.releasing:
+                return None
+            if current != self.through:  # a public write that was not a release: everything
+                self.floor = self.through = current
+                self.keys.clear()
+            keys, floor = self.keys, self.floor
+            return max((keys.get(k, floor) for k in reads), default=floor)
+
+    def record(self, generation: int, touched: set[Key] | None) -> None:
+        with self.lock:
+            if touched is None or len(self.keys) + len(touched) > MAX_KEYS:
+                self.floor = generation
+                self.keys.clear()
+            else:
+                for key in touched:
+                    self.keys[key] = generation
+            self.through = generation
+
+
+_touched: weakref.WeakKeyDictionary[Store, _Touched] = weakref.WeakKeyDictionary()
+_touched_lock = threading.Lock()
+
+
+def _touches(store: Store) -> _Touched:
+    with _touched_lock:
+        found = _touched.get(store)
+        if found is None:
+            found = _touched[store] = _Touched(floor=public_generation(store) or 0)
+            found.through = found.floor
+        return found
+
+
+@contextlib.contextmanager
+def releasing(store: Store) -> Iterator[None]:
+    """Around a release (every write of it, up to the public read model's sync): afterwards, what
+    it touched is known to :func:`depends_on`; while it runs, things that know their reads keep
+    the whole public state (never an answer half of the release)."""
+    if not getattr(store, "records_reads", False):
+        yield
+        return
+    touched = _touches(store)
+    with touched.lock:
+        touched.releasing += 1
+    try:
+        before = _Before.take(store)
+        yield
+        keys = before.touched(store)
+    except BaseException:
+        keys = None
+        raise
+    finally:
+        with touched.lock:
+            touched.releasing -= 1
+        touched.record(public_generation(store) or 0, keys)
+
+
+def _quads(store: Store, graph: str, limit: int) -> set | None:
+    """The triples of ``graph`` (``OxigraphStore.graph_content``); ``None`` beyond ``limit``."""
+    return store.graph_content(graph, limit)  # type: ignore[attr-defined]
+
+
+def _keys_of(triples: set, keys: set[Key]) -> None:
+    """The keys a triple touches: its subject, and its object, alone and with the predicate."""
+    for s, p, o, literal in triples:
+        keys.add(("s", s))
+        if not literal:
+            keys.add(("po", p, o))
+            keys.add(("o", o))
+
+
+@dataclass
+class _Before:
+    """What a release compares after it: the public graphs and the registry graphs' content."""
+
+    public: frozenset[str]
+    registry: dict[str, set | None]
+
+    @staticmethod
+    def registry_graphs(store: Store) -> list[str]:
+        snap = access.snapshot(store)
+        catalog = [g for g in snap.public if not g.startswith((snap.base_uri or "\0") + "dataset/")]
+        return catalog + [g for g in store.graph_names() if g.startswith(access.PRIVATE_PREFIX)]
+
+    @classmethod
+    def take(cls, store: Store) -> _Before:
+        graphs = cls.registry_graphs(store)
+        return cls(
+            access.snapshot(store).public_set, {g: _quads(store, g, MAX_TOUCHED_QUADS) for g in graphs}
+        )
+
+    def touched(self, store: Store) -> set[Key] | None:
+        """Every key the release touched; ``None``: too many to list (everything)."""
+        keys: set[Key] = set()
+        budget = MAX_TOUCHED_QUADS
+        for graph in sorted(self.public ^ access.snapshot(store).public_set):
+            keys.add(("g", graph))
+            content = _quads(store, graph, budget)
+            if content is None:
+                return None
+            budget -= len(content)
+            _keys_of(content, keys)
+        for graph in sorted(set(self.registry) | set(self.registry_graphs(store))):
+            old, new = self.registry.get(graph, set()), _quads(store, graph, MAX_TOUCHED_QUADS)
+            if old is None or new is None:
+                return None
+            if old != new:
+                keys.add(("g", graph))
+                _keys_of(old ^ new, keys)
+        return keys

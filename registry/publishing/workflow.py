@@ -20,7 +20,6 @@ drops graphs a crash left pending. A commercial version is split at upload into 
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import secrets
 import threading
@@ -412,13 +411,15 @@ def act(
             new = TRANSITIONS[status][action]
         update = _transition_update(store, base, v, action, new, caller, comment)
         releases = f"GRAPH <{catalog.catalog_iri(base)}>" in update  # else the system graph only
-        with contextlib.nullcontext() if releases else freshness.public_unchanged(store):
+        # a release records what it touched (kept documents of other resources stay); else no
+        # public graph changes at all
+        with freshness.releasing(store) if releases else freshness.public_unchanged(store):
             store.update(update)
-        if action in ("approve", "withdraw"):  # a release: the catalog graph changed
-            statistics.refresh(store)  # before the sync: a write after it leaves the model behind
-        public_view.sync(store)
-        if action in ("approve", "withdraw"):  # footprints follow what is published (registry/pact)
-            pact_records.sync(store, base)
+            if action in ("approve", "withdraw"):  # a release: the catalog graph changed
+                statistics.refresh(store)  # before the sync: a write after it leaves the model behind
+            public_view.sync(store)
+            if action in ("approve", "withdraw"):  # footprints follow what is published (registry/pact)
+                pact_records.sync(store, base)
         return find_version(store, base, dataset_id, version)
 
 

@@ -28,7 +28,7 @@ from rdflib.term import Identifier, Node
 
 from registry.rdf.namespaces import SYSTEM_GRAPH
 from registry.rdf.terms import TermError, to_oxigraph, to_rdflib
-from registry.store import BACKENDS, READ_ONLY_BACKENDS
+from registry.store import BACKENDS, READ_ONLY_BACKENDS, reads
 from registry.store.analytic import AnalyticReplica
 from registry.store.base import (
     RDF_FORMATS,
@@ -206,6 +206,8 @@ class OxigraphStore(Store):
             self.url = "memory:"
 
     indexed = True
+    #: Reads through it are recorded (:mod:`registry.store.reads`), so per-resource dependencies hold.
+    records_reads = True
 
     @property
     def pyoxigraph(self) -> ox.Store:
@@ -221,6 +223,7 @@ class OxigraphStore(Store):
         *,
         graphs: Collection[str] | None = None,
     ) -> Iterator[tuple[Node, URIRef, Node, str]]:
+        reads.note_pattern(subject, predicate, object, graph)
         pattern = [None if t is None else to_oxigraph(t) for t in (subject, predicate, object)]
         name = None if graph is None else ox.NamedNode(graph)
         for quad in self._store.quads_for_pattern(*pattern, name):  # type: ignore[arg-type]
@@ -250,6 +253,7 @@ class OxigraphStore(Store):
         """The store a query reads (the public read model for a :class:`PublicDataset` while it is
         current, else this one) and the dataset arguments of ``pyoxigraph.Store.query``, which
         override any FROM / FROM NAMED of the query text."""
+        reads.note_query(*((dataset.default_graphs, dataset.named_graphs) if dataset else (None, None)))
         if isinstance(dataset, PublicDataset) and self.view is not None and self.view_current():
             if dataset.union:
                 return self.view, {"use_default_graph_as_union": True}
@@ -481,6 +485,26 @@ class OxigraphStore(Store):
             self._store.remove_graph(ox.NamedNode(graph))
 
     # --- inspecting ----------------------------------------------------------------------------
+    def graph_content(self, graph: str, limit: int) -> set[tuple[str, str, str, bool]] | None:
+        """The triples of ``graph`` as (subject, predicate, object, object is a literal), terms keyed
+        as :func:`registry.store.reads.term_key` keys them (a literal: its N-Triples form);
+        ``None`` when it holds more than ``limit``."""
+        out: set[tuple[str, str, str, bool]] = set()
+        for quad in self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph)):
+            o = quad.object
+            literal = isinstance(o, ox.Literal)
+            out.add(
+                (
+                    reads.term_key(quad.subject),
+                    quad.predicate.value,
+                    str(o) if literal else reads.term_key(o),
+                    literal,
+                )
+            )
+            if len(out) > limit:
+                return None
+        return out
+
     def graph_names(self) -> set[str]:
         return {g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode)}
 

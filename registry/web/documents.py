@@ -26,7 +26,7 @@ from registry.publishing import access, freshness
 from registry.rdf.namespaces import PREFIXES
 from registry.rdf.ontology import jsonld_context
 from registry.rdf.terms import to_oxigraph
-from registry.store import Store
+from registry.store import Store, reads
 from registry.web.callers import current_caller
 from registry.web.context import get_settings, get_store
 from registry.web.i18n import lang
@@ -271,18 +271,27 @@ def send_document(
     build: Callable[[], bytes | None],
     offers: Sequence[Format] = DOCUMENT_FORMATS,
     last_modified: float | None = None,
+    per_resource: bool = False,
 ) -> Response:
-    """A document: from the cache or ``build()`` (``None``: 404), with every header a client needs."""
+    """A document: from the cache or ``build()`` (``None``: 404), with every header a client needs.
+    ``per_resource``: for a caller who reads the public graphs, the document is kept with what its
+    build read (:mod:`registry.store.reads`) and stays through releases that did not touch that
+    (:func:`registry.publishing.freshness.depends_on`); else with the whole public state."""
     store = get_store()
-    full_key = (reader_key(store), key, fmt.name, lang() if fmt is HTML else None)
+    variant = (key, fmt.name, lang() if fmt is HTML else None)
     documents = cache()
-    item = documents.get(full_key)
-    if item is None:
-        body = build()
-        if body is None:
-            raise NotFound(f"There is no {stem.strip('/')} here.")
-        item = documents.put(full_key, Document(body))
-    changed = snapshot(store).seen_at if last_modified is None else last_modified
+    if per_resource and reader_key(store) is snapshot_key(store):
+        item, changed = _per_resource(store, variant, build, stem)
+    else:
+        full_key = (reader_key(store), *variant)
+        item = documents.get(full_key)
+        if item is None:
+            body = build()
+            if body is None:
+                raise NotFound(f"There is no {stem.strip('/')} here.")
+            item = documents.put(full_key, Document(body))
+        changed = snapshot(store).seen_at
+    changed = changed if last_modified is None else last_modified
     response = Response(item.body, status=200, headers=item.response_headers(fmt, stem, offers, changed))
     if current_caller() is not None:  # an answer for this token's organisation: no shared cache keeps it
         response.cache_control.private = True
@@ -293,3 +302,29 @@ def send_document(
     if request.method in ("GET", "HEAD"):
         response.headers["Date"] = http_date()
     return response
+
+
+#: Set in the WSGI environ by :func:`send_document` for a document kept per resource: the keys its
+#: build read (``None``: everything), for :class:`registry.web.replay.AnswerReplay`.
+READS = "efreg.reads"
+
+
+def _per_resource(
+    store: Store, variant: tuple, build: Callable[[], bytes | None], stem: str
+) -> tuple[Document, float]:
+    """A public document kept with the keys its build read: (document, when it was built)."""
+    documents = cache()
+    full_key = ("per-resource", *variant)
+    item = documents.get(full_key)
+    if item is None or freshness.depends_on(store, reads=item[1]) != item[0]:
+        before = freshness.depends_on(store)
+        with reads.recording() as read:
+            body = build()
+        if body is None:
+            raise NotFound(f"There is no {stem.strip('/')} here.")
+        keys = read.frozen()
+        item = (freshness.depends_on(store, reads=keys), keys, Document(body), snapshot(store).seen_at)
+        if freshness.depends_on(store) == before:  # no public write ended while it was built
+            documents.put(full_key, item)
+    request.environ[READS] = (item[1],)
+    return item[2], item[3]

@@ -11,7 +11,7 @@ from werkzeug.http import http_date
 
 from registry.publishing import access, freshness
 from registry.store import Store
-from registry.web.documents import LRUCache
+from registry.web.documents import READS, LRUCache
 
 #: Set in the WSGI environ by the resource route: its answer may be replayed (see AnswerReplay).
 REPLAYABLE = "efreg.replayable"
@@ -33,7 +33,8 @@ class AnswerReplay:
     headers and body without running Flask (routing, hooks, response building) — what a shared HTTP
     cache in front would do, as the answers vary only on ``Accept``. ``Date`` is always fresh; a new
     set of public graphs (``Last-Modified``) also ends the replay. A store without a write
-    generation is never replayed."""
+    generation is never replayed. A document kept per resource (:func:`registry.web.documents.
+    send_document`) is replayed while what its build read is untouched, through releases."""
 
     def __init__(self, wsgi_app: Callable, store: Store, size: int = 4096) -> None:
         self.wsgi_app, self.store, self.answers = wsgi_app, store, LRUCache(size)
@@ -72,7 +73,7 @@ class AnswerReplay:
         if state is None:
             return self.wsgi_app(environ, start_response)
         kept = self.answers.get(key)
-        if kept is not None and kept[0] == state:
+        if kept is not None and kept[0] == (state if kept[4] is None else self.resource_state(kept[4][0])):
             start_response(kept[1], [*kept[2], ("Date", http_date())])
             return [kept[3]]
         answered: list = []
@@ -92,8 +93,14 @@ class AnswerReplay:
                 close()
         if self.state() == state:
             headers = [(name, value) for name, value in answered[1] if name.lower() != "date"]
-            self.answers.put(key, (state, answered[0], headers, data))
+            read = environ.get(READS)  # a document kept per resource: replayed while it is kept
+            kept_state = state if read is None else self.resource_state(read[0])
+            self.answers.put(key, (kept_state, answered[0], headers, data, read))
         return [data]
+
+    def resource_state(self, reads: frozenset | None) -> Hashable:
+        """What a document kept per resource depends on (its Last-Modified is its own)."""
+        return freshness.depends_on(self.store, reads=reads)
 
 
 def mark_replayable() -> None:

@@ -81,7 +81,7 @@ def resource(kind: str, rest: str) -> Response:
         try:
             if tombstones.is_withdrawn_version(store, base + path):  # the catalog still describes it
                 raise NotFound()
-            response = send_document(key, fmt, "/" + path, build_document(path, fmt))
+            response = send_document(key, fmt, "/" + path, build_document(path, fmt), per_resource=True)
         except NotFound:
             stone = tombstones.find(store, base, base + path)
             if stone is None:
