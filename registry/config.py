@@ -16,6 +16,19 @@ from typing import Any
 DEFAULT_STORE = "oxigraph://" + Path("var/store").resolve().as_posix()
 
 
+#: The largest plausibility bound a setting may give (an exponent beyond 1000 is refused when read).
+MAX_VALUE_DIGITS = 1000
+
+
+def check_value_digits(integer: int, fraction: int) -> None:
+    """A ValueError naming the setting when a plausibility bound is outside 1…1000 (0…1000 after
+    the decimal point)."""
+    names = ("max_value_integer_digits", "max_value_fraction_digits")
+    for name, value, low in zip(names, (integer, fraction), (1, 0), strict=True):
+        if not low <= value <= MAX_VALUE_DIGITS:
+            raise ValueError(f"setting {name}: {value} is outside {low}…{MAX_VALUE_DIGITS}")
+
+
 @dataclass(frozen=True)
 class Settings:
     store: str = DEFAULT_STORE
@@ -52,12 +65,17 @@ class Settings:
     zip_max_uncompressed_bytes: int = 256 * 1024 * 1024  #: all entries of one ZIP, decompressed (413)
     zip_max_entry_bytes: int = 64 * 1024 * 1024  #: one ZIP entry, decompressed (413)
     max_nesting_depth: int = 64  #: objects/arrays of a JSON document, elements of an XML one (400)
+    #: V-PLAUSIBLE: digits of a value (and an uncertainty bound) before / after the decimal point;
+    #: the shapes hold the defaults (registry/validation/plausibility.py)
+    max_value_integer_digits: int = 15
+    max_value_fraction_digits: int = 20
     # the gate's validator (registry.ingest.gate): "fast" (registry.validation.fast, set-at-a-time) or "pyshacl" (the reference)
     validator: str = "fast"
 
     def __post_init__(self) -> None:
         if not self.base_uri.endswith("/"):
             object.__setattr__(self, "base_uri", self.base_uri + "/")
+        check_value_digits(self.max_value_integer_digits, self.max_value_fraction_digits)
 
     @classmethod
     def load(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:

@@ -121,3 +121,47 @@ def test_csv_source_url_not_http_skips_the_row_with_its_line(tmp_path: Path, url
     )
     assert result.imported == 1 and len(result.skipped) == 1
     assert result.skipped[0].where == "urls.csv line 2" and "http(s)" in result.skipped[0].reason
+
+
+def test_the_shapes_hold_the_default_bounds_the_settings_generate():
+    """The shapes stay the reference: their pattern is the one the default settings generate."""
+    from registry.rdf.namespaces import SH
+    from registry.validation import plausibility
+    from registry.validation.reference import load_shapes
+
+    defaults = Settings()
+    expected = plausibility.pattern(defaults.max_value_integer_digits, defaults.max_value_fraction_digits)
+    shapes = load_shapes()
+    for shape in plausibility.SHAPES:
+        assert str(shapes.value(shape, SH.pattern)) == expected
+        assert all("max_value_integer_digits" in str(m) for m in shapes.objects(shape, SH.message))
+
+
+@pytest.fixture
+def narrow():
+    from registry.validation import plausibility
+
+    plausibility.configure(3, 2)
+    yield
+    plausibility.configure(plausibility.DEFAULT_INTEGER_DIGITS, plausibility.DEFAULT_FRACTION_DIGITS)
+
+
+def test_settings_narrow_the_bounds_and_the_message_says_them(tmp_path: Path, narrow):
+    rows = EXAMPLE.read_text(encoding="utf-8").splitlines()
+    for cell, refused in (("1234", True), ("0.123", True), ("999.99", False)):
+        path = tmp_path / "values.csv"
+        path.write_text(
+            "\n".join([rows[0], rows[1].replace(",0.5366,", f",{cell},")]) + "\n", encoding="utf-8"
+        )
+        found = violations(assert_same(read(path), BASE), PLAUSIBLE)
+        assert bool(found) is refused, cell
+        if refused:
+            message = " ".join(r.message_en + r.message_zh for r in found)
+            assert "at most 3 digits before the decimal point and 2 after it" in message
+            assert "max_value_integer_digits" in message and "整数部分最多 3 位，小数部分最多 2 位" in message
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "1001", "x"])
+def test_a_bound_outside_its_range_is_a_configuration_error_naming_the_setting(value: str):
+    with pytest.raises(ValueError, match="max_value_integer_digits"):
+        Settings.load(environ={"EFREG_MAX_VALUE_INTEGER_DIGITS": value})

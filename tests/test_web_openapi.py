@@ -70,3 +70,36 @@ def test_the_documented_mapping_routes_answer_as_documented(live_server: str) ->
     assert crosswalk.headers["Content-Type"] == "application/problem+json"
     missing = requests.get(live_server + "api/mappings/no-such-set.sssom.tsv", timeout=10)
     assert missing.status_code == 404
+
+
+def test_every_route_that_takes_a_body_documents_413_and_answers_it_naming_the_setting(store) -> None:
+    """Each operation taking a request body documents 413 with the setting that bounds it, and a
+    live registry (small limits) answers each of them 413 naming that setting, before any token
+    is asked for; every upload route documents 422 (the data violates the shapes, nothing stored)."""
+    from registry.config import Settings
+    from registry.web import create_app
+    from registry.web.openapi import BODY_METHODS, UPLOAD_PATHS
+
+    from conftest import BASE, free_port, serving
+
+    settings = Settings(
+        store="memory:", base_uri=BASE, load_seeds=False, max_upload_bytes=4096, max_request_bytes=1024
+    )
+    with serving(create_app(settings, store=store), free_port()) as url:
+        doc = requests.get(url + "api/openapi.json", timeout=10).json()
+        probed = 0
+        for path, operations in doc["paths"].items():
+            for method, operation in operations.items():
+                if method not in BODY_METHODS and "requestBody" not in operation:
+                    continue
+                setting = "max_upload_bytes" if path in UPLOAD_PATHS else "max_request_bytes"
+                assert setting in operation["responses"]["413"]["description"], (method, path)
+                target = url + re.sub(r"\{\w+\}", "x", path).lstrip("/")
+                answer = requests.request(method, target, data=b"{" * 5000, timeout=10)
+                assert answer.status_code == 413, (method, path, answer.status_code, answer.text[:200])
+                assert setting in answer.text and "5,000 bytes" in answer.text, (path, answer.text)
+                probed += 1
+                content = operation.get("requestBody", {}).get("content", {})
+                if "text/turtle" in content or "application/zip" in content:
+                    assert "422" in operation["responses"], (method, path)
+        assert probed >= 15

@@ -11,6 +11,7 @@ import click
 
 from registry.cli import remote
 from registry.config import Settings
+from registry.validation import plausibility
 
 if TYPE_CHECKING:
     from registry.publishing.tokens import Caller
@@ -25,9 +26,11 @@ BASE_HELP = "Base URI of every instance IRI, e.g. https://registry.example/ [env
 def settings(**overrides: object) -> Settings:
     """:meth:`Settings.load` with ``overrides``; a bad configuration is a click error (exit 1)."""
     try:
-        return Settings.load(**overrides)
+        loaded = Settings.load(**overrides)
     except (ValueError, OSError) as exc:
         raise click.ClickException(f"configuration: {exc}") from None
+    plausibility.configure(loaded.max_value_integer_digits, loaded.max_value_fraction_digits)
+    return loaded
 
 
 def open_store(settings: Settings, *, read_only: bool = False, raise_locked: bool = False) -> Store:

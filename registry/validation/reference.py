@@ -26,6 +26,7 @@ from rdflib.term import Node
 from registry.paths import ONTOLOGY_FILE, REFERENCE_FILES, SHAPES_DIR, shape_files
 from registry.rdf.namespaces import EF, RDF, SH
 from registry.rdf.parts import is_part
+from registry.validation import plausibility
 from registry.validation.report import (  # noqa: F401 (re-exported: callers import them from here)
     _SEVERITIES,
     SHAPES_NS,
@@ -60,17 +61,20 @@ def _parse_into(graph: Graph | Dataset, path: Path, fmt: str, public_id: str | N
 
 
 def load_shapes() -> Graph:
-    """The shapes graph: every ``shapes/*.ttl`` merged (cached; treat it as read-only)."""
-    return _load_shapes(_stamp(shape_files(SHAPES_DIR)))
+    """The shapes graph: every ``shapes/*.ttl`` merged, with this process's plausibility bounds
+    (:mod:`registry.validation.plausibility`) (cached; treat it as read-only)."""
+    return _load_shapes(_stamp(shape_files(SHAPES_DIR)), plausibility.bounds())
 
 
 @functools.lru_cache(maxsize=2)
-def _load_shapes(stamp: tuple[tuple[str, float], ...]) -> Graph:
+def _load_shapes(stamp: tuple[tuple[str, float], ...], bounds: tuple[int, int]) -> Graph:
     if not stamp:
         raise ValidationSetupError(f"no shapes found in {SHAPES_DIR}")
     graph = Graph()
     for name, _mtime in stamp:
         _parse_into(graph, Path(name), "turtle")
+    if bounds != (plausibility.DEFAULT_INTEGER_DIGITS, plausibility.DEFAULT_FRACTION_DIGITS):
+        plausibility.apply(graph, *bounds)
     _bind(graph)
     return graph
 

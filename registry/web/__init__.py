@@ -8,6 +8,7 @@ from registry.config import Settings
 from registry.ingest.seeds import load_missing_seeds
 from registry.store import Store, open_store
 from registry.store.meta import ensure_base_uri
+from registry.validation import plausibility
 from registry.web import (
     admin,
     api,
@@ -34,6 +35,7 @@ def create_app(config: Settings | None = None, store: Store | None = None) -> Fl
     """Build the app. Without ``store`` it opens ``config.store`` (loading the seeds when empty and
     ``config.load_seeds``)."""
     settings = config or Settings.load()
+    plausibility.configure(settings.max_value_integer_digits, settings.max_value_fraction_digits)
     if store is None:
         store = open_store(settings.store)
         ensure_base_uri(store, settings.base_uri)

@@ -309,8 +309,38 @@ def upload(operation: str, summary: str, ok: str, status: str) -> dict[str, Any]
     }
 
 
+#: Paths whose request body is bounded by ``max_upload_bytes`` (registry/web/limits.py); every
+#: other body by ``max_request_bytes``.
+UPLOAD_PATHS = ("/api/datasets/{dataset}/versions", "/api/datasets/{dataset}/validate")
+BODY_METHODS = ("post", "put", "patch")
+
+
+def with_body_limits(paths: dict[str, Any]) -> dict[str, Any]:
+    """413 on every operation that takes a request body, naming the setting that bounds it."""
+    for path, operations in paths.items():
+        setting = "max_upload_bytes" if path in UPLOAD_PATHS else "max_request_bytes"
+        for method, operation in operations.items():
+            if method in BODY_METHODS or "requestBody" in operation:
+                operation["responses"].setdefault(
+                    "413",
+                    answer(
+                        f"The request body is larger than this route accepts (setting {setting}); nothing "
+                        "read or stored",
+                        ref("Problem"),
+                        "application/problem+json",
+                    ),
+                )
+    return paths
+
+
 @cache
 def document() -> dict[str, Any]:
+    doc = _document()
+    with_body_limits(doc["paths"])
+    return doc
+
+
+def _document() -> dict[str, Any]:
     versions = "/api/datasets/{dataset}/versions/{version}"
     return {
         "openapi": "3.1.0",
