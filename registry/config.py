@@ -47,6 +47,8 @@ class Settings:
     max_query_depth: int = 16  #: brackets ({, (, [) nested in a SPARQL text (400)
     max_values_rows: int = 10_000  #: rows of every VALUES block of a SPARQL text together (400)
     max_concurrent_queries: int = 4
+    #: data memory one SPARQL evaluation (a forked query worker) may allocate (503 beyond; 0: no limit)
+    max_query_memory_bytes: int = 2 * 1024 * 1024 * 1024
     service_allowlist: tuple[str, ...] = field(default_factory=tuple)
     service_timeout: float = 10.0
     answer_cache_bytes: int = 64 * 1024 * 1024  #: answers kept until the next write (0: none)
@@ -65,6 +67,8 @@ class Settings:
     zip_max_uncompressed_bytes: int = 256 * 1024 * 1024  #: all entries of one ZIP, decompressed (413)
     zip_max_entry_bytes: int = 64 * 1024 * 1024  #: one ZIP entry, decompressed (413)
     max_nesting_depth: int = 64  #: objects/arrays of a JSON document, elements of an XML one (400)
+    max_literal_chars: int = 100_000  #: characters of one literal of imported data (400 / exit 2)
+    max_iri_chars: int = 8_192  #: characters of one IRI of imported data (400 / exit 2)
     #: V-PLAUSIBLE: digits of a value (and an uncertainty bound) before / after the decimal point;
     #: the shapes hold the defaults (registry/validation/plausibility.py)
     max_value_integer_digits: int = 15

@@ -4,8 +4,11 @@ format, format detection, and ``read_paths`` (nothing is stored; :mod:`registry.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
+
+from rdflib import Literal, URIRef
 
 from registry.config import Settings
 from registry.ingest import csv_oefdb, csv_template, ilcd, rdf, zipped
@@ -219,6 +222,7 @@ def read_paths(
         raise NothingImported(acc.skipped, acc.read, file=", ".join(Path(p).name for p in paths))
     for w in acc.writers.values():
         w.finish()
+    check_terms(acc.dataset, settings, ", ".join(shown(p, root) for p in paths))
     return ImportResult(
         data=acc.dataset,
         dataset_iris=acc.dataset_iris,
@@ -226,6 +230,44 @@ def read_paths(
         read=acc.read,
         imported=acc.imported,
     )
+
+
+#: Characters XML 1.0 cannot carry, even escaped (C0 controls but tab, LF, CR; U+FFFE, U+FFFF):
+#: a literal holding one would make RDF/XML documents and SPARQL XML results unreadable.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def check_terms(data: ImportData, settings: Settings, files: str) -> None:
+    """Refuse a literal longer than ``max_literal_chars`` or an IRI longer than ``max_iri_chars``
+    (a megabyte label or IRI is a slip or an attack), and a literal holding a control character,
+    naming the triple it is in."""
+    literal_limit, iri_limit = settings.max_literal_chars, settings.max_iri_chars
+    for s, p, o, _g in data.quads():
+        if isinstance(o, Literal):
+            bad = CONTROL.search(o)
+            if bad:
+                raise IngestError(
+                    f"a literal holds the control character U+{ord(bad.group()):04X} at character "
+                    f"{bad.start() + 1} ({str(o)[: bad.start()][-40:]!r}…); remove it",
+                    file=files,
+                    where=f"the triple <{str(s)[:120]}> <{str(p)[:120]}> …",
+                )
+        for term in (s, p, o):
+            n = len(term)
+            if n <= iri_limit or (isinstance(term, Literal) and n <= literal_limit):
+                continue
+            if isinstance(term, Literal):
+                what, limit, setting = "a literal", literal_limit, "max_literal_chars"
+            elif isinstance(term, URIRef):
+                what, limit, setting = "an IRI", iri_limit, "max_iri_chars"
+            else:
+                continue
+            where = f"the triple <{str(s)[:120]}> <{str(p)[:120]}> …"
+            raise IngestError(
+                f"{what} of {n:,} characters, more than the limit of {limit:,} (setting {setting})",
+                file=files,
+                where=where,
+            )
 
 
 def skipped_json(skipped: list[Skipped]) -> str:

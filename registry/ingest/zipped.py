@@ -89,6 +89,8 @@ def _extract(zf: zipfile.ZipFile, info: zipfile.ZipInfo, archive: str, ctx: Cont
             file=archive,
             where=where,
         )
+    if info.flag_bits & 0x1:
+        raise IngestError("the entry is encrypted; send it without a password", file=archive, where=where)
     chunks: list[bytes] = []
     size = 0
     try:
@@ -109,7 +111,15 @@ def _extract(zf: zipfile.ZipFile, info: zipfile.ZipInfo, archive: str, ctx: Cont
                         where=where,
                     )
                 chunks.append(chunk)
-    except (zipfile.BadZipFile, OSError, NotImplementedError, EOFError, zlib_error) as e:
+    except (
+        zipfile.BadZipFile,
+        OSError,
+        NotImplementedError,
+        EOFError,
+        zlib_error,
+        RuntimeError,
+        ValueError,
+    ) as e:
         raise IngestError(f"cannot read the entry ({e})", file=archive, where=where) from None
     return b"".join(chunks)
 

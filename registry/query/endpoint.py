@@ -131,7 +131,14 @@ class Endpoint:
             elif self.settings.join_planner and "LATERAL" in self.store.query_extensions:
                 text = planner.plan(text, statistics.for_planning(self.store))
             return worker.run(
-                self.store, text, prepared.form, media_type, prepared.dataset, timeout, self.settings.max_rows
+                self.store,
+                text,
+                prepared.form,
+                media_type,
+                prepared.dataset,
+                timeout,
+                self.settings.max_rows,
+                self.settings.max_query_memory_bytes,
             )
         finally:
             self._slots.release()

@@ -27,6 +27,7 @@ import ctypes
 import io
 import os
 import pickle
+import resource
 import select
 import signal
 import stat
@@ -67,6 +68,20 @@ class _Source:
 
     def __init__(self, chunks: Iterator[bytes], stop: Callable[[], None]) -> None:
         self.chunks, self.stop = chunks, stop
+
+
+class QueryStopped(QueryTimeout):
+    """The worker ended without an answer: most likely stopped by its memory limit."""
+
+
+def query_stopped(memory: int | None) -> QueryStopped:
+    limit = (
+        f"the memory limit of {memory:,} bytes (setting max_query_memory_bytes)" if memory else "its memory"
+    )
+    return QueryStopped(
+        f"the query stopped without an answer: it most likely needed more than {limit}; "
+        "narrow it (LIMIT, shorter strings, more specific patterns) or ask the operators"
+    )
 
 
 def query_timeout(timeout: float) -> QueryTimeout:
@@ -114,6 +129,8 @@ class WorkerPool:
     def __init__(self, store: Store, idle: int) -> None:
         self._store = weakref.ref(store)  # the pool must not keep its store alive (see pool())
         self.idle_max = idle
+        #: bytes of data memory a worker may allocate beyond what it inherits (None: no limit)
+        self.memory: int | None = None
         self._idle: list[_Worker] = []
         self._lock = threading.Lock()
 
@@ -184,6 +201,7 @@ class WorkerPool:
             try:
                 _close_inherited(keep={request_read, answer_write})
                 _die_with_parent()
+                _limit_memory(self.memory)
                 _serve(self.store, request_read, answer_write)
                 status = 0
             finally:
@@ -225,6 +243,24 @@ def _close_inherited(keep: set[int]) -> None:
             continue
         if stat.S_ISSOCK(mode) or stat.S_ISFIFO(mode):
             os.close(fd)
+
+
+def _limit_memory(extra: int | None) -> None:
+    """In a new worker: let it allocate at most ``extra`` bytes of data memory beyond what it
+    inherited (``RLIMIT_DATA``; Linux), so that a query building huge strings ends this worker, not
+    the machine."""
+    if not extra:
+        return
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            data = next(int(line.split()[1]) * 1024 for line in fh if line.startswith("VmData:"))
+        _soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+        limit = data + extra
+        resource.setrlimit(
+            resource.RLIMIT_DATA, (limit if hard == resource.RLIM_INFINITY else min(limit, hard), hard)
+        )
+    except (OSError, ValueError, StopIteration):
+        return
 
 
 def _die_with_parent() -> None:
@@ -333,7 +369,7 @@ def _pooled(store: Store, query: str, media_type: str, dataset: QueryDataset, ti
                 _write_all(found.requests, request)
                 continue
             if not data:
-                raise StoreError("the query worker ended without an answer")
+                raise query_stopped(workers.memory)
             state["answered"] = True
             buffer.extend(data)
         out = bytes(buffer[:size])
@@ -397,10 +433,14 @@ def run(
     dataset: QueryDataset,
     timeout: float,
     max_rows: int,
+    memory: int | None = None,
 ) -> Answer:
-    """Evaluate ``query`` (already checked) and serialize the answer as ``media_type``."""
+    """Evaluate ``query`` (already checked) and serialize the answer as ``media_type``; a forked
+    worker may allocate ``memory`` bytes."""
     scheme = store.url.split(":", 1)[0]
     execute = EXECUTORS.get(scheme, _in_thread)
+    if execute is _pooled:
+        pool(store).memory = memory
     wire = {"select": TSV, "ask": media_type}.get(form, NTRIPLES)
     source = execute(store, query, wire, dataset, timeout)
     deadline = time.monotonic() + timeout

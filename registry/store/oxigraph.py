@@ -284,6 +284,8 @@ class OxigraphStore(Store):
             return store.query(query, **args)  # type: ignore[arg-type]
         except SyntaxError as exc:
             raise QuerySyntaxError(f"SPARQL syntax error: {exc}") from None
+        except RuntimeError as exc:  # e.g. "The custom function <…> is not supported"
+            raise QuerySyntaxError(f"the query cannot be evaluated here: {exc}") from None
         except (OSError, ValueError) as exc:
             raise StoreError(f"query failed: {exc}") from None
 
