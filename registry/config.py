@@ -48,7 +48,7 @@ class Settings:
     max_values_rows: int = 10_000  #: rows of every VALUES block of a SPARQL text together (400)
     max_concurrent_queries: int = 4
     #: data memory one SPARQL evaluation (a forked query worker) may allocate (503 beyond; 0: no limit)
-    max_query_memory_bytes: int = 2 * 1024 * 1024 * 1024
+    max_query_memory_bytes: int = 4 * 1024 * 1024 * 1024
     service_allowlist: tuple[str, ...] = field(default_factory=tuple)
     service_timeout: float = 10.0
     answer_cache_bytes: int = 64 * 1024 * 1024  #: answers kept until the next write (0: none)

@@ -170,6 +170,8 @@ def test_a_release_keeps_the_documents_of_resources_it_did_not_touch(
 
     release(DS, 2, 3)  # a release of A: version 2, one factor more
     after = {p: client.get(p) for p in b_paths + a_paths + whole}
+    for p in (f"/factor/{DS}-2/2.ttl", f"/factor/{DS}-2/2.html", f"/dataset/{DS}/2.ttl"):
+        assert client.get(p).status_code == 200 and kept(p) is not None  # kept before the withdrawal
     for p in b_paths:  # B untouched: the very document kept, its ETag
         assert after[p].status_code == 200 and after[p].headers["ETag"] == first[p].headers["ETag"]
         assert kept(p) is documents[p], p
@@ -185,7 +187,8 @@ def test_a_release_keeps_the_documents_of_resources_it_did_not_touch(
         assert after[p].get_data() != first[p].get_data(), p
 
     publishing.act(store, BASE, authenticate(store, tokens["acme"]), DS, "2", "withdraw")
-    assert client.get(f"/factor/{DS}-2/2.ttl").status_code == 410  # at once, nothing kept
+    for p in (f"/factor/{DS}-2/2.ttl", f"/factor/{DS}-2/2.html"):  # at once, though kept before
+        assert client.get(p).status_code == 410, p
     assert client.get(f"/dataset/{DS}/2.ttl").status_code == 410
     assert f"/factor/{DS}-0/2".encode() not in client.get(f"/factor/{DS}-0.ttl").get_data()
     for p in b_paths:  # still B's kept documents

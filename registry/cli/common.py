@@ -11,7 +11,6 @@ import click
 
 from registry.cli import remote
 from registry.config import Settings
-from registry.validation import plausibility
 
 if TYPE_CHECKING:
     from registry.publishing.tokens import Caller
@@ -29,6 +28,8 @@ def settings(**overrides: object) -> Settings:
         loaded = Settings.load(**overrides)
     except (ValueError, OSError) as exc:
         raise click.ClickException(f"configuration: {exc}") from None
+    from registry.validation import plausibility  # (here: start-up; --help imports no rdflib)
+
     plausibility.configure(loaded.max_value_integer_digits, loaded.max_value_fraction_digits)
     return loaded
 

@@ -218,7 +218,10 @@ class _Before:
         """Every key the release touched; ``None``: too many to list (everything)."""
         keys: set[Key] = set()
         budget = MAX_TOUCHED_QUADS
-        for graph in sorted(self.public ^ access.snapshot(store).public_set):
+        changed = self.public ^ access.snapshot(store).public_set
+        if not changed <= store.graph_names():  # a graph dropped: what it held is not known now
+            return None
+        for graph in sorted(changed):
             keys.add(("g", graph))
             content = _quads(store, graph, budget)
             if content is None:
