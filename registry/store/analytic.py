@@ -15,7 +15,8 @@ to query for a public caller as the model) dictionary-encoded for an analytical 
 
 It follows the model: :func:`registry.publishing.public_view.sync` hands it the graphs each sync
 changed (:meth:`AnalyticReplica.follow`) and a background thread deletes and inserts their rows and
-rebuilds ``t`` in one transaction, tagged with the model's marker (:attr:`PublicModel.marker`). It is
+patches ``t`` (the triples no graph holds any more deleted, the new ones appended; sorted again once
+a tenth of it was appended) in one transaction, tagged with the model's marker (:attr:`PublicModel.marker`). It is
 used only while it equals the model of the store's current generation (:meth:`current`): behind,
 queries run on Oxigraph. At start a replica whose marker differs from the model's is rebuilt (it
 is derived data; a crash at any point leaves either the old or the new transaction)."""
@@ -93,7 +94,53 @@ CREATE TABLE IF NOT EXISTS terms (id BIGINT, key VARCHAR, nk TINYINT, num DECIMA
 CREATE TABLE IF NOT EXISTS quads (g BIGINT, s BIGINT, p BIGINT, o BIGINT);
 CREATE TABLE IF NOT EXISTS t (s BIGINT, p BIGINT, o BIGINT);
 CREATE TABLE IF NOT EXISTS meta (marker VARCHAR);
+CREATE TABLE IF NOT EXISTS unsorted (n BIGINT);
 """
+#: Share of ``t``'s rows appended by catch-ups since it was last sorted above which a catch-up sorts
+#: it again (a sort costs the whole table; appended rows cost the scans of every query a little).
+RESORT = 0.1
+
+
+def _sort_union(cur: duckdb.DuckDBPyConnection) -> None:
+    """``t`` made anew from ``quads``: distinct triples, ordered by predicate (each pattern's scan
+    reads only the row groups of its predicate)."""
+    cur.execute("CREATE OR REPLACE TABLE t AS SELECT DISTINCT s, p, o FROM quads ORDER BY p, s")
+    cur.execute("DELETE FROM unsorted; INSERT INTO unsorted VALUES (0)")
+
+
+def _changed_graphs(cur: duckdb.DuckDBPyConnection, keys: list[str]) -> None:
+    cur.execute(
+        "CREATE OR REPLACE TEMP TABLE gids AS SELECT id FROM terms WHERE key IN (SELECT unnest(?))", [keys]
+    )
+
+
+def _patch_union(cur: duckdb.DuckDBPyConnection) -> None:
+    """``t`` brought up to date after the rows of the graphs ``gids`` were replaced (their earlier
+    distinct triples in ``old``): the triples of ``old`` no graph holds any more are deleted, the
+    triples of those graphs ``t`` lacks appended. Work in proportion to the changed graphs (hash
+    tables of their triples, one scan of ``quads`` and ``t``); once the appended rows pass
+    :data:`RESORT` of the table, ``t`` is sorted again."""
+    cur.execute(
+        "CREATE OR REPLACE TEMP TABLE new AS SELECT DISTINCT s, p, o FROM quads SEMI JOIN gids ON g = gids.id"
+    )
+    cur.execute(
+        "CREATE OR REPLACE TEMP TABLE gone AS SELECT s, p, o FROM old EXCEPT "
+        "SELECT q.s, q.p, q.o FROM quads q JOIN old USING (s, p, o)"
+    )
+    cur.execute("DELETE FROM t USING gone WHERE t.s = gone.s AND t.p = gone.p AND t.o = gone.o")
+    cur.execute(
+        "CREATE OR REPLACE TEMP TABLE added AS SELECT s, p, o FROM new EXCEPT "
+        "SELECT t.s, t.p, t.o FROM t JOIN new USING (s, p, o)"
+    )
+    cur.execute("INSERT INTO t SELECT s, p, o FROM added ORDER BY p, s")
+    appended = (cur.execute("SELECT coalesce(sum(n), 0) FROM unsorted").fetchone() or (0,))[0]
+    appended += (cur.execute("SELECT count(*) FROM added").fetchone() or (0,))[0]
+    total = (cur.execute("SELECT count(*) FROM t").fetchone() or (0,))[0]
+    if appended > RESORT * total:
+        _sort_union(cur)
+    else:
+        cur.execute("DELETE FROM unsorted; INSERT INTO unsorted VALUES (?)", [appended])
+    cur.execute("DROP TABLE old; DROP TABLE new; DROP TABLE gone; DROP TABLE added; DROP TABLE gids")
 
 
 class AnalyticReplica:
@@ -227,17 +274,22 @@ class AnalyticReplica:
             if graphs is None:  # the dictionary stays: a term's id never changes (ids() caches them)
                 cur.execute("DELETE FROM quads")
                 names = [g.value for g in model.named_graphs() if isinstance(g, ox.NamedNode)]
+                for at in range(0, len(names), BATCH):
+                    self._load(cur, model, names[at : at + BATCH], work)
+                _sort_union(cur)
             else:
                 keys = [str(ox.NamedNode(g)) for g in graphs]
+                _changed_graphs(cur, keys)
                 cur.execute(
-                    "DELETE FROM quads WHERE g IN (SELECT id FROM terms WHERE key IN (SELECT unnest(?)))",
-                    [keys],
+                    "CREATE OR REPLACE TEMP TABLE old AS SELECT DISTINCT s, p, o FROM quads SEMI JOIN gids ON g = gids.id"
                 )
+                cur.execute("DELETE FROM quads WHERE g IN (SELECT id FROM gids)")
                 present = {g.value for g in model.named_graphs() if isinstance(g, ox.NamedNode)}
                 names = sorted(g for g in graphs if g in present)
-            for at in range(0, len(names), BATCH):
-                self._load(cur, model, names[at : at + BATCH], work)
-            cur.execute("CREATE OR REPLACE TABLE t AS SELECT DISTINCT s, p, o FROM quads ORDER BY p, s")
+                for at in range(0, len(names), BATCH):
+                    self._load(cur, model, names[at : at + BATCH], work)
+                _changed_graphs(cur, keys)  # graphs new to the replica have ids now
+                _patch_union(cur)
             cur.execute("DELETE FROM meta; INSERT INTO meta VALUES (?)", [marker])
             cur.execute("COMMIT")
         except BaseException:
