@@ -116,11 +116,16 @@ def test_templates_are_shared_by_queries_of_one_shape() -> None:
         f'SELECT * WHERE {{ ?s <{E}p> "a\\"b" }}',
         f"SELECT * WHERE {{ ?s <{E}p> '''x''' }}",
         'SELECT * WHERE { ?s <urn:x-efreg-slot:0> "x" }',  # the slot marker itself
-        "SELECT * WHERE { ?s ?p ?o }",  # nothing to replace
     ],
 )
 def test_texts_a_scan_cannot_read_with_certainty_are_not_templated(text: str) -> None:
     assert query_template(text) is None
+
+
+def test_a_text_with_nothing_to_replace_is_its_own_template_without_comments() -> None:
+    one, two = (f"SELECT * WHERE {{ ?s ?p ?o }} # {n}\n" for n in ("run 1", "run 2"))
+    assert query_template(one) == query_template(two) == ("SELECT * WHERE { ?s ?p ?o }  \n", ())
+    assert inspect_query(one).form == "select"
 
 
 def test_typed_literals_are_templated_with_their_datatype() -> None:

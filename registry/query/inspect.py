@@ -194,7 +194,9 @@ def query_template(text: str) -> tuple[str, tuple[str, ...]] | None:
     """``text`` with every absolute IRI (``<scheme:…>``) outside PREFIX declarations and every short
     string replaced by a numbered slot and comments by a space, and the values replaced, in order;
     ``None`` when the text holds what a lexical scan cannot read with certainty (backslashes, hence
-    escapes; BASE; long strings; a ``<`` that does not open an IRI) or nothing to replace."""
+    escapes; BASE; long strings; a ``<`` that does not open an IRI). A text with nothing to replace
+    is its own template (comments removed: a client's text with a comment of its own each time
+    shares the parse of the others)."""
     if _NO_TEMPLATE.search(text):
         return None
     parts: list[str] = []
@@ -216,8 +218,6 @@ def query_template(text: str) -> tuple[str, tuple[str, ...]] | None:
             values.append(token[1:-1])
         parts += [text[last : match.start()], slot]
         last = match.end()
-    if not values:
-        return None
     parts.append(text[last:])
     return "".join(parts), tuple(values)
 
