@@ -14,8 +14,8 @@ Oxigraph's own. Anything else — a form, operator, function or term outside the
 than :data:`CAP`, a blank node in a row, a number the replica does not hold exactly — returns
 ``None`` and the query runs on Oxigraph as written.
 
-The subset: basic graph patterns of IRIs, literals and variables (no blank nodes, no property
-paths); join, UNION, OPTIONAL without a filter, BIND of an IRI or string, GRAPH <iri> / GRAPH ?g;
+The subset: basic graph patterns of IRIs, literals and variables (no blank nodes; property paths
+only as sequences and inverses of IRIs, which SPARQL defines as joins); join, UNION, OPTIONAL without a filter, BIND of an IRI or string, GRAPH <iri> / GRAPH ?g;
 FILTER with &&, ||, BOUND, !BOUND, sameTerm(?v, term), ?v = / != <iri>, ?v = "string" and ?v
 compared (= < <= > >=) with an integer or decimal (a value that is not a number: false, as SPARQL's
 error). Texts with BASE, relative IRIs or escapes are refused (no second reading of an IRI).
@@ -32,6 +32,7 @@ from typing import Any
 
 import pyoxigraph as ox
 from rdflib.namespace import RDF, XSD
+from rdflib.paths import InvPath, Path, SequencePath
 from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.term import BNode, Literal, URIRef, Variable
@@ -73,6 +74,8 @@ class Plan:
     star: bool  #: COUNT(*) was rewritten
     expand: bool  #: rows must be sent with their multiplicity
     shape: tuple = ()  #: the pattern for :func:`work` (triples of ("v", name) / ("c", constant number))
+    #: LIMIT + OFFSET of a query without work over the whole result (its SQL stops after that many)
+    limit: int | None = None
 
 
 def _significant(text: str) -> list[re.Match[str]]:
@@ -94,15 +97,30 @@ def prepare(text: str, force: bool = False) -> Plan | None:
 def plan_for(text: str) -> Plan | None:
     """The plan of ``text``: of its template (IRIs and short strings as slots, :func:`registry.query.
     inspect.query_template`: clients send one shape with other IRIs, and rdflib's parser takes tens
-    of ms) with the values put back, else of the text itself."""
+    of ms) with the values put back, else of the text itself. A template whose first text was
+    refused as well is not parsed again (:data:`_REFUSED`): a shape outside the subset would else
+    cost every query of that shape a parse of its text."""
     template = query_template(text)
-    if template is not None:
-        shape, values = template
-        plan = prepare(shape)
-        filled = None if plan is None else _fill(plan, values)
-        if filled is not None:
-            return filled
-    return prepare(normalized(text))
+    if template is None:
+        return prepare(normalized(text))
+    shape, values = template
+    if shape in _REFUSED:
+        return None
+    plan = prepare(shape)
+    filled = None if plan is None else _fill(plan, values)
+    if filled is not None:
+        return filled
+    plan = prepare(normalized(text))
+    if plan is None:
+        if len(_REFUSED) >= REFUSED_KEPT:
+            _REFUSED.clear()
+        _REFUSED[shape] = None
+    return plan
+
+
+#: Templates refused with their first text (at most :data:`REFUSED_KEPT`, then forgotten at once).
+_REFUSED: dict[str, None] = {}
+REFUSED_KEPT = 1024
 
 
 _SLOT_KEY = re.compile(r"^(?:<urn:" + SLOT + r'(\d+)>|"' + SLOT + r'(\d+)"(.*))$', re.DOTALL)
@@ -206,8 +224,10 @@ def _prepare(text: str, force: bool) -> Plan:
                 continue
         if not is_distinct and name in ("COUNT", "SUM", "AVG", "GROUP_CONCAT"):
             expand = True
-    if not (has_aggregate or grouped or distinct or ordered or force):
-        raise Refused("no work over the whole result")
+    whole = has_aggregate or grouped or distinct or ordered
+    sliced = None if whole else _slice(outer)
+    if not (whole or force or sliced is not None):
+        raise Refused("no work over the whole result and no LIMIT")
     aggregated = has_aggregate or grouped
     if not aggregated:
         expand = not distinct
@@ -225,7 +245,11 @@ def _prepare(text: str, force: bool) -> Plan:
         | {t.group() for t in toks if t.lastgroup == "number"}
     )
     rel = translator.rel(pattern, None)
-    keys = list(rel.cols) if star_select else [v for v in dict.fromkeys(used) if v in rel.cols]
+    keys = (
+        [v for v in rel.cols if not v.startswith(PREFIX)]
+        if star_select
+        else [v for v in dict.fromkeys(used) if v in rel.cols]
+    )
     head = _splice(text, 0, toks[open_at].start(), rewrites)
     tail = _splice(text, toks[close_at].end(), len(text), rewrites)
     cols = [f'r."{translator.col(v)}" AS k{i}' for i, v in enumerate(keys)]
@@ -234,11 +258,26 @@ def _prepare(text: str, force: bool) -> Plan:
         for i, v in enumerate(counted)
     ]
     group = f" GROUP BY {', '.join(f'k{i}' for i in range(len(keys)))}" if keys else ""
-    sql = (
-        f"SELECT {', '.join([*cols, 'count(*) AS n'])} FROM ({rel.sql}) r{group} "
-        f"HAVING count(*) > 0 LIMIT {CAP + 1}"
-    )
-    return Plan(head, tail, sql, translator.constants, keys, counted, star, expand, translator.shape(pattern))
+    if sliced is not None:  # any LIMIT + OFFSET solutions, one row each: Oxigraph slices them again
+        sql = f"SELECT {', '.join([*cols, '1 AS n'])} FROM ({rel.sql}) r LIMIT {min(sliced, CAP + 1)}"
+    else:
+        sql = (
+            f"SELECT {', '.join([*cols, 'count(*) AS n'])} FROM ({rel.sql}) r{group} "
+            f"HAVING count(*) > 0 LIMIT {CAP + 1}"
+        )
+    shape = translator.shape(pattern)
+    return Plan(head, tail, sql, translator.constants, keys, counted, star, expand, shape, sliced)
+
+
+def _slice(outer: list[re.Match[str]]) -> int | None:
+    """LIMIT + OFFSET of a query (the solutions a slice without ORDER BY needs: any that many);
+    ``None`` without a LIMIT."""
+    found: dict[str, int] = {}
+    for i, t in enumerate(outer[:-1]):
+        for word in ("LIMIT", "OFFSET"):
+            if is_keyword(t, word) and outer[i + 1].lastgroup == "number" and outer[i + 1].group().isdigit():
+                found[word] = int(outer[i + 1].group())
+    return found["LIMIT"] + found.get("OFFSET", 0) if "LIMIT" in found else None
 
 
 def _splice(text: str, lo: int, hi: int, spans: list[tuple[int, int, str]]) -> str:
@@ -258,7 +297,7 @@ class _Translator:
         constant has its number)."""
         name = getattr(node, "name", None)
         if name == "BGP":
-            return ("bgp", tuple(tuple(self._place(x) for x in t) for t in node.triples))
+            return ("bgp", tuple(tuple(self._place(x) for x in t) for t in self.expand(node.triples)))
         if name in ("Join", "LeftJoin", "Union"):
             return ("and", self.shape(node.p1), self.shape(node.p2))
         return ("and", self.shape(node.p), ())
@@ -273,6 +312,7 @@ class _Translator:
         self.constants: list[str] = []
         self.names: dict[str, str] = {}
         self.aliases = 0
+        self.hidden = 0  #: hidden variables of sequence paths
 
     def col(self, var: str) -> str:
         return self.names.setdefault(var, f"v{len(self.names)}")
@@ -326,7 +366,36 @@ class _Translator:
             return self.rel(node.p, node.term)
         raise Refused(f"{name} is not translated")
 
+    def expand(self, triples: list[Any]) -> list[Any]:
+        """``triples`` with their sequence and inverse paths of IRIs written as the joins SPARQL
+        defines them to be (``?x p1/p2 ?y`` is ``?x p1 ?h . ?h p2 ?y``, a fresh hidden variable
+        between; ``?x ^p ?y`` is ``?y p ?x``): the same solutions, duplicates included. Other
+        paths (``*``, ``+``, ``?``, ``|``, ``!``) are refused."""
+        out: list[Any] = []
+        for s, p, o in triples:
+            out += self._path(s, p, o)
+        return out
+
+    def _path(self, s: Any, p: Any, o: Any) -> list[Any]:
+        if isinstance(p, InvPath):
+            return self._path(o, p.arg, s)
+        if isinstance(p, SequencePath):
+            steps, left = [], s
+            for n, part in enumerate(p.args):
+                if n == len(p.args) - 1:
+                    right = o
+                else:
+                    self.hidden += 1
+                    right = Variable(f"{PREFIX}h{self.hidden}")
+                steps += self._path(left, part, right)
+                left = right
+            return steps
+        if isinstance(p, Path):
+            raise Refused("a path other than a sequence or an inverse")
+        return [(s, p, o)]
+
     def bgp(self, triples: list[Any], graph: Any) -> Rel:
+        triples = self.expand(triples)
         if not triples:
             if graph is not None:
                 raise Refused("an empty GRAPH pattern")
@@ -464,14 +533,63 @@ RDF_TYPE = str(RDF.type)
 #: planner) answers faster than the two stages (their fixed cost: the SQL, the VALUES text, a second
 #: parse): measured on the benchmark queries (RESULTS, session 4).
 THRESHOLD = 100.0
+#: What a row costs each engine, in ms, from the mix and the questions measured side by side in one
+#: process on the 100k benchmark store (RESULTS, session 5; the same load for both): Oxigraph per
+#: row a pattern touches as :func:`work` estimates it (8–40 µs, an index look-up each), DuckDB per
+#: row of ``t`` a pattern scans (0.07–0.27 µs: a column scan and a hash probe), and the two stages'
+#: fixed cost (the SQL's planning, the VALUES text and its second parse). Their ratio decides.
+OXIGRAPH_ROW_MS = 0.012
+DUCKDB_ROW_MS = 0.00014
+TWO_STAGE_MS = 5.0
+
+
+def pays(plan: Plan, stats: Any) -> bool:
+    """Whether the two stages are estimated faster than Oxigraph alone: the rows Oxigraph touches
+    (:func:`work`; for a slice, only the share of the solutions it needs) against the rows DuckDB
+    scans (:func:`scanned`: each pattern reads every triple of its predicate), never below
+    :data:`THRESHOLD` rows."""
+    touched, solutions = _estimate(plan, stats)
+    if touched < THRESHOLD:
+        return False
+    if plan.limit is not None and solutions > plan.limit:  # Oxigraph stops after the slice
+        touched *= plan.limit / solutions
+    return TWO_STAGE_MS + scanned(plan, stats) * DUCKDB_ROW_MS < touched * OXIGRAPH_ROW_MS
+
+
+def scanned(plan: Plan, stats: Any) -> float:
+    """Rows of the replica's ``t`` the SQL of ``plan`` reads: the triples of each pattern's
+    predicate (all triples for a variable one)."""
+    if stats is None or not getattr(stats, "triples", 0):
+        return 0.0
+    iris = [k[1:-1] if k.startswith("<") else None for k in plan.constants]
+
+    def walk(shape: tuple) -> float:
+        if not shape:
+            return 0.0
+        if shape[0] == "and":
+            return walk(shape[1]) + walk(shape[2])
+        total = 0.0
+        for _, (kp, p), _ in shape[1]:
+            prop = stats.properties.get(iris[p] or "") if kp == "c" else None
+            total += float(prop.triples if prop else 0 if kp == "c" else stats.triples)
+        return total
+
+    return walk(plan.shape)
 
 
 def work(plan: Plan, stats: Any) -> float:
     """Rows the pattern of ``plan`` touches, estimated from VoID statistics (``GraphStats``): each
     basic graph pattern joined greedily from its smallest triple pattern, the rows of every step
     summed; ``inf`` without statistics."""
+    return _estimate(plan, stats)[0]
+
+
+def _estimate(plan: Plan, stats: Any) -> tuple[float, float]:
+    """:func:`work` and the solutions estimated: the smallest basic graph pattern's (the others
+    are joined with it; an estimate that rather errs low, so a slice is not taken to stop early
+    where it would not)."""
     if stats is None or not getattr(stats, "triples", 0):
-        return float("inf")
+        return float("inf"), float("inf")
     iris = [k[1:-1] if k.startswith("<") else None for k in plan.constants]
 
     def rows(triple: tuple, bound: set[str]) -> float:
@@ -491,6 +609,8 @@ def work(plan: Plan, stats: Any) -> float:
             return min(1.0, triples / subjects / objects)
         return triples / subjects if s_bound else triples / objects if o_bound else triples
 
+    solutions = [float("inf")]
+
     def walk(shape: tuple) -> float:
         if not shape:
             return 0.0
@@ -503,9 +623,10 @@ def work(plan: Plan, stats: Any) -> float:
             total += current
             bound |= {x for k, x in best if k == "v"}
             left.remove(best)
+        solutions[0] = min(solutions[0], current)
         return total
 
-    return walk(plan.shape)
+    return walk(plan.shape), solutions[0]
 
 
 # --- evaluation --------------------------------------------------------------------------------

@@ -160,7 +160,7 @@ class Endpoint:
         if not prepared.text.startswith(prefix):
             return None
         plan = analytic.plan_for(prepared.text[len(prefix) :])
-        if plan is None or analytic.work(plan, statistics.for_planning(self.store)) < analytic.THRESHOLD:
+        if plan is None or not analytic.pays(plan, statistics.for_planning(self.store)):
             return None
         try:
             return analytic.stage_two(plan, replica, timeout)

@@ -19,7 +19,8 @@ Registry-wide figures (:func:`summarize`) are sums over the graphs: exact for tr
 entities and distinct subjects wherever a resource is described in one graph (the registry mints
 IRIs per version graph). Distinct objects are not additive (every graph names the same gases and
 regions): for a property with few objects in a graph (at most :data:`FEW`) the objects themselves are
-kept, and the registry-wide count is the size of their union (plus the counts of graphs with many);
+kept, and the registry-wide count is the size of their union (plus an estimate for the graphs with
+many, :func:`_objects`);
 only the per-graph figures are published as ``void:distinctObjects``.
 """
 
@@ -292,7 +293,7 @@ def summarize(parts: Iterable[GraphStats]) -> GraphStats:
     classes: dict[str, int] = {}
     properties: dict[str, PropertyStats] = {}
     sets: dict[str, set[str]] = {}
-    many: dict[str, int] = {}
+    many: dict[str, list[int]] = {}  #: property -> [sum, largest, triples] of graphs with many objects
     for s in parts:
         triples += s.triples
         entities += s.entities
@@ -306,10 +307,26 @@ def summarize(parts: Iterable[GraphStats]) -> GraphStats:
             if ps.values is not None:
                 sets.setdefault(p, set()).update(ps.values)
             else:
-                many[p] = many.get(p, 0) + ps.objects
+                m = many.setdefault(p, [0, 0, 0])
+                m[0], m[1], m[2] = m[0] + ps.objects, max(m[1], ps.objects), m[2] + ps.triples
     for p, ps in properties.items():
-        properties[p] = dataclasses.replace(ps, objects=len(sets.get(p, ())) + many.get(p, 0))
+        properties[p] = dataclasses.replace(ps, objects=_objects(len(sets.get(p, ())), many.get(p)))
     return GraphStats(triples, entities, subjects, objects, classes, properties)
+
+
+def _objects(united: int, many: list[int] | None) -> int:
+    """A property's distinct objects over the registry: the union of the few-object sets (exact),
+    and for the graphs with many objects (``[sum, largest, triples]``) their sum where objects
+    are mostly unique to their triple (a value, a component: no graph repeats another's), else —
+    objects repeated within each graph (a geography, a category) are taken to be the same ones
+    across graphs — the largest graph's count (their sum would count one region once per graph and
+    make every look-up by object look a hundred times too selective)."""
+    if many is None:
+        return united
+    total, largest, triples = many
+    if 2 * total >= triples:
+        return united + total
+    return max(united, largest)
 
 
 _planning: weakref.WeakKeyDictionary[Store, tuple[object, GraphStats]] = weakref.WeakKeyDictionary()
