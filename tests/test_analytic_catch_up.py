@@ -58,13 +58,19 @@ def shared_graph(name: str, rng: random.Random) -> list[ox.Quad]:
     return quads
 
 
-def test_the_replica_follows_releases_and_withdrawals_incrementally() -> None:
+def generated(factors: int, seed: int, marker: str) -> tuple[ox.Store, AnalyticReplica]:
+    """A store of generated data and its replica, caught up (marker ``marker``)."""
     data = io.BytesIO()
-    generate(data, Sizes(factors=1500), seed=3, base=BASE)
+    generate(data, Sizes(factors=factors), seed=seed, base=BASE)
     store = ox.Store()
     store.load(data.getvalue(), format=ox.RdfFormat.N_QUADS)
     replica = AnalyticReplica(None, lambda: store, background=False)
-    replica.follow(None, 1, "", "m1")
+    replica.follow(None, 1, "", marker)
+    return store, replica
+
+
+def test_the_replica_follows_releases_and_withdrawals_incrementally() -> None:
+    store, replica = generated(1500, 3, "m1")
     assert sorted(replica_triples(replica)) == sorted(union_triples(store))
     rng = random.Random(7)
     graphs = sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))

@@ -6,35 +6,22 @@ a large result to Oxigraph."""
 
 from __future__ import annotations
 
-import io
 from collections import Counter
 
-import pyoxigraph as ox
+from test_analytic_catch_up import generated
 from test_analytic_generated import answers
 from test_planner_generated import BASE
 
-from benchmarks.generate import Sizes, generate
 from benchmarks.queries import PREFIXES
 from registry.query import analytic
 from registry.query.statistics import GraphStats, PropertyStats
-from registry.store.analytic import AnalyticReplica
 
 EF = "https://w3id.org/efreg/ontology#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 
 
-def _store() -> tuple[ox.Store, AnalyticReplica]:
-    data = io.BytesIO()
-    generate(data, Sizes(factors=600), seed=5, base=BASE)
-    store = ox.Store()
-    store.load(data.getvalue(), format=ox.RdfFormat.N_QUADS)
-    replica = AnalyticReplica(None, lambda: store, background=False)
-    replica.follow(None, 1, "", "m")
-    return store, replica
-
-
 def test_slices_and_paths_answer_as_oxigraph() -> None:
-    store, replica = _store()
+    store, replica = generated(600, 5, "m")
     geo = f"{BASE}geo/CN-BJ"
     queries = {
         # a slice: any 7 solutions after 3 (no ORDER BY: which ones is not defined)
