@@ -56,8 +56,10 @@ _NUMBER_COLUMNS = rf"""
        ELSE 9 END AS nk,
   CASE WHEN nk = 1 THEN CAST(lex AS DECIMAL(38,18)) END AS num,
   CASE WHEN nk = 2 THEN CAST(lex AS DOUBLE) END AS dbl"""
-#: Graphs per batch of a load (each graph is dumped to a file, the batch read by DuckDB at once).
+#: Graphs per batch of a load (each graph is dumped to a file, the batch read by DuckDB at once),
+#: and the most N-Triples text a batch gathers (~1.7M quads).
 BATCH = 200
+BATCH_BYTES = 256 << 20
 #: Most term ids and keys kept in memory each way.
 CACHED = 200_000
 ALL: None = None  #: ``changed`` of :meth:`AnalyticReplica.follow`: every graph
@@ -274,8 +276,7 @@ class AnalyticReplica:
             if graphs is None:  # the dictionary stays: a term's id never changes (ids() caches them)
                 cur.execute("DELETE FROM quads")
                 names = [g.value for g in model.named_graphs() if isinstance(g, ox.NamedNode)]
-                for at in range(0, len(names), BATCH):
-                    self._load(cur, model, names[at : at + BATCH], work)
+                self._load(cur, model, names, work)
                 _sort_union(cur)
             else:
                 keys = [str(ox.NamedNode(g)) for g in graphs]
@@ -286,8 +287,7 @@ class AnalyticReplica:
                 cur.execute("DELETE FROM quads WHERE g IN (SELECT id FROM gids)")
                 present = {g.value for g in model.named_graphs() if isinstance(g, ox.NamedNode)}
                 names = sorted(g for g in graphs if g in present)
-                for at in range(0, len(names), BATCH):
-                    self._load(cur, model, names[at : at + BATCH], work)
+                self._load(cur, model, names, work)
                 _changed_graphs(cur, keys)  # graphs new to the replica have ids now
                 _patch_union(cur)
             cur.execute("DELETE FROM meta; INSERT INTO meta VALUES (?)", [marker])
@@ -300,18 +300,29 @@ class AnalyticReplica:
             cur.close()
             shutil.rmtree(work, ignore_errors=True)
 
-    @staticmethod
-    def _load(cur: duckdb.DuckDBPyConnection, model: ox.Store, graphs: list[str], work: Path) -> None:
+    @classmethod
+    def _load(cls, cur: duckdb.DuckDBPyConnection, model: ox.Store, graphs: list[str], work: Path) -> None:
         """Dictionary-encode ``graphs`` of ``model`` into ``terms`` and ``quads`` (new terms get new
-        ids): each graph dumped as N-Triples by Oxigraph, split and encoded by DuckDB."""
+        ids): each graph dumped as N-Triples by Oxigraph, split and encoded by DuckDB in batches of
+        at most :data:`BATCH` graphs and about :data:`BATCH_BYTES` of text (memory bounded by the
+        batch, not by the registry; the disk by one batch's files)."""
         files: list[tuple[str, str]] = []
+        size = 0
         for n, graph in enumerate(graphs):
             path = work / f"g{n}.nt"
             model.dump(str(path), format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph))
             if path.stat().st_size:
                 files.append((str(path), str(ox.NamedNode(graph))))
-        if not files:
-            return
+                size += path.stat().st_size
+            if files and (len(files) >= BATCH or size >= BATCH_BYTES or n == len(graphs) - 1):
+                cls._encode(cur, files)
+                for f, _ in files:
+                    Path(f).unlink(missing_ok=True)
+                files, size = [], 0
+
+    @staticmethod
+    def _encode(cur: duckdb.DuckDBPyConnection, files: list[tuple[str, str]]) -> None:
+        """The quads of the N-Triples ``files`` (path, graph key) into ``terms`` and ``quads``."""
         cur.execute("CREATE OR REPLACE TEMP TABLE files (f VARCHAR, g VARCHAR)")
         cur.executemany("INSERT INTO files VALUES (?, ?)", files)
         cur.execute(
