@@ -140,6 +140,26 @@ def test_huge_body_is_413(live_server: str) -> None:
     assert response.status_code == 413
 
 
+def test_body_read_whole_in_pieces_and_chunked(live_server: str) -> None:
+    """The body is read to its end however it arrives (Content-Length or chunked, in several
+    pieces), up to max_body_bytes (4096 here) and no further."""
+    padding = "#" + "x" * 1500 + "\n"
+    query = padding * 2 + "ASK { ?s ?p ?o }"  # about 3 KiB: under the limit
+    url, headers = live_server + "sparql", {"Content-Type": "application/sparql-query"}
+
+    def pieces(text: str) -> object:
+        data = text.encode()
+        return (data[k : k + 700] for k in range(0, len(data), 700))
+
+    for body in (query.encode(), pieces(query)):
+        response = requests.post(url, data=body, headers=headers, timeout=10)
+        assert response.status_code == 200 and response.json()["boolean"] is True
+    form = requests.post(url, data={"query": query}, timeout=10)
+    assert form.status_code == 200 and form.json()["boolean"] is True
+    too_big = requests.post(url, data=pieces(padding * 3 + "ASK {}"), headers=headers, timeout=10)
+    assert too_big.status_code == 413 and "max_body_bytes" in too_big.text
+
+
 def test_update_needs_an_admin_token(live_server: str, store: Store) -> None:
     update = (
         'INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/s> <http://example.org/p> "v" } }'

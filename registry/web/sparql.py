@@ -63,13 +63,25 @@ def get_endpoint() -> Endpoint:
 
 # --- parsing the request ----------------------------------------------------------------------------
 def _body() -> bytes:
+    """The request body, at most ``max_body_bytes`` (413 beyond). Read in pieces of what is there:
+    ``stream.read(limit + 1)`` would allocate a buffer of the whole limit (10 MiB) for every request
+    and could return a short read."""
     limit = get_settings().max_body_bytes
-    if request.content_length is not None and request.content_length > limit:
-        raise limits.too_large("max_body_bytes", limit, request.content_length)
-    data = request.stream.read(limit + 1)
-    if len(data) > limit:
+    length = request.content_length
+    if length is not None and length > limit:
+        raise limits.too_large("max_body_bytes", limit, length)
+    want = limit + 1 if length is None else length
+    parts: list[bytes] = []
+    got = 0
+    while got < want:
+        data = request.stream.read(min(want - got, 1 << 16))
+        if not data:
+            break
+        parts.append(data)
+        got += len(data)
+    if got > limit:
         raise limits.too_large("max_body_bytes", limit)
-    return data
+    return b"".join(parts)
 
 
 def _text(data: bytes) -> str:
