@@ -119,3 +119,35 @@ def test_a_closed_store_takes_its_idle_workers_with_it() -> None:
     assert idle_pids(s) == []
     with pytest.raises(ChildProcessError):  # killed and reaped
         os.waitpid(pid, os.WNOHANG)
+
+
+def test_a_worker_keeps_the_dataset_sent_last_and_takes_a_new_one(store) -> None:
+    """The dataset travels only when it is not the one the worker was sent last: one worker
+    answering alternately over two datasets (and the same one twice) gives each its own answer."""
+    store.load(f"<{E}x> <{E}p> <{E}y> <{E}h> .\n".encode(), "nquads")
+    only_g = QueryDataset(default_graphs=(f"{E}g",), named_graphs=())
+    both = QueryDataset(default_graphs=(f"{E}g", f"{E}h"), named_graphs=())
+
+    def count(dataset: QueryDataset) -> bytes:
+        return worker.run(store, COUNT, "select", worker.TSV, dataset, 10.0, 100).body.splitlines()[1]
+
+    assert [count(d) for d in (only_g, only_g, both, both, only_g, QueryDataset())] == [
+        b"1",
+        b"1",
+        b"2",
+        b"2",
+        b"1",
+        b"2",
+    ]
+    assert len(idle_pids(store)) == 1  # one worker served them all
+
+
+def test_an_answer_of_many_frames_arrives_whole(store) -> None:
+    """Answers above one 64 KiB frame: every row, then the end frame (sent with the last data)."""
+    rows = 3000
+    store.load(
+        "".join(f'<{E}s{i}> <{E}p> "{"v" * 40}{i}" <{E}g> .\n' for i in range(rows)).encode(), "nquads"
+    )
+    answer = run(store, f"SELECT ?s ?o WHERE {{ ?s <{E}p> ?o }}", max_rows=10_000)
+    assert answer.rows == rows + 1 and not answer.truncated  # with <a> <p> <b>
+    assert len(answer.body) > 1 << 17 and len(idle_pids(store)) == 1
