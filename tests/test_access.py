@@ -191,3 +191,24 @@ def test_kept_answers_are_never_shared_between_callers_who_read_different_graphs
     for headers in ({}, commercial["gamma"]):
         answer = sparql(live_server, query, headers)
         assert SECRET not in answer.text
+
+
+def test_what_a_token_reads_is_kept_until_the_next_write(store, commercial):
+    """readable_graphs keeps each token caller's answer for the access snapshot it was computed
+    from: asked again, the same answer; after a write (a revoked grant, a new graph), a new one."""
+    beta = authenticate(store, commercial["beta"]["Authorization"].split()[1])
+    admin = authenticate(store, create_token(store, "efreg", "admin"))
+    first = access.readable_graphs(store, beta)
+    assert VALUES in first and access.readable_graphs(store, beta) is first
+    everything = access.readable_graphs(store, admin)
+    assert access.readable_graphs(store, admin) is everything
+    acme = authenticate(store, commercial["acme"]["Authorization"].split()[1])
+    publishing.grant(store, BASE, acme, DS, "beta", revoke=True)
+    assert VALUES not in access.readable_graphs(store, beta)
+    assert VALUES in access.readable_graphs(store, acme)  # the publisher's own, another key
+    store.load(
+        b"<http://example.org/s> <http://example.org/p> <http://example.org/o> <http://example.org/g> .\n",
+        "nquads",
+    )
+    assert "http://example.org/g" in access.readable_graphs(store, admin)
+    assert "http://example.org/g" not in everything

@@ -230,14 +230,38 @@ def all_graphs(store: Store) -> tuple[str, ...]:
     return tuple(sorted(g for g in (str(r["g"]) for r in rows) if not g.startswith(PRIVATE_PREFIX)))
 
 
+#: What each token caller may read, per access snapshot: (the snapshot, {(role, publisher): graphs}).
+_readable: weakref.WeakKeyDictionary[Store, tuple[Snapshot, dict[tuple[str, str], tuple[str, ...]]]] = (
+    weakref.WeakKeyDictionary()
+)
+_READABLE_KEPT = 256  #: callers kept per snapshot
+
+
 def readable_graphs(store: Store, caller: Caller | None = None) -> tuple[str, ...]:
-    """The graphs ``caller`` may read (anonymous callers, ``None``: the public graphs)."""
+    """The graphs ``caller`` may read (anonymous callers, ``None``: the public graphs). A token
+    caller's answer is kept while the access snapshot is the same object (a write, which moves the
+    store's generation, makes a new one); a backend without a generation is asked every time."""
     snap = snapshot(store)
     if caller is None or snap.base_uri is None:
         return snap.public
+    key = (caller.role, caller.publisher)
+    kept = _readable.get(store) if snap.generation is not None else None
+    if kept is not None and kept[0] is snap and key in kept[1]:
+        return kept[1][key]
+    graphs = _readable_graphs(store, snap, snap.base_uri, caller)
+    if snap.generation is not None:
+        with _lock:
+            kept = _readable.get(store)
+            if kept is None or kept[0] is not snap or len(kept[1]) >= _READABLE_KEPT:
+                kept = _readable[store] = (snap, {})
+            kept[1][key] = graphs
+    return graphs
+
+
+def _readable_graphs(store: Store, snap: Snapshot, base: str, caller: Caller) -> tuple[str, ...]:
     if caller.is_admin:
         return all_graphs(store)
-    agent = caller.agent(snap.base_uri)
+    agent = caller.agent(base)
     extra: set[str] = set()
     for v in snap.versions.values():
         parts = [v.graph] + ([v.values] if v.values else [])

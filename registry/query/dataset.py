@@ -42,6 +42,9 @@ def restrict(
 ) -> QueryDataset:
     """The dataset for a query: see the module docstring. ``public``: the caller may read only the
     public graphs (``readable`` is then exactly those)."""
+    if public and not (default_graph_uri or named_graph_uri or info.from_default or info.from_named):
+        graphs = tuple(dict.fromkeys(readable))  # the commonest request: no set of the graphs to build
+        return PublicDataset(default_graphs=graphs, named_graphs=graphs, union=True)
     allowed = list(dict.fromkeys(readable))
     allowed_set = set(allowed)
     kind = PublicDataset if public else QueryDataset
@@ -63,6 +66,4 @@ def restrict(
             default_graphs=tuple(dict.fromkeys(info.from_default)),
             named_graphs=tuple(dict.fromkeys(info.from_named)),
         )
-    if public:
-        return PublicDataset(default_graphs=tuple(allowed), named_graphs=tuple(allowed), union=True)
     return QueryDataset(default_graphs=tuple(allowed), named_graphs=tuple(allowed))
