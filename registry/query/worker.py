@@ -313,13 +313,13 @@ class _FrameWriter(io.RawIOBase):
     def write(self, data: bytes) -> int:  # type: ignore[override]
         self.buffer += data
         if len(self.buffer) >= 1 << 16:
-            self.flush()
+            _write_frame(self.fd, b"D", bytes(self.buffer))
+            self.buffer.clear()
         return len(data)
 
     def flush(self) -> None:
-        if self.buffer:
-            _write_frame(self.fd, b"D", bytes(self.buffer))
-            self.buffer.clear()
+        """Nothing: the serializer flushes when it ends, and what it wrote goes with the end frame
+        (:meth:`finish`)."""
 
     def finish(self) -> None:
         """The last data frame and the end frame in one write: the server wakes once for a small
