@@ -143,14 +143,28 @@ class _SparqlReader(_Reader):
         return out
 
     def closure(self, iri: URIRef) -> list[Quad]:
-        branches = [f"{{ BIND({iri.n3()} AS ?s) GRAPH ?g {{ ?s ?p ?o }} }}"]
-        for depth in range(1, MAX_BNODE_DEPTH + 1):
-            part = f'(isBlank(?b{{i}}) || STRSTARTS(STR(?b{{i}}), "{iri}#"))'
-            chain = [f"{iri.n3()} ?q0 ?b1 . FILTER{part.format(i=1)}"]
-            chain += [f"?b{i} ?q{i} ?b{i + 1} . FILTER{part.format(i=i + 1)}" for i in range(1, depth)]
-            chain.append(f"?b{depth} ?p ?o . BIND(?b{depth} AS ?s)")
-            branches.append("{ GRAPH ?g { " + " ".join(chain) + " } }")
-        return self._rows("SELECT ?g ?s ?p ?o WHERE {\n" + "\nUNION ".join(branches) + "\n}", {})
+        # One row per path from the IRI through its parts (blank nodes, ``<iri#…>``), nested OPTIONALs
+        # anchored at the IRI: each step is an index look-up (a UNION of free chains made Virtuoso
+        # scan, ~2 s a document).
+        base = str(iri).split("#", 1)[0] + "#"
+        inner = ""
+        for d in range(MAX_BNODE_DEPTH, 0, -1):
+            part = f'(isBlank(?o{d - 1}) || STRSTARTS(STR(?o{d - 1}), "{base}"))'
+            inner = f"OPTIONAL {{ ?o{d - 1} ?p{d} ?o{d} FILTER{part} {inner}}} "
+        query = f"SELECT * WHERE {{ GRAPH ?g {{ {iri.n3()} ?p0 ?o0 . {inner}}} }}"
+        out: dict[Quad, None] = {}
+        for row in self.store.select(query):
+            graph = str(row["g"])
+            if graph not in self.graphs:
+                continue
+            subject: Node = iri
+            for d in range(MAX_BNODE_DEPTH + 1):
+                p, o = row.get(f"p{d}"), row.get(f"o{d}")
+                if p is None or o is None:
+                    break
+                out[(subject, p, o, graph)] = None  # type: ignore[index]
+                subject = o
+        return list(out)
 
     def properties(self, subjects: Iterable[URIRef], predicates: Sequence[URIRef]) -> list[Quad]:
         subjects = list(subjects)

@@ -14,7 +14,7 @@ import pytest
 from registry.config import Settings
 from registry.store import Store, open_store
 
-from store_fixtures import any_store, virtuoso_server  # noqa: F401  (shared fixtures)
+from store_fixtures import any_store, empty_virtuoso_store, seeded_virtuoso_store, virtuoso_server  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
@@ -44,22 +44,59 @@ def settings() -> Settings:
     return Settings(store="memory:", base_uri=BASE, load_seeds=False)
 
 
+#: Test modules whose tests run on both backends: the embedded store and a Virtuoso (issue 19). The
+#: harvest tests use the session's Virtuoso as the partner they harvest from (and empty it), so
+#: their registry stays embedded; tests/test_virtuoso_registry.py harvests into efreg-on-Virtuoso.
+BOTH_BACKENDS = (
+    "test_web_",
+    "test_sparql_",
+    "test_publishing",
+    "test_access",
+    "test_federation",
+    "test_api",
+    "test_mapping_web",
+)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests of the modules in BOTH_BACKENDS that use a store run once per backend."""
+    name = metafunc.module.__name__.rpartition(".")[2]
+    if "backend" in metafunc.fixturenames and name.startswith(BOTH_BACKENDS):
+        metafunc.parametrize("backend", ["memory", "virtuoso"], indirect=True)
+
+
 @pytest.fixture
-def empty_store(settings: Settings) -> Iterator[Store]:
-    store = open_store(settings.store)
+def backend(request: pytest.FixtureRequest) -> str:
+    """The store backend of this test: ``memory`` (the default) or ``virtuoso``."""
+    return getattr(request, "param", "memory")
+
+
+@pytest.fixture
+def empty_store(settings: Settings, backend: str, request: pytest.FixtureRequest) -> Iterator[Store]:
+    """An empty store: the one ``settings`` names, or the session's Virtuoso emptied."""
+    if backend == "virtuoso":
+        store = empty_virtuoso_store(request.getfixturevalue("virtuoso_server"))
+    else:
+        store = open_store(settings.store)
     yield store
     store.close()
 
 
 @pytest.fixture
-def store(empty_store: Store, settings: Settings) -> Store:
-    """A fresh in-memory store holding the seed data."""
+def store(settings: Settings, backend: str, request: pytest.FixtureRequest) -> Iterator[Store]:
+    """A fresh store holding the seed data (in memory, or the session's Virtuoso)."""
     from registry.ingest.seeds import load_seeds
     from registry.store.meta import ensure_base_uri
 
-    ensure_base_uri(empty_store, settings.base_uri)
-    load_seeds(empty_store, settings.base_uri)
-    return empty_store
+    if backend == "virtuoso":
+        seeded = seeded_virtuoso_store(request.getfixturevalue("virtuoso_server"), settings.base_uri)
+        yield seeded
+        seeded.close()
+        return
+    empty = request.getfixturevalue("empty_store")
+    ensure_base_uri(empty, settings.base_uri)
+    load_seeds(empty, settings.base_uri)
+    yield empty
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ Import into ``tests/conftest.py`` with::
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -45,11 +46,52 @@ def virtuoso_server() -> Iterator[VirtuosoServer]:
 
 
 def empty_virtuoso_store(server: VirtuosoServer) -> Store:
-    """A remote store on ``server`` with every graph it can see dropped (the system graph too)."""
+    """A remote store on ``server`` with every graph it can see dropped (the system graph too), in
+    one update."""
     store = open_store(server.store_url)
-    for graph in store.graphs():
-        store.drop_graph(graph)
-    store.drop_graph(SYSTEM_GRAPH)
+    drops = [f"DROP SILENT GRAPH <{g}>" for g in {*store.graphs(), SYSTEM_GRAPH}]
+    store.update(" ;\n".join(drops))
+    return store
+
+
+_seed_copies: dict[str, bytes] = {}
+
+
+def load_seed_copy(store: Store, base_uri: str) -> None:
+    """Load the seeds into ``store`` as ``efreg serve`` does on an empty store. The seeds are validated
+    and written once per base URI into an in-memory store; each later call copies that store's quads
+    (the system graph included) in one load, which takes a fraction of the gated seeding."""
+    from registry.ingest.seeds import load_seeds
+    from registry.store.meta import ensure_base_uri
+
+    if base_uri not in _seed_copies:
+        seeded = open_store("memory:")
+        ensure_base_uri(seeded, base_uri)
+        load_seeds(seeded, base_uri)
+        out = io.BytesIO()
+        graphs = list(seeded.graphs())
+        seeded.dump(out, "nquads", graphs=graphs)
+        _seed_copies[base_uri] = out.getvalue()
+    store.load(_seed_copies[base_uri], "nquads")
+
+
+#: What the session's Virtuoso held after the last seeding: (base URI, generation, graph counts).
+_seeded: tuple[str, int, dict[str, int]] | None = None
+
+
+def seeded_virtuoso_store(server: VirtuosoServer, base_uri: str) -> Store:
+    """A remote store on ``server`` holding the seeds and nothing else. The seeding is reused when
+    nothing was written since (the store's generation and every graph's count unchanged), else the
+    store is emptied and seeded again: most tests only read."""
+    global _seeded
+    store = open_store(server.store_url)
+    if _seeded is not None and _seeded == (base_uri, store.generation, store.graphs()):
+        return store
+    _seeded = None
+    store.close()
+    store = empty_virtuoso_store(server)
+    load_seed_copy(store, base_uri)
+    _seeded = (base_uri, store.generation, store.graphs())
     return store
 
 

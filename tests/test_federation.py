@@ -108,6 +108,7 @@ def virtuoso(virtuoso_server):  # noqa: F811
         f'<{BASE}factor/ipcc2006-t2.2-natural-gas/1> <{PROVINCIAL}code> "HB-NG-01" .'.encode(),
         "ntriples",
     )
+    virtuoso_server.open_to_anyone(PROVINCIAL)  # a partner's graph: its anonymous endpoint reads it
     yield virtuoso_server
     remote.drop_graph(PROVINCIAL)
 

@@ -45,6 +45,7 @@ def load_into_virtuoso(server, graph: Graph, tmp_path: Path, name: str) -> None:
     path = tmp_path / f"{name}.nq"
     path.write_bytes(ds.serialize(format="nquads", encoding="utf-8"))
     server.bulk_load(path)
+    server.open_to_anyone(str(target.identifier))
 
 
 @pytest.fixture

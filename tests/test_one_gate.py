@@ -194,6 +194,7 @@ def partner(virtuoso_server, tmp_path: Path) -> str:
     path = tmp_path / "ecfo.nq"
     path.write_bytes(ds.serialize(format="nquads", encoding="utf-8"))
     virtuoso_server.bulk_load(path)
+    virtuoso_server.open_to_anyone("https://example.org/ecfkg-test/graph/one-gate")
     return virtuoso_server.sparql_url
 
 

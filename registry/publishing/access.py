@@ -226,8 +226,7 @@ def public_graphs(store: Store) -> tuple[str, ...]:
 
 def all_graphs(store: Store) -> tuple[str, ...]:
     """Every graph but the registry's own (``urn:efreg:…``)."""
-    rows = store.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")
-    return tuple(sorted(g for g in (str(r["g"]) for r in rows) if not g.startswith(PRIVATE_PREFIX)))
+    return tuple(sorted(g for g in store.graph_names() if not g.startswith(PRIVATE_PREFIX)))
 
 
 #: What each token caller may read, per access snapshot: (the snapshot, {(role, publisher): graphs}).
@@ -285,6 +284,13 @@ def reads_only_public(
     return set(readable if readable is not None else readable_graphs(store, caller)) == snap.public_set
 
 
+def beyond_public(store: Store, readable: tuple[str, ...]) -> tuple[str, ...]:
+    """Those of ``readable`` that are not public: they name a caller's access level on a store whose
+    engine enforces who reads (:class:`~registry.store.QueryDataset` ``extra``)."""
+    public = snapshot(store).public_set
+    return tuple(g for g in readable if g not in public)
+
+
 class ReadView:
     """A read-only view of a store restricted to what one caller may read: domain code that takes a
     store (crosswalks, profiles, mapping sets) is handed this, so it cannot see past the caller's
@@ -295,19 +301,23 @@ class ReadView:
     def __init__(self, store: Store, caller: Caller | None = None) -> None:
         self.store, self.readable = store, readable_graphs(store, caller)
         self.public = reads_only_public(store, caller, self.readable)
+        self.extra = () if self.public else beyond_public(store, self.readable)
 
     def _dataset(self, dataset: QueryDataset | None) -> QueryDataset:
         allowed = set(self.readable)
         kind = PublicDataset if self.public else QueryDataset
+        reader = {"readable": self.readable, "extra": self.extra}
         if dataset is None:
             if self.public:
-                return PublicDataset(self.readable, self.readable, union=True)
-            return QueryDataset(default_graphs=self.readable, named_graphs=self.readable)
+                return PublicDataset(self.readable, self.readable, union=True, **reader)  # type: ignore[arg-type]
+            return QueryDataset(default_graphs=self.readable, named_graphs=self.readable, **reader)  # type: ignore[arg-type]
 
         def keep(graphs: tuple[str, ...] | None) -> tuple[str, ...]:
             return self.readable if graphs is None else tuple(g for g in graphs if g in allowed)
 
-        return kind(default_graphs=keep(dataset.default_graphs), named_graphs=keep(dataset.named_graphs))
+        return kind(
+            default_graphs=keep(dataset.default_graphs), named_graphs=keep(dataset.named_graphs), **reader
+        )  # type: ignore[arg-type]
 
     def select(self, query: str, dataset: QueryDataset | None = None):  # noqa: ANN201 - as Store.select
         return self.store.select(query, self._dataset(dataset))

@@ -39,15 +39,23 @@ def restrict(
     default_graph_uri: Sequence[str] = (),
     named_graph_uri: Sequence[str] = (),
     public: bool = False,
+    extra: Sequence[str] = (),
 ) -> QueryDataset:
     """The dataset for a query: see the module docstring. ``public``: the caller may read only the
-    public graphs (``readable`` is then exactly those)."""
+    public graphs (``readable`` is then exactly those); ``extra``: the graphs of ``readable`` that
+    are not public. Every dataset carries both, for a backend whose engine enforces who reads."""
     if public and not (default_graph_uri or named_graph_uri or info.from_default or info.from_named):
         graphs = tuple(dict.fromkeys(readable))  # the commonest request: no set of the graphs to build
-        return PublicDataset(default_graphs=graphs, named_graphs=graphs, union=True)
+        return PublicDataset(
+            default_graphs=graphs, named_graphs=graphs, union=True, readable=graphs, extra=tuple(extra)
+        )
     allowed = list(dict.fromkeys(readable))
     allowed_set = set(allowed)
-    kind = PublicDataset if public else QueryDataset
+    reader = {"readable": tuple(allowed), "extra": tuple(extra)}
+
+    def kind(**graphs: tuple[str, ...]) -> QueryDataset:
+        return (PublicDataset if public else QueryDataset)(**graphs, **reader)  # type: ignore[arg-type]
+
     if default_graph_uri or named_graph_uri:
         return kind(
             default_graphs=tuple(g for g in dict.fromkeys(default_graph_uri) if g in allowed_set),
@@ -66,4 +74,4 @@ def restrict(
             default_graphs=tuple(dict.fromkeys(info.from_default)),
             named_graphs=tuple(dict.fromkeys(info.from_named)),
         )
-    return QueryDataset(default_graphs=tuple(allowed), named_graphs=tuple(allowed))
+    return QueryDataset(default_graphs=tuple(allowed), named_graphs=tuple(allowed), **reader)

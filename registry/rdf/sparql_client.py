@@ -15,6 +15,7 @@ subclasses whose messages name the endpoint and say what happened; callers map t
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,8 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.term import Identifier
 
 from registry import __version__
+
+_LABEL_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 
 if TYPE_CHECKING:
     import requests
@@ -110,16 +113,28 @@ class SparqlClient:
             self._session.headers["User-Agent"] = self.agent
         return self._session
 
-    def request(self, method: str, url: str, *, stream: bool = False, **kwargs: Any) -> requests.Response:
-        """One HTTP request; a response of status 300 or more raises :class:`EndpointStatus`."""
+    def request(
+        self, method: str, url: str, *, stream: bool = False, read_only: bool = False, **kwargs: Any
+    ) -> requests.Response:
+        """One HTTP request; a response of status 300 or more raises :class:`EndpointStatus`.
+        ``read_only``: the request changes nothing, so it is sent once more when the server had
+        closed the kept-alive connection it went out on (Virtuoso closes idle ones after
+        ``KeepAliveTimeout``; the request was never read)."""
         import requests
 
         if self.allow is not None and not self.allow(url):
             raise EndpointRefused(f"{url} is not on the allow-list; it was not contacted", url)
         try:
-            response = self.session.request(
-                method, url, timeout=self.timeout, allow_redirects=False, stream=stream, **kwargs
-            )
+            try:
+                response = self.session.request(
+                    method, url, timeout=self.timeout, allow_redirects=False, stream=stream, **kwargs
+                )
+            except requests.ConnectionError as exc:
+                if not read_only or "RemoteDisconnected" not in str(exc):
+                    raise
+                response = self.session.request(
+                    method, url, timeout=self.timeout, allow_redirects=False, stream=stream, **kwargs
+                )
         except requests.Timeout:
             raise EndpointTimeout(f"{url} did not answer within {self.timeout:g} s", url) from None
         except requests.ConnectionError as exc:
@@ -151,7 +166,12 @@ class SparqlClient:
     ) -> requests.Response:
         """POST ``query`` (and protocol parameters such as ``default-graph-uri``) to ``url``."""
         return self.request(
-            "POST", url, data=[("query", query), *params], headers={"Accept": accept}, stream=stream
+            "POST",
+            url,
+            data=[("query", query), *params],
+            headers={"Accept": accept},
+            stream=stream,
+            read_only=True,
         )
 
     def results(self, url: str, query: str, *, params: Sequence[tuple[str, str]] = ()) -> Results:
@@ -243,6 +263,13 @@ def _parse_xml(raw: bytes, url: str) -> Results:
     return Results(variables=variables, rows=rows)
 
 
+def bnode_label(label: str) -> str:
+    """A result's blank node label as a label every RDF syntax accepts: an endpoint may label blank
+    nodes as it likes (Virtuoso: ``nodeID://b1234``), so anything but letters, digits, ``_`` and ``-``
+    becomes ``_`` (one label stays one node; the answers never compare labels across requests)."""
+    return _LABEL_UNSAFE.sub("_", label) or "b"
+
+
 def to_rdflib(term: dict[str, str]) -> Identifier:
     """A JSON-shaped result term as an rdflib term, the literal's lexical form kept exactly
     (``xsd:string`` literals as plain literals, as the embedded backends give them)."""
@@ -250,7 +277,7 @@ def to_rdflib(term: dict[str, str]) -> Identifier:
     if kind == "uri":
         return URIRef(value)
     if kind == "bnode":
-        return BNode(value)
+        return BNode(bnode_label(value))
     if kind in ("literal", "typed-literal"):
         if term.get("xml:lang"):
             return Literal(value, lang=term["xml:lang"], normalize=False)

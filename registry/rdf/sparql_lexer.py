@@ -78,3 +78,31 @@ def resolve_iri(base: str, reference: str) -> str:
         return reference
     joined = urljoin(base, reference)
     return joined + "#" if reference.endswith("#") and not joined.endswith("#") else joined
+
+
+def absolute_iris(text: str) -> str:
+    """``text`` with every relative IRI resolved against the BASE in force where it stands
+    (:func:`resolve_iri`) and the BASE declarations blanked out (same length: line and column
+    numbers of error messages stay those of the request). For an engine that takes at most one BASE
+    (Virtuoso 7: a second one is a syntax error) or resolves differently; a text without BASE is
+    returned as it is."""
+    parts: list[str] = []
+    base = ""
+    pending_base = False
+    seen = False
+    for match in tokens(text):
+        kind, value = match.lastgroup, match.group()
+        if kind == "word" and value.upper() == "BASE":
+            pending_base, seen = True, True
+            parts.append(" " * len(value))
+            continue
+        if kind == "iri":
+            resolved = resolve_iri(base, value[1:-1])
+            if pending_base:
+                base, pending_base = resolved, False
+                parts.append(" " * len(value))
+                continue
+            parts.append(f"<{resolved}>")
+            continue
+        parts.append(value)
+    return "".join(parts) if seen else text

@@ -81,6 +81,12 @@ class QueryDataset:
 
     default_graphs: tuple[str, ...] | None = None
     named_graphs: tuple[str, ...] | None = None
+    #: Every graph the caller may read (``None``: the registry's own query). A backend whose engine
+    #: must be told who reads runs the query as a reader of exactly these graphs (Virtuoso: graph-level
+    #: security, :mod:`registry.store.virtuoso_access`); the others enforce the dataset above.
+    readable: tuple[str, ...] | None = None
+    #: Those of ``readable`` that are not public (names the caller's access level).
+    extra: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,13 @@ are not sent to the endpoint:
 ``hide=P1,P2``     graph-IRI prefixes that belong to the endpoint itself, never listed nor queried
                    (default: Virtuoso's own graphs, see ``VIRTUOSO_GRAPHS``; ``hide=`` hides none)
 ``dataset=graphs`` (default) or ``dataset=endpoint``: see "The default dataset" below
+``server=virtuoso`` (default) or ``server=generic``: with ``virtuoso`` and a ``user=`` (the admin,
+                   ``dba``), queries run for a caller are run as a Virtuoso user that may read
+                   exactly the caller's graphs (:mod:`registry.store.virtuoso_access`) and DESCRIBE
+                   answers the concise bounded description; ``generic`` relies on the dataset alone
 ``graph_ttl=SECONDS``  how long the list of graphs is cached (default 5; own writes refresh it)
+``generation_ttl=SECONDS``  how often the write generations are read from the store (default 0.25):
+                   another process's write is seen within that time (:mod:`registry.store.generations`)
 
 Example (a Virtuoso): ``sparql+http://127.0.0.1:8890/sparql?update=/sparql-auth&``
 ``gsp=/sparql-graph-crud-auth&user=dba&password=dba&auth=digest``.
@@ -30,8 +36,10 @@ parameters and accepts the endpoint's own default dataset (on Virtuoso the syste
 and Virtuoso's internal graphs then become visible to queries).
 
 Known Virtuoso 7.2 deviation: ``named-graph-uri`` restricts ``GRAPH ?g`` but not ``GRAPH <iri>``
-with a constant IRI, which still reads that graph. Do not rely on dataset restriction alone to hide
-graphs (e.g. commercial data) on Virtuoso; use its graph-level security for that.
+with a constant IRI, which still reads that graph. So on Virtuoso (``server=virtuoso``) a caller's
+query runs as a Virtuoso user of its access level, whose graph-level permissions the engine checks
+(:mod:`registry.store.virtuoso_access`); the store's own reads go as ``user=`` to the ``update=``
+endpoint (the anonymous endpoint reads no graph once graph security is on).
 
 ``RawResult.media_type`` is the endpoint's Content-Type header as sent (parameters included).
 
@@ -45,9 +53,11 @@ keeps them (Virtuoso lower-cases them); decimals in the endpoint's canonical for
 
 from __future__ import annotations
 
+import json
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager
 from typing import IO
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
@@ -60,6 +70,7 @@ from requests.auth import HTTPBasicAuth, HTTPDigestAuth
 from registry.rdf import sparql_client
 from registry.rdf.namespaces import SYSTEM_GRAPH
 from registry.rdf.sparql_client import EndpointStatus, EndpointTimeout, EndpointUnreachable, SparqlClient
+from registry.rdf.sparql_lexer import absolute_iris
 from registry.store import BACKENDS
 from registry.store.base import (
     QueryDataset,
@@ -71,7 +82,9 @@ from registry.store.base import (
     Store,
     StoreError,
 )
+from registry.store.generations import READ_QUERY, Generations
 from registry.store.oxigraph import graph_format, parse_quads, query_form, rdf_format, triples_to_graph
+from registry.store.virtuoso_access import Levels
 
 #: Graph-IRI prefixes a fresh Virtuoso 7 holds for itself.
 VIRTUOSO_GRAPHS = (
@@ -84,7 +97,21 @@ VIRTUOSO_GRAPHS = (
 )
 #: Sent as the only default graph when the store has no graph yet (an empty dataset).
 EMPTY_GRAPH = "urn:efreg:empty"
-_OPTIONS = {"update", "gsp", "user", "password", "auth", "timeout", "page", "hide", "dataset", "graph_ttl"}
+_OPTIONS = {
+    "update",
+    "gsp",
+    "user",
+    "password",
+    "auth",
+    "timeout",
+    "page",
+    "hide",
+    "dataset",
+    "graph_ttl",
+    "generation_ttl",
+    "server",
+}
+TSV = "text/tab-separated-values"
 _GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
 
 
@@ -126,7 +153,26 @@ class RemoteStore(Store):
                 raise StoreError(f"auth= must be 'basic' or 'digest', not {kind!r}")
             auth = (HTTPDigestAuth if kind == "digest" else HTTPBasicAuth)(user, password)
         self.client = SparqlClient(timeout=self.timeout, auth=auth, max_bytes=None)
-        self._graph_cache: tuple[float, list[str]] | None = None
+        self.server = options.get("server", "virtuoso")
+        if self.server not in ("virtuoso", "generic"):
+            raise StoreError(f"server= must be 'virtuoso' or 'generic', not {self.server!r}")
+        #: the store's own reads: as its user where it has one
+        self.read_url = self.update_url if auth is not None else self.query_url
+        self.levels: Levels | None = None
+        if self.server == "virtuoso" and auth is not None:
+            level_auth = HTTPDigestAuth if isinstance(auth, HTTPDigestAuth) else HTTPBasicAuth
+            self.levels = Levels(
+                lambda query: self.client.results(self.update_url, query),
+                self.graphs,
+                lambda name, secret: SparqlClient(
+                    timeout=self.timeout, auth=level_auth(name, secret), max_bytes=None
+                ),
+                f"{user}:{options.get('password', parts.password or '')}",
+            )
+        self._graph_cache: tuple[float, int, list[str]] | None = None
+        self.generations = Generations(
+            self._read_generations, self._update, float(options.get("generation_ttl", "0.25"))
+        )
         self.endpoint_display = urlunsplit(
             (scheme, parts.hostname + (f":{parts.port}" if parts.port else ""), path, "", "")
         )
@@ -163,21 +209,50 @@ class RemoteStore(Store):
             params += [("named-graph-uri", g) for g in visible or [EMPTY_GRAPH]]
         return params
 
+    def _reader(self, dataset: QueryDataset | None) -> tuple[SparqlClient, str]:
+        """Who runs a query, where: a caller's query (``dataset.readable``) as its access level's
+        user on Virtuoso; any other as the store's user."""
+        if self.levels is not None and dataset is not None and dataset.readable is not None:
+            try:
+                return self.levels.client(dataset.readable, dataset.extra), self.update_url
+            except sparql_client.SparqlClientError as exc:
+                raise _store_error(exc) from None
+        return self.client, self.read_url
+
+    def _text(self, query: str) -> str:
+        """On Virtuoso: relative IRIs resolved here (it refuses a second BASE), and DESCRIBE told to
+        describe blank nodes too (the concise bounded description, as the embedded store; else
+        Virtuoso answers the resource's own triples only). Access does not depend on this reading:
+        the engine checks the caller's level whatever the text names."""
+        if self.server != "virtuoso":
+            return query
+        query = absolute_iris(query)  # Virtuoso takes one BASE at most (efreg adds its own)
+        if query_form(query) == "describe":
+            return 'define sql:describe-mode "CBD"\n' + query
+        return query
+
     def _post_query(
         self, query: str, accept: str, dataset: QueryDataset | None, stream: bool = False
     ) -> requests.Response:
-        data = [("query", query), *self._dataset_params(dataset)]
-        return self._request("POST", self.query_url, data=data, headers={"Accept": accept}, stream=stream)
+        client, url = self._reader(dataset)
+        data = [("query", self._text(query)), *self._dataset_params(dataset)]
+        try:
+            return client.request(
+                "POST", url, data=data, headers={"Accept": accept}, stream=stream, read_only=True
+            )
+        except sparql_client.SparqlClientError as exc:
+            raise _store_error(exc) from None
 
     def _hidden(self, graph: str) -> bool:
         return graph == EMPTY_GRAPH or any(graph.startswith(p) for p in self.hidden)
 
     def _visible_graphs(self) -> list[str]:
-        now = time.monotonic()
-        if self._graph_cache is not None and now - self._graph_cache[0] < self.graph_ttl:
-            return self._graph_cache[1]
+        now, generation = time.monotonic(), self.generation
+        cached = self._graph_cache
+        if cached is not None and now - cached[0] < self.graph_ttl and cached[1] == generation:
+            return cached[2]
         rows = self._select(
-            "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
+            "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
             QueryDataset(default_graphs=None, named_graphs=None),
             raw_dataset=True,
         )
@@ -188,19 +263,44 @@ class RemoteStore(Store):
             and str(r["g"]) != SYSTEM_GRAPH
             and not self._hidden(str(r["g"]))
         )
-        self._graph_cache = (now, graphs)
+        self._graph_cache = (now, generation, graphs)
         return graphs
 
     def _changed(self) -> None:
+        """After every write: the list of graphs is read again, the generations move."""
         self._graph_cache = None
+        self.generations.bump()
+
+    # --- generations (several processes on one store) ------------------------------------------
+    @property
+    def generation(self) -> int:
+        """The store's write generation, kept in the store (:mod:`registry.store.generations`)."""
+        return self.generations.current()[0]
+
+    @property
+    def public_generation(self) -> int:
+        """The generation of the public graphs' content (see :mod:`registry.publishing.freshness`)."""
+        return self.generations.current()[1]
+
+    def public_unchanged(self) -> AbstractContextManager[None]:
+        """Writes of this thread inside change no public graph: the public generation stays."""
+        return self.generations.public_unchanged()
+
+    def _read_generations(self) -> dict[str, int]:
+        rows = self._select(READ_QUERY, None, raw_dataset=True)
+        return {str(r["p"]): int(r["v"]) for r in rows if isinstance(r.get("v"), Literal)}
+
+    def _update(self, update: str) -> None:
+        self._request("POST", self.update_url, data={"update": update}).close()
 
     # --- reading -------------------------------------------------------------------------------
     def _results(
         self, query: str, dataset: QueryDataset | None, raw_dataset: bool = False
     ) -> sparql_client.Results:
         params = [] if raw_dataset else self._dataset_params(dataset)
+        client, url = self._reader(dataset)
         try:
-            return self.client.results(self.query_url, query, params=params)
+            return client.results(url, query, params=params)
         except sparql_client.SparqlClientError as exc:
             raise _store_error(exc) from None
 
@@ -243,12 +343,31 @@ class RemoteStore(Store):
     def query_raw(
         self, query: str, media_type: str, dataset: QueryDataset | None = None, timeout: float | None = None
     ) -> RawResult:
+        form: QueryForm | None = query_form(query)
+        if form == "select" and media_type.split(";")[0].strip() == TSV and self.server == "virtuoso":
+            return self._tsv(query, dataset, timeout)
         response = self._post_query(query, media_type, dataset, stream=True)
         content_type = response.headers.get("Content-Type", media_type)
-        form: QueryForm | None = query_form(query)
         if form is None:
             form = "construct" if graph_format(content_type.split(";")[0].strip()) is not None else "select"
         return RawResult(form=form, media_type=content_type, chunks=self._chunks(response, timeout))
+
+    def _tsv(self, query: str, dataset: QueryDataset | None, timeout: float | None) -> RawResult:
+        """SPARQL TSV made here from Virtuoso's JSON: its own TSV quotes variable names and writes
+        terms its own way; its blank node labels (``nodeID://b1``) are made valid first."""
+        response = self._post_query(query, "application/sparql-results+json", dataset, stream=True)
+        body = b"".join(self._chunks(response, timeout))
+        try:
+            doc = json.loads(body)
+            for row in doc.get("results", {}).get("bindings", []):
+                for term in row.values():
+                    if term.get("type") == "bnode":
+                        term["value"] = sparql_client.bnode_label(term["value"])
+            results = ox.parse_query_results(json.dumps(doc).encode(), ox.QueryResultsFormat.JSON)
+            tsv = results.serialize(format=ox.QueryResultsFormat.TSV) or b""
+        except (ValueError, SyntaxError, AttributeError) as exc:
+            raise StoreError(f"{self.read_url} sent results that do not parse: {exc}") from None
+        return RawResult(form="select", media_type=TSV, chunks=iter([tsv]))
 
     @staticmethod
     def _chunks(response: requests.Response, timeout: float | None) -> Iterator[bytes]:
@@ -266,7 +385,7 @@ class RemoteStore(Store):
 
     # --- writing -------------------------------------------------------------------------------
     def update(self, update: str) -> None:
-        self._request("POST", self.update_url, data={"update": update}).close()
+        self._update(update)
         self._changed()
 
     def _by_graph(
@@ -364,9 +483,10 @@ class RemoteStore(Store):
         """Stream one CONSTRUCT's N-Triples into ``out`` as quads of ``iri``; the triple count."""
         response = self._request(
             "POST",
-            self.query_url,
+            self.read_url,
             data={"query": query},
             headers={"Accept": "application/n-triples"},
+            read_only=True,
             stream=True,
         )
         count = 0

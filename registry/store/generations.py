@@ -1,0 +1,106 @@
+"""Write generations kept in the store itself, for a store several processes write (issue 19).
+
+Every cache of the registry (kept answers, documents, replayed answers, access snapshots) is keyed by
+the store's write **generation** (and, for what is derived from public graphs only, its **public
+generation**; :mod:`registry.publishing.freshness`). An embedded store counts its writes in memory:
+one process writes it. Several ``efreg serve`` processes on one Virtuoso cannot: each must see the
+others' writes. So the remote store keeps both generations as triples of the system graph::
+
+    <urn:efreg:store> <urn:efreg:generation> 123456789 .
+    <urn:efreg:store> <urn:efreg:publicGeneration> 123456789 .
+
+read at most every ``ttl`` seconds (``generation_ttl=`` of the store URL, default 0.25 s: another
+process's write is seen within that bound; this process's own writes at once) and moved **after**
+each write, so that anything derived while a write was under way is kept under the generation that
+write ends (never a newer answer under an older generation's key than the one that follows it).
+
+Concurrent writers on different processes could read the same value and both write value + 1, and
+two different writes would then share one generation. So a new value is the next multiple of 2**24
+above the current one plus 24 random bits: each bump writes a value no process has written before
+(p = 2**-24 that two racing bumps pick the same), always greater than the value it read. Readers
+take the greatest value present (two racing bumps may leave two triples; the next bump removes both).
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from registry.rdf.namespaces import STORE_NODE, SYSTEM_GRAPH
+
+GENERATION = "urn:efreg:generation"
+PUBLIC_GENERATION = "urn:efreg:publicGeneration"
+_STEP_BITS = 24
+
+READ_QUERY = (
+    f"SELECT ?p (MAX(?n) AS ?v) WHERE {{ GRAPH <{SYSTEM_GRAPH}> {{ <{STORE_NODE}> ?p ?n "
+    f"FILTER(?p = <{GENERATION}> || ?p = <{PUBLIC_GENERATION}>) }} }} GROUP BY ?p"
+)
+
+
+def bump_update(current: int, public: bool) -> tuple[str, int]:
+    """The SPARQL Update moving the generation (and the public one when ``public``) above
+    ``current``, and the new value."""
+    new = (((current >> _STEP_BITS) + 1) << _STEP_BITS) | secrets.randbits(_STEP_BITS)
+    preds = [GENERATION] + ([PUBLIC_GENERATION] if public else [])
+    values = " ".join(f"<{p}>" for p in preds)
+    inserted = " ".join(f"<{STORE_NODE}> <{p}> {new} ." for p in preds)
+    update = (
+        f"DELETE {{ GRAPH <{SYSTEM_GRAPH}> {{ <{STORE_NODE}> ?p ?o }} }} WHERE {{ "
+        f"GRAPH <{SYSTEM_GRAPH}> {{ <{STORE_NODE}> ?p ?o }} VALUES ?p {{ {values} }} }} ;\n"
+        f"INSERT DATA {{ GRAPH <{SYSTEM_GRAPH}> {{ {inserted} }} }}"
+    )
+    return update, new
+
+
+class Generations:
+    """The two generations of one store, as this process last read or wrote them.
+
+    ``read`` runs :data:`READ_QUERY` and returns its rows as ``{predicate IRI: int}``; ``write``
+    sends an update."""
+
+    def __init__(self, read: Callable[[], dict[str, int]], write: Callable[[str], None], ttl: float) -> None:
+        self._read, self._write, self.ttl = read, write, ttl
+        self._lock = threading.Lock()
+        self._value: tuple[int, int] = (0, 0)
+        self._read_at: float | None = None
+        self._quiet = threading.local()
+
+    def _fetch(self) -> tuple[int, int]:
+        found = self._read()
+        gen = found.get(GENERATION, 0)
+        return gen, found.get(PUBLIC_GENERATION, gen)
+
+    def current(self) -> tuple[int, int]:
+        """(generation, public generation), read from the store when older than ``ttl``."""
+        now = time.monotonic()
+        with self._lock:
+            if self._read_at is not None and now - self._read_at < self.ttl:
+                return self._value
+        value = self._fetch()
+        with self._lock:
+            self._value, self._read_at = value, now
+        return value
+
+    def bump(self) -> None:
+        """Move the generations after a write of this process (the public one unless inside
+        :meth:`public_unchanged`); this process sees the new values at once."""
+        public = not getattr(self._quiet, "depth", 0)
+        current = self._fetch()
+        update, new = bump_update(max(current[0], self._value[0]), public)
+        self._write(update)
+        with self._lock:
+            self._value = (new, new if public else current[1])
+            self._read_at = time.monotonic()
+
+    @contextmanager
+    def public_unchanged(self) -> Iterator[None]:
+        """Writes of this thread inside leave the public generation where it is."""
+        self._quiet.depth = getattr(self._quiet, "depth", 0) + 1
+        try:
+            yield
+        finally:
+            self._quiet.depth -= 1
