@@ -288,7 +288,10 @@ class VirtuosoServer:
     def open_to_anyone(self, graph: str) -> None:
         """Let the anonymous endpoint read ``graph`` (a partner's data in tests): efreg on this server
         sets every graph unreadable to ``nobody`` by default (:mod:`registry.store.virtuoso_access`)."""
-        self.isql(f"DB.DBA.RDF_GRAPH_USER_PERMS_SET('{graph}', 'nobody', 1);")
+        self.isql(
+            "DB.DBA.RDF_DEFAULT_USER_PERMS_SET('nobody', 0, 0); DB.DBA.RDF_DEFAULT_USER_PERMS_SET('nobody', 0, 1); "
+            f"DB.DBA.RDF_GRAPH_USER_PERMS_SET('{graph}', 'nobody', 1);"
+        )
 
     def bulk_load(self, nquads_path: Path | str, default_graph: str = "urn:efreg:bulk") -> None:
         """Bulk-load an N-Quads file (``.nq`` or ``.nq.gz``) with ``ld_dir`` + ``rdf_loader_run()``."""

@@ -60,3 +60,14 @@ def test_service_blocks_outermost_only():
     assert mentions_service("ask { service <x:y> {} }") and not mentions_service('ASK { ?s ?p "SERVICE" }')
     with pytest.raises(ValueError):
         service_blocks("SELECT * { SERVICE <http://a/> { ?s ?p ?o ")
+
+
+def test_absolute_iris_resolves_every_base_and_blanks_them() -> None:
+    from registry.rdf.sparql_lexer import absolute_iris
+
+    text = 'BASE <http://a/> BASE <https://w3id.org/efreg/a/> BASE <../> PREFIX e: <ontology#> SELECT * { ?s e:v <x> . ?s ?p "<y>" }'
+    out = absolute_iris(text)
+    assert "BASE" not in out
+    assert "<https://w3id.org/efreg/ontology#>" in out and "<https://w3id.org/efreg/x>" in out
+    assert '"<y>"' in out  # strings are not IRIs
+    assert absolute_iris("SELECT * { ?s ?p <rel> }") == "SELECT * { ?s ?p <rel> }"  # no BASE: as it is

@@ -83,7 +83,11 @@ def admit(
     :class:`IngestError` for data that may not be written (a graph that exists or is no dataset
     version) and :class:`~registry.store.StoreError` when the write fails."""
     validate = get_validator(validator, triples=True)  # an unknown name fails before any work
-    with _lock, no_gc():  # an import allocates millions of objects and frees few: no GC rescans
+    with (
+        _lock,
+        store.write_lock(),
+        no_gc(),
+    ):  # across processes too (a remote store)  # an import allocates millions of objects and frees few: no GC rescans
         data = build(next_version_fn(store, base_uri))
         if data is None:
             return Verdict(stored=False, report=None)

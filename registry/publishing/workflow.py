@@ -155,8 +155,9 @@ def upload(
         raise IngestError(f"access level {access_level!r}: use {' or '.join(ACCESS_LEVELS)}")
     if caller.role == "reviewer":
         raise NotPermitted("a reviewer token may not upload data; a publisher or admin token may")
-    # a draft and its record: no public graph changes, kept public answers stay (freshness)
-    with _write_lock, freshness.public_unchanged(store):
+    # a draft and its record: no public graph changes, kept public answers stay (freshness);
+    # the store's write lock: across processes too (a remote store)
+    with _write_lock, store.write_lock(), freshness.public_unchanged(store):
         agent = owner(store, base, dataset_id)
         if agent is not None and agent != caller.agent(base) and not caller.is_admin:
             raise NotPermitted(
@@ -397,7 +398,7 @@ def act(
 ) -> access.Version:
     """Do ``action`` (submit, approve, reject, withdraw, comment) to a version; one update each.
     Raises NotFound (404), NotPermitted (403) or InvalidTransition (409); nothing changes then."""
-    with _write_lock:
+    with _write_lock, store.write_lock():  # across processes too (a remote store)
         v = find_version(store, base, dataset_id, version)
         _permit(caller, base, v, action)
         status = v.status or "Draft"
@@ -476,7 +477,7 @@ def grant(
 ) -> str:
     """Let ``publisher``'s tokens read the values of the published versions of a commercial dataset
     (or, ``revoke``, no longer). The dataset's publisher or an admin may; returns the grantee's IRI."""
-    with _write_lock:
+    with _write_lock, store.write_lock():  # across processes too (a remote store)
         agent = owner(store, base, dataset_id)
         if agent is None:
             raise NotFound(f"there is no dataset {dataset_id}")

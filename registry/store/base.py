@@ -196,6 +196,12 @@ class Store(abc.ABC):
         (:mod:`registry.publishing.freshness`) leaves it where it is for them; others ignore it."""
         yield
 
+    def write_lock(self) -> contextlib.AbstractContextManager[None]:
+        """Held around each read-then-write of the registry (an import picking its version, a
+        workflow step): a store written by several processes (a remote store) serializes them
+        across processes; an embedded store is written by one process, whose own locks suffice."""
+        return contextlib.nullcontext()
+
     # --- inspecting --------------------------------------------------------------------------
     @abc.abstractmethod
     def graphs(self) -> dict[str, int]:

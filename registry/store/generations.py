@@ -85,6 +85,11 @@ class Generations:
             self._value, self._read_at = value, now
         return value
 
+    def expire(self) -> None:
+        """Read the generations from the store at the next :meth:`current`."""
+        with self._lock:
+            self._read_at = None
+
     def bump(self) -> None:
         """Move the generations after a write of this process (the public one unless inside
         :meth:`public_unchanged`); this process sees the new values at once."""

@@ -57,7 +57,7 @@ import json
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from typing import IO
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
@@ -85,6 +85,7 @@ from registry.store.base import (
 from registry.store.generations import READ_QUERY, Generations
 from registry.store.oxigraph import graph_format, parse_quads, query_form, rdf_format, triples_to_graph
 from registry.store.virtuoso_access import Levels
+from registry.store.virtuoso_lock import WriteLock
 
 #: Graph-IRI prefixes a fresh Virtuoso 7 holds for itself.
 VIRTUOSO_GRAPHS = (
@@ -159,6 +160,7 @@ class RemoteStore(Store):
         #: the store's own reads: as its user where it has one
         self.read_url = self.update_url if auth is not None else self.query_url
         self.levels: Levels | None = None
+        self._write_lock: WriteLock | None = None
         if self.server == "virtuoso" and auth is not None:
             level_auth = HTTPDigestAuth if isinstance(auth, HTTPDigestAuth) else HTTPBasicAuth
             self.levels = Levels(
@@ -169,6 +171,7 @@ class RemoteStore(Store):
                 ),
                 f"{user}:{options.get('password', parts.password or '')}",
             )
+            self._write_lock = WriteLock(self._sql_value)
         self._graph_cache: tuple[float, int, list[str]] | None = None
         self.generations = Generations(
             self._read_generations, self._update, float(options.get("generation_ttl", "0.25"))
@@ -270,6 +273,24 @@ class RemoteStore(Store):
         """After every write: the list of graphs is read again, the generations move."""
         self._graph_cache = None
         self.generations.bump()
+
+    def write_lock(self) -> AbstractContextManager[None]:
+        """One writer at a time across processes (:mod:`registry.store.virtuoso_lock`); the
+        generations are read afresh once it is held (another process may just have written)."""
+        if self._write_lock is None:
+            return super().write_lock()
+        return self._locked(self._write_lock)
+
+    @contextmanager
+    def _locked(self, lock: WriteLock) -> Iterator[None]:
+        with lock.held():
+            self.generations.expire()
+            self._graph_cache = None
+            yield
+
+    def _sql_value(self, expression: str) -> int:
+        rows = self.client.results(self.update_url, f"SELECT ({expression} AS ?v) WHERE {{ }}").rows
+        return int(rows[0]["v"]["value"])
 
     # --- generations (several processes on one store) ------------------------------------------
     @property
