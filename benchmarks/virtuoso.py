@@ -48,7 +48,7 @@ Striping = 0
 [Parameters]
 ServerPort = 127.0.0.1:{sql_port}
 DisableUnixSocket = 1
-ServerThreads = 10
+ServerThreads = 24
 CheckpointInterval = 60
 O_DIRECT = 0
 CaseMode = 2
@@ -78,12 +78,12 @@ MaxDirtyBuffers = {dirty_buffers}
 [HTTPServer]
 ServerPort = 127.0.0.1:{http_port}
 ServerRoot = {dir}
-MaxClientConnections = 8
+MaxClientConnections = 24
 DavRoot = DAV
 EnabledDavVSP = 0
 HTTPProxyEnabled = 0
 TempASPXDir = 0
-MaxKeepAlives = 10
+MaxKeepAlives = 24
 KeepAliveTimeout = 10
 HTTPThreadSize = 280000
 HttpPrintWarningsInOutput = 0

@@ -111,7 +111,7 @@ def serve(
         )
         close()
         if loaded:
-            click.echo(f"loaded {loaded} seed quads into {settings.store}", err=True)
+            click.echo(f"loaded {loaded} seed quads into {_shown(store, settings.store)}", err=True)
         if samples:
             click.echo(
                 f"loaded the sample data: {', '.join(samples)} (--no-samples to leave it out)", err=True
@@ -152,7 +152,7 @@ def serve(
         url = server_file.client_url(settings.host, port, scheme)
         server_file.write(directory, url, secret, settings.store, tls_cert)
     click.echo(  # the base URI is the registry's one address (VoID, the service description, IRIs)
-        f"efreg {__version__} serving {settings.store} at {settings.base_uri} "
+        f"efreg {__version__} serving {_shown(store, settings.store)} at {settings.base_uri} "
         f"(listening on {scheme}://{settings.host}:{port}/)",
         err=True,
     )
@@ -476,3 +476,8 @@ def info(store_url: str | None, base_uri: str | None, as_json: bool) -> None:
 
 for command in (harvest, mappings, token, publisher, dataset, calculate, pact):
     main.add_command(command)
+
+
+def _shown(store: object, url: str) -> str:
+    """The store as a log line may show it: a remote store's endpoint without its credentials."""
+    return str(getattr(store, "endpoint_display", url))

@@ -532,6 +532,8 @@ class RemoteStore(Store):
     def close(self) -> None:
         super().close()
         self.client.close()
+        if self.levels is not None:
+            self.levels.close()
 
 
 def _store_error(exc: sparql_client.SparqlClientError) -> StoreError:

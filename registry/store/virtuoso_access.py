@@ -123,3 +123,11 @@ class Levels:
             for i in range(0, len(graphs), _BATCH):
                 values = " ".join(_iri(g) for g in graphs[i : i + _BATCH])
                 self._select(f"SELECT (COUNT({body}) AS ?n) WHERE {{ VALUES ?g {{ {values} }} }}")
+
+    def close(self) -> None:
+        """Close the levels' HTTP connections (Virtuoso keeps a server thread per kept-alive one)."""
+        with self._lock:
+            for client in self._clients.values():
+                client.close()
+            self._clients.clear()
+            self._granted.clear()

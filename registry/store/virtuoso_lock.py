@@ -33,7 +33,7 @@ class WriteLock:
     """``value(expression)`` evaluates a Virtuoso SQL expression through SPARQL as the admin and
     returns it as an int."""
 
-    def __init__(self, value: Callable[[str], int], lease: float = 60.0, poll: float = 0.02) -> None:
+    def __init__(self, value: Callable[[str], int], lease: float = 30.0, poll: float = 0.05) -> None:
         self._value, self.lease, self.poll = value, lease, poll
         self._local = threading.RLock()
         self._depth = threading.local()

@@ -1,0 +1,169 @@
+"""efreg on Virtuoso against the same Virtuoso queried directly (issue 19).
+
+    python -m benchmarks.on_virtuoso --factors 100000 [--repeat 7] [--deref-seconds 10]
+
+One throwaway Virtuoso holds the generated data (``benchmarks.generate``, bulk-loaded) and the
+registry's records (base URI, catalog: ``refresh_versions`` through the remote store). ``efreg serve
+--store sparql+http://…`` runs as its own process on it. The query mix (``benchmarks.queries``) goes,
+interleaved per round, to efreg's ``/sparql`` (an anonymous caller: efreg adds the public dataset and
+runs the query as the ``efreg_public`` Virtuoso user) and to Virtuoso's own endpoint as its admin
+(no dataset, no access check): the ratio is efreg's overhead on top of its store, measured side by
+side. Every answer is evaluated (a comment per round), so efreg's kept answers do not count.
+Then requests/s of factor documents with one and with two ``efreg serve`` processes on the store.
+Results: ``benchmarks/out/on_virtuoso.json`` and a Markdown table on standard output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import requests
+from requests.auth import HTTPDigestAuth
+
+from benchmarks.generate import Sizes, generate
+from benchmarks.queries import MIX
+from benchmarks.run import BASE, OUT, dereference, run_mix, summarize
+from benchmarks.virtuoso import VirtuosoServer, free_port
+from registry.publishing.catalog import refresh_versions
+from registry.store import open_store
+from registry.store.meta import ensure_base_uri
+
+
+def serve(store_url: str, threads: int = 8) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    efreg = shutil.which("efreg", path=str(Path(sys.executable).parent)) or "efreg"
+    env = {**os.environ, "EFREG_BASE_URI": BASE, "EFREG_QUERY_TIMEOUT": "120"}
+    proc = subprocess.Popen(
+        [efreg, "serve", "--no-seeds", "--port", str(port), "--workers", str(threads), "--store", store_url],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=tempfile.TemporaryFile(),
+    )
+    url = f"http://127.0.0.1:{port}/"
+    for _ in range(600):
+        try:
+            if requests.get(url + "sparql", params={"query": "ASK {}"}, timeout=5).ok:
+                return proc, url
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("efreg serve did not start")
+
+
+def direct_endpoint(v: VirtuosoServer) -> str:
+    """Virtuoso's authenticated endpoint (its admin reads every graph, no access check)."""
+    return f"http://127.0.0.1:{v.http_port}/sparql-auth"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--factors", type=int, default=100000)
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--deref-seconds", type=float, default=10.0)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--virtuoso-buffers", type=int, default=170000)
+    args = parser.parse_args(argv)
+    sizes = Sizes(factors=args.factors)
+    result: dict = {
+        "factors": args.factors,
+        "command": " ".join(["python -m benchmarks.on_virtuoso", *(argv or sys.argv[1:])]),
+    }
+    with tempfile.TemporaryDirectory(prefix="efreg-onv-") as tmp:
+        data = Path(tmp) / "data.nq"
+        with data.open("wb") as fh:
+            result["quads"] = generate(fh, sizes, args.seed, BASE)
+        with VirtuosoServer(buffers=args.virtuoso_buffers, dirty_buffers=args.virtuoso_buffers * 3 // 4) as v:
+            started = time.perf_counter()
+            v.bulk_load(data)
+            result["bulk_load_s"] = time.perf_counter() - started
+            store = open_store(v.store_url)
+            started = time.perf_counter()
+            ensure_base_uri(store, BASE)
+            refresh_versions(store, BASE)
+            result["catalog_refresh_s"] = time.perf_counter() - started
+            store.close()
+            print(f"[{args.factors}] loaded {result['quads']} quads", file=sys.stderr)
+            proc, url = serve(v.store_url)
+            procs = [proc]
+            try:
+                # run_mix posts with a plain session: let it authenticate to Virtuoso as the admin
+                original = requests.Session.__init__
+
+                def with_auth(self: requests.Session) -> None:
+                    original(self)
+                    self.auth = HTTPDigestAuth("dba", v.password)
+
+                requests.Session.__init__ = with_auth  # type: ignore[method-assign]
+                try:
+                    endpoints = {"efreg": url + "sparql", "virtuoso": direct_endpoint(v)}
+                    rows: dict = {}
+                    times = run_mix(
+                        endpoints, sizes, args.repeat, args.seed, rows, evaluate=True, queries=MIX
+                    )
+                finally:
+                    requests.Session.__init__ = original  # type: ignore[method-assign]
+                result["queries_evaluated"] = summarize(times)
+                result["rows"] = rows
+                print(f"[{args.factors}] dereferencing, one process", file=sys.stderr)
+                result["deref_one"] = dereference(
+                    url, sizes, args.deref_seconds, args.concurrency, args.seed, warm=True
+                )
+                proc2, url2 = serve(v.store_url)
+                procs.append(proc2)
+                print(f"[{args.factors}] dereferencing, two processes", file=sys.stderr)
+                both: dict[str, dict] = {}
+
+                def load(name: str, target: str) -> None:
+                    both[name] = dereference(
+                        target,
+                        sizes,
+                        args.deref_seconds,
+                        args.concurrency // 2,
+                        args.seed,
+                        processes=1,
+                        warm=True,
+                    )
+
+                threads = [threading.Thread(target=load, args=(n, u)) for n, u in (("a", url), ("b", url2))]
+                for t in threads:
+                    t.start()
+                for t in threads:
+                    t.join()
+                result["deref_two"] = both
+                result["deref_two_req_per_s"] = sum(d["req_per_s"] for d in both.values())
+            finally:
+                for p in procs:
+                    p.terminate()
+                    p.wait(timeout=30)
+    OUT.mkdir(exist_ok=True)
+    (OUT / f"on_virtuoso_{args.factors}.json").write_text(json.dumps(result, indent=2))
+    q = result["queries_evaluated"]
+    print("| query | efreg ms | Virtuoso ms | ratio | rows efreg / Virtuoso |\n|---|---|---|---|---|")
+    for name, row in q.items():
+        if name.startswith("_"):
+            continue
+        r = result["rows"].get(name, {})
+        print(
+            f"| {name} | {row['efreg']['median_ms']:.1f} | {row['virtuoso']['median_ms']:.1f} | {row['ratio']:.2f} "
+            f"| {r.get('efreg', '–')} / {r.get('virtuoso', '–')} |"
+        )
+    print(f"\ngeometric mean of the ratios: {q.get('_geomean_ratio', float('nan')):.2f}")
+    print(
+        f"documents/s: one process {result['deref_one']['req_per_s']:.0f}, "
+        f"two processes {result['deref_two_req_per_s']:.0f}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
