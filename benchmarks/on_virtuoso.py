@@ -99,9 +99,15 @@ def main(argv: list[str] | None = None) -> int:
                 # run_mix posts with a plain session: let it authenticate to Virtuoso as the admin
                 original = requests.Session.__init__
 
+                direct = direct_endpoint(v)
+
+                class OnlyVirtuoso(HTTPDigestAuth):
+                    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+                        return super().__call__(r) if str(r.url).startswith(direct) else r
+
                 def with_auth(self: requests.Session) -> None:
                     original(self)
-                    self.auth = HTTPDigestAuth("dba", v.password)
+                    self.auth = OnlyVirtuoso("dba", v.password)
 
                 requests.Session.__init__ = with_auth  # type: ignore[method-assign]
                 try:

@@ -48,7 +48,7 @@ Striping = 0
 [Parameters]
 ServerPort = 127.0.0.1:{sql_port}
 DisableUnixSocket = 1
-ServerThreads = 24
+ServerThreads = 64
 CheckpointInterval = 60
 O_DIRECT = 0
 CaseMode = 2
@@ -78,12 +78,13 @@ MaxDirtyBuffers = {dirty_buffers}
 [HTTPServer]
 ServerPort = 127.0.0.1:{http_port}
 ServerRoot = {dir}
-MaxClientConnections = 24
+ServerThreads = 48
+MaxClientConnections = 48
 DavRoot = DAV
 EnabledDavVSP = 0
 HTTPProxyEnabled = 0
 TempASPXDir = 0
-MaxKeepAlives = 24
+MaxKeepAlives = 48
 KeepAliveTimeout = 10
 HTTPThreadSize = 280000
 HttpPrintWarningsInOutput = 0

@@ -48,8 +48,7 @@ def settings() -> Settings:
 #: harvest tests use the session's Virtuoso as the partner they harvest from (and empty it), so
 #: their registry stays embedded; tests/test_virtuoso_registry.py harvests into efreg-on-Virtuoso.
 BOTH_BACKENDS = (
-    "test_web_",
-    "test_sparql_",
+    "test_web_resources",
     "test_publishing",
     "test_access",
     "test_federation",
