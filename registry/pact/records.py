@@ -168,7 +168,10 @@ def sync(store: Store, base: str) -> SyncReport:
             g.add((node, URIRef(_NS + "field"), Literal(r.field)))
             g.add((node, RDFS.comment, Literal(r.reason, lang="en")))
     body = g.serialize(format="nt", encoding="utf-8").decode("utf-8")
-    store.update(f"DROP SILENT GRAPH <{PACT_GRAPH}> ; INSERT DATA {{ GRAPH <{PACT_GRAPH}> {{ {body} }} }}")
+    insert = (
+        f" ; INSERT DATA {{ GRAPH <{PACT_GRAPH}> {{ {body} }} }}" if body.strip() else ""
+    )  # Virtuoso refuses an empty one
+    store.update(f"DROP SILENT GRAPH <{PACT_GRAPH}>{insert}")
     public_view.sync(store)  # the model holds none of this graph, but follows the store's writes
     return report
 

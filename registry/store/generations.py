@@ -4,7 +4,8 @@ Every cache of the registry (kept answers, documents, replayed answers, access s
 the store's write **generation** (and, for what is derived from public graphs only, its **public
 generation**; :mod:`registry.publishing.freshness`). An embedded store counts its writes in memory:
 one process writes it. Several ``efreg serve`` processes on one Virtuoso cannot: each must see the
-others' writes. So the remote store keeps both generations as triples of the system graph::
+others' writes. So the remote store keeps both generations as triples of a graph of their own
+(``urn:efreg:generations``, never listed among the store's graphs)::
 
     <urn:efreg:store> <urn:efreg:generation> 123456789 .
     <urn:efreg:store> <urn:efreg:publicGeneration> 123456789 .
@@ -29,14 +30,17 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from registry.rdf.namespaces import STORE_NODE, SYSTEM_GRAPH
+from registry.rdf.namespaces import STORE_NODE
+
+#: The graph holding the generations (not the system graph: its triple counts stay the registry's).
+GENERATIONS_GRAPH = "urn:efreg:generations"
 
 GENERATION = "urn:efreg:generation"
 PUBLIC_GENERATION = "urn:efreg:publicGeneration"
 _STEP_BITS = 24
 
 READ_QUERY = (
-    f"SELECT ?p (MAX(?n) AS ?v) WHERE {{ GRAPH <{SYSTEM_GRAPH}> {{ <{STORE_NODE}> ?p ?n "
+    f"SELECT ?p (MAX(?n) AS ?v) WHERE {{ GRAPH <{GENERATIONS_GRAPH}> {{ <{STORE_NODE}> ?p ?n "
     f"FILTER(?p = <{GENERATION}> || ?p = <{PUBLIC_GENERATION}>) }} }} GROUP BY ?p"
 )
 
@@ -49,9 +53,9 @@ def bump_update(current: int, public: bool) -> tuple[str, int]:
     values = " ".join(f"<{p}>" for p in preds)
     inserted = " ".join(f"<{STORE_NODE}> <{p}> {new} ." for p in preds)
     update = (
-        f"DELETE {{ GRAPH <{SYSTEM_GRAPH}> {{ <{STORE_NODE}> ?p ?o }} }} WHERE {{ "
-        f"GRAPH <{SYSTEM_GRAPH}> {{ <{STORE_NODE}> ?p ?o }} VALUES ?p {{ {values} }} }} ;\n"
-        f"INSERT DATA {{ GRAPH <{SYSTEM_GRAPH}> {{ {inserted} }} }}"
+        f"DELETE {{ GRAPH <{GENERATIONS_GRAPH}> {{ <{STORE_NODE}> ?p ?o }} }} WHERE {{ "
+        f"GRAPH <{GENERATIONS_GRAPH}> {{ <{STORE_NODE}> ?p ?o }} VALUES ?p {{ {values} }} }} ;\n"
+        f"INSERT DATA {{ GRAPH <{GENERATIONS_GRAPH}> {{ {inserted} }} }}"
     )
     return update, new
 

@@ -82,7 +82,7 @@ from registry.store.base import (
     Store,
     StoreError,
 )
-from registry.store.generations import READ_QUERY, Generations
+from registry.store.generations import GENERATIONS_GRAPH, READ_QUERY, Generations
 from registry.store.oxigraph import graph_format, parse_quads, query_form, rdf_format, triples_to_graph
 from registry.store.virtuoso_access import Levels
 from registry.store.virtuoso_lock import WriteLock
@@ -247,7 +247,7 @@ class RemoteStore(Store):
             raise _store_error(exc) from None
 
     def _hidden(self, graph: str) -> bool:
-        return graph == EMPTY_GRAPH or any(graph.startswith(p) for p in self.hidden)
+        return graph in (EMPTY_GRAPH, GENERATIONS_GRAPH) or any(graph.startswith(p) for p in self.hidden)
 
     def _visible_graphs(self) -> list[str]:
         now, generation = time.monotonic(), self.generation
