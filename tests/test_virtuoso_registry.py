@@ -1,8 +1,10 @@
 """The registry on Virtuoso as it is deployed (issue 19): `efreg serve` processes on one Virtuoso.
 
 Each server is its own process started with the store URL of the issue, so nothing is shared but
-the store: a write through one is seen by the other within the generations' bound, and two
-publishers on two processes never lose a version.
+the store: a write through one (or through the `efreg` command on the same store) is seen by the
+other within the generations' bound, and two publishers on two processes never lose a version. The
+two servers start once for the module (the first run — seeds and samples — is the slow part); each
+test writes datasets of its own.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from benchmarks.virtuoso import VirtuosoServer, free_port
 from registry.publishing.tokens import create_token, ensure_publisher
 from registry.store import open_store
 
+from conftest import DATA
 from store_fixtures import empty_virtuoso_store
 
 BASE = "http://localhost:8080/"
@@ -62,7 +65,7 @@ def efreg_serve(store_url: str, *extra: str) -> Iterator[str]:
         proc.wait(timeout=30)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def two_servers(virtuoso_server: VirtuosoServer) -> Iterator[tuple[str, str]]:
     """An emptied Virtuoso seeded by the first `efreg serve` (as on a first start), and a second
     process on the same store."""
@@ -72,6 +75,18 @@ def two_servers(virtuoso_server: VirtuosoServer) -> Iterator[tuple[str, str]]:
         efreg_serve(virtuoso_server.store_url, "--no-seeds") as b,
     ):
         yield a, b
+
+
+def _efreg(store_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """An ``efreg`` command on the Virtuoso store while the servers run (no lock: a remote store)."""
+    efreg = shutil.which("efreg", path=str(os.path.dirname(sys.executable))) or "efreg"
+    return subprocess.run(
+        [efreg, *args, "--store", store_url],
+        env={**os.environ, "EFREG_BASE_URI": BASE},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def _tokens(store_url: str) -> dict[str, dict[str, str]]:
@@ -179,3 +194,54 @@ def test_concurrent_publishers_on_two_processes_lose_no_version(two_servers, vir
     # then version 2 on the other process: numbered after the one stored
     assert _upload(b, tokens["acme"], ds, 2, range(50, 53)).status_code == 201
     store.close()
+
+
+def test_the_cli_on_the_store_is_seen_by_the_servers(two_servers, virtuoso_server, tmp_path) -> None:
+    """Mappings imported and a partner harvested by `efreg` commands on the same Virtuoso while both
+    servers run: each server answers with them within the generations' bound."""
+    a, b = two_servers
+    imported = _efreg(
+        virtuoso_server.store_url,
+        "mappings",
+        "import",
+        str(DATA / "mapping" / "partner-sources.sssom.tsv"),
+        "--set-id",
+        "partner-vs",
+    )
+    assert imported.returncode == 0, imported.stderr[-2000:]
+    for root in (a, b):
+        _eventually(lambda root=root: "partner-vs" in requests.get(root + "api/mappings", timeout=30).text)
+    # a partner's ECFO graph on the same Virtuoso, read through its anonymous endpoint
+    partner = "https://example.org/ecfkg-test/graph/virtuoso-registry"
+    store = open_store(virtuoso_server.store_url)
+    store.replace_graph(partner, (DATA / "mapping" / "ecfo-factors.ttl").read_bytes(), "turtle")
+    store.close()
+    virtuoso_server.open_to_anyone(partner)
+    harvested = _efreg(
+        virtuoso_server.store_url,
+        "harvest",
+        virtuoso_server.sparql_url,
+        "--dataset",
+        "partner-vs-ecfo",
+        "--publisher",
+        "partner-kg",
+        "--publisher-name",
+        "Partner KG",
+        "--license",
+        f"{BASE}license/ipcc",
+        "--gwp-set",
+        "AR5-GWP100",
+        "--allow-endpoint",
+    )
+    assert harvested.returncode == 0, harvested.stderr[-2000:] + harvested.stdout[-2000:]
+    for root in (a, b):
+        _eventually(
+            lambda root=root: (
+                requests.get(
+                    root + "dataset/partner-vs-ecfo/1", headers={"Accept": "text/turtle"}, timeout=30
+                ).status_code
+                == 200
+            )
+        )
+    info = _efreg(virtuoso_server.store_url, "info")
+    assert info.returncode == 0 and f"{BASE}dataset/partner-vs-ecfo/1" in info.stdout
