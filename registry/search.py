@@ -31,12 +31,15 @@ FACETS: dict[str, tuple[str, str]] = {
     "category": ("category/", "{ ?f ef:activityCategory ?v } UNION { ?f ef:activity ?v }"),
     "dataset": ("dataset/", "?f dct:isPartOf ?v ."),
 }
-#: How a filter on a facet matches: a geography or category also matches what lies beneath it.
+#: How a filter on a facet matches: a geography or category also matches what lies beneath it. The
+#: value itself and what lies beneath it (``skos:broader+``) are two branches, not ``skos:broader*``:
+#: Virtuoso 7 matches no zero-length path from a node that is in no ``skos:broader`` triple (a gas).
 FILTERS: dict[str, str] = {
     "publisher": "?f dct:publisher {v} .",
-    "geo": "?f ef:geography/skos:broader* {v} .",
-    "gas": "?f ef:component/ef:gas/skos:broader* {v} .",
-    "category": "{{ ?f ef:activityCategory/skos:broader* {v} }} UNION {{ ?f ef:activity/skos:broader* {v} }}",
+    "geo": "{{ ?f ef:geography {v} }} UNION {{ ?f ef:geography/skos:broader+ {v} }}",
+    "gas": "{{ ?f ef:component/ef:gas {v} }} UNION {{ ?f ef:component/ef:gas/skos:broader+ {v} }}",
+    "category": "{{ ?f ef:activityCategory {v} }} UNION {{ ?f ef:activityCategory/skos:broader+ {v} }} "
+    "UNION {{ ?f ef:activity {v} }} UNION {{ ?f ef:activity/skos:broader+ {v} }}",
     "dataset": "?f dct:isPartOf {v} .",
 }
 LABELS = (

@@ -49,6 +49,11 @@ def settings() -> Settings:
 #: their registry stays embedded; tests/test_virtuoso_registry.py harvests into efreg-on-Virtuoso.
 BOTH_BACKENDS = (
     "test_web_resources",
+    "test_web_documents",
+    "test_web_live",
+    "test_web_pages",
+    "test_web_commercial",
+    "test_sparql_protocol",
     "test_publishing",
     "test_access",
     "test_federation",

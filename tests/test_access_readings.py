@@ -6,6 +6,8 @@ model (a store that holds nothing else), every other caller an exact dataset the
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from test_access import DS, FACTOR, GRAPH, SECRET, VALUES, _module, commercial, sparql  # noqa: F401
 
@@ -15,7 +17,7 @@ from registry.publishing.tokens import authenticate, create_token, ensure_publis
 from registry.store import PublicDataset
 from registry.store.virtuoso_access import level_name
 
-from conftest import BASE
+from conftest import BASE, free_port, serving
 
 DRAFT_DS = "delta-draft"
 DRAFT_SECRET = "86420.1357"  #: a value that appears nowhere but in another publisher's draft
@@ -85,6 +87,33 @@ def test_no_reading_reaches_a_graph_the_caller_may_not_read(live_server, readers
         assert DRAFT_SECRET not in answer.text, (name, who)
         if who in (None, "gamma", "reviewer"):
             assert SECRET not in answer.text, (name, who)
+
+
+def test_service_to_the_endpoint_itself_reads_only_what_is_public(readers, store, settings, backend, request):
+    """SERVICE to the registry's own endpoint, and (on Virtuoso) to the store's own anonymous
+    endpoint, both allow-listed: efreg calls them as an anonymous client, so whoever asks gets no
+    commercial value and no draft through them (Virtuoso: its anonymous user reads no such graph)."""
+    from registry.web import create_app
+
+    port = free_port()
+    endpoints = [f"http://127.0.0.1:{port}/sparql"]
+    if backend == "virtuoso":
+        endpoints.append(request.getfixturevalue("virtuoso_server").sparql_url)
+    app = create_app(replace(settings, service_allowlist=tuple(endpoints)), store=store)
+    with serving(app, port) as root:
+        for endpoint in endpoints:
+            for query in (
+                f"SELECT * WHERE {{ SERVICE <{endpoint}> {{ GRAPH <{VALUES}> {{ ?s ?p ?o }} }} }}",
+                f"SELECT * WHERE {{ SERVICE <{endpoint}> {{ GRAPH <{DRAFT}> {{ ?s ?p ?o }} }} }}",
+                f"SELECT ?v WHERE {{ SERVICE <{endpoint}> {{ ?n <{ONTOLOGY}value> ?v }} }}",
+            ):
+                for who in (None, "gamma", "beta"):
+                    answer = sparql(root, query, readers[who] if who else {})
+                    _status_ok(endpoint, answer)
+                    assert SECRET not in answer.text and DRAFT_SECRET not in answer.text, (endpoint, who)
+        # the endpoint was really called: a public value comes back through it
+        public = sparql(root, f"SELECT ?v WHERE {{ SERVICE <{endpoints[0]}> {{ ?n <{ONTOLOGY}value> ?v }} }}")
+        assert public.status_code == 200 and public.json()["results"]["bindings"], public.text[:300]
 
 
 def test_the_relative_base_query_reads_ef_value_for_those_who_may(live_server, readers):

@@ -113,7 +113,7 @@ def test_post_forms(live_server: str) -> None:
         timeout=10,
         headers={"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"},
     )
-    assert form.json() == direct.json() == {"head": {}, "boolean": True}
+    assert form.json() == direct.json() and form.json()["boolean"] is True  # Virtuoso: "head" has "link"
 
 
 def test_malformed_query_is_400_with_line_and_column(live_server: str) -> None:
@@ -196,13 +196,17 @@ def test_tokens_are_stored_hashed(store: Store) -> None:
     assert token.split("_", 2)[2].encode() not in out.getvalue()  # the secret (it may hold "_" itself)
 
 
-def test_system_and_unpublished_graphs_are_invisible(live_server: str, store: Store) -> None:
+def test_system_and_unpublished_graphs_are_invisible(live_server: str, store: Store, backend: str) -> None:
     store.load(
         b'<http://example.org/draft> <http://example.org/p> "1" .',
         "ntriples",
         graph="http://example.org/draft",
     )
-    graphs = {r["g"] for r in rows(sparql(live_server, "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }"))}
+    # Virtuoso 7 answers GRAPH ?g {} with no row (docs/deploy.md): there, the graphs with a triple
+    every = "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }".replace(
+        "{ }", "{ }" if backend == "memory" else "{ ?s ?p ?o }"
+    )
+    graphs = {r["g"] for r in rows(sparql(live_server, every))}
     assert BASE + "catalog" in graphs and BASE + "dataset/ipcc2006-v2-ch2-t2.2/1" in graphs
     assert SYSTEM_GRAPH not in graphs and "http://example.org/draft" not in graphs
     assert (
@@ -218,7 +222,7 @@ def test_system_and_unpublished_graphs_are_invisible(live_server: str, store: St
     admin = create_token(store, "publisher/efreg", "admin")
     seen = requests.get(
         live_server + "sparql",
-        params={"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }"},
+        params={"query": every},
         headers={"Authorization": f"Bearer {admin}"},
         timeout=10,
     )

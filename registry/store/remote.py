@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -114,6 +115,14 @@ _OPTIONS = {
     "server",
 }
 TSV = "text/tab-separated-values"
+#: An update that is one ``DROP``/``CLEAR`` of ``ALL``, ``NAMED`` or ``DEFAULT`` (after a prologue):
+#: Virtuoso 7 leaves the graphs in place (and ALL would name its own graphs), so the remote store
+#: sends one ``DROP SILENT GRAPH`` per graph it shows instead (the default graph is the union of them).
+_ALL_GRAPHS = re.compile(
+    r"^\s*(?:(?:BASE\s*<[^>]*>|PREFIX\s+[^\s:]*:\s*<[^>]*>)\s*)*"
+    r"(?P<op>DROP|CLEAR)\s+(?:SILENT\s+)?(?P<what>ALL|NAMED|DEFAULT)\s*;?\s*$",
+    re.IGNORECASE,
+)
 
 #: Virtuoso answers each query with one ``X-SPARQL-default-graph`` / ``X-SPARQL-named-graph`` header
 #: per graph of its dataset, and the dataset lists the caller's graphs (a registry with its samples
@@ -414,6 +423,12 @@ class RemoteStore(Store):
 
     # --- writing -------------------------------------------------------------------------------
     def update(self, update: str) -> None:
+        match = _ALL_GRAPHS.match(update) if self.server == "virtuoso" else None
+        if match is not None:
+            graphs = [] if match["what"].upper() == "DEFAULT" else sorted(self.graphs())
+            if not graphs:
+                return
+            update = " ;\n".join(f"DROP SILENT GRAPH {ox.NamedNode(g)}" for g in graphs)
         self._update(update)
         self._changed()
 
