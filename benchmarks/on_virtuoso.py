@@ -11,11 +11,16 @@ runs the query as the ``efreg_public`` Virtuoso user) and to Virtuoso's own endp
 side. Every answer is evaluated (a comment per round), so efreg's kept answers do not count.
 Then requests/s of factor documents with one and with two ``efreg serve`` processes on the store.
 Results: ``benchmarks/out/on_virtuoso.json`` and a Markdown table on standard output.
+
+Every wait is bounded: each query (300 s) and document request (30 s), each server start (120 s),
+the bulk load (isql, 600 s) and the whole run (``--max-minutes``, default 90: then every thread's
+stack is printed and the run exits, so a stuck run says where it was stuck).
 """
 
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import json
 import os
 import shutil
@@ -49,14 +54,18 @@ def serve(store_url: str, threads: int = 8) -> tuple[subprocess.Popen, str]:
         stderr=tempfile.TemporaryFile(),
     )
     url = f"http://127.0.0.1:{port}/"
-    for _ in range(600):
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"efreg serve exited {proc.returncode}")
         try:
             if requests.get(url + "sparql", params={"query": "ASK {}"}, timeout=5).ok:
                 return proc, url
-        except requests.ConnectionError:
+        except requests.RequestException:
             pass
         time.sleep(0.2)
-    raise RuntimeError("efreg serve did not start")
+    proc.kill()
+    raise RuntimeError("efreg serve did not answer within 120 s")
 
 
 def direct_endpoint(v: VirtuosoServer) -> str:
@@ -72,10 +81,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--deref-seconds", type=float, default=10.0)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--virtuoso-buffers", type=int, default=170000)
+    parser.add_argument("--max-minutes", type=float, default=90.0)
     args = parser.parse_args(argv)
+    faulthandler.dump_traceback_later(args.max_minutes * 60, exit=True)
     sizes = Sizes(factors=args.factors)
     result: dict = {
         "factors": args.factors,
+        "load_average_at_start": os.getloadavg(),
         "command": " ".join(["python -m benchmarks.on_virtuoso", *(argv or sys.argv[1:])]),
     }
     with tempfile.TemporaryDirectory(prefix="efreg-onv-") as tmp:
@@ -151,6 +163,8 @@ def main(argv: list[str] | None = None) -> int:
                 for p in procs:
                     p.terminate()
                     p.wait(timeout=30)
+    result["load_average_at_end"] = os.getloadavg()
+    faulthandler.cancel_dump_traceback_later()
     OUT.mkdir(exist_ok=True)
     (OUT / f"on_virtuoso_{args.factors}.json").write_text(json.dumps(result, indent=2))
     q = result["queries_evaluated"]
@@ -164,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
             f"| {r.get('efreg', '–')} / {r.get('virtuoso', '–')} |"
         )
     print(f"\ngeometric mean of the ratios: {q.get('_geomean_ratio', float('nan')):.2f}")
+    print(f"load average: start {result['load_average_at_start']}, end {result['load_average_at_end']}")
     print(
         f"documents/s: one process {result['deref_one']['req_per_s']:.0f}, "
         f"two processes {result['deref_two_req_per_s']:.0f}"

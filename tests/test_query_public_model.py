@@ -70,7 +70,9 @@ def test_restrict() -> None:
     base = "http://ex.org/"
     public = [base + "public"]
     plain = inspect_query("SELECT * WHERE { ?s ?p ?o }", base)
-    assert restrict(public, plain, public=True) == PublicDataset(tuple(public), tuple(public), union=True)
+    assert restrict(public, plain, public=True) == PublicDataset(
+        tuple(public), tuple(public), union=True, readable=tuple(public)
+    )  # readable: who reads, for a backend whose engine enforces it (Virtuoso)
     assert type(restrict(public, plain)) is QueryDataset
     named = inspect_query(f"SELECT * FROM <{public[0]}> WHERE {{ ?s ?p ?o }}", base)
     chosen = restrict(public, named, public=True)
