@@ -48,7 +48,19 @@ def serve(store_url: str, threads: int = 8) -> tuple[subprocess.Popen, str]:
     efreg = shutil.which("efreg", path=str(Path(sys.executable).parent)) or "efreg"
     env = {**os.environ, "EFREG_BASE_URI": BASE, "EFREG_QUERY_TIMEOUT": "120"}
     proc = subprocess.Popen(
-        [efreg, "serve", "--no-seeds", "--port", str(port), "--workers", str(threads), "--store", store_url],
+        # the store's HTTP timeout above efreg's query timeout (120 s here): else a query Virtuoso
+        # needs more than the default 30 s for is a 503 from efreg and not a measurement
+        [
+            efreg,
+            "serve",
+            "--no-seeds",
+            "--port",
+            str(port),
+            "--workers",
+            str(threads),
+            "--store",
+            store_url + "&timeout=130",
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=tempfile.TemporaryFile(),
