@@ -82,7 +82,7 @@ class Endpoint:
         self.allowlist.check(info)
         readable = readable_graphs(self.store, caller)
         public = access.reads_only_public(self.store, caller, readable)
-        extra = access.beyond_public(self.store, readable)
+        extra = () if public else access.beyond_public(self.store, readable)
         dataset = restrict(readable, info, default_graph_uri, named_graph_uri, public=public, extra=extra)
         if info.form == "describe":  # a resource's parts (gas components …) with it, as CBD gave them
             text = describe_parts(text)
