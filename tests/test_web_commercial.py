@@ -103,3 +103,33 @@ def test_search_and_lists_follow_the_caller(live_server: str, commercial) -> Non
         assert FACTOR[len(BASE) :] in anonymous.text
     search = get(live_server, "search?q=Test+fuel", commercial["beta"])
     assert "Authorization" in search.headers["Vary"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "search?q=Test+fuel",
+        f"search?dataset={DS}/1",
+        f"dataset/{DS}/1.html",
+    ],
+)
+def test_search_results_show_the_values_to_the_granted_only(live_server: str, commercial, path: str) -> None:  # noqa: F811
+    """A granted organisation's token sees the commercial values in search results (and
+    and a dataset's factor list); the same URL then asked anonymously, or with a token without the grant, is
+    never answered with what the granted caller got — neither at first nor from kept searches."""
+    for _ in range(2):  # the second round is answered from the kept searches and documents
+        granted = get(live_server, path, commercial["beta"])
+        anonymous = get(live_server, path)
+        other = get(live_server, path, commercial["gamma"])
+        assert granted.status_code == anonymous.status_code == other.status_code == 200
+        assert shows(granted.text), granted.text[:3000]
+        assert not shows(anonymous.text) and not shows(other.text)
+        assert FACTOR[len(BASE) :] in anonymous.text  # the factor itself is found by everyone
+        if "ETag" in granted.headers:
+            assert granted.headers["ETag"] != anonymous.headers.get("ETag")
+    assert "Authorization" in granted.headers.get("Vary", "")
+    # anonymous first, then granted: the kept anonymous answer does not hide the values from beta
+    assert not shows(get(live_server, path + "&page=1" if "?" in path else path + "?page=1").text)
+    assert shows(
+        get(live_server, path + "&page=1" if "?" in path else path + "?page=1", commercial["beta"]).text
+    )
