@@ -221,13 +221,7 @@ def _warm_sparql_parser() -> None:
     is_flag=True,
     help="Publish ILCD contact details (names, e-mail). By default only organisations and roles.",
 )
-@click.option(
-    "--report",
-    "report_path",
-    type=click.Path(path_type=Path),
-    help="Write the whole report (records left out, every SHACL result) to this file: .txt, .json or .ttl "
-    "(the terminal shows a summary by rule when there are many).",
-)
+@common.REPORT_OPTION
 @click.option(
     "--lang",
     type=click.Choice(["en", "zh"]),
@@ -372,13 +366,7 @@ def _load_through(
     show_default=True,
     help="pySHACL (the reference) or the compiled validator the import gate uses (same verdicts).",
 )
-@click.option(
-    "--report",
-    "report_path",
-    type=click.Path(path_type=Path),
-    help="Write the whole report (records left out, every SHACL result) to this file: .txt, .json or .ttl "
-    "(the terminal shows a summary by rule when there are many), as `efreg load --report` does.",
-)
+@common.REPORT_OPTION
 @click.option("--base-uri", metavar="URI", help=BASE_HELP)
 def validate(
     paths: tuple[Path, ...],

@@ -20,6 +20,14 @@ STORE_HELP = (
     "Store URL: oxigraph:///PATH (default, on disk), memory:, sparql+http://HOST:PORT/PATH. [env EFREG_STORE]"
 )
 BASE_HELP = "Base URI of every instance IRI, e.g. https://registry.example/ [env EFREG_BASE_URI]"
+#: ``--report FILE`` of ``efreg load`` and ``efreg validate`` (:mod:`registry.cli.reports`)
+REPORT_OPTION = click.option(
+    "--report",
+    "report_path",
+    type=click.Path(path_type=Path),
+    help="Write the whole report (records left out, every SHACL result) to this file: .txt, .json or .ttl "
+    "(the terminal shows a summary by rule when there are many).",
+)
 
 
 def settings(**overrides: object) -> Settings:
