@@ -50,6 +50,10 @@ MATCH_PROPERTIES: tuple[URIRef, ...] = (
 )
 #: How deep blank nodes nest under a resource (factor -> component -> uncertainty is 2).
 MAX_BNODE_DEPTH = 4
+#: Not followed into a document: the results of the SHACL report kept with a dataset version (its
+#: document says whether it conforms; the results, thousands for a large dataset, are summarised on
+#: its page and served whole by ``/api/datasets/{id}/versions/{n}/report``).
+SH_RESULT = URIRef("http://www.w3.org/ns/shacl#result")
 
 
 @dataclass
@@ -114,6 +118,8 @@ class _IndexReader(_Reader):
                     continue
                 seen.add((node, graph))
                 for quad in self._quads(node, None, None, graph):
+                    if quad[1] == SH_RESULT:
+                        continue
                     out.append(quad)
                     if is_part(quad[2], iri):
                         nxt.append((quad[2], graph))
@@ -150,7 +156,9 @@ class _SparqlReader(_Reader):
         inner = ""
         for d in range(MAX_BNODE_DEPTH, 0, -1):
             part = f'(isBlank(?o{d - 1}) || STRSTARTS(STR(?o{d - 1}), "{base}"))'
-            inner = f"OPTIONAL {{ ?o{d - 1} ?p{d} ?o{d} FILTER{part} {inner}}} "
+            inner = (
+                f"OPTIONAL {{ ?o{d - 1} ?p{d} ?o{d} FILTER({part} && ?p{d} != {SH_RESULT.n3()}) {inner}}} "
+            )
         query = f"SELECT * WHERE {{ GRAPH ?g {{ {iri.n3()} ?p0 ?o0 . {inner}}} }}"
         out: dict[Quad, None] = {}
         for row in self.store.select(query):

@@ -23,6 +23,7 @@ from registry.publishing import access, catalog
 from registry.publishing import workflow as publishing
 from registry.publishing.tokens import Caller
 from registry.rdf.namespaces import SYSTEM_GRAPH
+from registry.validation import kept
 from registry.web.callers import current_caller, required_caller
 from registry.web.context import get_settings, get_store
 from registry.web.openapi import document
@@ -139,6 +140,36 @@ def factors(dataset_id: str, number: str) -> Response:
             "factors": catalog.factors(store, v.graph, access.readable_graphs(store, who)),
         }
     )
+
+
+@bp.get("/datasets/<dataset_id>/versions/<number>/report")
+def validation_report(dataset_id: str, number: str) -> Response:
+    """The SHACL report kept with a version (its warnings): JSON, by rule (count, message, two
+    examples) and every result; Turtle with ``Accept: text/turtle`` or ``?format=ttl``."""
+    who, store = current_caller(), get_store()
+    v = _version(dataset_id, number, who)
+    turtle = request.args.get("format") == "ttl" or (
+        request.args.get("format") is None
+        and request.accept_mimetypes.best_match(["application/json", "text/turtle"]) == "text/turtle"
+    )
+    if turtle:
+        body = kept.report_graph(store, v.graph).serialize(format="turtle")
+        response = Response(body, mimetype="text/turtle")
+    else:
+        by_rule = kept.rules(store, v.graph)
+        count = {s: sum(r.count for r in by_rule if r.severity == s) for s in ("Violation", "Warning")}
+        response = as_json(
+            {
+                "version": v.graph,
+                "conforms": count["Violation"] == 0,
+                "violations": count["Violation"],
+                "warnings": count["Warning"],
+                "rules": [r.to_json() for r in by_rule],
+                "results": kept.results(store, v.graph),
+            }
+        )
+    response.vary.add("Accept")
+    return response
 
 
 def _upload(dataset_id: str, dry_run: bool) -> Response:

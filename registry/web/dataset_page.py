@@ -1,6 +1,7 @@
 """The page of a dataset (version): what it is, who publishes it under which licence, how many
-factors it holds and a page of them (value, unit, gas, year, place), its downloads, and its publisher
-and review history (the workflow's PROV records)."""
+factors it holds and a page of them (value, unit, gas, year, place), its downloads, its publisher
+and review history (the workflow's PROV records), and the SHACL report kept with it summarised by
+rule (count, message, two examples; the whole report a link away)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from registry.describe import Description
 from registry.publishing import access, catalog
 from registry.rdf.namespaces import DCAT, SYSTEM_GRAPH
 from registry.search import dataset_factors, labels
+from registry.store import Store
+from registry.validation import kept
 from registry.web import documents
 from registry.web.context import get_settings, get_store
 
@@ -49,11 +52,22 @@ def render_dataset(context: dict[str, Any], desc: Description) -> str:
         if public
         else []
     )
+    number = rest.rsplit("/", 1)
     return render_template(
         "dataset.html",
         **context,
         factors=factors,
+        report=_report(store, focus) if focus in readable else [],
+        report_url=f"/api/datasets/{number[0]}/versions/{number[-1]}/report",
         history=history,
         agent_labels={str(k): v for k, v in agents.items()},
         downloads=downloads,
     )
+
+
+def _report(store: Store, graph: str) -> list[kept.Rule]:
+    """The kept SHACL report of ``graph`` by rule, kept with the documents (a version is immutable:
+    a large report is summarised once, not for every page of its factor list)."""
+    key = (documents.reader_key(store), ("report", graph))
+    found = documents.cache().get(key)
+    return found if found is not None else documents.cache().put(key, kept.rules(store, graph))

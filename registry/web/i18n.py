@@ -180,6 +180,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "download_nq": ("All triples (N-Quads, gzip)", "全部三元组（N-Quads，gzip）"),
     "download_csv": ("Factors (CSV)", "排放因子（CSV）"),
     "review_history": ("Publisher and review history", "发布与审核记录"),
+    "validation": ("Validation (SHACL)", "校验（SHACL）"),
+    "validation_lead": (
+        "What the guideline's shapes found when this version was stored, by rule (violations block a "
+        "load, so what is kept are warnings):",
+        "本版本入库时按数据集构建指南的形状校验所得结果，按规则汇总（违规会阻止导入，故此处保留的是警告）：",
+    ),
+    "severity_Violation": ("Violation", "违规"),
+    "severity_Warning": ("Warning", "警告"),
+    "severity_Info": ("Info", "提示"),
+    "e_g": ("e.g.", "例如"),
+    "full_report": ("The whole report", "完整报告"),
     "no_history": (
         "Loaded by the registry's administrators (seed or bulk load): no review record.",
         "由登记库管理员载入（种子数据或批量导入）：无审核记录。",
@@ -206,6 +217,7 @@ PLURALS: dict[str, tuple[str, str, str]] = {
     "datasets": ("{n} dataset", "{n} datasets", "{n} 个数据集"),
     "publishers": ("{n} publisher", "{n} publishers", "{n} 个发布机构"),
     "gases": ("+{n} gas", "+{n} gases", "另 {n} 种气体"),
+    "results_of": ("{n} result", "{n} results", "{n} 条"),
 }
 
 #: Names of the non-ef properties a page shows (ef: ones come from the ontology).

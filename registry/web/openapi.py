@@ -400,6 +400,15 @@ def _document() -> dict[str, Any]:
                 401,
                 404,
             ),
+            versions + "/report": get(
+                "getValidationReport",
+                "The SHACL report kept with a version (its warnings): by rule (count, message, two "
+                "examples) and every result; Turtle with Accept: text/turtle or ?format=ttl",
+                [DATASET, VERSION],
+                {"type": "object"},
+                401,
+                404,
+            ),
             versions + "/submit": action(
                 "submit", "Submit a draft for review (its publisher)", 401, 403, 404, 409
             ),
