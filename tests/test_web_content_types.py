@@ -58,6 +58,8 @@ PATHS = [
     "api/datasets/ipcc-gwp100/diff?from=1&to=1",
     "api/datasets/ipcc-gwp100/versions/1",
     "api/datasets/ipcc-gwp100/versions/1/factors",
+    "api/datasets/ipcc-gwp100/versions/1/report",
+    "api/datasets/ipcc-gwp100/versions/1/report?format=ttl",
     "api/datasets/no-such",
     "api/factors?q=gas",
     "api/mappings",
