@@ -28,7 +28,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
 from registry.rdf.namespaces import STORE_NODE
 
@@ -60,6 +60,25 @@ def bump_update(current: int, public: bool) -> tuple[str, int]:
     return update, new
 
 
+class PublicQuiet:
+    """How deep each thread is in ``public_unchanged()`` blocks: the writes of a thread inside one
+    leave the public generation where it is (a draft upload, a submission, the read model's sync)."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def __bool__(self) -> bool:
+        return bool(getattr(self._local, "depth", 0))
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        self._local.depth = getattr(self._local, "depth", 0) + 1
+        try:
+            yield
+        finally:
+            self._local.depth -= 1
+
+
 class Generations:
     """The two generations of one store, as this process last read or wrote them.
 
@@ -71,7 +90,7 @@ class Generations:
         self._lock = threading.Lock()
         self._value: tuple[int, int] = (0, 0)
         self._read_at: float | None = None
-        self._quiet = threading.local()
+        self._quiet = PublicQuiet()
 
     def _fetch(self) -> tuple[int, int]:
         found = self._read()
@@ -97,7 +116,7 @@ class Generations:
     def bump(self) -> None:
         """Move the generations after a write of this process (the public one unless inside
         :meth:`public_unchanged`); this process sees the new values at once."""
-        public = not getattr(self._quiet, "depth", 0)
+        public = not self._quiet
         current = self._fetch()
         update, new = bump_update(max(current[0], self._value[0]), public)
         self._write(update)
@@ -105,11 +124,6 @@ class Generations:
             self._value = (new, new if public else current[1])
             self._read_at = time.monotonic()
 
-    @contextmanager
-    def public_unchanged(self) -> Iterator[None]:
+    def public_unchanged(self) -> AbstractContextManager[None]:
         """Writes of this thread inside leave the public generation where it is."""
-        self._quiet.depth = getattr(self._quiet, "depth", 0) + 1
-        try:
-            yield
-        finally:
-            self._quiet.depth -= 1
+        return self._quiet.held()

@@ -14,10 +14,9 @@ a worker process they can kill (:mod:`registry.query.worker`).
 from __future__ import annotations
 
 import re
-import threading
 import weakref
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import IO
 from urllib.parse import unquote, urlsplit
@@ -44,6 +43,7 @@ from registry.store.base import (
     StoreLocked,
 )
 from registry.store.compaction import Compactor
+from registry.store.generations import PublicQuiet
 from registry.store.public_model import PublicModel, open_model, read_marker
 from registry.store.streaming import Header, stream_serialized
 
@@ -167,7 +167,7 @@ class OxigraphStore(Store):
         #: model's sync). What kept public documents and answers depend on
         #: (:mod:`registry.publishing.freshness`).
         self.public_generation = 0
-        self._quiet = threading.local()  # depth of public_unchanged() in each thread
+        self._quiet = PublicQuiet()
         #: The generation at which :attr:`view` was last made equal to the public graphs
         #: (:func:`registry.publishing.public_view.sync`); ``None`` until it is checked in this
         #: process. Any later write makes it stale until the next sync: queries then read the
@@ -379,19 +379,14 @@ class OxigraphStore(Store):
             yield
         finally:
             self.generation += 1
-            if not getattr(self._quiet, "depth", 0):
+            if not self._quiet:
                 self.public_generation = self.generation
             if self.compactor is not None:
                 self.compactor.written()
 
-    @contextmanager
-    def public_unchanged(self) -> Iterator[None]:
+    def public_unchanged(self) -> AbstractContextManager[None]:
         """Writes of this thread inside leave :attr:`public_generation` where it is."""
-        self._quiet.depth = getattr(self._quiet, "depth", 0) + 1
-        try:
-            yield
-        finally:
-            self._quiet.depth -= 1
+        return self._quiet.held()
 
     def compact_after_writes(self, delay: float) -> None:
         """Compact the store (and its public read model) in the background ``delay`` seconds after
