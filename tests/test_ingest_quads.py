@@ -139,3 +139,26 @@ def test_an_iri_pyoxigraph_refuses_is_an_ingest_error(tmp_path: Path) -> None:
     data.graph(BASE + "g").add((URIRef("http://example.org/a b"), RDF.type, EF.EmissionFactor))
     with pytest.raises(IngestError, match="not a valid RDF term"):
         _store(open_store("memory:"), data)
+
+
+def test_triple_graph_removes_one_subjects_triples_one_by_one():
+    """Removing a subject's triples one at a time (as the values split does for a report with
+    thousands of results) leaves every look-up by subject, pattern and triple right."""
+    from registry.ingest.quads import TripleGraph
+
+    g = TripleGraph(URIRef("urn:g"))
+    report, other = URIRef("urn:report"), URIRef("urn:other")
+    results = [(report, SH.result, URIRef(f"urn:r{i}")) for i in range(2000)]
+    for t in results:
+        g.add(t)
+    g.add((other, RDF.type, SH.ValidationReport))
+    assert len(list(g.triples((report, None, None)))) == 2000  # builds the subject index
+    for t in results[:1500]:
+        g.remove(t)
+    assert list(g.triples((report, None, None))) == results[1500:]
+    assert results[0] not in g and results[1999] in g
+    assert list(g.triples(results[1999])) == [results[1999]] and list(g.triples(results[0])) == []
+    g.remove((report, SH.result, None))
+    assert len(g) == 1 and list(g.subjects(RDF.type, SH.ValidationReport)) == [other]
+    g.add(results[3])
+    assert list(g.objects(report, SH.result)) == [results[3][2]]

@@ -30,13 +30,14 @@ class TripleGraph:
     def __init__(self, identifier: URIRef) -> None:
         self.identifier = identifier
         self._triples: dict[Triple, None] = {}
-        self._by_s: dict[Node, list[Triple]] | None = None  # built on first look-up by subject
+        #: Each subject's triples as an insertion-ordered set, built on the first look-up by subject.
+        self._by_s: dict[Node, dict[Triple, None]] | None = None
 
     def add(self, triple: Triple) -> None:
         if triple not in self._triples:
             self._triples[triple] = None
             if self._by_s is not None:
-                self._by_s.setdefault(triple[0], []).append(triple)
+                self._by_s.setdefault(triple[0], {})[triple] = None
 
     def __contains__(self, triple: Triple) -> bool:
         if None not in triple:
@@ -51,11 +52,15 @@ class TripleGraph:
 
     def triples(self, pattern: tuple[Node | None, Node | None, Node | None]) -> Iterator[Triple]:
         s, p, o = pattern
+        if s is not None and p is not None and o is not None:
+            if (s, p, o) in self._triples:
+                yield (s, p, o)
+            return
         if s is not None:
             if self._by_s is None:
-                by_s: dict[Node, list[Triple]] = {}
+                by_s: dict[Node, dict[Triple, None]] = {}
                 for t in self._triples:
-                    by_s.setdefault(t[0], []).append(t)
+                    by_s.setdefault(t[0], {})[t] = None
                 self._by_s = by_s
             candidates: Iterable[Triple] = list(self._by_s.get(s, ()))
         elif p is not None:  # a set look-up compares hashes first (rdflib's __eq__ is Python)
@@ -74,12 +79,12 @@ class TripleGraph:
         return (t[0] for t in self.triples((None, p, o)))
 
     def remove(self, pattern: tuple[Node | None, Node | None, Node | None]) -> None:
+        # Each triple leaves its subject's set as well: rebuilding that set per removal made
+        # removing a subject's k triples one by one cost k² (a 100k-factor dataset's values split).
         for t in list(self.triples(pattern)):
             del self._triples[t]
-        if self._by_s is not None and pattern[0] is not None:
-            self._by_s[pattern[0]] = [t for t in self._by_s.get(pattern[0], []) if t in self._triples]
-        elif self._by_s is not None:
-            self._by_s = None
+            if self._by_s is not None:
+                self._by_s[t[0]].pop(t, None)
 
 
 class ImportData:
