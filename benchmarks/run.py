@@ -370,6 +370,10 @@ def shacl_import_rate(factors: int, seed: int, workdir: Path) -> dict[str, float
 
 def bench_size(factors: int, args: argparse.Namespace, workdir: Path) -> dict:
     sizes = Sizes(factors=factors)
+    if args.store is not None:  # prepared by ``benchmarks.analytic`` (same generator and seed): no fill
+        return serve_and_measure(
+            factors, sizes, args.store, None, {"factors": factors, "store": str(args.store)}, args
+        )
     data = workdir / f"bench-{factors}.nq"
     with data.open("wb") as fh:
         quads = generate(fh, sizes, args.seed, BASE)
@@ -403,7 +407,19 @@ def bench_size(factors: int, args: argparse.Namespace, workdir: Path) -> dict:
         result["analytic_build_s"] = time.perf_counter() - started
         result["analytic_mb"] = replica.disk_bytes() / 1e6 if replica is not None else None
     store.close()
+    result = serve_and_measure(factors, sizes, store_dir, data, result, args)
+    if args.shacl_factors:
+        result["import_shacl"] = shacl_import_rate(args.shacl_factors, args.seed, workdir)
+        if args.bulk:  # the transactional import path, on the same sample as the SHACL figure
+            result["import_no_shacl"] = transactional_import_rate(workdir / "shacl-slice.nq")
+    return result
 
+
+def serve_and_measure(
+    factors: int, sizes: Sizes, store_dir: Path, data: Path | None, result: dict, args: argparse.Namespace
+) -> dict:
+    """``efreg serve`` on the filled store (and Virtuoso on ``data``): the mix, the questions and,
+    unless ``--queries-only``, the rest."""
     server = EfregServer(store_dir, analytic=not args.no_analytic)
     virtuoso = None
     try:
@@ -415,6 +431,7 @@ def bench_size(factors: int, args: argparse.Namespace, workdir: Path) -> dict:
             )
             virtuoso.start()
             started = time.perf_counter()
+            assert data is not None
             virtuoso.bulk_load(data)
             result["virtuoso_load_s"] = time.perf_counter() - started
             endpoints["virtuoso"] = virtuoso.sparql_url
@@ -437,6 +454,7 @@ def bench_size(factors: int, args: argparse.Namespace, workdir: Path) -> dict:
         )
         result["adhoc_rows"] = adhoc_rows
         if args.queries_only:
+            result["peak_rss_mb"] = server.peak_rss_mb()
             return result
         print(f"[{factors}] dereferencing for {args.deref_seconds} s", file=sys.stderr)
         result["dereference_cold"] = dereference(
@@ -458,10 +476,6 @@ def bench_size(factors: int, args: argparse.Namespace, workdir: Path) -> dict:
         server.stop()
         if virtuoso is not None:
             virtuoso.stop()
-    if args.shacl_factors:
-        result["import_shacl"] = shacl_import_rate(args.shacl_factors, args.seed, workdir)
-        if args.bulk:  # the transactional import path, on the same sample as the SHACL figure
-            result["import_no_shacl"] = transactional_import_rate(workdir / "shacl-slice.nq")
     return result
 
 
@@ -501,7 +515,9 @@ def markdown(results: list[dict], command: str) -> str:
     ]
     for r in results:
         lines += [
-            f"### {r['factors']:,} factors ({r['quads']:,} quads)",
+            f"### {r['factors']:,} factors ({r['quads']:,} quads)"
+            if "quads" in r
+            else f"### {r['factors']:,} factors (the store {r.get('store')})",
             "",
             "| query | efreg median ms | efreg p95 ms | kept answers | Virtuoso median ms | Virtuoso p95 ms "
             "| ratio | every answer evaluated: efreg / Virtuoso median ms | ratio | rows efreg / Virtuoso |",
@@ -578,10 +594,13 @@ def markdown(results: list[dict], command: str) -> str:
                     else f"; Virtuoso bulk load {r['virtuoso_load_s']:.1f} s"
                 )
             )
-        lines.append(
-            f"- catalog refresh after the fill: {r['catalog_refresh_s']:.1f} s; "
-            f"compaction (`Store.optimize`): {r.get('optimize_s', float('nan')):.1f} s"
-        )
+        if "catalog_refresh_s" in r:
+            lines.append(
+                f"- catalog refresh after the fill: {r['catalog_refresh_s']:.1f} s; "
+                f"compaction (`Store.optimize`): {r.get('optimize_s', float('nan')):.1f} s"
+            )
+        if "restart_s" not in r and "peak_rss_mb" in r:
+            lines.append(f"- server peak RSS: {r['peak_rss_mb']:.0f} MB; start-up {r['startup_s']:.2f} s")
         if "import_shacl" in r:
             s = r["import_shacl"]
             lines.append(
@@ -655,7 +674,17 @@ def main(argv: list[str] | None = None) -> int:
         help="fill the efreg store with Store.load (one transaction) instead of bulk_load",
     )
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument(
+        "--store",
+        type=Path,
+        help="a store prepared by `python -m benchmarks.analytic` at the one --factors size (its "
+        "directory analytic-N): served as it is, no generation or fill; needs --no-virtuoso and --queries-only",
+    )
     args = parser.parse_args(argv)
+    if args.store is not None and (
+        len(args.factors or [0]) != 1 or not args.no_virtuoso or not args.queries_only
+    ):
+        parser.error("--store needs one --factors, --no-virtuoso and --queries-only")
     if not args.no_virtuoso and not VirtuosoServer.available():
         parser.error(
             "virtuoso-t is not installed (apt-get install virtuoso-opensource-7-bin) or pass --no-virtuoso"

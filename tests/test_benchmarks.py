@@ -74,3 +74,33 @@ def test_runner_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
         assert result[key]["requests"] > 0 and result[key]["errors"] == 0, key
     assert result["import_shacl"]["conforms"] is True
     assert "| query | efreg median ms" in report and "server peak RSS" in report
+
+
+def test_runner_serves_a_prepared_store(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--store``: a store filled beforehand (as ``benchmarks.analytic`` leaves it) is served as it
+    is — no generation, no fill — and the mix and the questions answer from it; the option refuses
+    what it cannot do (Virtuoso needs the data file)."""
+    from benchmarks.public_model import BASE
+    from registry.publishing.catalog import refresh_versions
+    from registry.store import open_store
+    from registry.store.meta import ensure_base_uri
+
+    data, store_dir = tmp_path / "d.nq", tmp_path / "analytic-200"
+    with data.open("wb") as fh:
+        generate(fh, Sizes(factors=200), seed=1, base=BASE)
+    store = open_store("oxigraph://" + store_dir.as_posix())
+    store.pyoxigraph.bulk_load(path=str(data))  # type: ignore[attr-defined]
+    ensure_base_uri(store, BASE)
+    refresh_versions(store, BASE)
+    store.close()
+    data.unlink()
+    common = ["--factors", "200", "--repeat", "1", "--shacl-factors", "0", "--store", str(store_dir)]
+    with pytest.raises(SystemExit) as refused:
+        run.main([*common, "--queries-only"])  # with Virtuoso: no data to load into it
+    assert refused.value.code == 2
+    assert run.main([*common, "--no-virtuoso", "--queries-only", "--out", str(tmp_path)]) == 0
+    report = capsys.readouterr().out
+    (result,) = json.loads((tmp_path / "results.json").read_text())
+    assert result["store"] == str(store_dir) and "quads" not in result and not list(tmp_path.glob("*.nq"))
+    assert result["rows"]["facets"]["efreg"] > 0 and result["adhoc_rows"]["counts-per-dataset"]["efreg"] > 0
+    assert "200 factors (the store" in report and "server peak RSS" in report
