@@ -144,3 +144,26 @@ def test_a_large_change_sorts_the_union_table_again() -> None:
     assert unsorted(replica) == 0
     assert set(replica_triples(replica)) == union_triples(store)
     replica.close()
+
+
+def test_constants_are_looked_up_through_the_dictionary_index() -> None:
+    """The dictionary is indexed by key once loaded (a query's constants are found without scanning
+    every term: at 1M factors 7M of them), and the index stays right as catch-ups add terms; keys
+    are looked up in parts of at most ``LOOKUP``, each key once, absent keys absent."""
+    from registry.store import analytic as replica_module
+
+    store, replica = generated(150, 2, "i1")
+    indexes = replica.con.execute("SELECT index_name, sql FROM duckdb_indexes() WHERE table_name = 'terms'")
+    assert [(n, "(key)" in sql.replace('"', "")) for n, sql in indexes.fetchall()] == [("terms_key", True)]
+    name = f"{EX}release/i"
+    store.extend(shared_graph(name, random.Random(3)))
+    replica.follow([name], 2, "i1", "i2")
+    keys = [f"<{name}/own{i}>" for i in range(10)] + [f"<{EX}s{i}>" for i in range(20)]
+    keys += [f"<{BASE}factor/bench-00000-f{i:05d}/1>" for i in range(100)]
+    keys += [keys[0], f"<{EX}nowhere>"]
+    assert replica_module.LOOKUP < len(keys)
+    expected = dict(replica.con.execute("SELECT key, id FROM terms").fetchall())
+    found = replica.ids(keys, 10)
+    assert found == {k: expected[k] for k in keys if k in expected} and len(found) > replica_module.LOOKUP
+    assert f"<{name}/own9>" in found and f"<{EX}nowhere>" not in found
+    replica.close()

@@ -60,6 +60,8 @@ _NUMBER_COLUMNS = rf"""
 #: and the most N-Triples text a batch gathers (~1.7M quads).
 BATCH = 200
 BATCH_BYTES = 256 << 20
+#: Most keys looked up in one statement (an ``IN`` list of parameters, answered from the index).
+LOOKUP = 64
 #: Most term ids and keys kept in memory each way.
 CACHED = 200_000
 ALL: None = None  #: ``changed`` of :meth:`AnalyticReplica.follow`: every graph
@@ -98,6 +100,10 @@ CREATE TABLE IF NOT EXISTS t (s BIGINT, p BIGINT, o BIGINT);
 CREATE TABLE IF NOT EXISTS meta (marker VARCHAR);
 CREATE TABLE IF NOT EXISTS unsorted (n BIGINT);
 """
+#: The dictionary's index by key: a query's constants are looked up by key (:meth:`AnalyticReplica.
+#: ids`), which without it scans every key (1M factors: 7M terms, 0.5–0.9 s a look-up; with it ~1 ms).
+#: Made after the first load (cheaper than kept up during it); terms are never deleted.
+INDEX = "CREATE INDEX IF NOT EXISTS terms_key ON terms (key)"
 #: Share of ``t``'s rows appended by catch-ups since it was last sorted above which a catch-up sorts
 #: it again (a sort costs the whole table; appended rows cost the scans of every query a little).
 RESORT = 0.1
@@ -290,6 +296,7 @@ class AnalyticReplica:
                 self._load(cur, model, names, work)
                 _changed_graphs(cur, keys)  # graphs new to the replica have ids now
                 _patch_union(cur)
+            cur.execute(INDEX)  # after the first load: 7M keys at 1M factors, ~20 s once
             cur.execute("DELETE FROM meta; INSERT INTO meta VALUES (?)", [marker])
             cur.execute("COMMIT")
         except BaseException:
@@ -366,11 +373,13 @@ class AnalyticReplica:
 
     def ids(self, keys: list[str], timeout: float) -> dict[str, int]:
         """The ids of the terms of ``keys`` that the dictionary holds (ids never change: cached)."""
-        missing = [k for k in keys if k not in self._key_ids]
+        missing = list(dict.fromkeys(k for k in keys if k not in self._key_ids))
+        found: list[tuple[object, ...]] = []
+        for at in range(0, len(missing), LOOKUP):  # constants in the text: the index answers them
+            part = missing[at : at + LOOKUP]
+            marks = ", ".join("?" * len(part))
+            found += self.query(f"SELECT key, id FROM terms WHERE key IN ({marks})", part, timeout)
         if missing:
-            found = self.query(
-                "SELECT key, id FROM terms WHERE key IN (SELECT unnest(?))", [missing], timeout
-            )
             if len(self._key_ids) > CACHED:
                 self._key_ids.clear()
             self._key_ids.update((str(k), int(i)) for k, i in found)
