@@ -167,3 +167,19 @@ def test_constants_are_looked_up_through_the_dictionary_index() -> None:
     assert found == {k: expected[k] for k in keys if k in expected} and len(found) > replica_module.LOOKUP
     assert f"<{name}/own9>" in found and f"<{EX}nowhere>" not in found
     replica.close()
+
+
+def test_a_replica_made_before_the_index_gets_it_in_the_background(tmp_path) -> None:  # noqa: ANN001
+    store, _ = generated(60, 4, "x")
+    replica = AnalyticReplica(str(tmp_path), lambda: store, background=False)
+    replica.follow(None, 1, "", "m")
+    replica.con.execute("DROP INDEX terms_key")
+    replica.close()
+    again = AnalyticReplica(str(tmp_path), lambda: store)
+    assert again.marker == "m" and not again._indexed
+    assert again.wait(60)  # the first query's want() makes it, then the replica is ready
+    made = again.con.execute(
+        "SELECT count(*) FROM duckdb_indexes() WHERE index_name = 'terms_key'"
+    ).fetchone()
+    assert made == (1,) and again.ids([f"<{BASE}gas/CO2>"], 10)
+    again.close()
