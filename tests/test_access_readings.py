@@ -14,7 +14,7 @@ from test_access import DS, FACTOR, GRAPH, SECRET, VALUES, _module, commercial, 
 from registry.publishing import access, public_view
 from registry.publishing import workflow as publishing
 from registry.publishing.tokens import authenticate, create_token, ensure_publisher
-from registry.store import PublicDataset
+from registry.store import PublicDataset, QueryDataset
 from registry.store.virtuoso_access import level_name
 
 from conftest import BASE, free_port, serving
@@ -148,10 +148,48 @@ def test_who_reads_the_public_model(store, readers):
     if getattr(store, "levels", None) is not None:  # Virtuoso: access levels instead of a model
         public, granted = access.ReadView(store, gamma), access.ReadView(store, beta)
         assert public._dataset(None).extra == () and VALUES in granted._dataset(None).extra
-        assert level_name(public._dataset(None).extra) == "efreg_public" != level_name(granted.extra)
+        assert level_name(public.readable) != level_name(granted.readable)
+        assert level_name(reversed(public.readable)) == level_name(public.readable)  # a set
         return
     view = {g.value for g in store.view.named_graphs()}
     assert view == set(access.public_graphs(store))
     assert VALUES not in view and DRAFT not in view and "urn:efreg:system" not in view
     target, args = store._dataset_args(PublicDataset(("x",), ("x",), union=True))
     assert target is store.view and args == {"use_default_graph_as_union": True}
+
+
+def test_a_graph_once_readable_and_made_again_is_not_read_by_a_level_that_no_longer_lists_it(store):
+    """The leak a dataset-less query had on Virtuoso: a level that once read graph X (a release) kept
+    its permission after X was dropped (a withdrawal), and X made again as a draft was then readable.
+    A caller's query runs against exactly its readable graphs: X is in no answer and no listing."""
+    kept, gone = BASE + "test/kept", BASE + "test/gone"
+    secret = "97531.8642"
+    store.load(f'<{kept}> <{ONTOLOGY}note> "kept" .'.encode(), "ntriples", graph=kept)
+    store.load(f'<{gone}> <{ONTOLOGY}note> "public once" .'.encode(), "ntriples", graph=gone)
+
+    def dataset(*graphs: str) -> QueryDataset:
+        return QueryDataset(default_graphs=graphs, named_graphs=graphs, readable=graphs)
+
+    every = "SELECT ?g ?o WHERE { GRAPH ?g { ?s ?p ?o } }"
+    before = store.select(every, dataset(kept, gone))
+    assert {str(r["g"]) for r in before} == {kept, gone}  # X was readable
+    store.drop_graph(gone)
+    assert {str(r["g"]) for r in store.select(every, dataset(kept))} == {kept}
+    store.load(f'<{gone}> <{ONTOLOGY}value> "{secret}" .'.encode(), "ntriples", graph=gone)  # a draft
+    later = dataset(kept)
+    for query in (
+        every,
+        "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
+        "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }",  # Virtuoso: from its list of all graphs
+        "select distinct (?g as ?x) { graph ?g { ?a ?b ?c } } limit 50 offset 0",
+        "SELECT ?o WHERE { ?s ?p ?o }",
+        f"SELECT ?o WHERE {{ GRAPH <{gone}> {{ ?s ?p ?o }} }}",
+        f"SELECT ?o WHERE {{ <{gone}> <{ONTOLOGY}value>* ?o }}",
+        f"SELECT ?o WHERE {{ <{gone}> !<urn:x:none> ?o }}",
+    ):
+        answer = store.select(query, later)
+        assert secret not in str(answer) and gone not in {str(r.get("g", r.get("x"))) for r in answer}, query
+    assert secret not in store.construct(f"DESCRIBE <{gone}>", later).serialize(format="nt")
+    assert secret not in store.construct("CONSTRUCT WHERE { ?s ?p ?o }", later).serialize(format="nt")
+    raw = store.query_raw(every, "application/sparql-results+json", later)
+    assert secret.encode() not in b"".join(raw.chunks) and store.graphs()[gone] == 1

@@ -1,4 +1,4 @@
-"""Access enforced by Virtuoso itself: graph-level security, one SQL user per access level.
+"""Access enforced by Virtuoso itself: graph-level security, one SQL user per set of readable graphs.
 
 Virtuoso 7.2 does not apply ``named-graph-uri`` to ``GRAPH <iri>`` with a constant IRI, and a
 dataset is only as strong as the engine's reading of the query text. So on Virtuoso every query run
@@ -6,22 +6,35 @@ for a caller (a :class:`~registry.store.QueryDataset` with ``readable`` set: the
 domain code reading through :class:`~registry.publishing.access.ReadView`) runs **as a Virtuoso SQL
 user that may read exactly the caller's graphs and no other** — whatever the query names (``GRAPH
 <iri>``, ``FROM``, paths, ``DESCRIBE``, ``SERVICE``): the engine checks each graph it reads against
-the user's permissions (``DB.DBA.RDF_GRAPH_USER_PERMS_SET``). Nothing depends on two parsers
-agreeing about a query.
+the user's permissions (``DB.DBA.RDF_GRAPH_USER_PERMS_SET``; its SPARQL compiler adds the check to
+every triple pattern whose graph it cannot prove readable). Nothing depends on two parsers agreeing
+about a query.
 
-* Access levels: ``efreg_public`` reads the public graphs; a caller who may read more (a publisher's
-  drafts, granted commercial values, a reviewer, an admin) gets the level named by a hash of the
-  graphs it reads beyond the public ones (``efreg_`` + 20 hex digits), which it reads besides the
-  public graphs. Few callers share few levels; a release changes no level's name.
+* **Content-addressed levels.** A level user is named by a hash of the *whole* set of graphs it reads
+  (``efreg_g_`` + 24 hex digits, :func:`level_name`) and is only ever granted exactly that set: its
+  permissions never change after it is made. A release, a withdrawal or a new grant changes a
+  caller's readable set and so its level's *name*: the next query runs as another user, made then.
+  So no process can run a query as a user that reads more than the set the process computed from
+  the catalog (two processes a generation apart use two users, each exact for its view), a graph
+  dropped and made again under the same IRI is unreadable to every level that did not list it, and
+  a crash half way through making a level leaves a user that reads *fewer* graphs — the next process
+  that needs it grants the whole set again (idempotent) before its first query. No revocation, no
+  state to repair after a crash: what a level reads is its name.
+* Because a level's permissions are exactly the caller's graphs, the remote store sends **no
+  dataset** when the caller's dataset is everything it may read (the common case): Virtuoso's default
+  graph is then the union of the graphs the user may read. An explicit list of 100+ graphs made
+  Virtuoso plan some queries 100–400× slower (benchmarks/RESULTS.md, session 6); a graph group per
+  level in ``default-graph-uri`` was as slow as the list.
 * Secure by default: the unauthenticated user ``nobody`` and every level user read **no** graph by
   default (``DB.DBA.RDF_DEFAULT_USER_PERMS_SET(…, 0)``, public and private graphs); a level reads a
   graph only once efreg granted it. A new graph (an upload's draft, a values graph) is unreadable by
-  every level until granted; a withdrawn one is revoked before the level's next query.
-* Levels are created and kept in step by efreg over the SPARQL endpoint as the store's admin user
-  (``dba``: SQL procedures called from SPARQL as ``<sql:NAME>(…)``), lazily: before a level's first
-  query after its graphs changed, in every process (idempotent: each process sets the same
-  permissions). Passwords are derived from the admin password (HMAC), so every process on the same
-  store URL finds the same ones.
+  every level until a level whose set names it is made.
+* Levels are made by efreg over the SPARQL endpoint as the store's admin user (``dba``: SQL
+  procedures called from SPARQL as ``<sql:NAME>(…)``), lazily: before the first query of a level in
+  each process (idempotent: each process sets the same permissions). Passwords are derived from the
+  admin password (HMAC), so every process on the same store URL finds the same ones. Users of sets
+  no longer current stay (a row and a few permission rows each); ``docs/deploy.md`` says how to
+  drop them.
 """
 
 from __future__ import annotations
@@ -29,20 +42,20 @@ from __future__ import annotations
 import hashlib
 import hmac
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Collection, Sequence
 
 from registry.rdf.sparql_client import SparqlClient
 
-PUBLIC_LEVEL = "efreg_public"
+LEVEL_PREFIX = "efreg_g_"
 _BATCH = 500  #: graphs per permission request
+_CLIENTS = 8  #: level clients (kept-alive connections) one process keeps open
 
 
-def level_name(extra: Collection[str]) -> str:
-    """The SQL user of a level: ``efreg_public`` or ``efreg_`` + a hash of the graphs beyond public."""
-    if not extra:
-        return PUBLIC_LEVEL
-    digest = hashlib.sha256("\n".join(sorted(set(extra))).encode()).hexdigest()
-    return "efreg_" + digest[:20]
+def level_name(readable: Collection[str]) -> str:
+    """The SQL user reading exactly ``readable``: ``efreg_g_`` + a hash of the set."""
+    digest = hashlib.sha256("\n".join(sorted(set(readable))).encode()).hexdigest()
+    return LEVEL_PREFIX + digest[:24]
 
 
 def _iri(graph: str) -> str:
@@ -52,42 +65,44 @@ def _iri(graph: str) -> str:
 
 
 class Levels:
-    """The access levels of one Virtuoso, as this process last set them.
+    """The access levels of one Virtuoso this process has made ready.
 
-    ``admin_select(query)`` runs a SELECT as the store's admin user; ``all_graphs()`` lists every
-    graph of the store (to revoke what a level may no longer read); ``client_for(user, password)``
+    ``admin_select(query)`` runs a SELECT as the store's admin user; ``client_for(user, password)``
     makes a SPARQL client authenticating as that user."""
 
     def __init__(
         self,
         admin_select: Callable[[str], object],
-        all_graphs: Callable[[], Collection[str]],
         client_for: Callable[[str, str], SparqlClient],
         secret: str,
     ) -> None:
-        self._select, self._all_graphs, self._client_for = admin_select, all_graphs, client_for
+        self._select, self._client_for = admin_select, client_for
         self._secret = secret.encode()
         self._lock = threading.Lock()
-        self._granted: dict[str, frozenset[str]] = {}
-        self._clients: dict[str, SparqlClient] = {}
+        self._clients: OrderedDict[str, SparqlClient] = OrderedDict()  # the most recently used last
+        self._ready: set[str] = set()  #: users this process made or completed
         self._secured = False
 
     def password(self, user: str) -> str:
         return hmac.new(self._secret, user.encode(), hashlib.sha256).hexdigest()[:32]
 
-    def client(self, readable: Sequence[str], extra: Collection[str]) -> SparqlClient:
-        """The client of the level that reads exactly ``readable`` (``extra``: those of them that are
-        not public), its permissions brought in step first."""
-        user = level_name(extra)
-        wanted = frozenset(readable)
+    def client(self, readable: Sequence[str]) -> SparqlClient:
+        """The client of the level that reads exactly ``readable``, made first if this process has
+        not yet made it ready."""
+        user = level_name(readable)
         with self._lock:
-            if self._granted.get(user) != wanted:
+            if user not in self._ready:
                 self._secure()
-                if user not in self._clients:
-                    self._create(user)
-                self._grant(user, wanted)
-                self._granted[user] = wanted
-            return self._clients[user]
+                self._create(user)
+                self._grant(user, sorted(set(readable)))
+                self._ready.add(user)
+            client = self._clients.get(user)
+            if client is None:
+                client = self._clients[user] = self._client_for(user, self.password(user))
+                while len(self._clients) > _CLIENTS:
+                    self._clients.popitem(last=False)[1].close()
+            self._clients.move_to_end(user)
+            return client
 
     def _call(self, body: str) -> None:
         self._select(f"SELECT ({body} AS ?done) WHERE {{ }}")
@@ -100,6 +115,7 @@ class Levels:
             self._secured = True
 
     def _create(self, user: str) -> None:
+        """The user, reading no graph by default (idempotent: another process may have made it)."""
         try:
             self._call(f"<sql:USER_CREATE>('{user}', '{self.password(user)}')")
         except Exception as exc:  # noqa: BLE001 - the store's error type; "already exists" is fine
@@ -112,17 +128,12 @@ class Levels:
                 raise
         self._call(f"<sql:RDF_DEFAULT_USER_PERMS_SET>('{user}', 0, 0)")
         self._call(f"<sql:RDF_DEFAULT_USER_PERMS_SET>('{user}', 0, 1)")
-        self._clients[user] = self._client_for(user, self.password(user))
 
-    def _grant(self, user: str, wanted: frozenset[str]) -> None:
-        revoke = sorted(set(self._all_graphs()) - wanted)
-        for graphs, body in (
-            (sorted(wanted), f"<sql:RDF_GRAPH_USER_PERMS_SET>(str(?g), '{user}', 1)"),
-            (revoke, f"<sql:RDF_GRAPH_USER_PERMS_DEL>(str(?g), '{user}')"),
-        ):
-            for i in range(0, len(graphs), _BATCH):
-                values = " ".join(_iri(g) for g in graphs[i : i + _BATCH])
-                self._select(f"SELECT (COUNT({body}) AS ?n) WHERE {{ VALUES ?g {{ {values} }} }}")
+    def _grant(self, user: str, graphs: list[str]) -> None:
+        body = f"<sql:RDF_GRAPH_USER_PERMS_SET>(str(?g), '{user}', 1)"
+        for i in range(0, len(graphs), _BATCH):
+            values = " ".join(_iri(g) for g in graphs[i : i + _BATCH])
+            self._select(f"SELECT (COUNT({body}) AS ?n) WHERE {{ VALUES ?g {{ {values} }} }}")
 
     def close(self) -> None:
         """Close the levels' HTTP connections (Virtuoso keeps a server thread per kept-alive one)."""
@@ -130,4 +141,3 @@ class Levels:
             for client in self._clients.values():
                 client.close()
             self._clients.clear()
-            self._granted.clear()
