@@ -5,8 +5,8 @@
 One throwaway Virtuoso holds the generated data (``benchmarks.generate``, bulk-loaded) and the
 registry's records (base URI, catalog: ``refresh_versions`` through the remote store). ``efreg serve
 --store sparql+http://…`` runs as its own process on it. The query mix (``benchmarks.queries``) goes,
-interleaved per round, to efreg's ``/sparql`` (an anonymous caller: efreg adds the public dataset and
-runs the query as the ``efreg_public`` Virtuoso user) and to Virtuoso's own endpoint as its admin
+interleaved per round, to efreg's ``/sparql`` (an anonymous caller: efreg runs the query as the
+Virtuoso user of the public graphs' level, with no dataset) and to Virtuoso's own endpoint as its admin
 (no dataset, no access check): the ratio is efreg's overhead on top of its store, measured side by
 side. Every answer is evaluated (a comment per round), so efreg's kept answers do not count.
 Then requests/s of factor documents with one and with two ``efreg serve`` processes on the store.

@@ -38,8 +38,9 @@ and Virtuoso's internal graphs then become visible to queries).
 Known Virtuoso 7.2 deviation: ``named-graph-uri`` restricts ``GRAPH ?g`` but not ``GRAPH <iri>``
 with a constant IRI, which still reads that graph. So on Virtuoso (``server=virtuoso``) a caller's
 query runs as a Virtuoso user of its access level, whose graph-level permissions the engine checks
-(:mod:`registry.store.virtuoso_access`); the store's own reads go as ``user=`` to the ``update=``
-endpoint (the anonymous endpoint reads no graph once graph security is on).
+(:mod:`registry.store.virtuoso_access`), and is sent with no dataset when it asks for every graph the
+caller may read (see ``_sent``); the store's own reads go as ``user=`` to the ``update=`` endpoint
+(the anonymous endpoint reads no graph once graph security is on).
 
 ``RawResult.media_type`` is the endpoint's Content-Type header as sent (parameters included).
 
