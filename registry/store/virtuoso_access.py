@@ -49,7 +49,7 @@ from registry.rdf.sparql_client import SparqlClient
 
 LEVEL_PREFIX = "efreg_g_"
 _BATCH = 500  #: graphs per permission request
-_CLIENTS = 8  #: level clients (kept-alive connections) one process keeps open
+_CLIENTS = 8  #: level clients (kept-alive connections) one process keeps at most
 
 
 def level_name(readable: Collection[str]) -> str:
@@ -99,8 +99,8 @@ class Levels:
             client = self._clients.get(user)
             if client is None:
                 client = self._clients[user] = self._client_for(user, self.password(user))
-                while len(self._clients) > _CLIENTS:
-                    self._clients.popitem(last=False)[1].close()
+                while len(self._clients) > _CLIENTS:  # not closed: a thread may still stream from it;
+                    self._clients.popitem(last=False)  # its connections close when it is collected
             self._clients.move_to_end(user)
             return client
 
