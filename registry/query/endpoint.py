@@ -18,7 +18,7 @@ from registry.federation.allowlist import Allowlist, FederationRefused
 from registry.federation.service import inline_services
 from registry.publishing import access, freshness, public_view
 from registry.publishing.tokens import Caller
-from registry.query import analytic, limits, planner, statistics, worker
+from registry.query import analytic, labels, limits, planner, statistics, worker
 from registry.query.answers import AnswerCache
 from registry.query.dataset import restrict
 from registry.query.inspect import QueryForm, RequestInfo, inspect_query, inspect_update
@@ -127,22 +127,50 @@ class Endpoint:
             started = time.monotonic()
             two_stage = None if prepared.info.services else self._two_stage(prepared, timeout)
             if two_stage is not None:
-                text = two_stage
-                timeout = max(0.1, timeout - (time.monotonic() - started))
-            elif self.settings.join_planner and "LATERAL" in self.store.query_extensions:
-                text = planner.plan(text, statistics.for_planning(self.store))
-            return worker.run(
-                self.store,
-                text,
-                prepared.form,
-                media_type,
-                prepared.dataset,
-                timeout,
-                self.settings.max_rows,
-                self.settings.max_query_memory_bytes,
-            )
+                return self._run(
+                    prepared, two_stage, media_type, timeout - (time.monotonic() - started), False
+                )
+            narrowed = None if prepared.info.services else self._labels(prepared, text)
+            if narrowed is not None:
+                answer = self._run(prepared, narrowed[0], media_type, timeout, narrowed[2])
+                if narrowed[1] is None or answer.truncated or (answer.rows or 0) >= narrowed[1]:
+                    return answer
+                timeout -= time.monotonic() - started  # a first slice of labels was not enough
+            return self._run(prepared, text, media_type, timeout, True)
         finally:
             self._slots.release()
+
+    def _run(
+        self, prepared: PreparedQuery, text: str, media_type: str, timeout: float, plan: bool
+    ) -> worker.Answer:
+        """``text`` evaluated by a worker (``plan``: joins ordered by the planner first)."""
+        if plan and self.settings.join_planner and "LATERAL" in self.store.query_extensions:
+            text = planner.plan(text, statistics.for_planning(self.store))
+        return worker.run(
+            self.store,
+            text,
+            prepared.form,
+            media_type,
+            prepared.dataset,
+            max(0.1, timeout),
+            self.settings.max_rows,
+            self.settings.max_query_memory_bytes,
+        )
+
+    def _labels(self, prepared: PreparedQuery, text: str) -> tuple[str, int | None, bool] | None:
+        """``text`` narrowed by the label index (:mod:`registry.query.labels`) for a public caller
+        who reads the union default graph of the public read model, the row count its answer must
+        reach to stand, and whether the planner should order it (not when the labels come first in
+        a group of triples: Oxigraph then starts from them); ``None`` to run it as written."""
+        dataset = prepared.dataset
+        if not isinstance(dataset, PublicDataset) or not dataset.union or "CONTAINS" not in text.upper():
+            return None
+        found = labels.narrowing(text)
+        index = None if found is None else labels.current(self.store)
+        if found is None or index is None:
+            return None
+        narrowed = labels.narrow(text, found, index, first=prepared.form == "select")
+        return None if narrowed is None else (*narrowed, not found.simple)
 
     def _two_stage(self, prepared: PreparedQuery, timeout: float) -> str | None:
         """The query rewritten over the rows the analytic replica found for its WHERE pattern
