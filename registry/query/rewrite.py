@@ -94,7 +94,10 @@ def _matching_brace(toks: list[re.Match[str]], open_at: int) -> int | None:
 def mentions_service(text: str) -> bool:
     """Whether the keyword SERVICE stands anywhere in ``text`` outside comments, strings and IRIs:
     the last check before a query reaches the store (pyoxigraph would call the endpoint itself), so
-    that no difference between parsers can let a SERVICE through."""
+    that no difference between parsers can let a SERVICE through. (A text without the letters of
+    SERVICE, in any case, holds no such keyword: it is not lexed.)"""
+    if "SERVICE" not in text.upper():
+        return False
     return any(is_keyword(m, "SERVICE") for m in significant(text))
 
 
