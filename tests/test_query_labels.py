@@ -35,6 +35,10 @@ SHAPES = {
     "count": "SELECT (COUNT(*) AS ?n) WHERE { ?s rdfs:label ?l . FILTER(CONTAINS(?l, {n})) }",
     "nested": "SELECT ?s WHERE { ?s ?p ?o { ?s rdfs:label ?l FILTER(CONTAINS(?l, {n})) } }",
     "construct": "CONSTRUCT { ?s rdfs:label ?l } WHERE { ?s rdfs:label ?l FILTER(CONTAINS(?l, {n})) }",
+    "graph": "SELECT ?g ?s ?l WHERE { GRAPH ?g { ?s rdfs:label ?l FILTER(CONTAINS(?l, {n})) } }",
+    "subselect": "SELECT ?s (COUNT(*) AS ?n) WHERE { ?s ?p ?o { SELECT ?s WHERE { ?s rdfs:label ?l "
+    "FILTER(CONTAINS(?l, {n})) } } } GROUP BY ?s",
+    "bind": "SELECT ?s ?u WHERE { ?s rdfs:label ?l BIND(UCASE(?l) AS ?u) FILTER(CONTAINS(?l, {n})) }",
 }
 
 
