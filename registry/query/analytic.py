@@ -8,7 +8,9 @@ the replica's tables. The solutions come back grouped by the variables the rest 
 (with their multiplicity, and the counts of COUNT(*) / COUNT(?v) computed in SQL), and
 :func:`stage_two` writes the original query again with its WHERE pattern replaced by a ``VALUES``
 block of those rows (``COUNT(*)`` → ``SUM(?__efreg_n)``, ``COUNT(?v)`` → ``SUM(?__efreg_c…)`` over
-the pre-counted rows): Oxigraph then applies the projection, the remaining aggregates, HAVING,
+the pre-counted rows; SUM, AVG, MIN and MAX of exact numbers are computed in SQL by
+:mod:`registry.query.analytic_numbers` when DuckDB's groups are the query's, and read as
+``SAMPLE(?__efreg_a…)`` from one row per group): Oxigraph then applies the projection, the remaining aggregates, HAVING,
 ORDER BY, LIMIT / OFFSET and serialization, so every term, number and format of the answer is
 Oxigraph's own. Anything else — a form, operator, function or term outside the subset, more rows
 than :data:`CAP`, a blank node in a row, a number the replica does not hold exactly — returns
@@ -37,6 +39,7 @@ from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.term import BNode, Literal, URIRef, Variable
 
+from registry.query import analytic_numbers as numbers
 from registry.query.inspect import SLOT, query_template
 from registry.rdf.sparql_lexer import TOKEN, is_keyword, significant
 from registry.rdf.terms import to_oxigraph
@@ -76,6 +79,9 @@ class Plan:
     shape: tuple = ()  #: the pattern for :func:`work` (triples of ("v", name) / ("c", constant number))
     #: LIMIT + OFFSET of a query without work over the whole result (its SQL stops after that many)
     limit: int | None = None
+    #: aggregates computed in SQL (columns after c…), each read by stage two as ``SAMPLE(?__efreg_a<n>)``
+    computed: list[numbers.Aggregate] = dataclasses.field(default_factory=list)
+    empty: str = ""  #: the query over no solutions (what it answers when the SQL finds none)
 
 
 def _significant(text: str) -> list[re.Match[str]]:
@@ -157,7 +163,13 @@ def _fill(plan: Plan, values: tuple[str, ...]) -> Plan | None:
             text,
         )
 
-    return dataclasses.replace(plan, head=put_back(plan.head), tail=put_back(plan.tail), constants=constants)
+    return dataclasses.replace(
+        plan,
+        head=put_back(plan.head),
+        tail=put_back(plan.tail),
+        empty=put_back(plan.empty),
+        constants=constants,
+    )
 
 
 def normalized(text: str) -> str:
@@ -165,7 +177,7 @@ def normalized(text: str) -> str:
     return "".join(" " if m.lastgroup == "comment" else m.group() for m in TOKEN.finditer(text))
 
 
-def _prepare(text: str, force: bool) -> Plan:
+def _prepare(text: str, force: bool, numbers_in_sql: bool = True) -> Plan:
     toks = _significant(text)
     if "\\" in text or any(t.lastgroup == "other" for t in toks):
         raise Refused("escapes")
@@ -201,6 +213,7 @@ def _prepare(text: str, force: bool) -> Plan:
     counted: list[str] = []
     star = expand = has_aggregate = False
     in_count: set[int] = set()
+    numeric: list[tuple[numbers.Aggregate, int, int, range]] = []  # computed in SQL, where they span
     for i, t in enumerate(outer):
         if not (t.lastgroup == "word" and t.group().upper() in AGGREGATES):
             continue
@@ -222,8 +235,16 @@ def _prepare(text: str, force: bool) -> Plan:
                 rewrites.append((t.start(), outer[i + 3].end(), f"SUM(?{PREFIX}c{counted.index(var)})"))
                 in_count.add(i + 2)
                 continue
+        found = numbers.parse(outer, i) if numbers_in_sql and not is_distinct else None
+        if found is not None:
+            numeric.append((found[0], t.start(), outer[found[1]].end(), range(i + 2, found[1])))
+            continue
         if not is_distinct and name in ("COUNT", "SUM", "AVG", "GROUP_CONCAT"):
             expand = True
+    groups = _group_by(outer)
+    if expand or groups is None or not numeric:  # each row sent, with its multiplicity for a sum
+        expand = expand or any(a.name in ("SUM", "AVG") for a, *_ in numeric)
+        numeric = []
     whole = has_aggregate or grouped or distinct or ordered
     sliced = None if whole else _slice(outer)
     if not (whole or force or sliced is not None):
@@ -233,7 +254,8 @@ def _prepare(text: str, force: bool) -> Plan:
         expand = not distinct
     if expand or not aggregated:
         rewrites, counted, star, in_count = [], [], False, set()
-    used = [t.group()[1:] for i, t in enumerate(outer) if t.lastgroup == "var" and i not in in_count]
+    inside = {i for *_, span in numeric for i in span}
+    used = [t.group()[1:] for i, t in enumerate(outer) if t.lastgroup == "var" and i not in in_count | inside]
     star_select = any(t.group() == "*" for t in toks[select : select + 3])
     if any(v.startswith(PREFIX) for v in used + counted):
         raise Refused("reserved variable name")
@@ -250,6 +272,12 @@ def _prepare(text: str, force: bool) -> Plan:
         if star_select
         else [v for v in dict.fromkeys(used) if v in rel.cols]
     )
+    if numeric and (
+        set(keys) != {v for v in groups or () if v in rel.cols}
+        or any(v not in rel.cols for a, *_ in numeric for v in a.args)
+    ):  # DuckDB's groups would not be the query's: the rows go on as they are
+        return _prepare(text, force, numbers_in_sql=False)
+    rewrites += [(start, end, f"SAMPLE(?{PREFIX}a{n})") for n, (_, start, end, _) in enumerate(numeric)]
     head = _splice(text, 0, toks[open_at].start(), rewrites)
     tail = _splice(text, toks[close_at].end(), len(text), rewrites)
     cols = [f'r."{translator.col(v)}" AS k{i}' for i, v in enumerate(keys)]
@@ -258,15 +286,42 @@ def _prepare(text: str, force: bool) -> Plan:
         for i, v in enumerate(counted)
     ]
     group = f" GROUP BY {', '.join(f'k{i}' for i in range(len(keys)))}" if keys else ""
+    source = rel.sql
+    aggregates = [a for a, *_ in numeric]
+    if aggregates:
+        source, selected = numbers.sql(aggregates, {v: translator.col(v) for v in rel.cols}, rel.sql)
+        cols += [f"{c} AS a{i}" for i, c in enumerate(selected)]
     if sliced is not None:  # any LIMIT + OFFSET solutions, one row each: Oxigraph slices them again
         sql = f"SELECT {', '.join([*cols, '1 AS n'])} FROM ({rel.sql}) r LIMIT {min(sliced, CAP + 1)}"
     else:
         sql = (
-            f"SELECT {', '.join([*cols, 'count(*) AS n'])} FROM ({rel.sql}) r{group} "
+            f"SELECT {', '.join([*cols, 'count(*) AS n'])} FROM ({source}) r{group} "
             f"HAVING count(*) > 0 LIMIT {CAP + 1}"
         )
     shape = translator.shape(pattern)
-    return Plan(head, tail, sql, translator.constants, keys, counted, star, expand, shape, sliced)
+    empty = text[: toks[open_at].start()] + "{ FILTER(false) }" + text[toks[close_at].end() :]
+    return Plan(
+        head, tail, sql, translator.constants, keys, counted, star, expand, shape, sliced, aggregates, empty
+    )
+
+
+def _group_by(outer: list[re.Match[str]]) -> list[str] | None:
+    """The variables of the GROUP BY clause (``[]`` without one); ``None`` where it groups by
+    anything else than variables."""
+    at = next(
+        (i for i, t in enumerate(outer[:-1]) if is_keyword(t, "GROUP") and is_keyword(outer[i + 1], "BY")),
+        None,
+    )
+    if at is None:
+        return []
+    out = []
+    for t in outer[at + 2 :]:
+        if t.lastgroup == "word" and t.group().upper() in ("HAVING", "ORDER", "LIMIT", "OFFSET"):
+            break
+        if t.lastgroup != "var":
+            return None
+        out.append(t.group()[1:])
+    return out
 
 
 def _slice(outer: list[re.Match[str]]) -> int | None:
@@ -646,8 +701,16 @@ def stage_two(plan: Plan, replica: Any, timeout: float) -> str | None:
     rows = replica.query(sql, [], timeout)
     if len(rows) > CAP or (plan.expand and sum(int(r[-1]) for r in rows) > CAP):
         return None
+    if plan.computed and not rows:  # Oxigraph's aggregates of no solutions (SUM 0, MIN unbound, …)
+        return plan.empty
     width = len(plan.keys)
-    wanted = sorted({int(v) for r in rows for v in r[:width] if v is not None and v >= 0})
+    spans, at = [], width + len(plan.counted)
+    for aggregate in plan.computed:
+        spans.append((aggregate, at))
+        at += aggregate.width
+    needed = {int(v) for r in rows for v in r[:width] if v is not None and v >= 0}
+    needed |= {i for r in rows for a, at in spans for i in numbers.wanted(a, r[at : at + a.width])}
+    wanted = sorted(needed)
     keys = replica.keys(wanted, timeout) if wanted else {}
     keys.update({i: key for key, i in local.items()})
     if any(k.startswith(("_:", "<<")) for k in keys.values()):
@@ -655,11 +718,17 @@ def stage_two(plan: Plan, replica: Any, timeout: float) -> str | None:
     names = [f"?{v}" for v in plan.keys]
     names += [f"?{PREFIX}c{i}" for i in range(len(plan.counted))]
     names += [f"?{PREFIX}n"] if plan.star else []
+    names += [f"?{PREFIX}a{n}" for n in range(len(plan.computed))]
     lines = []
     for r in rows:
         cells = ["UNDEF" if v is None else keys[int(v)] for v in r[:width]]
         cells += [str(int(c)) for c in r[width : width + len(plan.counted)]]
+        try:
+            computed = [numbers.finish(a, r[at : at + a.width], int(r[-1]), keys) for a, at in spans]
+        except numbers.Unsure:
+            return None
         cells += [str(int(r[-1]))] if plan.star else []
+        cells += computed
         line = f"({' '.join(cells)})"
         lines += [line] * (int(r[-1]) if plan.expand else 1)
     block = f"{{ VALUES ({' '.join(names)}) {{\n{chr(10).join(lines)}\n}} }}"
