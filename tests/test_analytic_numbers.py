@@ -149,3 +149,16 @@ def test_average_divides_as_oxigraph(total: int, count: int, expected: Decimal |
     values = " ".join([f'"{first}"^^<{XSD}decimal>'] + [f'"0"^^<{XSD}decimal>'] * (count - 1))
     row = next(iter(ox.Store().query(f"SELECT (AVG(?x) AS ?a) WHERE {{ VALUES ?x {{ {values} }} }}")))
     assert (None if row["a"] is None else Decimal(row["a"].value)) == expected  # Oxigraph agrees
+
+
+def test_a_replica_made_before_the_numbers_table_gets_it_at_open(numbers_store, tmp_path) -> None:
+    store, _ = numbers_store
+    replica = AnalyticReplica(str(tmp_path), lambda: store, background=False)
+    replica.follow(None, 1, "", "test")
+    held = replica.query("SELECT count(*) FROM numbers", [], 10)[0][0]
+    assert held == replica.query("SELECT count(*) FROM terms WHERE nk = 1", [], 10)[0][0] > 0
+    replica.con.execute("DROP TABLE numbers")
+    replica.close()
+    again = AnalyticReplica(str(tmp_path), lambda: store, background=False)
+    assert again.query("SELECT count(*) FROM numbers", [], 10)[0][0] == held
+    again.close()

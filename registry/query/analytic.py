@@ -278,6 +278,11 @@ def _prepare(text: str, force: bool, numbers_in_sql: bool = True) -> Plan:
     ):  # DuckDB's groups would not be the query's: the rows go on as they are
         return _prepare(text, force, numbers_in_sql=False)
     rewrites += [(start, end, f"SAMPLE(?{PREFIX}a{n})") for n, (_, start, end, _) in enumerate(numeric)]
+    # one row a group of the query's, no order and no HAVING: any LIMIT + OFFSET groups are an answer
+    top = None
+    if aggregated and not (expand or distinct or ordered or any(is_keyword(t, "HAVING") for t in outer)):
+        if groups is not None and set(keys) == {v for v in groups if v in rel.cols}:
+            top = _slice(outer)
     head = _splice(text, 0, toks[open_at].start(), rewrites)
     tail = _splice(text, toks[close_at].end(), len(text), rewrites)
     cols = [f'r."{translator.col(v)}" AS k{i}' for i, v in enumerate(keys)]
@@ -296,7 +301,7 @@ def _prepare(text: str, force: bool, numbers_in_sql: bool = True) -> Plan:
     else:
         sql = (
             f"SELECT {', '.join([*cols, 'count(*) AS n'])} FROM ({source}) r{group} "
-            f"HAVING count(*) > 0 LIMIT {CAP + 1}"
+            f"HAVING count(*) > 0 LIMIT {CAP + 1 if top is None else min(top, CAP + 1)}"
         )
     shape = translator.shape(pattern)
     empty = text[: toks[open_at].start()] + "{ FILTER(false) }" + text[toks[close_at].end() :]
@@ -710,6 +715,8 @@ def stage_two(plan: Plan, replica: Any, timeout: float) -> str | None:
         at += aggregate.width
     needed = {int(v) for r in rows for v in r[:width] if v is not None and v >= 0}
     needed |= {i for r in rows for a, at in spans for i in numbers.wanted(a, r[at : at + a.width])}
+    if len(needed) > CAP:
+        return None
     wanted = sorted(needed)
     keys = replica.keys(wanted, timeout) if wanted else {}
     keys.update({i: key for key, i in local.items()})

@@ -16,10 +16,10 @@ Oxigraph's rules, as its evaluator (spareval 0.5) and ``oxsdatatypes`` define th
   is an error; any other datatype (double, float, dates, durations, derived integer types) is not
   decided here (refused);
 * ``integer * integer`` is an i64 product (overflow: an error); a product with a decimal is exact
-  or an error: with ``a`` and ``b`` the i128 values, ``tz`` their trailing zeros (0 for the value 0)
-  the product is ``a / 10^tz(a) * b / 10^tz(b) * 10^(tz(a) + tz(b) - 18)``, an error where the
-  exponent is negative (more than 18 fractional digits) or the product is past the largest decimal
-  (:data:`OVER`; near it DuckDB's HUGEINT overflows where i128 does, and the query is refused);
+  or an error: ``Decimal::checked_mul`` takes the trailing zeros off both i128 values and fails
+  where fewer than 18 were taken off in all (the product has more than 18 fractional digits; the
+  value 0 counts none) or past the largest decimal (:data:`OVER`; near it DuckDB's HUGEINT
+  overflows where i128 does, and the query is refused);
 * AVG is ``Decimal(sum).checked_div(count)`` (:func:`_checked_div`, ported), a decimal;
 * MIN and MAX compare numbers by value and keep the first of equal ones: a tie between different
   terms (``1`` and ``1.0``) depends on the order of the rows and is refused, as is any value that is
@@ -39,10 +39,10 @@ SCALE = 10**18
 I64 = 2**63 - 1
 I128 = 2**127 - 1
 FUNCTIONS = frozenset({"SUM", "AVG", "MIN", "MAX"})
-#: A product of decimals above this (in a double, far beyond its rounding) is past Oxigraph's
-#: largest decimal (2^127 / 10^18 ≈ 1.7014e20): an error; one between it and 2^127 is computed in
-#: HUGEINT, where an overflow refuses the query.
-OVER = "1.7015e20"
+#: A product of two i128 values (numbers times 10^18) above this, in a double (far beyond its
+#: rounding), is past Oxigraph's largest decimal (2^127 / 10^18 ≈ 1.7014e20, times 10^36): an
+#: error; one between it and 2^127 is computed in HUGEINT, where an overflow refuses the query.
+OVER = "1.7015e56"
 
 
 class Unsure(Exception):
@@ -57,7 +57,7 @@ class Aggregate:
     @property
     def width(self) -> int:
         """Columns of the SQL's result for this aggregate."""
-        return 4 if self.name in ("MIN", "MAX") else 6
+        return 4 if self.name in ("MIN", "MAX") else 6  # see sql()
 
 
 def parse(tokens: list[Any], at: int) -> tuple[Aggregate, int] | None:
@@ -81,100 +81,94 @@ def parse(tokens: list[Any], at: int) -> tuple[Aggregate, int] | None:
     return None
 
 
-def _pow10(exponent: str) -> str:
-    return f"CAST('1' || repeat('0', CAST({exponent} AS INTEGER)) AS HUGEINT)"
-
-
 def sql(aggregates: list[Aggregate], col: dict[str, str], inner: str) -> tuple[str, list[str]]:
     """A query over ``inner`` (the pattern's rows, a column per variable: ``col``) adding what each
-    row gives each aggregate, and the aggregate columns to select from it grouped."""
+    row gives each aggregate from the replica's ``numbers`` (each expression once: a level of
+    sub-selects per step), and the aggregate columns to select from it grouped."""
     names = list(dict.fromkeys(v for a in aggregates for v in a.args))
-    products = {v for a in aggregates if len(a.args) == 2 for v in a.args}
-    joins, first, second = [], [], []
+    joins, terms, parts = [], [], []
     for j, v in enumerate(names):
         t, ref = f"nt{j}", f'r."{col[v]}"'
-        joins.append(f"LEFT JOIN terms {t} ON {t}.id = {ref}")
-        first += [
-            f"{ref} IS NULL AS u{j}",
-            f"({ref} IS NOT NULL AND ({t}.key NOT LIKE '\"%' OR {t}.key NOT LIKE '%>')) AS e{j}",
-            f"coalesce({t}.nk = 1, FALSE) AS x{j}",
-            f"coalesce({t}.key LIKE '%#integer>', FALSE) AS i{j}",
-            f"{t}.num AS num{j}",
-            f"{t}.id AS id{j}",
-            f"CASE WHEN {t}.nk = 1 THEN replace(CAST({t}.num AS VARCHAR), '.', '') END AS s{j}",
+        joins.append(f"LEFT JOIN numbers {t} ON {t}.id = {ref}")
+        terms += [
+            f"{ref} AS id{j}",
+            f"{ref} IS NULL AS u{j}",  # unbound
+            f"{t}.id IS NOT NULL AS x{j}",  # an exact number
+            f"coalesce({t}.integer, FALSE) AS i{j}",
+            f"{t}.m AS m{j}",
+            f"CASE WHEN {t}.m = 0 THEN 18 ELSE {t}.digits END AS d{j}",  # 0: Oxigraph counts no zero off
         ]
-        second += [f"CAST(s{j} AS HUGEINT) AS m{j}"]
-        if v in products:
-            second += [
-                f"CASE WHEN num{j} = 0 THEN 0 ELSE length(s{j}) - length(rtrim(s{j}, '0')) END AS z{j}",
-                f"CASE WHEN num{j} = 0 THEN 0 ELSE CAST(rtrim(s{j}, '0') AS HUGEINT) END AS l{j}",
-            ]
-    rows, selected = [], []
+        parts += [f"m{j} // {SCALE} AS h{j}"]
+        parts += [f"m{j} - m{j} // {SCALE} * {SCALE} AS f{j}"]  # any m = h·10^18 + f
+    checks, values, selected = [], [], []
     for n, a in enumerate(aggregates):
         j = [names.index(v) for v in a.args]
+        odd = ", ".join(f"list(DISTINCT id{x}) FILTER (WHERE NOT x{x} AND NOT u{x})" for x in j)
+        odd = f"list_concat({odd})" if len(j) == 2 else odd
         if a.name in ("MIN", "MAX"):
             (x,) = j
             fn = a.name.lower()
-            rows += [f"u{x} AS ae{n}", f"NOT u{x} AND NOT x{x} AS ak{n}"]
             selected += [
-                f"bool_or(ae{n})",
-                f"bool_or(ak{n})",
-                f"{fn}({{'n': num{x}, 'i': id{x}}}) FILTER (WHERE x{x})",
-                f"{fn}({{'n': num{x}, 'i': -id{x}}}) FILTER (WHERE x{x})",
+                f"bool_or(u{x})",
+                odd,
+                f"{fn}({{'n': m{x}, 'i': id{x}}}) FILTER (WHERE x{x})",
+                f"{fn}({{'n': m{x}, 'i': -id{x}}}) FILTER (WHERE x{x})",
             ]
             continue
         if len(j) == 1:
             (x,) = j
-            err, exact, value, integer = f"(u{x} OR e{x})", f"x{x}", f"m{x}", f"i{x}"
+            checks += [f"u{x} AS ae{n}", f"i{x} AS ai{n}"]
+            values.append(f"m{x} AS am{n}")
         else:
             x, y = j
-            integer = f"(i{x} AND i{y})"
-            exact = f"(x{x} AND x{y})"
-            product = f"CAST(num{x} AS HUGEINT) * CAST(num{y} AS HUGEINT)"
             fails = (
-                f"(CASE WHEN {exact} THEN (CASE WHEN {integer} THEN abs({product}) > {I64} "
-                f"ELSE z{x} + z{y} < 18 OR abs(CAST(num{x} AS DOUBLE) * CAST(num{y} AS DOUBLE)) > {OVER} END) "
-                "ELSE FALSE END)"
+                f"x{x} AND x{y} AND (CASE WHEN i{x} AND i{y} THEN abs(h{x} * h{y}) > {I64} "
+                f"ELSE d{x} + d{y} > 18 OR abs(CAST(m{x} AS DOUBLE) * CAST(m{y} AS DOUBLE)) > {OVER} END)"
             )
-            err = f"(u{x} OR e{x} OR u{y} OR e{y} OR {fails})"
-            value = (
-                f"(CASE WHEN {integer} THEN {product} * {SCALE} "
-                f"ELSE l{x} * l{y} * {_pow10(f'z{x} + z{y} - 18')} END)"
+            checks += [f"u{x} OR u{y} OR ({fails}) AS ae{n}", f"i{x} AND i{y} AS ai{n}"]
+            # exact: f·f / 10^18 is whole where the product has at most 18 fractional digits
+            values.append(
+                f"CASE WHEN x{x} AND x{y} AND NOT ae{n} THEN h{x} * h{y} * {SCALE} + h{x} * f{y} + f{x} * h{y} "
+                f"+ (f{x} * f{y}) // {SCALE} END AS am{n}"
             )
-        rows += [
-            f"{err} AS ae{n}",
-            f"NOT {err} AND NOT {exact} AS ak{n}",
-            f"CASE WHEN {exact} AND NOT {err} THEN {value} END AS am{n}",
-            f"{integer} AS ai{n}",
-        ]
         selected += [
             f"bool_or(ae{n})",
-            f"bool_or(ak{n})",
+            odd,
             f"sum(am{n})",
             f"sum(abs(am{n}))",  # overflows (refused) where some order of the rows may in Oxigraph
             f"sum(abs(am{n})) FILTER (WHERE ai{n})",
             f"bool_and(ai{n}) FILTER (WHERE am{n} IS NOT NULL)",
         ]
-    level1 = f"SELECT r.*, {', '.join(first)} FROM ({inner}) r {' '.join(joins)}"
-    level2 = f"SELECT r.*, {', '.join(second)} FROM ({level1}) r"
-    level3 = f"SELECT r.*, {', '.join(rows)} FROM ({level2}) r"
-    return level3, selected
+    level = f"SELECT r.*, {', '.join(terms)} FROM ({inner}) r {' '.join(joins)}"
+    level = f"SELECT r.*, {', '.join(parts)} FROM ({level}) r"
+    if checks:
+        level = f"SELECT r.*, {', '.join(checks)} FROM ({level}) r"
+        level = f"SELECT r.*, {', '.join(values)} FROM ({level}) r"
+    return level, selected
 
 
 def wanted(aggregate: Aggregate, cells: tuple[Any, ...]) -> list[int]:
-    """Term ids :func:`finish` needs the keys of."""
+    """Term ids :func:`finish` needs the keys of: the values that are not exact numbers, the
+    minimum or maximum."""
+    out = [int(i) for i in cells[1] or ()]
     if aggregate.name in ("MIN", "MAX") and cells[2] is not None:
-        return [int(cells[2]["i"])]
-    return []
+        out.append(int(cells[2]["i"]))
+    return out
+
+
+def _no_number(key: str) -> bool:
+    """Whether the term of N-Triples ``key`` is an error in arithmetic for Oxigraph: an IRI, a blank
+    node, a triple term or a string (a literal without a datatype IRI)."""
+    return not key.startswith('"') or not key.endswith(">")
 
 
 def finish(aggregate: Aggregate, cells: tuple[Any, ...], count: int, keys: dict[int, str]) -> str:
     """The VALUES cell of ``aggregate`` for a group of ``count`` rows from its SQL columns
     ``cells``; raises :class:`Unsure` where the answer is not decided here."""
-    error, unknown = bool(cells[0]), bool(cells[1])
-    if error:
-        return "UNDEF"
-    if unknown:
+    odd = [keys[int(i)] for i in cells[1] or ()]
+    if cells[0] or (aggregate.name in ("SUM", "AVG") and any(_no_number(k) for k in odd)):
+        return "UNDEF"  # an unbound value or an error
+    if odd:
         raise Unsure(f"{aggregate.name} of a value that is not an exact number")
     if aggregate.name in ("MIN", "MAX"):
         first, second = cells[2], cells[3]

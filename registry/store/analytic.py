@@ -10,6 +10,9 @@ to query for a public caller as the model) dictionary-encoded for an analytical 
   ``xsd:decimal`` held exactly in ``num`` (DECIMAL(38,18)), 2 an ``xsd:double`` in ``dbl``, 9 a
   number this replica does not compare (other datatypes, forms or ranges: a query that compares one
   falls back to Oxigraph);
+* ``numbers(id, m, integer, digits)``: the exact numbers (``nk`` 1) again, narrow, for aggregates
+  computed in SQL (:mod:`registry.query.analytic_numbers`): the i128 value Oxigraph holds (``m``,
+  the number times 10^18), whether an ``xsd:integer``, its fractional digits;
 * ``quads(g, s, p, o)``: term ids; ``t(s, p, o)``: the distinct triples of all graphs (the union
   default graph the public model answers with), ordered by predicate.
 
@@ -99,12 +102,22 @@ CREATE TABLE IF NOT EXISTS quads (g BIGINT, s BIGINT, p BIGINT, o BIGINT);
 CREATE TABLE IF NOT EXISTS t (s BIGINT, p BIGINT, o BIGINT);
 CREATE TABLE IF NOT EXISTS meta (marker VARCHAR);
 CREATE TABLE IF NOT EXISTS unsorted (n BIGINT);
+CREATE TABLE IF NOT EXISTS numbers (id BIGINT, m HUGEINT, integer BOOLEAN, digits TINYINT);
 """
 #: The dictionary's index by key: a query's constants are looked up by key (:meth:`AnalyticReplica.
 #: ids`), which without it scans every key (1M factors: 7M terms, 0.5–0.9 s a look-up; with it ~1 ms).
 #: Made after the first load (cheaper than kept up during it); terms are never deleted.
 INDEX = "CREATE INDEX IF NOT EXISTS terms_key ON terms (key)"
 _INDEXED = "table_name = 'terms' AND index_name = 'terms_key'"
+#: ``numbers`` rows of the exact numbers among the terms after id ``?``: ``m`` the value times
+#: 10^18 (Oxigraph's i128 decimal), ``integer`` whether an xsd:integer, ``digits`` its fractional
+#: digits without trailing zeros.
+_NUMBERS = (
+    "INSERT INTO numbers SELECT id, CAST(trunc(num) AS HUGEINT) * 1000000000000000000 "
+    "+ CAST((num - trunc(num)) * CAST(1000000000000000000 AS DECIMAL(19,0)) AS HUGEINT), "
+    "key LIKE '%#integer>', length(rtrim(split_part(CAST(num AS VARCHAR), '.', 2), '0')) "
+    "FROM terms WHERE nk = 1 AND id > ?"
+)
 #: Share of ``t``'s rows appended by catch-ups since it was last sorted above which a catch-up sorts
 #: it again (a sort costs the whole table; appended rows cost the scans of every query a little).
 RESORT = 0.1
@@ -175,6 +188,8 @@ class AnalyticReplica:
             self.con = duckdb.connect(self.path or ":memory:")
         self.con.execute(f"SET memory_limit='{memory_limit}'; SET threads={int(threads)}")
         self.con.execute(SCHEMA)
+        if not self.con.execute("SELECT count(*) FROM numbers").fetchone()[0]:  # type: ignore[index]
+            self.con.execute(_NUMBERS, [-1])  # a replica made before the table: from its terms
         row = self.con.execute("SELECT marker FROM meta").fetchone()
         #: the model marker the replica's committed content equals ("" for none)
         self.marker: str = row[0] if row else ""
@@ -366,6 +381,7 @@ class AnalyticReplica:
             "header=false, auto_detect=false, filename=true) r JOIN files ON files.f = r.filename)",
             [[f for f, _ in files]],
         )
+        last = (cur.execute("SELECT coalesce(max(id), -1) FROM terms").fetchone() or (-1,))[0]
         cur.execute(
             "INSERT INTO terms WITH k AS (SELECT DISTINCT key FROM (SELECT g AS key FROM sq UNION ALL "
             "SELECT s FROM sq UNION ALL SELECT p FROM sq UNION ALL SELECT o FROM sq) ANTI JOIN terms USING (key)), "
@@ -375,6 +391,7 @@ class AnalyticReplica:
             "FROM (SELECT key, dt, substr(key, 2, length(key) - length(dt) - 6) AS lex, "
             f"{_NUMBER_COLUMNS} FROM d)"
         )
+        cur.execute(_NUMBERS, [last])
         cur.execute(
             "INSERT INTO quads SELECT tg.id, ts.id, tp.id, tv.id FROM sq JOIN terms tg ON tg.key = sq.g "
             "JOIN terms ts ON ts.key = sq.s JOIN terms tp ON tp.key = sq.p JOIN terms tv ON tv.key = sq.o"
