@@ -10,9 +10,9 @@ to query for a public caller as the model) dictionary-encoded for an analytical 
   ``xsd:decimal`` held exactly in ``num`` (DECIMAL(38,18)), 2 an ``xsd:double`` in ``dbl``, 9 a
   number this replica does not compare (other datatypes, forms or ranges: a query that compares one
   falls back to Oxigraph);
-* ``numbers(id, m, integer, digits)``: the exact numbers (``nk`` 1) again, narrow, for aggregates
-  computed in SQL (:mod:`registry.query.analytic_numbers`): the i128 value Oxigraph holds (``m``,
-  the number times 10^18), whether an ``xsd:integer``, its fractional digits;
+* ``numbers(id, m, integer)``: the exact numbers (``nk`` 1) again, narrow, for aggregates computed
+  in SQL (:mod:`registry.query.analytic_numbers`): the i128 value Oxigraph holds (``m``, the number
+  times 10^18) and whether an ``xsd:integer``;
 * ``quads(g, s, p, o)``: term ids; ``t(s, p, o)``: the distinct triples of all graphs (the union
   default graph the public model answers with), ordered by predicate.
 
@@ -102,7 +102,7 @@ CREATE TABLE IF NOT EXISTS quads (g BIGINT, s BIGINT, p BIGINT, o BIGINT);
 CREATE TABLE IF NOT EXISTS t (s BIGINT, p BIGINT, o BIGINT);
 CREATE TABLE IF NOT EXISTS meta (marker VARCHAR);
 CREATE TABLE IF NOT EXISTS unsorted (n BIGINT);
-CREATE TABLE IF NOT EXISTS numbers (id BIGINT, m HUGEINT, integer BOOLEAN, digits TINYINT);
+CREATE TABLE IF NOT EXISTS numbers (id BIGINT, m HUGEINT, integer BOOLEAN);
 """
 #: The dictionary's index by key: a query's constants are looked up by key (:meth:`AnalyticReplica.
 #: ids`), which without it scans every key (1M factors: 7M terms, 0.5–0.9 s a look-up; with it ~1 ms).
@@ -110,13 +110,11 @@ CREATE TABLE IF NOT EXISTS numbers (id BIGINT, m HUGEINT, integer BOOLEAN, digit
 INDEX = "CREATE INDEX IF NOT EXISTS terms_key ON terms (key)"
 _INDEXED = "table_name = 'terms' AND index_name = 'terms_key'"
 #: ``numbers`` rows of the exact numbers among the terms after id ``?``: ``m`` the value times
-#: 10^18 (Oxigraph's i128 decimal), ``integer`` whether an xsd:integer, ``digits`` its fractional
-#: digits without trailing zeros.
+#: 10^18 (Oxigraph's i128 decimal), ``integer`` whether an xsd:integer.
 _NUMBERS = (
     "INSERT INTO numbers SELECT id, CAST(trunc(num) AS HUGEINT) * 1000000000000000000 "
     "+ CAST((num - trunc(num)) * CAST(1000000000000000000 AS DECIMAL(19,0)) AS HUGEINT), "
-    "key LIKE '%#integer>', length(rtrim(split_part(CAST(num AS VARCHAR), '.', 2), '0')) "
-    "FROM terms WHERE nk = 1 AND id > ?"
+    "key LIKE '%#integer>' FROM terms WHERE nk = 1 AND id > ?"
 )
 #: Share of ``t``'s rows appended by catch-ups since it was last sorted above which a catch-up sorts
 #: it again (a sort costs the whole table; appended rows cost the scans of every query a little).
