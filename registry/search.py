@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
-from registry.store import PublicDataset, QueryDataset, Store
+from registry.store import PublicDataset, QueryDataset, Store, reads
 
 PREFIXES = """PREFIX ef: <https://w3id.org/efreg/ontology#>
 PREFIX dct: <http://purl.org/dc/terms/>
@@ -179,7 +179,10 @@ def labels(
         return out
     values = " ".join(n.n3() for n in iris)
     dataset = PublicDataset(tuple(graphs), tuple(graphs), union=True) if public else _public(graphs)
-    for row in store.select(LABELS.format(values=values), dataset):
+    with reads.unrecorded():  # the triples of these subjects only
+        rows = store.select(LABELS.format(values=values), dataset)
+    reads.subjects(iris)
+    for row in rows:
         label = row["l"]
         language = label.language or "" if isinstance(label, Literal) else ""
         out[row["s"]].setdefault(language, str(label))
@@ -254,7 +257,7 @@ def list_kind(
 
 ROWS = (
     PREFIXES
-    + """SELECT ?f ?kind ?what ?value ?unit ?year ?start ?end ?geo WHERE {{
+    + """SELECT ?f ?n ?t ?kind ?what ?value ?unit ?year ?start ?end ?geo WHERE {{
   VALUES ?f {{ {values} }}
   OPTIONAL {{ {{ ?f ef:component ?n . ?n ef:gas ?what ; ef:value ?value . OPTIONAL {{ ?n ef:unit ?unit }}
               BIND("gas" AS ?kind) }}
@@ -305,7 +308,10 @@ def factor_rows(store: Store, graphs: Sequence[str], iris: Sequence[URIRef]) -> 
     rows = {iri: FactorRow(iri) for iri in iris}
     values = " ".join(i.n3() for i in iris)
     seen: set[tuple[URIRef, str, Node]] = set()
-    for r in store.select(ROWS.format(values=values), _public(graphs)):
+    with reads.unrecorded():  # the triples of these subjects and of their value and time nodes
+        found = store.select(ROWS.format(values=values), _public(graphs))
+    reads.subjects([*iris, *(r[name] for r in found for name in ("n", "t") if name in r)])
+    for r in found:
         row = rows.get(r["f"])  # type: ignore[arg-type]
         if row is None:
             continue

@@ -151,6 +151,7 @@ def test_a_release_keeps_the_documents_of_resources_it_did_not_touch(
     release(DS, 1, 2)
     release(other, 1, 2)
     b_paths = [f"/factor/{other}-0/1.ttl", f"/factor/{other}-1/1.html", f"/factor/{other}-0.ttl"]
+    b_paths.append(f"/dataset/{other}/1.html")  # its factor list, labels and history: subjects read
     a_paths = [f"/factor/{DS}-0/1.ttl", f"/factor/{DS}-0.ttl", f"/dataset/{DS}/1.ttl", f"/dataset/{DS}.ttl"]
     whole = ["/", "/void.ttl", "/dataset/", "/search?q=test"]
 

@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 
 from registry.publishing import access, public_view
 from registry.query import statistics
-from registry.store import QueryDataset, Store
+from registry.store import QueryDataset, Store, reads
 from registry.store.meta import VIEW_CATALOG, view_stale_update
 
 PREFIXES = """PREFIX dcat: <http://www.w3.org/ns/dcat#>
@@ -279,9 +279,13 @@ SELECT DISTINCT ?a ?label ?type ?agent ?at ?comment WHERE {
 def history(store: Store, graph: str, registry_graphs: tuple[str, ...]) -> list[dict[str, str | None]]:
     """The PROV activities about version ``graph`` (upload, submit, approve, …), oldest first, from
     the ``registry_graphs`` (the system graph's workflow records, the catalog)."""
-    rows = store.select(
-        HISTORY_QUERY.replace("{graph}", graph), QueryDataset(default_graphs=(), named_graphs=registry_graphs)
-    )
+    with reads.unrecorded():  # what uses the version and the triples of those activities
+        rows = store.select(
+            HISTORY_QUERY.replace("{graph}", graph),
+            QueryDataset(default_graphs=(), named_graphs=registry_graphs),
+        )
+    reads.note(("po", "http://www.w3.org/ns/prov#used", graph))
+    reads.subjects(r["a"] for r in rows)
     seen: dict[str, dict[str, str | None]] = {}
     for r in rows:
         seen.setdefault(

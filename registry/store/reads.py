@@ -12,13 +12,14 @@ Anything else — a SPARQL query over several graphs (taken to read a set derive
 graphs, which a release changes), the whole store, an index scan without subject, object or graph —
 reads everything (:attr:`Reads.everything`). Terms are keyed by their text (IRIs) or ``_:id``
 (blank nodes). A cache in front of the store that answers without reading it notes what it would
-have read (:func:`note`).
+have read (:func:`note`); a query that reads only the triples of the subjects it is bound to
+(``VALUES ?s { … }``) is run :func:`unrecorded` and notes those subjects (:func:`subjects`).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -63,6 +64,25 @@ def recording() -> Iterator[Reads]:
         yield reads
     finally:
         _local.stack = stack
+
+
+@contextmanager
+def unrecorded() -> Iterator[None]:
+    """Reads of this thread inside are not recorded: the caller notes (:func:`note`) the keys of
+    what it read, for a query it knows reads nothing else (one bound to the subjects it lists, say),
+    which the store would take to read everything."""
+    stack = getattr(_local, "stack", None)
+    _local.stack = []
+    try:
+        yield
+    finally:
+        _local.stack = stack
+
+
+def subjects(nodes: Iterable[object]) -> None:
+    """Note that the work read the triples of ``nodes`` as subjects (and nothing else through them)."""
+    if active():
+        note(*(("s", term_key(node)) for node in nodes))
 
 
 def active() -> bool:

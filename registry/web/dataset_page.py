@@ -15,7 +15,7 @@ from registry.describe import Description
 from registry.publishing import access, catalog
 from registry.rdf.namespaces import DCAT, SYSTEM_GRAPH
 from registry.search import dataset_factors, labels
-from registry.store import Store
+from registry.store import Store, reads
 from registry.validation import kept
 from registry.web import documents
 from registry.web.context import get_settings, get_store
@@ -70,4 +70,5 @@ def _report(store: Store, graph: str) -> list[kept.Rule]:
     a large report is summarised once, not for every page of its factor list)."""
     key = (documents.reader_key(store), ("report", graph))
     found = documents.cache().get(key)
+    reads.note(("g", graph))  # what kept.rules reads (a single graph), kept or not
     return found if found is not None else documents.cache().put(key, kept.rules(store, graph))
