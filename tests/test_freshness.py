@@ -194,3 +194,20 @@ def test_a_release_keeps_the_documents_of_resources_it_did_not_touch(
     assert f"/factor/{DS}-0/2".encode() not in client.get(f"/factor/{DS}-0.ttl").get_data()
     for p in b_paths:  # still B's kept documents
         assert client.get(p).headers["ETag"] == first[p].headers["ETag"] and kept(p) is documents[p]
+
+
+def test_a_comment_on_a_published_version_renews_its_kept_page(store, settings, client, tokens, tmp_path):
+    """A comment writes only the (private) system graph, but the version's public page shows its
+    review history: the kept page of that version must show the comment at once; another
+    version's kept page stays."""
+    upload(store, settings, tokens, tmp_path, 1, 2)
+    act(store, tokens, 1, "submit", "acme")
+    act(store, tokens, 1, "approve", "reviewer")
+    page = f"/dataset/{DS}/1.html"
+    first = client.get(page)
+    assert first.status_code == 200 and client.get(page).headers["ETag"] == first.headers["ETag"]
+    note = "Checked against table 3-2 of the source"
+    publishing.act(store, BASE, authenticate(store, tokens["reviewer"]), DS, "1", "comment", note)
+    after = client.get(page)
+    assert after.status_code == 200 and note in after.get_data(as_text=True)
+    assert after.headers["ETag"] != first.headers["ETag"]
