@@ -229,13 +229,13 @@ class RemoteStore(Store):
             params += [("named-graph-uri", g) for g in visible or [EMPTY_GRAPH]]
         return params
 
-    def _sent(self, query: str, dataset: QueryDataset | None) -> tuple[str, list[tuple[str, str]]]:
-        """The query text and dataset parameters sent for ``query`` over ``dataset``: none when the
+    def _sent(self, query: str, dataset: QueryDataset | None) -> list[tuple[str, str]]:
+        """The dataset parameters sent with ``query`` over ``dataset``: none when the
         caller reads all it may (:meth:`_reads_all_it_may`) and the query cannot be the one shape
         Virtuoso answers past its graph-level security (:func:`may_list_known_graphs`)."""
         if dataset is not None and self._reads_all_it_may(dataset) and not may_list_known_graphs(query):
-            return query, []
-        return query, self._dataset_params(dataset)
+            return []
+        return self._dataset_params(dataset)
 
     def _reads_all_it_may(self, dataset: QueryDataset) -> bool:
         """Whether a caller's query asks for every graph it may read, as default and as named graphs:
@@ -280,8 +280,8 @@ class RemoteStore(Store):
         self, query: str, accept: str, dataset: QueryDataset | None, stream: bool = False
     ) -> requests.Response:
         client, url = self._reader(dataset)
-        text, params = self._sent(self._text(query), dataset)
-        data = [("query", text), *params]
+        text = self._text(query)
+        data = [("query", text), *self._sent(text, dataset)]
         try:
             return client.request(
                 "POST", url, data=data, headers={"Accept": accept}, stream=stream, read_only=True
@@ -361,10 +361,10 @@ class RemoteStore(Store):
     def _results(
         self, query: str, dataset: QueryDataset | None, raw_dataset: bool = False
     ) -> sparql_client.Results:
-        text, params = (query, []) if raw_dataset else self._sent(query, dataset)
+        params = [] if raw_dataset else self._sent(query, dataset)
         client, url = self._reader(dataset)
         try:
-            return client.results(url, text, params=params)
+            return client.results(url, query, params=params)
         except sparql_client.SparqlClientError as exc:
             raise _store_error(exc) from None
 
