@@ -30,7 +30,6 @@ import bisect
 import random
 import re
 import threading
-import time
 import weakref
 from array import array
 from collections.abc import Iterable
@@ -130,7 +129,6 @@ class _Kept:
         self.generation: int | None = None
         self.index: LabelIndex | None = None
         self.building: int | None = None  # the generation being built
-        self.seconds = 0.0  # the last build's
 
 
 _KEPT: weakref.WeakKeyDictionary[Store, _Kept] = weakref.WeakKeyDictionary()
@@ -169,7 +167,6 @@ def current(store: Store, wait: bool = False) -> LabelIndex | None:
 
 
 def _build(store: Store, kept: _Kept, view: ox.Store, generation: int) -> None:
-    started = time.monotonic()
     try:
         index = build(view)
     except (OSError, RuntimeError, ValueError):  # the store closed or changed under the build
@@ -182,7 +179,6 @@ def _build(store: Store, kept: _Kept, view: ox.Store, generation: int) -> None:
             kept.building = None
         if state is not None and state[1] == generation:  # no release meanwhile
             kept.generation, kept.index = generation, index
-            kept.seconds = time.monotonic() - started
 
 
 # --- reading the query -------------------------------------------------------------------------
