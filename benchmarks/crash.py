@@ -222,7 +222,7 @@ class ApiWay:
                 )
                 assert response.status_code == expected, response.text[:2000]
                 marks[step] = time.monotonic() - started
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError):  # killed mid-answer
             marks["killed"] = time.monotonic() - started
 
     def kill(self) -> None:
