@@ -422,15 +422,17 @@ class RemoteStore(Store):
         response = self._post_query(query, "application/sparql-results+json", dataset, stream=True)
         body = b"".join(self._chunks(response, timeout))
         try:
-            doc = json.loads(body)
-            for row in doc.get("results", {}).get("bindings", []):
-                for term in row.values():
-                    if term.get("type") == "bnode":
-                        term["value"] = sparql_client.bnode_label(term["value"])
-            results = ox.parse_query_results(json.dumps(doc).encode(), ox.QueryResultsFormat.JSON)
-            tsv = results.serialize(format=ox.QueryResultsFormat.TSV) or b""
-        except (ValueError, SyntaxError, AttributeError) as exc:
-            raise StoreError(f"{self.read_url} sent results that do not parse: {exc}") from None
+            tsv = _json_to_tsv(body)
+        except SyntaxError:  # most often a blank node label of Virtuoso's (nodeID://b1): relabelled
+            try:
+                doc = json.loads(body)
+                for row in doc.get("results", {}).get("bindings", []):
+                    for term in row.values():
+                        if term.get("type") == "bnode":
+                            term["value"] = sparql_client.bnode_label(term["value"])
+                tsv = _json_to_tsv(json.dumps(doc).encode())
+            except (ValueError, SyntaxError, AttributeError) as exc:
+                raise StoreError(f"{self.read_url} sent results that do not parse: {exc}") from None
         return RawResult(form="select", media_type=TSV, chunks=iter([tsv]))
 
     @staticmethod
@@ -583,6 +585,16 @@ class RemoteStore(Store):
         self.client.close()
         if self.levels is not None:
             self.levels.close()
+
+
+def _json_to_tsv(body: bytes) -> bytes:
+    """SPARQL results JSON as SPARQL TSV. pyoxigraph parses lazily: a term it refuses (Virtuoso's
+    blank node labels, ``nodeID://b1``) raises :class:`SyntaxError` here, while serializing. The
+    answer is read once, not decoded and encoded again in Python first (2-7 ms on a 100 KB answer)."""
+    return (
+        ox.parse_query_results(body, ox.QueryResultsFormat.JSON).serialize(format=ox.QueryResultsFormat.TSV)
+        or b""
+    )
 
 
 def may_list_known_graphs(query: str) -> bool:
