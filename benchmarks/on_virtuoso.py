@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import faulthandler
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -41,6 +42,7 @@ from benchmarks.virtuoso import VirtuosoServer, free_port
 from registry.publishing.catalog import refresh_versions
 from registry.store import open_store
 from registry.store.meta import ensure_base_uri
+from registry.store.virtuoso_access import LEVEL_PREFIX, level_password
 
 
 def serve(store_url: str, threads: int = 8) -> tuple[subprocess.Popen, str]:
@@ -85,6 +87,21 @@ def direct_endpoint(v: VirtuosoServer) -> str:
     return f"http://127.0.0.1:{v.http_port}/sparql-auth"
 
 
+#: the level user's endpoint: Virtuoso's authenticated one, marked so that the benchmark's client
+#: authenticates as that user there (Virtuoso ignores the parameter)
+LEVEL_MARK = "?efreg-level=public"
+
+
+def public_level(v: VirtuosoServer) -> tuple[str, str] | None:
+    """The Virtuoso user efreg runs an anonymous caller's queries as, and its password (derived as
+    efreg derives it): the one ``efreg_g_`` user once efreg has answered an anonymous query."""
+    out = v.isql(f"select U_NAME from DB.DBA.SYS_USERS where U_NAME like '{LEVEL_PREFIX}%';")
+    users = sorted({word for word in out.split() if word.startswith(LEVEL_PREFIX)})
+    if len(users) != 1:
+        return None
+    return users[0], level_password(f"dba:{v.password}", users[0])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--factors", type=int, default=100000)
@@ -124,25 +141,39 @@ def main(argv: list[str] | None = None) -> int:
                 original = requests.Session.__init__
 
                 direct = direct_endpoint(v)
+                level = public_level(v)
+                admin_auth = HTTPDigestAuth("dba", v.password)
+                level_auth = HTTPDigestAuth(*level) if level is not None else None
 
-                class OnlyVirtuoso(HTTPDigestAuth):
-                    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
-                        return super().__call__(r) if str(r.url).startswith(direct) else r
+                def only_virtuoso(r: requests.PreparedRequest) -> requests.PreparedRequest:
+                    if level_auth is not None and str(r.url).endswith(LEVEL_MARK):
+                        return level_auth(r)
+                    return admin_auth(r) if str(r.url).startswith(direct) else r
 
                 def with_auth(self: requests.Session) -> None:
                     original(self)
-                    self.auth = OnlyVirtuoso("dba", v.password)
+                    self.auth = only_virtuoso
 
                 requests.Session.__init__ = with_auth  # type: ignore[method-assign]
                 try:
-                    endpoints = {"efreg": url + "sparql", "virtuoso": direct_endpoint(v)}
+                    endpoints = {"efreg": url + "sparql", "virtuoso": direct}
+                    if level is not None:  # the same queries as efreg's level user, with no dataset
+                        endpoints["level"] = direct + LEVEL_MARK
                     rows: dict = {}
                     times = run_mix(
                         endpoints, sizes, args.repeat, args.seed, rows, evaluate=True, queries=MIX
                     )
                 finally:
                     requests.Session.__init__ = original  # type: ignore[method-assign]
-                result["queries_evaluated"] = summarize(times)
+                result["queries_evaluated"] = summary = summarize(times)
+                for name, row in summary.items():  # Virtuoso's access check, and efreg on top of it
+                    if not name.startswith("_") and "level" in row:
+                        row["level_ratio"] = row["level"]["median_ms"] / row["virtuoso"]["median_ms"]
+                        row["efreg_over_level"] = row["efreg"]["median_ms"] / row["level"]["median_ms"]
+                for key in ("level_ratio", "efreg_over_level"):
+                    found = [row[key] for row in summary.values() if isinstance(row, dict) and key in row]
+                    if found:
+                        summary[f"_geomean_{key}"] = math.exp(sum(map(math.log, found)) / len(found))
                 result["rows"] = rows
                 print(f"[{args.factors}] dereferencing, one process", file=sys.stderr)
                 result["deref_one"] = dereference(
@@ -180,16 +211,25 @@ def main(argv: list[str] | None = None) -> int:
     OUT.mkdir(exist_ok=True)
     (OUT / f"on_virtuoso_{args.factors}.json").write_text(json.dumps(result, indent=2))
     q = result["queries_evaluated"]
-    print("| query | efreg ms | Virtuoso ms | ratio | rows efreg / Virtuoso |\n|---|---|---|---|---|")
+    print(
+        "| query | efreg ms | Virtuoso ms | ratio | level user ms | level / admin | efreg / level "
+        "| rows efreg / Virtuoso / level |\n|---|---|---|---|---|---|---|---|"
+    )
     for name, row in q.items():
         if name.startswith("_"):
             continue
         r = result["rows"].get(name, {})
+        lv = row.get("level", {}).get("median_ms", float("nan"))
         print(
             f"| {name} | {row['efreg']['median_ms']:.1f} | {row['virtuoso']['median_ms']:.1f} | {row['ratio']:.2f} "
-            f"| {r.get('efreg', '–')} / {r.get('virtuoso', '–')} |"
+            f"| {lv:.1f} | {row.get('level_ratio', float('nan')):.2f} | {row.get('efreg_over_level', float('nan')):.2f} "
+            f"| {r.get('efreg', '–')} / {r.get('virtuoso', '–')} / {r.get('level', '–')} |"
         )
     print(f"\ngeometric mean of the ratios: {q.get('_geomean_ratio', float('nan')):.2f}")
+    print(
+        f"geometric means: level user / admin {q.get('_geomean_level_ratio', float('nan')):.2f}, "
+        f"efreg / level user {q.get('_geomean_efreg_over_level', float('nan')):.2f}"
+    )
     print(f"load average: start {result['load_average_at_start']}, end {result['load_average_at_end']}")
     print(
         f"documents/s: one process {result['deref_one']['req_per_s']:.0f}, "

@@ -58,6 +58,12 @@ def level_name(readable: Collection[str]) -> str:
     return LEVEL_PREFIX + digest[:24]
 
 
+def level_password(secret: str, user: str) -> str:
+    """The password of level user ``user`` on a store whose admin credentials are ``secret``
+    (``user:password``): every process on the same store URL derives the same one."""
+    return hmac.new(secret.encode(), user.encode(), hashlib.sha256).hexdigest()[:32]
+
+
 def _iri(graph: str) -> str:
     if any(c in graph for c in '<>"{}|^`\\ \n'):
         raise ValueError(f"not an IRI a graph can have: {graph!r}")
@@ -77,14 +83,14 @@ class Levels:
         secret: str,
     ) -> None:
         self._select, self._client_for = admin_select, client_for
-        self._secret = secret.encode()
+        self._secret = secret
         self._lock = threading.Lock()
         self._clients: OrderedDict[str, SparqlClient] = OrderedDict()  # the most recently used last
         self._ready: set[str] = set()  #: users this process made or completed
         self._secured = False
 
     def password(self, user: str) -> str:
-        return hmac.new(self._secret, user.encode(), hashlib.sha256).hexdigest()[:32]
+        return level_password(self._secret, user)
 
     def client(self, readable: Sequence[str]) -> SparqlClient:
         """The client of the level that reads exactly ``readable``, made first if this process has
