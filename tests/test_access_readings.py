@@ -15,7 +15,7 @@ from registry.publishing import access, public_view
 from registry.publishing import workflow as publishing
 from registry.publishing.tokens import authenticate, create_token, ensure_publisher
 from registry.store import PublicDataset, QueryDataset
-from registry.store.virtuoso_access import level_name
+from registry.store.virtuoso_access import Levels, level_name
 
 from conftest import BASE, free_port, serving
 
@@ -138,6 +138,15 @@ def test_refusals_are_4xx(live_server, readers):
         assert answer.status_code == 200 and DRAFT_SECRET in answer.text
     system = sparql(live_server, "SELECT * WHERE { GRAPH <urn:efreg:system> { ?s ?p ?o } }", admin)
     assert system.status_code == 200 and system.json()["results"]["bindings"] == []
+
+
+def test_a_level_name_is_kept_for_the_same_tuple_only() -> None:
+    """The level of the last readable tuple is kept (no hashing per query), never for another set."""
+    levels = Levels(lambda query: None, lambda name, secret: None, "dba:dba")  # type: ignore[arg-type,return-value]
+    both, one = ("urn:g1", "urn:g2"), ("urn:g1",)
+    assert levels._name(both) == level_name(both)
+    assert levels._name(one) == level_name(one) != level_name(both)
+    assert levels._name(both) == level_name(both) and levels._name(list(one)) == level_name(one)
 
 
 def test_who_reads_the_public_model(store, readers):
