@@ -8,7 +8,10 @@ registry's records (base URI, catalog: ``refresh_versions`` through the remote s
 interleaved per round, to efreg's ``/sparql`` (an anonymous caller: efreg runs the query as the
 Virtuoso user of the public graphs' level, with no dataset) and to Virtuoso's own endpoint as its admin
 (no dataset, no access check): the ratio is efreg's overhead on top of its store, measured side by
-side. Every answer is evaluated (a comment per round), so efreg's kept answers do not count.
+side. When efreg has made exactly one access level, the mix also goes to Virtuoso as that level's
+user (no dataset, as efreg sends it): ``level / admin`` is Virtuoso's graph-permission check,
+``efreg / level`` efreg's own share. Every answer is evaluated (a comment per round), so efreg's
+kept answers do not count.
 Then requests/s of factor documents with one and with two ``efreg serve`` processes on the store.
 Results: ``benchmarks/out/on_virtuoso.json`` and a Markdown table on standard output.
 
