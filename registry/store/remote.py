@@ -423,7 +423,7 @@ class RemoteStore(Store):
         body = b"".join(self._chunks(response, timeout))
         try:
             tsv = _json_to_tsv(body)
-        except SyntaxError:  # most often a blank node label of Virtuoso's (nodeID://b1): relabelled
+        except (SyntaxError, ValueError):  # most often a blank node label of Virtuoso's (nodeID://b1)
             try:
                 doc = json.loads(body)
                 for row in doc.get("results", {}).get("bindings", []):
