@@ -19,7 +19,8 @@ Steps, under one lock (so a version picked stays free until it is written):
    nodes), linked from the dataset record by ``ef:validationReport``.
 5. ``before_write(data)`` may add what is not validated (a workflow record in the system graph) or
    move triples between graphs (a commercial version's values); then every graph is written in
-   one transaction (:meth:`Store.load_quads`) and the catalog's version links are recomputed.
+   one transaction (:meth:`Store.load_quads`) and the catalog's version links are recomputed. An
+   upload, which notes its graphs pending first, has them bulk-loaded (``bulk``), then the rest.
 """
 
 from __future__ import annotations
@@ -27,11 +28,12 @@ from __future__ import annotations
 import re
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
 from rdflib import BNode, Graph, URIRef
 
 from registry.ingest.base import ImportResult, IngestError
@@ -76,12 +78,15 @@ def admit(
     dry_run: bool = False,
     known: Iterable[Triple] = (),
     before_write: Callable[[ImportData], None] | None = None,
+    bulk: Collection[str] = (),
 ) -> Verdict:
     """Build, check, validate and (unless ``dry_run`` or a violation) store data in one transaction,
     then refresh the catalog (see the module doc). ``known``: triples the data may refer to that the
     store holds but the reference data does not (an uploading publisher). Raises
     :class:`IngestError` for data that may not be written (a graph that exists or is no dataset
-    version) and :class:`~registry.store.StoreError` when the write fails."""
+    version) and :class:`~registry.store.StoreError` when the write fails. ``bulk``: graphs
+    ``before_write`` noted pending, written first by the store's bulk loader (no transaction; a crash
+    leaves them pending without a record, which recovery drops), the others in one transaction."""
     validate = get_validator(validator, triples=True)  # an unknown name fails before any work
     with (
         _lock,
@@ -101,7 +106,7 @@ def admit(
             _attach_warnings(data, graphs, report)
         if before_write is not None:
             before_write(data)
-        _store(store, data)
+        _store(store, data, bulk)
         refresh_versions(store, base_uri, released=graphs)
         return Verdict(stored=True, report=report, graphs=graphs)
 
@@ -173,12 +178,17 @@ def _check_targets(store: Store, graphs: list[str], base_uri: str) -> None:
             )
 
 
-def _store(store: Store, data: ImportData) -> None:
-    """Every graph of ``data`` in one write (:meth:`Store.load_quads`)."""
+def _store(store: Store, data: ImportData, bulk: Collection[str] = ()) -> None:
+    """Every graph of ``data`` in one write (:meth:`Store.load_quads`); the ``bulk`` ones first, by
+    :meth:`Store.bulk_load_quads`."""
     try:
         quads = data.to_pyoxigraph()
     except TermError as exc:
         raise IngestError(f"cannot store the data: {exc}") from None
+    if bulk:
+        names = {ox.NamedNode(g) for g in bulk}
+        store.bulk_load_quads([q for q in quads if q.graph_name in names])
+        quads = [q for q in quads if q.graph_name not in names]
     store.load_quads(quads)  # one transaction where the backend has them
 
 

@@ -165,6 +165,7 @@ def upload(
             )
         agent = agent or caller.agent(base)
         read: list[tuple[ImportResult, str]] = []
+        pending: list[str] = []  #: the graphs noted pending: bulk-loaded, before the record
 
         def build(next_version: NextVersion) -> ImportData:
             result = read_paths(
@@ -193,7 +194,8 @@ def upload(
             record = data.graph(SYSTEM_GRAPH)
             for t in _record(base, graph, dataset_id, agent, access_level, values, caller, comment):
                 record.add(t)
-            _note(store, [graph] + ([values] if values else []), pending=True)
+            pending.extend([graph] + ([values] if values else []))
+            _note(store, pending, pending=True)
 
         verdict = admit(
             store,
@@ -203,6 +205,7 @@ def upload(
             dry_run=dry_run,
             known=[(URIRef(agent), RDF.type, FOAF.Organization), (URIRef(agent), RDF.type, PROV.Agent)],
             before_write=before_write,
+            bulk=pending,
         )
         result, graph = read[0]
         if verdict.stored:
@@ -250,7 +253,7 @@ def _prepare(g: TripleGraph, graph: str, agent: str, access_level: str) -> None:
     g.remove((subject, EF.reviewStatus, None))
 
 
-def _closure(g: Graph | TripleGraph, start: Node, into: Graph, owner: Node | None = None) -> None:
+def _closure(g: Graph | TripleGraph, start: Node, into: TripleGraph, owner: Node | None = None) -> None:
     """Copy the description of ``start`` — a blank node or a part of ``owner`` (a gas component's
     IRI) — and of the blank nodes and parts below it into ``into``."""
     todo = [start]
@@ -265,10 +268,11 @@ def _closure(g: Graph | TripleGraph, start: Node, into: Graph, owner: Node | Non
             todo.append(t[2])
 
 
-def split_values(g: Graph | TripleGraph) -> Graph:
+def split_values(g: Graph | TripleGraph) -> TripleGraph:
     """Move the numbers of ``g`` (``ef:component`` / ``ef:co2e`` with their parts and blank nodes, and any
-    SHACL report, whose ``sh:value`` may quote them) into a new graph, which is returned."""
-    values = Graph()
+    SHACL report, whose ``sh:value`` may quote them) into a new graph, which is returned. (The new
+    graph is a :class:`TripleGraph`: an rdflib ``Graph`` spent half the split indexing triples.)"""
+    values = TripleGraph(URIRef(str(g.identifier) + "/values"))
     for prop in VALUE_PROPERTIES:
         for s, p, o in list(g.triples((None, prop, None))):
             values.add((s, p, o))

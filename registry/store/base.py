@@ -181,6 +181,12 @@ class Store(abc.ABC):
         transactions (the default sends them as one N-Quads :meth:`load`)."""
         self.load(ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"", "nquads")
 
+    def bulk_load_quads(self, quads: Sequence[ox.Quad]) -> None:
+        """Add pyoxigraph quads fast, without a transaction where the backend has a bulk loader: an
+        interrupted call leaves part of them, so the caller notes the graphs it writes first and
+        :func:`registry.publishing.workflow.recover` drops them. The default is :meth:`load_quads`."""
+        self.load_quads(quads)
+
     @abc.abstractmethod
     def replace_graph(self, graph: str, data: RDFInput, format: str, base_iri: str | None = None) -> int:
         """Replace ``graph`` by the triples of ``data`` atomically (readers see old or new)."""

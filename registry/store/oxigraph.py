@@ -458,6 +458,15 @@ class OxigraphStore(Store):
         except OSError as exc:
             raise StoreError(f"load into {self.url} failed: {exc}") from None
 
+    def bulk_load_quads(self, quads: Sequence[ox.Quad]) -> None:
+        # A 100k-factor upload (2.2M quads) as one transaction: ~4x the CPU and GBs of write batch.
+        self._writable()
+        try:
+            with self.writing():
+                self._store.bulk_extend(quads)
+        except OSError as exc:
+            raise StoreError(f"bulk load into {self.url} failed: {exc}") from None
+
     def replace_graph(self, graph: str, data: RDFInput, format: str, base_iri: str | None = None) -> int:
         self._writable()
         quads = list(parse_quads(data, format, graph, base_iri))
