@@ -15,10 +15,15 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from benchmarks import crash
 from benchmarks.crash import assert_public_view
+from registry.config import Settings
+from registry.publishing import access
 from registry.publishing import workflow as publishing
-from registry.store import open_store
+from registry.publishing.tokens import authenticate, create_token, ensure_publisher
+from registry.store import StoreError, open_store
 from registry.store.meta import ensure_base_uri
 
 from conftest import BASE, ROOT
@@ -113,3 +118,38 @@ def test_killed_while_the_public_view_syncs(tmp_path):
         finally:
             store.close()
     print("releases before each kill:", outcomes)
+
+
+def test_an_upload_failing_after_its_bulk_load_leaves_only_what_recovery_drops(tmp_path, monkeypatch):
+    """An upload's graphs are bulk-loaded (no transaction) after their pending note and before the
+    record: a failure in between leaves the graphs noted pending and no record, which recovery drops;
+    the store is then as before."""
+    url = "oxigraph://" + (tmp_path / "store").as_posix()
+    store = open_store(url)
+    try:
+        ensure_base_uri(store, BASE)
+        for publisher in ("acme", "efreg"):
+            ensure_publisher(store, BASE, publisher)
+        caller = authenticate(store, create_token(store, "acme", "publisher"))
+        publishing.recover(store, BASE)
+        before = store.graphs()
+        path = tmp_path / "up.ttl"
+        path.write_bytes(crash.publishing_factors("up", 1, "acme", range(20)).encode("utf-8"))
+        settings = Settings(store=url, base_uri=BASE, load_seeds=False)
+
+        def record_fails(quads):  # noqa: ANN001, ANN202 - the transaction after the bulk load
+            raise StoreError("the disk is full")
+
+        monkeypatch.setattr(store, "load_quads", record_fails)
+        with pytest.raises(StoreError):
+            publishing.upload(store, settings, caller, "up", [path], access_level="Commercial")
+        monkeypatch.undo()
+        graph = BASE + "dataset/up/1"
+        counts = store.graphs()
+        assert counts[graph] > 0 and counts[graph + "/values"] > 0  # written, not recorded
+        assert not access.snapshot(store).versions[graph].recorded
+        assert publishing.recover(store, BASE) == [graph, graph + "/values"]
+        assert store.graphs() == before
+        assert_public_view(store)
+    finally:
+        store.close()
