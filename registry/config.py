@@ -47,6 +47,8 @@ class Settings:
     max_query_depth: int = 16  #: brackets ({, (, [) nested in a SPARQL text (400)
     max_values_rows: int = 10_000  #: rows of every VALUES block of a SPARQL text together (400)
     max_concurrent_queries: int = 4
+    #: seconds a SPARQL query waits for a free slot before it is refused (503): a burst queues briefly
+    query_queue_seconds: float = 10.0
     #: data memory one SPARQL evaluation (a forked query worker) may allocate (503 beyond; 0: no limit)
     max_query_memory_bytes: int = 4 * 1024 * 1024 * 1024
     service_allowlist: tuple[str, ...] = field(default_factory=tuple)

@@ -6,12 +6,15 @@ data (unlike a resource document); pages are bounded by ``size``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from rdflib import Literal, URIRef
+from rdflib.namespace import DCTERMS, FOAF, RDFS, SKOS
 from rdflib.term import Node
 
+from registry.publishing import freshness
+from registry.rdf.namespaces import DCAT, EF
 from registry.store import PublicDataset, QueryDataset, Store, reads
 
 PREFIXES = """PREFIX ef: <https://w3id.org/efreg/ontology#>
@@ -42,6 +45,7 @@ FILTERS: dict[str, str] = {
     "UNION {{ ?f ef:activity {v} }} UNION {{ ?f ef:activity/skos:broader+ {v} }}",
     "dataset": "?f dct:isPartOf {v} .",
 }
+LABEL_PREDICATES = frozenset({RDFS.label, SKOS.prefLabel, FOAF.name, DCTERMS.title})
 LABELS = (
     PREFIXES + "SELECT ?s ?l WHERE {{ VALUES ?s {{ {values} }} "
     "?s rdfs:label|skos:prefLabel|foaf:name|dct:title ?l }}"
@@ -124,9 +128,19 @@ def _text_match(text: str) -> str:
     )
 
 
-def _where(query: SearchQuery, base: str) -> str:
+def _where(query: SearchQuery, base: str, candidates: Sequence[URIRef] | None = None) -> str:
+    """The pattern of the factors ``query`` finds; among ``candidates`` only, when given (a ``VALUES``
+    block first, the text tested on their labels alone)."""
     parts = []
-    if query.text.strip():
+    if candidates is not None:
+        parts.append(f"VALUES ?f {{ {' '.join(c.n3() for c in candidates)} }}")
+    if query.text.strip() and candidates is not None:
+        needle = Literal(query.text.strip().lower()).n3()
+        test = f"FILTER(CONTAINS(LCASE(STR(?text)), {needle}))"
+        parts.append(
+            f"FILTER EXISTS {{ {{ ?f rdfs:label ?text {test} }} UNION {{ ?f dct:identifier ?text {test} }} }}"
+        )
+    elif query.text.strip():
         parts.append(_text_match(query.text.strip()))
     parts.append("?f a ef:EmissionFactor .")
     if query.year is not None:
@@ -177,16 +191,33 @@ def labels(
     iris = [n for n in nodes if isinstance(n, URIRef)]
     if not iris:
         return out
-    values = " ".join(n.n3() for n in iris)
-    dataset = PublicDataset(tuple(graphs), tuple(graphs), union=True) if public else _public(graphs)
-    with reads.unrecorded():  # the triples of these subjects only
-        rows = store.select(LABELS.format(values=values), dataset)
-    reads.subjects(iris)
+    if store.indexed:  # one index look-up per subject (a SPARQL query costs more to plan than this)
+        rows: list[dict[str, Node]] = [
+            {"s": s, "l": o} for s, _p, o in _triples(store, graphs, iris, LABEL_PREDICATES)
+        ]
+    else:
+        values = " ".join(n.n3() for n in iris)
+        dataset = PublicDataset(tuple(graphs), tuple(graphs), union=True) if public else _public(graphs)
+        with reads.unrecorded():  # the triples of these subjects only
+            rows = store.select(LABELS.format(values=values), dataset)  # type: ignore[assignment]
+        reads.subjects(iris)
     for row in rows:
         label = row["l"]
         language = label.language or "" if isinstance(label, Literal) else ""
-        out[row["s"]].setdefault(language, str(label))
+        out[row["s"]].setdefault(language, str(label))  # type: ignore[index]
     return out
+
+
+def _triples(
+    store: Store, graphs: Sequence[str], subjects: Sequence[Node], predicates: Collection[URIRef]
+) -> Iterator[tuple[Node, URIRef, Node]]:
+    """The triples of ``subjects`` with one of ``predicates`` in ``graphs``, by index look-ups on an
+    :attr:`~registry.store.Store.indexed` store (each look-up recorded as the subject's read)."""
+    readable = frozenset(graphs)
+    for subject in subjects:
+        for s, p, o, _g in store.quads(subject, None, None, graphs=readable):
+            if p in predicates:
+                yield s, p, o  # type: ignore[misc]
 
 
 def search(
@@ -209,19 +240,158 @@ def search(
         dataset,
     )
     hits = factor_rows(store, graphs, [row["f"] for row in rows])  # type: ignore[misc]
-    facets: dict[str, list[FacetValue]] = {}
-    for name, counted in facet_counts(store, dataset, where).items():
-        prefix = base + FACETS[name][0]
-        facets[name] = [
-            FacetValue(v, n, value=str(v)[len(prefix) :])  # type: ignore[arg-type]
-            for v, n in counted
-            if isinstance(v, URIRef) and str(v).startswith(prefix)
-        ]
+    facets = {
+        name: _facet_values(base, name, counted)
+        for name, counted in facet_counts(store, dataset, where).items()
+    }
+    _label_facets(store, graphs, facets, public)
+    return SearchResult(query, total, hits, facets)
+
+
+# --- a search kept through releases that did not touch what it found --------------------------------
+
+#: Filters that read only the factor's own triples (the others follow ``skos:broader``: a search
+#: with them is derived afresh after every release).
+LOCAL_FILTERS = frozenset({"publisher", "dataset"})
+#: predicate -> the facet of its object, for a factor's own triples (the gas facet is two hops)
+_FACET_OF = {
+    DCTERMS.publisher: "publisher",
+    EF.geography: "geo",
+    EF.activityCategory: "category",
+    EF.activity: "category",
+    DCTERMS.isPartOf: "dataset",
+}
+#: Most subjects released since a kept search was derived that are checked against it (beyond: afresh).
+MAX_RECHECK = 2_000
+
+
+@dataclass
+class KeptSearch:
+    """A search's result with what it was derived from: each factor it matched with its facet values
+    (facet, value), the public generation it is current at and the keys its page and labels read
+    (:mod:`registry.store.reads`; ``None``: everything)."""
+
+    generation: int
+    members: dict[URIRef, frozenset[tuple[str, Node]]]
+    result: SearchResult
+    reads: frozenset[reads.Key] | None
+
+
+def renewable(store: Store, query: SearchQuery) -> bool:
+    """Whether ``query`` can be kept through releases (:func:`kept_search`) on ``store``: a store that
+    records what it reads and looks subjects up by index; no filter beyond the factor's triples."""
+    return (
+        bool(getattr(store, "records_reads", False))
+        and store.indexed
+        and query.year is None
+        and all(name in LOCAL_FILTERS for name, _ in query.filters)
+    )
+
+
+def kept_search(
+    store: Store, graphs: Sequence[str], base: str, query: SearchQuery, kept: KeptSearch | None
+) -> KeptSearch:
+    """``query`` over the public graphs ``graphs`` (:func:`renewable`), renewed from ``kept`` in part:
+    its result as it is when no release since touched a factor it holds or may now hold (each
+    subject a release touched, and each factor whose part it is, is checked against the search
+    again: ``VALUES ?f { … }``) nor what its page and labels read; else from the factors it holds
+    after that check. A write that was not a release, or more than :data:`MAX_RECHECK` subjects
+    released since, derive it afresh. A blank node's triples are taken to come with the graph of the
+    factor that holds it (a release touches a factor of each graph it adds or removes)."""
+    started = freshness.public_generation(store)
+    since = freshness.touched_since(store, kept.generation) if kept is not None else None
+    if kept is not None and since is not None:
+        through, keys = since
+        subjects = {key[1] for key in keys if key[0] == "s"}
+        if not subjects and (kept.reads is None or not keys & kept.reads):
+            return KeptSearch(through, kept.members, kept.result, kept.reads)  # nothing of it touched
+        named = [URIRef(x) for x in subjects if not x.startswith("_:")]
+        if len(named) <= MAX_RECHECK:
+            readable = frozenset(graphs)
+            holders = {q[0] for x in named for q in store.quads(None, EF.component, x, graphs=readable)}
+            candidates = sorted({*named, *(h for h in holders if isinstance(h, URIRef))})
+            members = {f: v for f, v in kept.members.items() if f not in set(candidates)}
+            members.update(_matched(store, graphs, base, query, candidates))
+            if members == kept.members and (kept.reads is None or not keys & kept.reads):
+                return KeptSearch(through, kept.members, kept.result, kept.reads)
+            return _assemble(store, graphs, base, query, members, started or 0)
+    return _assemble(store, graphs, base, query, _matched(store, graphs, base, query, None), started or 0)
+
+
+def _matched(
+    store: Store, graphs: Sequence[str], base: str, query: SearchQuery, candidates: Sequence[URIRef] | None
+) -> dict[URIRef, frozenset[tuple[str, Node]]]:
+    """The factors ``query`` finds (among ``candidates``, when given), each with its facet values."""
+    if candidates is not None and not candidates:
+        return {}
+    dataset = PublicDataset(tuple(graphs), tuple(graphs), union=True)
+    where = _where(query, base, candidates)
+    members: dict[URIRef, set[tuple[str, Node]]] = {}
+    for row in store.select(PREFIXES + f"SELECT DISTINCT ?f WHERE {{ {where} }}", dataset):
+        members[row["f"]] = set()  # type: ignore[index]
+    readable = frozenset(graphs)
+    parts: dict[Node, list[URIRef]] = {}
+    for f, values in members.items():  # the facets' patterns (FACETS), by index look-ups
+        for _s, p, o, _g in store.quads(f, None, None, graphs=readable):
+            name = _FACET_OF.get(p)  # type: ignore[arg-type]
+            if name is not None:
+                values.add((name, o))
+            elif p == EF.component:
+                parts.setdefault(o, []).append(f)
+    for part, holders in parts.items():
+        for _s, _p, o, _g in store.quads(part, EF.gas, None, graphs=readable):
+            for f in holders:
+                members[f].add(("gas", o))
+    return {f: frozenset(v) for f, v in members.items()}
+
+
+def _assemble(
+    store: Store,
+    graphs: Sequence[str],
+    base: str,
+    query: SearchQuery,
+    members: dict[URIRef, frozenset[tuple[str, Node]]],
+    generation: int,
+) -> KeptSearch:
+    """The result of ``query`` from the factors it found (as :func:`search` gives it)."""
+    with reads.recording() as read:
+        ordered = sorted(members, key=_order)
+        offset = (max(query.page, 1) - 1) * query.size
+        hits = factor_rows(store, graphs, ordered[offset : offset + query.size])  # type: ignore[arg-type]
+        counts: dict[str, dict[Node, int]] = {name: {} for name in FACETS}
+        for values in members.values():
+            for name, value in values:
+                if name in counts:
+                    counts[name][value] = counts[name].get(value, 0) + 1
+        facets = {
+            name: _facet_values(
+                base, name, sorted(found.items(), key=lambda item: (-item[1], _order(item[0])))[:FACET_SIZE]
+            )
+            for name, found in counts.items()
+        }
+        _label_facets(store, graphs, facets, True)
+    result = SearchResult(query, len(members), hits, facets)
+    if not all(isinstance(f, URIRef) for f in members):  # a blank node cannot be checked again by name
+        generation = -1  # before every release: derived afresh next time
+    return KeptSearch(generation, members, result, read.frozen())
+
+
+def _facet_values(base: str, name: str, counted: Sequence[tuple[Node, int]]) -> list[FacetValue]:
+    prefix = base + FACETS[name][0]
+    return [
+        FacetValue(v, n, value=str(v)[len(prefix) :])  # type: ignore[arg-type]
+        for v, n in counted
+        if isinstance(v, URIRef) and str(v).startswith(prefix)
+    ]
+
+
+def _label_facets(
+    store: Store, graphs: Sequence[str], facets: dict[str, list[FacetValue]], public: bool
+) -> None:
     names = labels(store, graphs, [v.iri for values in facets.values() for v in values], public)
     for values in facets.values():
         for value in values:
             value.labels = names.get(value.iri, {})
-    return SearchResult(query, total, hits, facets)
 
 
 @dataclass
@@ -306,11 +476,14 @@ def factor_rows(store: Store, graphs: Sequence[str], iris: Sequence[URIRef]) -> 
     if not iris:
         return []
     rows = {iri: FactorRow(iri) for iri in iris}
-    values = " ".join(i.n3() for i in iris)
     seen: set[tuple[URIRef, str, Node]] = set()
-    with reads.unrecorded():  # the triples of these subjects and of their value and time nodes
-        found = store.select(ROWS.format(values=values), _public(graphs))
-    reads.subjects([*iris, *(r[name] for r in found for name in ("n", "t") if name in r)])
+    if store.indexed:
+        found = _rows_indexed(store, graphs, iris)
+    else:
+        values = " ".join(i.n3() for i in iris)
+        with reads.unrecorded():  # the triples of these subjects and of their value and time nodes
+            found = store.select(ROWS.format(values=values), _public(graphs))  # type: ignore[assignment]
+        reads.subjects([*iris, *(r[name] for r in found for name in ("n", "t") if name in r)])
     for r in found:
         row = rows.get(r["f"])  # type: ignore[arg-type]
         if row is None:
@@ -342,6 +515,48 @@ def factor_rows(store: Store, graphs: Sequence[str], iris: Sequence[URIRef]) -> 
         x.gases.sort(key=lambda a: (not str(a.what).endswith("/CO2"), str(a.what)))  # CO2 first
         x.co2e.sort(key=lambda a: str(a.what), reverse=True)  # the newest GWP set (AR6) first
     return [rows[i] for i in iris]
+
+
+_ROW_PREDICATES = frozenset(
+    EF[name] for name in ("component", "co2e", "referenceYear", "geography", "gas", "gwpSet", "value", "unit")
+) | {DCTERMS.temporal, DCAT.startDate, DCAT.endDate}
+
+
+def _rows_indexed(store: Store, graphs: Sequence[str], iris: Sequence[URIRef]) -> list[dict[str, Node]]:
+    """The solutions of :data:`ROWS` (those :func:`factor_rows` uses: each amount, year, time span and
+    place of a factor, one a row) by index look-ups of the factors and of their value and time nodes."""
+    found: list[dict[str, Node]] = []
+    of: dict[Node, dict[URIRef, list[Node]]] = {}
+
+    def objects(subjects: Sequence[Node]) -> None:
+        for s, p, o in _triples(store, graphs, [x for x in subjects if x not in of], _ROW_PREDICATES):
+            of.setdefault(s, {}).setdefault(p, []).append(o)
+        for x in subjects:
+            of.setdefault(x, {})
+
+    objects(iris)
+    parts = [(n, kind) for f in iris for kind in ("component", "co2e") for n in of[f].get(EF[kind], ())]
+    timed = [t for f in iris for t in of[f].get(DCTERMS.temporal, ())]
+    objects([n for n, _kind in parts] + timed)
+    for f in iris:
+        props = of[f]
+        for kind, what_p, label in (("component", EF.gas, "gas"), ("co2e", EF.gwpSet, "co2e")):
+            for n in props.get(EF[kind], ()):
+                node = of[n]
+                for what in node.get(what_p, ()):
+                    for value in node.get(EF.value, ()):
+                        row = {"f": f, "n": n, "kind": Literal(label), "what": what, "value": value}
+                        units = node.get(EF.unit, ())
+                        found.extend([{**row, "unit": u} for u in units] if units else [row])
+        found.extend({"f": f, "year": y} for y in props.get(EF.referenceYear, ()))
+        for t in props.get(DCTERMS.temporal, ()):
+            span = {"f": f, "t": t}
+            for name, p in (("start", DCAT.startDate), ("end", DCAT.endDate)):
+                if of[t].get(p):
+                    span[name] = of[t][p][0]
+            found.append(span)
+        found.extend({"f": f, "geo": g} for g in props.get(EF.geography, ()))
+    return found
 
 
 @dataclass

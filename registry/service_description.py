@@ -71,7 +71,8 @@ def describe(endpoint: str, settings: Settings, graphs: Mapping[str, int], media
         f"Limits: a query runs at most {settings.query_timeout:g} s (503 after that), answers "
         f"at most {settings.max_rows} rows or triples (more are cut, signalled by the "
         f"Efreg-Truncated header), request bodies up to {settings.max_body_bytes} bytes (413 "
-        f"beyond), {settings.max_concurrent_queries} queries at a time (503 when busy). SERVICE: "
+        f"beyond), {settings.max_concurrent_queries} queries at a time (one waits up to "
+        f"{settings.query_queue_seconds:g} s for a slot, 503 after that). SERVICE: "
         f"{', '.join(settings.service_allowlist) or 'no endpoint is allow-listed'}, "
         f"{settings.service_timeout:g} s."
     )

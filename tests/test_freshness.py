@@ -211,3 +211,47 @@ def test_a_comment_on_a_published_version_renews_its_kept_page(store, settings, 
     after = client.get(page)
     assert after.status_code == 200 and note in after.get_data(as_text=True)
     assert after.headers["ETag"] != first.headers["ETag"]
+
+
+def test_a_search_is_kept_through_releases_that_do_not_touch_what_it_found(
+    app, store, settings, client, tokens, tmp_path
+):
+    """A public search is kept with the factors it matched: a release of factors it does not find
+    keeps it (the same result object); a release or a withdrawal of factors it finds renews it, and
+    the renewed result is what a search from scratch gives."""
+    from registry.publishing import access
+    from registry.search import SearchQuery, search
+    from registry.web.search import PAGE_SIZE
+
+    def release(ds: str, version: int, n: int) -> None:
+        path = tmp_path / f"{ds}-{version}.ttl"
+        path.write_text(_factors.factors(ds, version, "acme", range(n)), encoding="utf-8")
+        assert publishing.upload(store, settings, authenticate(store, tokens["acme"]), ds, [path]).stored
+        for action, who in (("submit", "acme"), ("approve", "reviewer")):
+            publishing.act(store, BASE, authenticate(store, tokens[who]), ds, str(version), action)
+
+    def kept(text: str):
+        query = SearchQuery(text=text, page=1, size=PAGE_SIZE)
+        page = client.get("/search", query_string={"q": text})
+        assert page.status_code == 200
+        result = app.extensions["efreg.documents"].get(("search-kept", query)).result
+        fresh = search(store, access.readable_graphs(store), BASE, query, public=True)
+        assert (result.total, result.hits, result.facets) == (fresh.total, fresh.hits, fresh.facets)
+        return result
+
+    other = "fresh-other"
+    release(other, 1, 2)
+    release(DS, 1, 2)
+    mine, theirs = kept(DS), kept(other)
+    assert (mine.total, theirs.total) == (2, 2)
+
+    release(DS, 2, 3)  # three factors the search for the other dataset does not find
+    assert kept(other) is theirs
+    assert kept(DS).total == 5  # two of version 1, three of version 2: renewed
+    assert f"/factor/{DS}-2/2" in client.get("/search", query_string={"q": DS}).get_data(as_text=True)
+
+    publishing.act(store, BASE, authenticate(store, tokens["acme"]), DS, "2", "withdraw")
+    assert kept(DS).total == 2 and kept(other) is theirs
+    release(other, 2, 3)  # now the other's: renewed, and ours kept
+    ours = kept(DS)
+    assert kept(other).total == 5 and kept(DS) is ours

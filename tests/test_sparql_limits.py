@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 import time
@@ -15,6 +16,7 @@ from registry.config import Settings
 CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 LOOKUP = "SELECT ?id WHERE { <factor/ipcc2006-t2.2-natural-gas/1> <http://purl.org/dc/terms/identifier> ?id }"
 JSON = {"Accept": "application/sparql-results+json"}
+TSV = "text/tab-separated-values"
 
 
 @pytest.fixture
@@ -25,6 +27,7 @@ def settings() -> Settings:
         load_seeds=False,
         query_timeout=2.0,
         max_concurrent_queries=2,
+        query_queue_seconds=0.2,
     )
 
 
@@ -90,6 +93,23 @@ def test_slots_are_capped(live_server: str) -> None:
     busy = requests.get(live_server + "sparql", params={"query": LOOKUP}, headers=JSON, timeout=30)
     for thread in threads:
         thread.join(timeout=30)
-    assert busy.status_code == 503 and "slots are busy" in busy.text
+    assert busy.status_code == 503 and "slots stayed busy for 0.2 s" in busy.text
     after = requests.get(live_server + "sparql", params={"query": LOOKUP}, headers=JSON, timeout=30)
     assert after.status_code == 200
+
+
+def test_a_query_waits_for_a_slot_instead_of_failing(settings: Settings) -> None:
+    """Beyond the slots, a query queues (up to query_queue_seconds) and is answered when one frees."""
+    from registry.query.endpoint import Endpoint
+    from registry.store import open_store
+
+    store = open_store("memory:")
+    endpoint = Endpoint(store, dataclasses.replace(settings, max_concurrent_queries=1, query_queue_seconds=10))
+    endpoint._slots.acquire()  # every slot busy, freed after a moment
+    freed = threading.Timer(0.5, endpoint._slots.release)
+    freed.start()
+    started = time.monotonic()
+    answer = endpoint.run_query(endpoint.prepare_query("SELECT (1 AS ?o) WHERE {}", None), TSV)
+    freed.join()
+    assert time.monotonic() - started >= 0.4
+    assert answer.rows == 1 and b"1" in answer.body

@@ -44,6 +44,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import weakref
+from collections import deque
 from collections.abc import Collection, Hashable, Iterator
 from dataclasses import dataclass, field
 
@@ -57,6 +58,8 @@ PUBLIC, STORE, RESOURCE = "public", "store", "resource"
 MAX_TOUCHED_QUADS = 3_000_000
 #: Keys remembered; beyond this the record starts again, everything touched at that generation.
 MAX_KEYS = 2_000_000
+#: Releases whose keys are listed one by one (:func:`touched_since`).
+MAX_LOGGED = 256
 
 
 def store_generation(store: Store) -> int | None:
@@ -105,6 +108,47 @@ def depends_on(
     return (PUBLIC, public_generation(store), snap.public)
 
 
+def kept_through(store: Store, started: int | None, state: Hashable | None) -> bool:
+    """Whether a thing built from ``store`` since the public generation ``started`` (read before the
+    build began) may be kept under ``state`` (:func:`depends_on` with the keys its build read,
+    computed after it): no release that touched one of those keys ended since it began, and none is
+    under way (``state`` is then the public state, not a resource's). Releases of other things while
+    it was built do not stop it being kept."""
+    return (
+        started is not None
+        and isinstance(state, tuple)
+        and len(state) == 2
+        and state[0] == RESOURCE
+        and state[1] <= started
+    )
+
+
+class Flights:
+    """One build at a time per key (single flight): requests that miss the same kept thing at once
+    wait for the first one's build and then find it kept, instead of each building it again (after
+    a release, every reader of a renewed search or answer would otherwise evaluate it at once)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._flights: dict[Hashable, list] = {}
+
+    @contextlib.contextmanager
+    def one(self, key: Hashable) -> Iterator[None]:
+        with self._lock:
+            flight = self._flights.get(key)
+            if flight is None:
+                flight = self._flights[key] = [threading.Lock(), 0]
+            flight[1] += 1
+        try:
+            with flight[0]:
+                yield
+        finally:
+            with self._lock:
+                flight[1] -= 1
+                if not flight[1]:
+                    del self._flights[key]
+
+
 # --- what releases touched -------------------------------------------------------------------------
 
 
@@ -119,28 +163,55 @@ class _Touched:
     through: int = 0
     releasing: int = 0  #: releases under way
     keys: dict[Key, int] = field(default_factory=dict)
+    #: the keys of each of the last releases (generation, keys), oldest first, for :meth:`since`
+    log: deque[tuple[int, frozenset[Key]]] = field(default_factory=lambda: deque(maxlen=MAX_LOGGED))
+    #: :meth:`since` knows every release after this generation
+    logged_from: int = 0
+
+    def _settle(self, store: Store) -> None:
+        """A public write that was not a release (outside one) touched everything."""
+        current = public_generation(store) or 0
+        if current != self.through and not self.releasing:
+            self.floor = self.through = self.logged_from = current
+            self.keys.clear()
+            self.log.clear()
 
     def last_touch(self, store: Store, reads: frozenset[Key]) -> int | None:
-        """The generation of the last write that touched ``reads``; ``None`` while a release is
-        under way (its touches are not known yet)."""
-        current = public_generation(store) or 0
+        """The generation of the last release that touched ``reads`` (or of the last public write
+        that touched everything). While a release is under way, the releases that ended before it:
+        its own touches are known when it ends (it is acknowledged after that), and what was built
+        while it ran is then renewed if it read what the release touched."""
         with self.lock:
-            if self.releasing:
-                return None
-            if current != self.through:  # a public write that was not a release: everything
-                self.floor = self.through = current
-                self.keys.clear()
+            self._settle(store)
             keys, floor = self.keys, self.floor
             return max((keys.get(k, floor) for k in reads), default=floor)
+
+    def since(self, store: Store, generation: int) -> tuple[int, set[Key]] | None:
+        """(the generation up to which releases are known, every key a release that ended after
+        ``generation`` touched); ``None``: not known (a write touched everything since, or the
+        releases since are more than the log keeps)."""
+        with self.lock:
+            self._settle(store)
+            if generation < self.logged_from:
+                return None
+            keys: set[Key] = set()
+            for at, touched in self.log:
+                if at > generation:
+                    keys |= touched
+            return self.through, keys
 
     def record(self, generation: int, touched: set[Key] | None) -> None:
         with self.lock:
             if touched is None or len(self.keys) + len(touched) > MAX_KEYS:
-                self.floor = generation
+                self.floor = self.logged_from = generation
                 self.keys.clear()
+                self.log.clear()
             else:
                 for key in touched:
                     self.keys[key] = generation
+                if len(self.log) == self.log.maxlen:
+                    self.logged_from = self.log[0][0]
+                self.log.append((generation, frozenset(touched)))
             self.through = generation
 
 
@@ -148,20 +219,31 @@ _touched: weakref.WeakKeyDictionary[Store, _Touched] = weakref.WeakKeyDictionary
 _touched_lock = threading.Lock()
 
 
+def touched_since(store: Store, generation: int | None) -> tuple[int, set[Key]] | None:
+    """For a public thing derived at public generation ``generation`` (read before it was derived)
+    that can renew itself in part: (the generation it is then current at, the keys releases touched
+    since); ``None``: derive it afresh (a write that was not a release, or a store that records no
+    reads)."""
+    if generation is None or not getattr(store, "records_reads", False):
+        return None
+    return _touches(store).since(store, generation)
+
+
 def _touches(store: Store) -> _Touched:
     with _touched_lock:
         found = _touched.get(store)
         if found is None:
             found = _touched[store] = _Touched(floor=public_generation(store) or 0)
-            found.through = found.floor
+            found.through = found.logged_from = found.floor
         return found
 
 
 @contextlib.contextmanager
 def releasing(store: Store) -> Iterator[None]:
     """Around a release (every write of it, up to the public read model's sync): afterwards, what
-    it touched is known to :func:`depends_on`; while it runs, things that know their reads keep
-    the whole public state (never an answer half of the release)."""
+    it touched is known to :func:`depends_on`. While it runs (it is not acknowledged yet), things
+    that know their reads are served as the releases before it left them; one built meanwhile
+    that read what it touches (half of it, perhaps) is renewed when it ends."""
     if not getattr(store, "records_reads", False):
         yield
         return

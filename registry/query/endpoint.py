@@ -109,10 +109,12 @@ class Endpoint:
         """Evaluate within the limits: a free slot, the time limit (the SERVICE time limit when the
         query federates and that is shorter) and the row cap."""
         timeout = self.settings.query_timeout
-        if not self._slots.acquire(timeout=min(1.0, timeout)):
+        if not self._slots.acquire(timeout=max(0.0, min(self.settings.query_queue_seconds, timeout))):
             raise EndpointBusy(
-                f"all {self.settings.max_concurrent_queries} query slots are busy; retry in a few seconds"
+                f"all {self.settings.max_concurrent_queries} query slots stayed busy for "
+                f"{self.settings.query_queue_seconds:g} s (setting query_queue_seconds); retry in a few seconds"
             )
+        started = time.monotonic()  # the time limit counts from the evaluation (the wait is bounded apart)
         try:
             text = prepared.text
             if prepared.info.services:
@@ -124,7 +126,6 @@ class Endpoint:
                     "a SERVICE that this registry's query inspection did not resolve; "
                     "write it as SERVICE <endpoint> { … }"
                 )
-            started = time.monotonic()
             two_stage = None if prepared.info.services else self._two_stage(prepared, timeout)
             if two_stage is not None:
                 return self._run(

@@ -163,6 +163,7 @@ class LRUCache:
         self.size = size
         self._items: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
+        self.flights = freshness.Flights()  #: one build at a time per key
 
     def get(self, key: Hashable) -> Any:
         with self._lock:
@@ -286,10 +287,13 @@ def send_document(
         full_key = (reader_key(store), *variant)
         item = documents.get(full_key)
         if item is None:
-            body = build()
-            if body is None:
-                raise NotFound(f"There is no {stem.strip('/')} here.")
-            item = documents.put(full_key, Document(body))
+            with documents.flights.one(full_key):  # concurrent misses: one build
+                item = documents.get(full_key)
+                if item is None:
+                    body = build()
+                    if body is None:
+                        raise NotFound(f"There is no {stem.strip('/')} here.")
+                    item = documents.put(full_key, Document(body))
         changed = snapshot(store).seen_at
     changed = changed if last_modified is None else last_modified
     response = Response(item.body, status=200, headers=item.response_headers(fmt, stem, offers, changed))
@@ -315,16 +319,32 @@ def _per_resource(
     """A public document kept with the keys its build read: (document, when it was built)."""
     documents = cache()
     full_key = ("per-resource", *variant)
-    item = documents.get(full_key)
-    if item is None or freshness.depends_on(store, reads=item[1]) != item[0]:
-        before = freshness.depends_on(store)
-        with reads.recording() as read:
-            body = build()
-        if body is None:
-            raise NotFound(f"There is no {stem.strip('/')} here.")
-        keys = read.frozen()
-        item = (freshness.depends_on(store, reads=keys), keys, Document(body), snapshot(store).seen_at)
-        if freshness.depends_on(store) == before:  # no public write ended while it was built
-            documents.put(full_key, item)
+
+    def kept() -> Any:
+        item = documents.get(full_key)
+        return item if item is not None and freshness.depends_on(store, reads=item[1]) == item[0] else None
+
+    item = kept()
+    if item is None:
+        with documents.flights.one(full_key):  # concurrent misses of one document: one build
+            item = kept()
+            if item is None:
+                item = _build_per_resource(store, build, stem)
+                documents.put(full_key, item)
     request.environ[READS] = (item[1],)
     return item[2], item[3]
+
+
+def _build_per_resource(store: Store, build: Callable[[], bytes | None], stem: str) -> tuple:
+    """(state, keys read, document, when) of a fresh build; its state is one no check will match
+    (a state never given again) when a write that may have changed what it read ended meanwhile."""
+    before, started = freshness.depends_on(store), freshness.public_generation(store)
+    with reads.recording() as read:
+        body = build()
+    if body is None:
+        raise NotFound(f"There is no {stem.strip('/')} here.")
+    keys = read.frozen()
+    state = freshness.depends_on(store, reads=keys)
+    if not (freshness.kept_through(store, started, state) or freshness.depends_on(store) == before):
+        state = object()  # served to this request, never found again
+    return (state, keys, Document(body), snapshot(store).seen_at)

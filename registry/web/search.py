@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request
 
-from registry.publishing import access
-from registry.search import FACETS, SearchQuery, SearchResult, search
+from registry.publishing import access, freshness
+from registry.search import FACETS, SearchQuery, SearchResult, kept_search, renewable, search
 from registry.store import Store
 from registry.web.context import get_settings, get_store
-from registry.web.documents import cache, readable, reader_key, valid_path
+from registry.web.documents import cache, readable, reader_key, snapshot_key, valid_path
 from registry.web.i18n import pick
 
 bp = Blueprint("search", __name__)
@@ -40,12 +40,31 @@ def found(store: Store, base: str, query: SearchQuery) -> SearchResult:
     public graphs while they are unchanged (a draft upload or a submission does not make a search
     scan labels again); for anyone else apart from every other caller."""
     graphs = readable(store)
+    documents = cache()
+    if reader_key(store) is snapshot_key(store) and renewable(store, query):
+        return _renewed(store, base, query, graphs)
     key = (reader_key(store), ("search", query))
-    kept = cache().get(key)
+    kept = documents.get(key)
     if kept is None:
-        public = frozenset(graphs) == access.snapshot(store).public_set
-        kept = cache().put(key, search(store, graphs, base, query, public=public))
+        with documents.flights.one(key):  # concurrent misses: one evaluation
+            kept = documents.get(key)
+            if kept is None:
+                public = frozenset(graphs) == access.snapshot(store).public_set
+                kept = documents.put(key, search(store, graphs, base, query, public=public))
     return kept
+
+
+def _renewed(store: Store, base: str, query: SearchQuery, graphs: tuple[str, ...]) -> SearchResult:
+    """A public caller's search kept through releases that did not touch it (:func:`registry.search.
+    kept_search`), renewed by one request at a time."""
+    documents = cache()
+    key = ("search-kept", query)
+    kept = documents.get(key)
+    fresh = kept is not None and freshness.touched_since(store, kept.generation) == (kept.generation, set())
+    if not fresh:
+        with documents.flights.one(key):
+            kept = documents.put(key, kept_search(store, graphs, base, query, documents.get(key)))
+    return kept.result
 
 
 @bp.get("/search")
