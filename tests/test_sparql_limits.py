@@ -104,7 +104,9 @@ def test_a_query_waits_for_a_slot_instead_of_failing(settings: Settings) -> None
     from registry.store import open_store
 
     store = open_store("memory:")
-    endpoint = Endpoint(store, dataclasses.replace(settings, max_concurrent_queries=1, query_queue_seconds=10))
+    endpoint = Endpoint(
+        store, dataclasses.replace(settings, max_concurrent_queries=1, query_queue_seconds=10)
+    )
     endpoint._slots.acquire()  # every slot busy, freed after a moment
     freed = threading.Timer(0.5, endpoint._slots.release)
     freed.start()
