@@ -61,6 +61,7 @@ def test_a_worker_stopped_at_the_row_cap_is_not_reused(store) -> None:
 
 
 def test_errors_leave_the_worker_usable_and_timeouts_kill_it(store) -> None:
+    worker.pool(store).keep_warm = False  # no worker forked in the background to replace one
     with pytest.raises(QuerySyntaxError):
         run(store, "SELECT * WHERE { ?s ?p }")
     assert len(idle_pids(store)) == 1
@@ -151,3 +152,20 @@ def test_an_answer_of_many_frames_arrives_whole(store) -> None:
     answer = run(store, f"SELECT ?s ?o WHERE {{ ?s <{E}p> ?o }}", max_rows=10_000)
     assert answer.rows == rows + 1 and not answer.truncated  # with <a> <p> <b>
     assert len(answer.body) > 1 << 17 and len(idle_pids(store)) == 1
+
+
+def test_workers_retired_by_a_write_are_replaced_in_the_background(store) -> None:
+    """After a write, the retired workers are replaced without a query waiting for a fork: the
+    keeper forks as many as were retired, reading the new state."""
+    run(store)
+    (old,) = idle_pids(store)
+    store.load(f"<{E}c> <{E}p> <{E}d> <{E}g> .\n".encode(), "nquads")
+    deadline = time.monotonic() + 10
+    while idle_pids(store) in ([old], []) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    (new,) = idle_pids(store)
+    assert new != old
+    with pytest.raises(ChildProcessError):  # the retired one killed and reaped
+        os.waitpid(old, os.WNOHANG)
+    assert run(store).body.splitlines()[1] == b"2"
+    assert idle_pids(store) == [new]  # the query took the warm worker

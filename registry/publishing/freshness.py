@@ -229,6 +229,12 @@ def touched_since(store: Store, generation: int | None) -> tuple[int, set[Key]] 
     return _touches(store).since(store, generation)
 
 
+def releases_under_way(store: Store) -> bool:
+    """Whether a release (:func:`releasing`) of ``store`` is being written now."""
+    found = _touched.get(store) if getattr(store, "records_reads", False) else None
+    return found is not None and found.releasing > 0
+
+
 def _touches(store: Store) -> _Touched:
     with _touched_lock:
         found = _touched.get(store)

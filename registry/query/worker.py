@@ -105,7 +105,10 @@ class _Worker:
             os.kill(self.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-        os.waitpid(self.pid, 0)
+        try:
+            os.waitpid(self.pid, 0)
+        except ChildProcessError:  # reaped already
+            pass
         os.close(self.requests)
         os.close(self.answers)
 
@@ -125,7 +128,11 @@ class WorkerPool:
     public graph changed (a draft upload or a submission keeps the warm workers) — if the public
     read model, which the worker then reads, was in use when it was forked; for any other caller,
     while the store was not written. A worker stopped mid-answer (time limit, row cap, client gone)
-    is killed. At most ``idle`` workers wait between queries."""
+    is killed. At most ``idle`` workers wait between queries.
+
+    Workers retired because the store changed (or about to reach :data:`MAX_AGE`) are replaced in
+    the background (:func:`_keep`), once the states have held still for a moment and no release is
+    under way, so that the queries after a release do not each fork first."""
 
     def __init__(self, store: Store, idle: int) -> None:
         self._store = weakref.ref(store)  # the pool must not keep its store alive (see pool())
@@ -134,6 +141,10 @@ class WorkerPool:
         self.memory: int | None = None
         self._idle: list[_Worker] = []
         self._lock = threading.Lock()
+        self._wanted = 0  #: workers retired as stale, to be replaced in the background
+        self._keeper: threading.Thread | None = None
+        self.keep_warm = True  #: replace retired workers in the background (False: only on demand)
+        self.closed = False
 
     @property
     def store(self) -> Store:
@@ -161,6 +172,7 @@ class WorkerPool:
                     return found
             stale = [found for found in self._idle if not self._usable(found, states, True)]
             self._idle = [found for found in self._idle if found not in stale]
+            self._wanted += len(stale)
         for found in stale:
             found.kill()
         return self._fork(states)
@@ -171,17 +183,41 @@ class WorkerPool:
 
     def release(self, found: _Worker) -> None:
         with self._lock:
-            if self._usable(found, self.states(), True) and len(self._idle) < self.idle_max:
+            usable = self._usable(found, self.states(), True)
+            if usable and len(self._idle) < self.idle_max:
                 found.served += 1
                 self._idle.append(found)
                 return
+            if not usable:
+                self._wanted += 1
         found.kill()
 
     def close(self) -> None:
         with self._lock:
             idle, self._idle = self._idle, []
+            self.closed = True
         for found in idle:
             found.kill()
+
+    def refill(self, states: _States) -> int:
+        """Replace the idle workers that do not read ``states`` (or soon reach :data:`MAX_AGE`) and
+        those retired as stale since, up to ``idle`` waiting; how many were forked."""
+        with self._lock:
+            soon = time.monotonic() - (MAX_AGE - RENEW_BEFORE)
+            stale = [w for w in self._idle if w.born <= soon or not self._usable(w, states, True)]
+            self._idle = [w for w in self._idle if w not in stale]
+            wanted = min(self._wanted + len(stale), self.idle_max - len(self._idle))
+            self._wanted = 0
+        for found in stale:
+            found.kill()
+        fresh = [self._fork(states) for _ in range(max(0, wanted))]
+        with self._lock:
+            keep = [] if self.closed else fresh[: max(0, self.idle_max - len(self._idle))]
+            self._idle[:0] = keep  # behind the warm ones: acquire takes the last first
+        for found in fresh:
+            if found not in keep:
+                found.kill()
+        return len(keep)
 
     @staticmethod
     def _usable(found: _Worker, states: _States, public: bool) -> bool:
@@ -194,6 +230,12 @@ class WorkerPool:
         return same_store or (public and same_public)
 
     def _fork(self, states: _States) -> _Worker:
+        with self._lock:
+            if self._keeper is None and self.keep_warm and not self.closed:
+                self._keeper = threading.Thread(
+                    target=_keep, args=(weakref.ref(self),), name="efreg-worker-keeper", daemon=True
+                )
+                self._keeper.start()
         request_read, request_write = os.pipe()
         answer_read, answer_write = os.pipe()
         pid = os.fork()
@@ -214,6 +256,35 @@ class WorkerPool:
 
 #: Seconds after which a worker is not reused (it reads the store as it was when forked).
 MAX_AGE = 60.0
+#: The keeper (:func:`_keep`) replaces an idle worker this many seconds before it reaches MAX_AGE.
+RENEW_BEFORE = 5.0
+#: Seconds between the keeper's looks at the store.
+KEEP_INTERVAL = 0.05
+
+
+def _keep(ref: weakref.ReferenceType[WorkerPool]) -> None:
+    """The keeper of a pool: replaces retired workers in the background when the store's states
+    have been the same at two looks in a row and no release is under way (a release writes several
+    times: a worker forked in between would be retired again at once). Ends with its pool."""
+    last: _States | None = None
+    while True:
+        time.sleep(KEEP_INTERVAL)
+        found = ref()
+        if found is None or found.closed:
+            return
+        states = None
+        try:
+            store = found.store
+            states = None if freshness.releases_under_way(store) else found.states()
+            store = None  # held by no one here while the keeper sleeps
+            if states is not None and states == last:
+                found.refill(states)
+        except (StoreError, OSError):  # the store closed or failing: the next request will say so
+            store = None
+        last = states
+        found = None
+
+
 _POOLS: weakref.WeakKeyDictionary[Store, WorkerPool] = weakref.WeakKeyDictionary()
 _POOLS_LOCK = threading.Lock()
 
