@@ -78,7 +78,8 @@ def test_drafts_and_submissions_keep_public_answers_documents_and_workers(
 
     act(store, tokens, 2, "approve", "reviewer")  # a release: the public graphs changed
     assert freshness.depends_on(store) != state
-    assert count(client) == (before + 5, "evaluated")
+    # renewed at the end of the release, before it was acknowledged (Endpoint.renew)
+    assert count(client) == (before + 5, "kept")
     # acme now reads the public graphs and nothing else: the answer anyone gets
     assert count(client, tokens["acme"]) == (before + 5, "kept")
 
@@ -255,3 +256,29 @@ def test_a_search_is_kept_through_releases_that_do_not_touch_what_it_found(
     release(other, 2, 3)  # now the other's: renewed, and ours kept
     ours = kept(DS)
     assert kept(other).total == 5 and kept(DS) is ours
+
+
+def test_a_release_renews_kept_answers_before_it_ends_and_they_are_served_after(
+    store, settings, client, tokens, tmp_path
+):
+    """While a release is under way (not acknowledged), a public reader is given the answer kept
+    before it; the answers asked lately are evaluated afresh before it ends; once it has ended,
+    every reader gets the new answer, and none is evaluated on its request."""
+    upload(store, settings, tokens, tmp_path, 1, 3)
+    act(store, tokens, 1, "submit", "acme")
+    act(store, tokens, 1, "approve", "reviewer")
+    before, _ = count(client)
+    seen = []
+
+    class During:
+        def look(self) -> None:
+            seen.append(count(client))
+
+    during = During()
+    freshness.after_release(store, during.look)  # runs after the endpoint's renewal, still inside
+    upload(store, settings, tokens, tmp_path, 2, 4)
+    act(store, tokens, 2, "submit", "acme")
+    act(store, tokens, 2, "approve", "reviewer")
+    assert seen == [(before, "kept")]  # not acknowledged yet: what was kept before it
+    assert count(client) == (before + 4, "kept")  # renewed before it ended
+    assert count(client, tokens["acme"]) == (before + 4, "kept")  # acme reads the public graphs only

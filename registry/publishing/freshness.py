@@ -42,10 +42,11 @@ nothing else.
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 import weakref
 from collections import deque
-from collections.abc import Collection, Hashable, Iterator
+from collections.abc import Callable, Collection, Hashable, Iterator
 from dataclasses import dataclass, field
 
 from registry.publishing import access
@@ -87,12 +88,18 @@ def depends_on(
     *,
     public: bool | None = None,
     reads: frozenset[Key] | None = None,
+    acknowledged: bool = True,
 ) -> Hashable | None:
     """The state a thing derived from ``graphs`` of ``store`` depends on (``graphs`` ``None``: the
     public graphs). ``public``: the caller already knows whether ``graphs`` are exactly the public
     graphs (:func:`registry.publishing.access.reads_only_public`); else it is compared here.
     ``reads``: the keys a public thing read (:mod:`registry.store.reads`; ``None``: it may have read
-    anything); its state is then the last release that touched one of them. ``None``: keep nothing."""
+    anything); its state is then the last release that touched one of them. ``None``: keep nothing.
+
+    While a release is under way (it is not acknowledged yet), the public state is the one it
+    started from: what was kept before it is served until it ends, and what is derived meanwhile
+    (perhaps from half of it) is never served after. ``acknowledged=False``: the state as written
+    now (for renewing kept things before the release ends, :func:`after_release`)."""
     generation = store_generation(store)
     if generation is None:
         return None
@@ -105,6 +112,10 @@ def depends_on(
         last = _touches(store).last_touch(store, reads)
         if last is not None:
             return (RESOURCE, last)
+    if acknowledged and getattr(store, "records_reads", False):
+        before = _touches(store).before
+        if before is not None:  # a release under way: the state it started from, until it ends
+            return before
     return (PUBLIC, public_generation(store), snap.public)
 
 
@@ -162,6 +173,8 @@ class _Touched:
     #: the public generation up to which every public write is accounted for
     through: int = 0
     releasing: int = 0  #: releases under way
+    #: the public state (:func:`depends_on`) the releases under way started from
+    before: Hashable | None = None
     keys: dict[Key, int] = field(default_factory=dict)
     #: the keys of each of the last releases (generation, keys), oldest first, for :meth:`since`
     log: deque[tuple[int, frozenset[Key]]] = field(default_factory=lambda: deque(maxlen=MAX_LOGGED))
@@ -229,6 +242,34 @@ def touched_since(store: Store, generation: int | None) -> tuple[int, set[Key]] 
     return _touches(store).since(store, generation)
 
 
+#: Renewals run at the end of each release of a store, before it is acknowledged (:func:`after_release`).
+_renewals: weakref.WeakKeyDictionary[Store, list[tuple[weakref.ref, Callable]]] = weakref.WeakKeyDictionary()
+
+
+def after_release(store: Store, renew: Callable[[], None]) -> None:
+    """Call ``renew`` (a bound method, held weakly) at the end of every release of ``store``, after
+    its writes and before it ends: it may derive kept things afresh under the state the release
+    leaves (``depends_on(..., acknowledged=False)``), so that readers find them when it ends, while
+    they are served what was kept before."""
+    with _touched_lock:
+        _renewals.setdefault(store, []).append((weakref.ref(renew.__self__), renew.__func__))  # type: ignore[attr-defined]
+
+
+def _renew(store: Store) -> None:
+    with _touched_lock:
+        found = _renewals.get(store, [])
+        alive = [(ref, method) for ref, method in found if ref() is not None]
+        found[:] = alive
+    for ref, method in alive:
+        owner = ref()
+        if owner is None:
+            continue
+        try:
+            method(owner)
+        except Exception:  # renewing is an optimisation: the release stands, readers derive it
+            logging.getLogger(__name__).exception("renewing kept answers after a release failed")
+
+
 def releases_under_way(store: Store) -> bool:
     """Whether a release (:func:`releasing`) of ``store`` is being written now."""
     found = _touched.get(store) if getattr(store, "records_reads", False) else None
@@ -254,19 +295,25 @@ def releasing(store: Store) -> Iterator[None]:
         yield
         return
     touched = _touches(store)
+    state = depends_on(store, acknowledged=False)
     with touched.lock:
         touched.releasing += 1
+        if touched.releasing == 1:
+            touched.before = state
+    keys: set[Key] | None = None
     try:
         before = _Before.take(store)
         yield
         keys = before.touched(store)
-    except BaseException:
-        keys = None
-        raise
+        touched.record(public_generation(store) or 0, keys)
+        _renew(store)  # still under way: what readers get is what was kept before it
     finally:
+        if keys is None:
+            touched.record(public_generation(store) or 0, None)
         with touched.lock:
             touched.releasing -= 1
-        touched.record(public_generation(store) or 0, keys)
+            if not touched.releasing:
+                touched.before = None
 
 
 def _quads(store: Store, graph: str, limit: int) -> set | None:

@@ -10,7 +10,9 @@ import dataclasses
 import io
 import threading
 import time
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Hashable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from registry.config import Settings
@@ -29,6 +31,12 @@ from registry.store.analytic import AnalyticError, AnalyticTimeout
 from registry.store.meta import VIEW_ALL
 
 UPDATE_ROLES = frozenset({"admin"})
+#: Renewing kept answers at the end of a release (:meth:`Endpoint.renew`): those asked in the last
+#: RENEW_WINDOW seconds, at most RENEW_MOST of them, for at most RENEW_SECONDS, RENEW_THREADS at a time.
+RENEW_WINDOW = 120.0
+RENEW_MOST = 512
+RENEW_SECONDS = 10.0
+RENEW_THREADS = 2
 RULE_LIMITS = "https://www.w3.org/TR/sparql11-protocol/#query-failure"
 
 
@@ -50,6 +58,8 @@ class PreparedQuery:
     form: QueryForm
     dataset: QueryDataset
     info: RequestInfo
+    #: as asked: (query text, default-graph-uri, named-graph-uri), to prepare it again (renewing)
+    asked: tuple[str, tuple[str, ...], tuple[str, ...]] = ("", (), ())
 
 
 def readable_graphs(store: Store, caller: Caller | None) -> tuple[str, ...]:
@@ -64,6 +74,14 @@ class Endpoint:
         self._slots = threading.BoundedSemaphore(max(1, settings.max_concurrent_queries))
         self._update_lock = threading.Lock()
         self._answers = AnswerCache(settings.answer_cache_bytes) if settings.answer_cache_bytes > 0 else None
+        self._flights = freshness.Flights()  #: one evaluation at a time per kept answer
+        #: public answers asked lately: key -> (what was asked, media type, when), most recent last
+        self._recent: OrderedDict[
+            Hashable, tuple[tuple[str, tuple[str, ...], tuple[str, ...]], str, float]
+        ] = OrderedDict()
+        self._recent_lock = threading.Lock()
+        if self._answers is not None:
+            freshness.after_release(store, self.renew)
         if settings.analytic_replica:
             store.keep_analytic_replica(memory_limit=settings.analytic_memory)
 
@@ -84,9 +102,10 @@ class Endpoint:
         public = access.reads_only_public(self.store, caller, readable)
         extra = () if public else access.beyond_public(self.store, readable)
         dataset = restrict(readable, info, default_graph_uri, named_graph_uri, public=public, extra=extra)
+        asked = (text, tuple(default_graph_uri), tuple(named_graph_uri))
         if info.form == "describe":  # a resource's parts (gas components …) with it, as CBD gave them
             text = describe_parts(text)
-        return PreparedQuery(with_base(text, base), info.form, dataset, info)  # type: ignore[arg-type]
+        return PreparedQuery(with_base(text, base), info.form, dataset, info, asked)  # type: ignore[arg-type]
 
     def run_query(self, prepared: PreparedQuery, media_type: str) -> worker.Answer:
         """The answer kept from an earlier evaluation while what its dataset depends on has not
@@ -97,13 +116,67 @@ class Endpoint:
         state = freshness.depends_on(self.store, prepared.dataset.named_graphs, public=public)
         if state is None:
             return self._evaluate(prepared, media_type)
-        key = (prepared.text, prepared.form, media_type, prepared.dataset, self.settings.max_rows)
+        key = self._key(prepared, media_type, public)
+        if public and prepared.asked[0]:
+            with self._recent_lock:
+                self._recent[key] = (prepared.asked, media_type, time.monotonic())
+                self._recent.move_to_end(key)
+                while len(self._recent) > RENEW_MOST:
+                    self._recent.popitem(last=False)
         kept = self._answers.get(key, state)
         if kept is not None:
             return dataclasses.replace(kept, cached=True)
-        answer = self._evaluate(prepared, media_type)
-        self._answers.put(key, state, answer)
+        with self._flights.one((key, state)):  # the same query asked at once: evaluated once
+            kept = self._answers.get(key, state)
+            if kept is not None:
+                return dataclasses.replace(kept, cached=True)
+            answer = self._evaluate(prepared, media_type)
+            self._answers.put(key, state, answer)
         return answer
+
+    def _key(self, prepared: PreparedQuery, media_type: str, public: bool) -> Hashable:
+        """What a kept answer is kept under, beside its state. A public caller's dataset is the
+        public graphs (part of the state) narrowed by what was asked, so it is named by that: the
+        answer kept before a release is found while the release is under way (the graphs it adds
+        are not acknowledged yet)."""
+        dataset = ("public", *prepared.asked[1:]) if public and prepared.asked[0] else prepared.dataset
+        return (prepared.text, prepared.form, media_type, dataset, self.settings.max_rows)
+
+    def renew(self) -> None:
+        """At the end of a release, before it is acknowledged (:func:`registry.publishing.freshness.
+        after_release`): the public answers asked in the last :data:`RENEW_WINDOW` seconds, most
+        recent first, evaluated under the state the release leaves and kept, for at most
+        :data:`RENEW_SECONDS` (two at a time), so that the readers after it find them kept instead
+        of each evaluating at once; until it ends they are given the answers kept before it."""
+        answers = self._answers
+        if answers is None:
+            return
+        started = time.monotonic()
+        with self._recent_lock:
+            recent = [
+                (asked, media) for asked, media, at in self._recent.values() if started - at < RENEW_WINDOW
+            ]
+        recent.reverse()
+        state = freshness.depends_on(self.store, public=True, acknowledged=False)
+
+        def one(item: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], str]) -> None:
+            if time.monotonic() - started > RENEW_SECONDS:
+                return
+            (text, default, named), media_type = item
+            try:
+                prepared = self.prepare_query(text, None, default, named)
+                if not isinstance(prepared.dataset, PublicDataset) or prepared.info.services:
+                    return
+                key = self._key(prepared, media_type, True)
+                with self._flights.one((key, state)):
+                    if answers.get(key, state) is None:
+                        answers.put(key, state, self._evaluate(prepared, media_type))
+            except StoreError:  # refused or too slow now: the next reader evaluates it
+                return
+
+        if recent and state is not None:
+            with ThreadPoolExecutor(RENEW_THREADS, thread_name_prefix="efreg-renew") as pool:
+                list(pool.map(one, recent))
 
     def _evaluate(self, prepared: PreparedQuery, media_type: str) -> worker.Answer:
         """Evaluate within the limits: a free slot, the time limit (the SERVICE time limit when the
