@@ -144,6 +144,7 @@ class WorkerPool:
         self._wanted = 0  #: workers retired as stale, to be replaced in the background
         self._keeper: threading.Thread | None = None
         self.keep_warm = True  #: replace retired workers in the background (False: only on demand)
+        self.wake = threading.Event()  #: set when the keeper should look (a worker retired, a release)
         self.closed = False
 
     @property
@@ -173,6 +174,8 @@ class WorkerPool:
             stale = [found for found in self._idle if not self._usable(found, states, True)]
             self._idle = [found for found in self._idle if found not in stale]
             self._wanted += len(stale)
+        if stale:
+            self.wake.set()
         for found in stale:
             found.kill()
         return self._fork(states)
@@ -190,12 +193,19 @@ class WorkerPool:
                 return
             if not usable:
                 self._wanted += 1
+                self.wake.set()
         found.kill()
+
+    def released(self) -> None:
+        """A release of the store ends (:func:`registry.publishing.freshness.after_release`): the
+        keeper replaces the workers it retires once it has ended."""
+        self.wake.set()
 
     def close(self) -> None:
         with self._lock:
             idle, self._idle = self._idle, []
             self.closed = True
+        self.wake.set()
         for found in idle:
             found.kill()
 
@@ -267,7 +277,16 @@ def _keep(ref: weakref.ReferenceType[WorkerPool]) -> None:
     have been the same at two looks in a row and no release is under way (a release writes several
     times: a worker forked in between would be retired again at once). Ends with its pool."""
     last: _States | None = None
+    settling = False  # a change seen, not refilled yet: look again without waiting to be woken
     while True:
+        found = ref()
+        if found is None or found.closed:
+            return
+        wake = found.wake
+        found = None
+        if not settling:  # until a worker is retired, a release ends, or one nears MAX_AGE
+            wake.wait(RENEW_BEFORE)
+        wake.clear()
         time.sleep(KEEP_INTERVAL)
         found = ref()
         if found is None or found.closed:
@@ -276,11 +295,16 @@ def _keep(ref: weakref.ReferenceType[WorkerPool]) -> None:
         try:
             store = found.store
             states = None if freshness.releases_under_way(store) else found.states()
-            store = None  # held by no one here while the keeper sleeps
+            store = None  # held by no one here while the keeper waits
             if states is not None and states == last:
                 found.refill(states)
+                states = None
+                settling = False
+            else:
+                settling = True
         except (StoreError, OSError):  # the store closed or failing: the next request will say so
             store = None
+            settling = False
         last = states
         found = None
 
@@ -297,6 +321,7 @@ def pool(store: Store, idle: int = 4) -> WorkerPool:
         if found is None:
             found = _POOLS[store] = WorkerPool(store, idle)
             weakref.finalize(store, found.close)
+            freshness.after_release(store, found.released)
             store.when_closed(found.close)
     return found
 

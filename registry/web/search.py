@@ -9,7 +9,7 @@ from registry.search import FACETS, SearchQuery, SearchResult, kept_search, rene
 from registry.store import Store
 from registry.web.context import get_settings, get_store
 from registry.web.documents import cache, readable, reader_key, snapshot_key, valid_path
-from registry.web.i18n import pick
+from registry.web.i18n import lang, pick
 
 bp = Blueprint("search", __name__)
 
@@ -73,14 +73,20 @@ def search_page() -> Response:
     base = get_settings().base_uri
     query = parse_query()
     result = found(store, base, query)
-    body = render_template(
-        "search.html",
-        r=result,
-        q=query,
-        base=base,
-        pick=pick,
-        active={(name, value) for name, value in query.filters},
-    )
-    response = Response(body, mimetype="text/html")
+    # the page is a function of the result, the language and the request's URL (language and page
+    # links): rendered once per kept result, not per request
+    key = ("search-page", request.host_url, request.full_path, lang())
+    page = cache().get(key)
+    if page is None or page[0] is not result:
+        body = render_template(
+            "search.html",
+            r=result,
+            q=query,
+            base=base,
+            pick=pick,
+            active={(name, value) for name, value in query.filters},
+        )
+        page = cache().put(key, (result, body.encode("utf-8")))
+    response = Response(page[1], mimetype="text/html")
     response.vary.update(("Accept-Language", "Authorization"))
     return response
