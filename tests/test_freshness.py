@@ -44,6 +44,15 @@ def act(store, tokens, version: int, action: str, who: str) -> None:
     publishing.act(store, BASE, authenticate(store, tokens[who]), DS, str(version), action)
 
 
+def released(store, settings, tokens, tmp_path, ds: str, version: int, n: int) -> None:
+    """Dataset ``ds`` version ``version`` of ``n`` factors uploaded by acme, submitted and approved."""
+    path = tmp_path / f"{ds}-{version}.ttl"
+    path.write_text(_factors.factors(ds, version, "acme", range(n)), encoding="utf-8")
+    assert publishing.upload(store, settings, authenticate(store, tokens["acme"]), ds, [path]).stored
+    for action, who in (("submit", "acme"), ("approve", "reviewer")):
+        publishing.act(store, BASE, authenticate(store, tokens[who]), ds, str(version), action)
+
+
 def count(client, token: str | None = None) -> tuple[int, str]:
     headers = {"Accept": "text/csv"} | ({"Authorization": "Bearer " + token} if token else {})
     response = client.get("/sparql", query_string={"query": COUNT}, headers=headers)
@@ -143,11 +152,7 @@ def test_a_release_keeps_the_documents_of_resources_it_did_not_touch(
     other = "fresh-other"
 
     def release(ds: str, version: int, n: int) -> None:
-        path = tmp_path / f"{ds}-{version}.ttl"
-        path.write_text(_factors.factors(ds, version, "acme", range(n)), encoding="utf-8")
-        assert publishing.upload(store, settings, authenticate(store, tokens["acme"]), ds, [path]).stored
-        for action, who in (("submit", "acme"), ("approve", "reviewer")):
-            publishing.act(store, BASE, authenticate(store, tokens[who]), ds, str(version), action)
+        released(store, settings, tokens, tmp_path, ds, version, n)
 
     release(DS, 1, 2)
     release(other, 1, 2)
@@ -225,11 +230,7 @@ def test_a_search_is_kept_through_releases_that_do_not_touch_what_it_found(
     from registry.web.search import PAGE_SIZE
 
     def release(ds: str, version: int, n: int) -> None:
-        path = tmp_path / f"{ds}-{version}.ttl"
-        path.write_text(_factors.factors(ds, version, "acme", range(n)), encoding="utf-8")
-        assert publishing.upload(store, settings, authenticate(store, tokens["acme"]), ds, [path]).stored
-        for action, who in (("submit", "acme"), ("approve", "reviewer")):
-            publishing.act(store, BASE, authenticate(store, tokens[who]), ds, str(version), action)
+        released(store, settings, tokens, tmp_path, ds, version, n)
 
     def kept(text: str):
         query = SearchQuery(text=text, page=1, size=PAGE_SIZE)
