@@ -27,9 +27,12 @@ Two kinds of state, so that a write does not throw away what it did not change:
   dataset B's factors and renews A's and those of the things A's graphs and records mention. Any
   other public write (an admin update, a load) touches everything, as does a release too large to
   list (:data:`MAX_TOUCHED_QUADS`). Things built from SPARQL over several graphs (the home page, the
-  dataset list, VoID, searches, SPARQL answers: a query can read anything) read everything and
-  keep the public state above; a query bound to the subjects it lists (a dataset page's factor
-  rows and labels) notes just those (:func:`registry.store.reads.unrecorded`).
+  dataset list, VoID, SPARQL answers: a query can read anything) read everything and keep the
+  public state above; a query bound to the subjects it lists (a dataset page's review history)
+  notes just those (:func:`registry.store.reads.unrecorded`). A thing that can renew itself in
+  part asks what releases touched since it was derived (:func:`touched_since`: searches). Kept
+  SPARQL answers are renewed at the end of a release, before it is acknowledged
+  (:func:`after_release`), while readers are given the state it started from.
 
 The state of a public entry is computed *before* the thing is derived from the store and the public
 generation moves *after* the change is written (``OxigraphStore.writing``), so an entry derived while a write was under way is

@@ -9,7 +9,8 @@ a draft upload or a submission leaves where it is; for any other caller, the sto
 generation), in a least-recently-used table of bounded size. Facet counts and other aggregates that
 take Oxigraph a second at 100k factors are then answered from memory when asked again. Federated
 queries (SERVICE) are never kept: their remote part may change at any time; nor are answers of
-stores without a generation.
+stores without a generation. A release evaluates the public answers asked lately again before it
+ends (:meth:`registry.query.endpoint.Endpoint.renew`), so readers after it find them kept.
 """
 
 from __future__ import annotations
