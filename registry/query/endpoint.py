@@ -31,12 +31,15 @@ from registry.store.analytic import AnalyticError, AnalyticTimeout
 from registry.store.meta import VIEW_ALL
 
 UPDATE_ROLES = frozenset({"admin"})
-#: Renewing kept answers at the end of a release (:meth:`Endpoint.renew`): those asked in the last
-#: RENEW_WINDOW seconds, at most RENEW_MOST of them, for at most RENEW_SECONDS, RENEW_THREADS at a time.
+#: Renewing kept answers at the end of a release (:meth:`Endpoint.renew`): those given in the last
+#: RENEW_WINDOW seconds (evaluated in at most RENEW_SLOWEST), at most RENEW_MOST of them, for at
+#: most RENEW_SECONDS, RENEW_THREADS at a time.
 RENEW_WINDOW = 120.0
 RENEW_MOST = 512
 RENEW_SECONDS = 10.0
 RENEW_THREADS = 2
+#: An answer whose evaluation took longer than this is left to its next reader (not renewed).
+RENEW_SLOWEST = 2.0
 RULE_LIMITS = "https://www.w3.org/TR/sparql11-protocol/#query-failure"
 
 
@@ -75,9 +78,10 @@ class Endpoint:
         self._update_lock = threading.Lock()
         self._answers = AnswerCache(settings.answer_cache_bytes) if settings.answer_cache_bytes > 0 else None
         self._flights = freshness.Flights()  #: one evaluation at a time per kept answer
-        #: public answers asked lately: key -> (what was asked, media type, when), most recent last
+        #: public answers given lately: key -> (what was asked, media type, when, seconds its last
+        #: evaluation took), most recent last
         self._recent: OrderedDict[
-            Hashable, tuple[tuple[str, tuple[str, ...], tuple[str, ...]], str, float]
+            Hashable, tuple[tuple[str, tuple[str, ...], tuple[str, ...]], str, float, float]
         ] = OrderedDict()
         self._recent_lock = threading.Lock()
         if self._answers is not None:
@@ -117,22 +121,32 @@ class Endpoint:
         if state is None:
             return self._evaluate(prepared, media_type)
         key = self._key(prepared, media_type, public)
-        if public and prepared.asked[0]:
-            with self._recent_lock:
-                self._recent[key] = (prepared.asked, media_type, time.monotonic())
-                self._recent.move_to_end(key)
-                while len(self._recent) > RENEW_MOST:
-                    self._recent.popitem(last=False)
         kept = self._answers.get(key, state)
-        if kept is not None:
-            return dataclasses.replace(kept, cached=True)
-        with self._flights.one((key, state)):  # the same query asked at once: evaluated once
-            kept = self._answers.get(key, state)
-            if kept is not None:
-                return dataclasses.replace(kept, cached=True)
-            answer = self._evaluate(prepared, media_type)
-            self._answers.put(key, state, answer)
-        return answer
+        if kept is None:
+            with self._flights.one((key, state)):  # the same query asked at once: evaluated once
+                kept = self._answers.get(key, state)
+                if kept is None:
+                    started = time.monotonic()
+                    answer = self._evaluate(prepared, media_type)
+                    self._answers.put(key, state, answer)
+                    if public:
+                        self._asked(key, prepared, media_type, time.monotonic() - started)
+                    return answer
+        if public:
+            self._asked(key, prepared, media_type, None)
+        return dataclasses.replace(kept, cached=True)
+
+    def _asked(self, key: Hashable, prepared: PreparedQuery, media_type: str, seconds: float | None) -> None:
+        """Note a public answer given (``seconds``: evaluated in that time), for :meth:`renew`."""
+        if not prepared.asked[0]:
+            return
+        with self._recent_lock:
+            last = self._recent.get(key)
+            took = seconds if seconds is not None else (last[3] if last is not None else 0.0)
+            self._recent[key] = (prepared.asked, media_type, time.monotonic(), took)
+            self._recent.move_to_end(key)
+            while len(self._recent) > RENEW_MOST:
+                self._recent.popitem(last=False)
 
     def _key(self, prepared: PreparedQuery, media_type: str, public: bool) -> Hashable:
         """What a kept answer is kept under, beside its state. A public caller's dataset is the
@@ -144,8 +158,8 @@ class Endpoint:
 
     def renew(self) -> None:
         """At the end of a release, before it is acknowledged (:func:`registry.publishing.freshness.
-        after_release`): the public answers asked in the last :data:`RENEW_WINDOW` seconds, most
-        recent first, evaluated under the state the release leaves and kept, for at most
+        after_release`): the public answers given in the last :data:`RENEW_WINDOW` seconds whose
+        evaluation took at most :data:`RENEW_SLOWEST`, most recent first, evaluated under the state the release leaves and kept, for at most
         :data:`RENEW_SECONDS` (two at a time), so that the readers after it find them kept instead
         of each evaluating at once; until it ends they are given the answers kept before it."""
         answers = self._answers
@@ -154,7 +168,9 @@ class Endpoint:
         started = time.monotonic()
         with self._recent_lock:
             recent = [
-                (asked, media) for asked, media, at in self._recent.values() if started - at < RENEW_WINDOW
+                (asked, media)
+                for asked, media, at, took in self._recent.values()
+                if started - at < RENEW_WINDOW and took <= RENEW_SLOWEST
             ]
         recent.reverse()
         state = freshness.depends_on(self.store, public=True, acknowledged=False)
