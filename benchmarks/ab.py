@@ -23,28 +23,29 @@ import requests
 
 from benchmarks.generate import Sizes
 from benchmarks.queries import MIX, QUESTIONS, Query
-from benchmarks.run import BASE
+from benchmarks.run import BASE, _query
 
 
 def compare(
-    urls: list[str], queries: tuple[Query, ...], sizes: Sizes, rounds: int, seed: int = 7
+    urls: list[str],
+    queries: tuple[Query, ...],
+    sizes: Sizes,
+    rounds: int,
+    seed: int = 7,
+    keep_alive: bool = True,
 ) -> dict[str, list[float]]:
-    """Median ms per query name, one figure per URL, every answer evaluated."""
+    """Median ms per query name, one figure per URL, every answer evaluated; each query on a
+    connection of its own unless ``keep_alive`` (see :func:`benchmarks.run.run_mix`: the way to
+    compare with Virtuoso)."""
     rng = random.Random(seed)
-    session = requests.Session()
+    session = requests.Session() if keep_alive else None
     times: dict[tuple[str, str], list[float]] = {(q.name, u): [] for q in queries for u in urls}
     for r in range(rounds):
         for q in queries:
             text = q.render(rng, sizes, BASE) + f"\n# ab round {r} {time.time()}"
             for url in urls if r % 2 == 0 else urls[::-1]:
-                started = time.perf_counter()
-                response = session.post(url, data={"query": text}, headers={"Accept": q.accept}, timeout=300)
-                _ = response.content
-                times[(q.name, url)].append((time.perf_counter() - started) * 1000)
-                if response.status_code != 200:
-                    raise RuntimeError(
-                        f"{url} answered {response.status_code} to {q.name}: {response.text[:300]}"
-                    )
+                elapsed = _query(session, url, text, q.accept)[0]
+                times[(q.name, url)].append(elapsed * 1000)
     return {q.name: [statistics.median(times[(q.name, u)]) for u in urls] for q in queries}
 
 
@@ -69,10 +70,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--queries", default="", help="names, comma-separated (default: the mix and questions)"
     )
+    parser.add_argument(
+        "--connection-per-query",
+        action="store_true",
+        help="each query on a connection of its own (as python -m benchmarks sends them to Virtuoso)",
+    )
     args = parser.parse_args(argv)
     names = {n for n in args.queries.split(",") if n}
     queries = tuple(q for q in (*MIX, *QUESTIONS) if not names or q.name in names)
-    print(report(compare([args.before, args.after], queries, Sizes(factors=args.factors), args.rounds)))
+    sizes = Sizes(factors=args.factors)
+    keep = not args.connection_per_query
+    print(report(compare([args.before, args.after], queries, sizes, args.rounds, keep_alive=keep)))
     return 0
 
 

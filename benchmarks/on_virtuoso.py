@@ -164,7 +164,14 @@ def main(argv: list[str] | None = None) -> int:
                         endpoints["level"] = direct + LEVEL_MARK
                     rows: dict = {}
                     times = run_mix(
-                        endpoints, sizes, args.repeat, args.seed, rows, evaluate=True, queries=MIX
+                        endpoints,
+                        sizes,
+                        args.repeat,
+                        args.seed,
+                        rows,
+                        evaluate=True,
+                        queries=MIX,
+                        keep_alive=True,  # the digest authentication above rides on requests' sessions
                     )
                 finally:
                     requests.Session.__init__ = original  # type: ignore[method-assign]

@@ -32,7 +32,7 @@ import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pyoxigraph as ox
 import requests
@@ -115,16 +115,35 @@ class EfregServer:
             self.proc.wait(timeout=30)
 
 
-def _query(session: requests.Session, endpoint: str, query: str, accept: str) -> tuple[float, bytes, bool]:
+def _query(
+    session: requests.Session | None, endpoint: str, query: str, accept: str
+) -> tuple[float, bytes, bool]:
     """(seconds, body, whether the answer was kept from an earlier evaluation: efreg's
-    ``Efreg-Answer: kept``)."""
-    started = time.perf_counter()
-    response = session.post(endpoint, data={"query": query}, headers={"Accept": accept}, timeout=300)
-    body = response.content
-    elapsed = time.perf_counter() - started
-    if response.status_code != 200:
-        raise RuntimeError(f"{endpoint} answered {response.status_code}: {body[:300]!r}\n{query}")
-    return elapsed, body, response.headers.get("Efreg-Answer") == "kept"
+    ``Efreg-Answer: kept``). Without ``session``, on a connection of its own, opened and closed
+    within the time measured (see :func:`run_mix`)."""
+    if session is not None:
+        started = time.perf_counter()
+        response = session.post(endpoint, data={"query": query}, headers={"Accept": accept}, timeout=300)
+        body = response.content
+        elapsed = time.perf_counter() - started
+        status, kept = response.status_code, response.headers.get("Efreg-Answer") == "kept"
+    else:
+        parts = urlsplit(endpoint)
+        payload = urlencode({"query": query}).encode()
+        headers = {"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"}
+        started = time.perf_counter()
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=300)
+        try:
+            conn.request("POST", parts.path + (f"?{parts.query}" if parts.query else ""), payload, headers)
+            answer = conn.getresponse()
+            body = answer.read()
+        finally:
+            conn.close()
+        elapsed = time.perf_counter() - started
+        status, kept = answer.status, answer.getheader("Efreg-Answer") == "kept"
+    if status != 200:
+        raise RuntimeError(f"{endpoint} answered {status}: {body[:300]!r}\n{query}")
+    return elapsed, body, kept
 
 
 def count_rows(body: bytes, accept: str) -> int:
@@ -143,14 +162,21 @@ def run_mix(
     evaluate: bool = False,
     kept: dict[str, int] | None = None,
     queries: tuple[Query, ...] = MIX,
+    keep_alive: bool = False,
 ) -> dict[str, dict[str, list[float]]]:
     """Every query of the mix, ``repeat`` rounds, both systems per round with alternating order.
     ``rows`` receives the answer size of each query in the (unrecorded) warm-up round, per system,
     so that a run where the systems disagree shows it; ``kept`` the number of answers per query that
     efreg gave from its kept answers. With ``evaluate``, each round's text ends with a comment of
-    its own (to both systems), so that no answer is given from a table of kept answers."""
+    its own (to both systems), so that no answer is given from a table of kept answers.
+
+    Each query goes on a connection of its own (as SPARQLWrapper and curl send them), unless
+    ``keep_alive``: on one kept-alive connection per system, Virtuoso 7.2 (whose HTTP server leaves
+    Nagle's algorithm on) waits for the client's delayed ACK, about 40 ms, on answers of some sizes
+    (a 35 KB or 87 KB JSON answer: benchmarks/RESULTS.md, "Session 7"), a transport stall that is
+    no part of evaluating the query and decided crosswalk's Virtuoso figure at random."""
     rng = random.Random(seed)
-    session = requests.Session()
+    session = requests.Session() if keep_alive else None
     times: dict[str, dict[str, list[float]]] = {q.name: {name: [] for name in endpoints} for q in queries}
     for q in queries:  # warm-up round, not recorded
         text = q.render(random.Random(seed), sizes, BASE)
@@ -438,18 +464,26 @@ def serve_and_measure(
         print(f"[{factors}] running the mix ({args.repeat} rounds)", file=sys.stderr)
         rows: dict[str, dict[str, int]] = {}
         kept: dict[str, int] = {}
-        times = run_mix(endpoints, sizes, args.repeat, args.seed, rows, kept=kept)
+        keep = args.keep_alive
+        times = run_mix(endpoints, sizes, args.repeat, args.seed, rows, kept=kept, keep_alive=keep)
         result["queries"] = summarize(times)
         result["rows"], result["kept"], result["rounds"] = rows, kept, args.repeat
         print(f"[{factors}] the mix again, every answer evaluated", file=sys.stderr)
         result["queries_evaluated"] = summarize(
-            run_mix(endpoints, sizes, args.repeat, args.seed + 1, evaluate=True)
+            run_mix(endpoints, sizes, args.repeat, args.seed + 1, evaluate=True, keep_alive=keep)
         )
         print(f"[{factors}] the ad-hoc questions, every answer evaluated", file=sys.stderr)
         adhoc_rows: dict[str, dict[str, int]] = {}
         result["adhoc_evaluated"] = summarize(
             run_mix(
-                endpoints, sizes, args.repeat, args.seed + 2, adhoc_rows, evaluate=True, queries=QUESTIONS
+                endpoints,
+                sizes,
+                args.repeat,
+                args.seed + 2,
+                adhoc_rows,
+                evaluate=True,
+                queries=QUESTIONS,
+                keep_alive=keep,
             )
         )
         result["adhoc_rows"] = adhoc_rows
@@ -672,6 +706,12 @@ def main(argv: list[str] | None = None) -> int:
         dest="bulk",
         action="store_false",
         help="fill the efreg store with Store.load (one transaction) instead of bulk_load",
+    )
+    parser.add_argument(
+        "--keep-alive",
+        action="store_true",
+        help="send the mix on one kept-alive connection per system (the runner's way before session 7) "
+        "instead of a connection per query",
     )
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument(
