@@ -146,6 +146,41 @@ def _query(
     return elapsed, body, kept
 
 
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (efreg's query workers are forked children of the server)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        try:
+            tasks = os.listdir(f"/proc/{current}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                todo += [int(c) for c in Path(f"/proc/{current}/task/{task}/children").read_text().split()]
+            except OSError:
+                pass
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU time of every thread of ``pids`` so far (Linux ``schedstat``, nanoseconds; threads that
+    ended are not counted): what a request cost a server, whatever else the machine is running."""
+    total = 0
+    for pid in pids:
+        try:
+            tasks = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                total += int(Path(f"/proc/{pid}/task/{task}/schedstat").read_text().split()[0])
+            except (OSError, ValueError, IndexError):
+                pass
+    return total / 1e9
+
+
 def count_rows(body: bytes, accept: str) -> int:
     """Solutions (SPARQL JSON) or triples (N-Triples) in an answer."""
     if accept == "application/sparql-results+json":
@@ -163,6 +198,8 @@ def run_mix(
     kept: dict[str, int] | None = None,
     queries: tuple[Query, ...] = MIX,
     keep_alive: bool = False,
+    pids: dict[str, int] | None = None,
+    cpu: dict[str, dict[str, list[float]]] | None = None,
 ) -> dict[str, dict[str, list[float]]]:
     """Every query of the mix, ``repeat`` rounds, both systems per round with alternating order.
     ``rows`` receives the answer size of each query in the (unrecorded) warm-up round, per system,
@@ -174,7 +211,10 @@ def run_mix(
     ``keep_alive``: on one kept-alive connection per system, Virtuoso 7.2 (whose HTTP server leaves
     Nagle's algorithm on) waits for the client's delayed ACK, about 40 ms, on answers of some sizes
     (a 35 KB or 87 KB JSON answer: benchmarks/RESULTS.md, "Session 7"), a transport stall that is
-    no part of evaluating the query and decided crosswalk's Virtuoso figure at random."""
+    no part of evaluating the query and decided crosswalk's Virtuoso figure at random.
+
+    ``cpu`` receives, per query and system of ``pids`` (the server's process id), the CPU seconds
+    its process tree spent on each request: a figure a loaded machine distorts far less than time."""
     rng = random.Random(seed)
     session = requests.Session() if keep_alive else None
     times: dict[str, dict[str, list[float]]] = {q.name: {name: [] for name in endpoints} for q in queries}
@@ -189,8 +229,14 @@ def run_mix(
         for q in queries:
             text = q.render(rng, sizes, BASE) + (f"\n# evaluated round {round_no}" if evaluate else "")
             for name, endpoint in order:
+                tree = process_tree(pids[name]) if pids and name in pids else None
+                before = cpu_seconds(tree) if tree else 0.0
                 elapsed, _, was_kept = _query(session, endpoint, text, q.accept)
                 times[q.name][name].append(elapsed)
+                if tree is not None and cpu is not None:  # workers forked meanwhile count from birth
+                    cpu.setdefault(q.name, {}).setdefault(name, []).append(
+                        cpu_seconds(process_tree(pids[name])) - before
+                    )
                 if kept is not None:
                     kept[q.name] = kept.get(q.name, 0) + was_kept
     return times
@@ -469,9 +515,14 @@ def serve_and_measure(
         result["queries"] = summarize(times)
         result["rows"], result["kept"], result["rounds"] = rows, kept, args.repeat
         print(f"[{factors}] the mix again, every answer evaluated", file=sys.stderr)
-        result["queries_evaluated"] = summarize(
-            run_mix(endpoints, sizes, args.repeat, args.seed + 1, evaluate=True, keep_alive=keep)
+        pids = {"efreg": server.proc.pid} if server.proc is not None else {}
+        if virtuoso is not None and virtuoso.process is not None:
+            pids["virtuoso"] = virtuoso.process.pid
+        cpu: dict[str, dict[str, list[float]]] = {}
+        evaluated = run_mix(
+            endpoints, sizes, args.repeat, args.seed + 1, evaluate=True, keep_alive=keep, pids=pids, cpu=cpu
         )
+        result["queries_evaluated"] = summarize(evaluated, cpu)
         print(f"[{factors}] the ad-hoc questions, every answer evaluated", file=sys.stderr)
         adhoc_rows: dict[str, dict[str, int]] = {}
         result["adhoc_evaluated"] = summarize(
@@ -524,19 +575,28 @@ def transactional_import_rate(path: Path) -> dict[str, float]:
     return {"seconds": elapsed, "triples_per_s": quads / elapsed}
 
 
-def summarize(times: dict[str, dict[str, list[float]]]) -> dict:
+def summarize(
+    times: dict[str, dict[str, list[float]]], cpu: dict[str, dict[str, list[float]]] | None = None
+) -> dict:
+    """Median and p95 ms per query and system, their ratio and its geometric mean; with ``cpu``
+    (:func:`run_mix`), the median CPU ms of each system's server too, and their ratios."""
     summary: dict = {}
     for name, per_system in times.items():
         row = {
             system: {"median_ms": statistics.median(v) * 1000, "p95_ms": percentile(v, 0.95) * 1000}
             for system, v in per_system.items()
         }
+        for system, v in (cpu or {}).get(name, {}).items():
+            row[system]["cpu_median_ms"] = statistics.median(v) * 1000
         if "virtuoso" in row:
             row["ratio"] = row["efreg"]["median_ms"] / row["virtuoso"]["median_ms"]
+            if "cpu_median_ms" in row["efreg"] and row["virtuoso"].get("cpu_median_ms"):
+                row["cpu_ratio"] = row["efreg"]["cpu_median_ms"] / row["virtuoso"]["cpu_median_ms"]
         summary[name] = row
-    ratios = [row["ratio"] for row in summary.values() if "ratio" in row]
-    if ratios:
-        summary["_geomean_ratio"] = math.exp(sum(map(math.log, ratios)) / len(ratios))
+    for key, out in (("ratio", "_geomean_ratio"), ("cpu_ratio", "_geomean_cpu_ratio")):
+        ratios = [row[key] for row in summary.values() if isinstance(row, dict) and key in row]
+        if ratios:
+            summary[out] = math.exp(sum(map(math.log, ratios)) / len(ratios))
     return summary
 
 
@@ -589,6 +649,20 @@ def markdown(results: list[dict], command: str) -> str:
             lines.append(
                 f"- ad-hoc geometric-mean ratio: **{r['adhoc_evaluated'].get('_geomean_ratio', float('nan')):.2f}**"
             )
+        evaluated = r.get("queries_evaluated", {})
+        if "_geomean_cpu_ratio" in evaluated:
+            cells = [
+                f"{q.name} {evaluated[q.name]['efreg']['cpu_median_ms']:.1f} / "
+                f"{evaluated[q.name]['virtuoso']['cpu_median_ms']:.1f}"
+                for q in MIX
+                if "cpu_ratio" in evaluated.get(q.name, {})
+            ]
+            lines += [
+                "",
+                "- CPU ms per request of each server's processes, every answer evaluated (efreg / "
+                f"Virtuoso): {', '.join(cells)}; geometric-mean ratio "
+                f"**{evaluated['_geomean_cpu_ratio']:.2f}**",
+            ]
         lines += [
             "",
             f"- geometric-mean ratio efreg/Virtuoso: **{r['queries'].get('_geomean_ratio', float('nan')):.2f}** "

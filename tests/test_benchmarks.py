@@ -59,6 +59,8 @@ def test_runner_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
         q.name for q in MIX
     }
     assert result["kept"]["facets"] == 1  # the same text as in the warm-up round: a kept answer
+    # what each request cost the server's processes (the evaluated pass): never nothing
+    assert all(result["queries_evaluated"][q.name]["efreg"]["cpu_median_ms"] > 0 for q in MIX)
     for q in MIX:
         assert q.name in report
         if q.name != "select-fallback":  # one province, category and year: may be empty when tiny
@@ -67,6 +69,7 @@ def test_runner_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
             assert result["queries"][q.name]["virtuoso"]["median_ms"] > 0
     if with_virtuoso:
         assert "_geomean_ratio" in result["queries"] and "geometric-mean ratio" in report
+        assert result["queries_evaluated"]["_geomean_cpu_ratio"] > 0 and "CPU ms per request" in report
         for q in MIX:
             if q.name != "describe":  # Oxigraph may repeat a constructed triple; Virtuoso does not
                 assert result["rows"][q.name]["efreg"] == result["rows"][q.name]["virtuoso"], q.name
