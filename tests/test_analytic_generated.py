@@ -57,6 +57,38 @@ def aggregate_queries(store: ox.Store, rng: random.Random, count: int) -> list[s
     return out
 
 
+def exists_queries(store: ox.Store, rng: random.Random, count: int) -> list[str]:
+    """Aggregates and DISTINCT over one random triple pattern with a FILTER of (NOT) EXISTS (one
+    triple pattern: Oxigraph alone evaluates EXISTS a row at a time). Distinct answers only: a
+    triple held by two graphs is one row of the replica's union but two of Oxigraph's (a known
+    difference of the two stages, not of EXISTS)."""
+    out = []
+    while len(out) < count:
+        body = random_bgp(store, rng, 1)
+        pattern = body[body.index("{") + 1 : body.rindex("}")]
+        names = sorted(set(w for w in pattern.split() if w.startswith("?")))
+        if not names:
+            continue
+        a, b = rng.sample(names, 2) if len(names) > 1 else (names[0], names[0])
+        pattern += rng.choice(
+            [
+                f" FILTER NOT EXISTS {{ {a} a ?nx_c }}",  # correlated on one variable
+                f" FILTER(!EXISTS {{ {a} ?ex_p {b} }} || {b} > 3)",  # on two, negated, in a disjunction
+                f" FILTER EXISTS {{ {{ {a} a ?ex_c }} UNION {{ ?ex_s ?ex_p {a} }} }}",
+            ]
+        )
+        out.append(
+            PREFIXES
+            + rng.choice(
+                [
+                    f"SELECT {a} (COUNT(DISTINCT {b}) AS ?n) WHERE {{ {pattern} }} GROUP BY {a}",
+                    f"SELECT DISTINCT {' '.join(dict.fromkeys([a, b]))} WHERE {{ {pattern} }}",
+                ]
+            )
+        )
+    return out
+
+
 @pytest.mark.parametrize("factors", [150, 800, 2500])
 def test_two_stage_answers_equal_oxigraph_on_generated_data(factors: int) -> None:
     data = io.BytesIO()
@@ -68,7 +100,15 @@ def test_two_stage_answers_equal_oxigraph_on_generated_data(factors: int) -> Non
     rng = random.Random(factors)
     queries = [q.render(rng, Sizes(factors=factors), BASE) for q in (*MIX, *QUESTIONS) for _ in range(2)]
     queries += aggregate_queries(store, rng, 40)
-    translated, wrong = 0, []
+    queries += exists_queries(store, random.Random(factors + 1), 8)
+    queries += [  # p+ and p* in SQL: from a constant either end, and between two variables
+        PREFIXES + "SELECT ?top (COUNT(?cat) AS ?n) WHERE { ?cat skos:broader+ ?top } GROUP BY ?top",
+        PREFIXES
+        + f"SELECT ?g (COUNT(?f) AS ?n) WHERE {{ ?f ef:geography ?g . ?g skos:broader* <{BASE}geo/GLO> }} GROUP BY ?g",
+        PREFIXES + f"SELECT DISTINCT ?up WHERE {{ <{BASE}geo/CN-BJ> skos:broader* ?up }}",
+        PREFIXES + "SELECT DISTINCT ?old WHERE { ?new ^prov:wasRevisionOf+/dct:isPartOf ?old }",
+    ]
+    translated, negated, closures, wrong = 0, 0, 0, []
     for text in queries:
         plan = analytic.plan_for(text)  # by its template, as the endpoint does
         if plan is None:
@@ -80,6 +120,8 @@ def test_two_stage_answers_equal_oxigraph_on_generated_data(factors: int) -> Non
         if two is None:
             continue
         translated += 1
+        negated += "EXISTS" in text
+        closures += "+" in text or "*" in text
         written, staged = answers(store, text), answers(store, two)
         sliced = " LIMIT " in text and " ORDER BY " not in text
         if (sum(written.values()) != sum(staged.values())) if sliced else written != staged:
@@ -87,3 +129,5 @@ def test_two_stage_answers_equal_oxigraph_on_generated_data(factors: int) -> Non
     replica.close()
     assert not wrong, wrong
     assert translated >= 30, translated  # the mix's aggregates and most random ones are translated
+    assert negated >= 6, negated  # latest-versions and random (NOT) EXISTS: in SQL
+    assert closures >= 4, closures

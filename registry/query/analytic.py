@@ -17,10 +17,13 @@ than :data:`CAP`, a blank node in a row, a number the replica does not hold exac
 ``None`` and the query runs on Oxigraph as written.
 
 The subset: basic graph patterns of IRIs, literals and variables (no blank nodes; property paths
-only as sequences and inverses of IRIs, which SPARQL defines as joins); join, UNION, OPTIONAL without a filter, BIND of an IRI or string, GRAPH <iri> / GRAPH ?g;
-FILTER with &&, ||, BOUND, !BOUND, sameTerm(?v, term), ?v = / != <iri>, ?v = "string" and ?v
-compared (= < <= > >=) with an integer or decimal (a value that is not a number: false, as SPARQL's
-error). Texts with BASE, relative IRIs or escapes are refused (no second reading of an IRI).
+as sequences and inverses of IRIs, which SPARQL defines as joins, and ``iri+`` / ``iri*`` outside
+GRAPH as recursive CTEs, ``iri*`` with a constant end); join, UNION, OPTIONAL without a filter,
+BIND of an IRI or string, GRAPH <iri> / GRAPH ?g; FILTER with &&, ||, BOUND, !BOUND, sameTerm(?v,
+term), ?v = / != <iri>, ?v = "string", ?v compared (= < <= > >=) with an integer or decimal (a value
+that is not a number: false, as SPARQL's error) and [NOT] EXISTS / !EXISTS over triples, joins,
+UNION and GRAPH correlated on variables bound on both sides (SQL [NOT] EXISTS). Texts with BASE,
+relative IRIs or escapes are refused (no second reading of an IRI).
 """
 
 from __future__ import annotations
@@ -34,8 +37,8 @@ from typing import Any
 
 import pyoxigraph as ox
 from rdflib.namespace import RDF, XSD
-from rdflib.paths import InvPath, Path, SequencePath
-from rdflib.plugins.sparql.algebra import translateQuery
+from rdflib.paths import InvPath, MulPath, Path, SequencePath
+from rdflib.plugins.sparql.algebra import translateGroupGraphPattern, translateQuery
 from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.term import BNode, Literal, URIRef, Variable
 
@@ -52,6 +55,19 @@ AGGREGATES = frozenset({"COUNT", "SUM", "AVG", "MIN", "MAX", "GROUP_CONCAT", "SA
 _ABSOLUTE = re.compile(r"<[A-Za-z][A-Za-z0-9+.\-]*:")
 _STRINGS = {None, XSD.string, RDF.langString}
 _EXACT_NUMBERS = {XSD.integer, XSD.decimal}
+
+
+#: The terms a comparison with a number reads (``nk`` 0 compares as no number, as an absent row):
+#: DuckDB pushes the comparison into this scan, where the test of ``nk`` skips the other terms first.
+NUMERIC_TERMS = "(SELECT id, nk, num, dbl FROM terms WHERE nk <> 0)"
+
+
+@dataclass(frozen=True)
+class Closure:
+    """``iri+`` (``zero``: ``iri*``) in the place of a predicate (:meth:`_Translator.closure`)."""
+
+    iri: URIRef
+    zero: bool
 
 
 class Refused(Exception):
@@ -363,6 +379,8 @@ class _Translator:
         return ("and", self.shape(node.p), ())
 
     def _place(self, term: Any) -> tuple[str, Any]:
+        if isinstance(term, Closure):  # estimated as one step of its IRI
+            term = term.iri
         if isinstance(term, Variable):
             return ("v", str(term))
         return ("c", self.constants.index(canonical(to_oxigraph(term))))  # type: ignore[arg-type]
@@ -373,6 +391,7 @@ class _Translator:
         self.names: dict[str, str] = {}
         self.aliases = 0
         self.hidden = 0  #: hidden variables of sequence paths
+        self.graph: Any = None  #: the active graph of the FILTER being translated
 
     def col(self, var: str) -> str:
         return self.names.setdefault(var, f"v{len(self.names)}")
@@ -416,8 +435,11 @@ class _Translator:
         if name == "Filter":
             inner = self.rel(node.p, graph)
             joins: dict[str, str] = {}
+            self.graph = graph  # the active graph of an EXISTS pattern in the condition
             cond = self.cond(node.expr, inner, joins)
-            extra = "".join(f' LEFT JOIN terms {a} ON {a}.id = x."{self.col(v)}"' for v, a in joins.items())
+            extra = "".join(
+                f' LEFT JOIN {NUMERIC_TERMS} {a} ON {a}.id = x."{self.col(v)}"' for v, a in joins.items()
+            )
             select = ", ".join(f'x."{self.col(v)}"' for v in inner.cols) or "1 AS one"
             return Rel(f"SELECT {select} FROM ({inner.sql}) x{extra} WHERE {cond}", inner.cols)
         if name == "Graph":
@@ -450,9 +472,41 @@ class _Translator:
                 steps += self._path(left, part, right)
                 left = right
             return steps
+        if isinstance(p, MulPath) and p.mod in ("+", "*"):
+            inner = p.path
+            if isinstance(inner, InvPath):
+                inner, s, o = inner.arg, o, s
+            if not isinstance(inner, URIRef):
+                raise Refused("a closure of a path other than an IRI")
+            if p.mod == "*" and isinstance(s, Variable) and isinstance(o, Variable):
+                raise Refused("p* between two variables (every node of the graph at length zero)")
+            return [(s, Closure(inner, p.mod == "*"), o)]
         if isinstance(p, Path):
-            raise Refused("a path other than a sequence or an inverse")
+            raise Refused("a path other than a sequence, an inverse, p+ or p* of an IRI")
         return [(s, p, o)]
+
+    def closure(self, path: Closure, s: Any, o: Any) -> str:
+        """The pairs (s, o) that ``path`` links, as SQL: a recursive CTE over ``t`` whose UNION keeps
+        each pair once (SPARQL's arbitrary-length paths give each node reached once per start; the
+        recursion ends on cycles), from the constant end where there is one; with ``p*`` and a
+        constant (at least one end is: :meth:`_path`), that constant linked to itself as well
+        where the graph holds it as a subject or an object (as Oxigraph answers)."""
+        p = self.const(path.iri)
+        if not isinstance(s, Variable) or isinstance(o, Variable):  # forward, from s if constant
+            start = None if isinstance(s, Variable) else self.const(s)
+            seed = f"SELECT s, o FROM t WHERE p = {p}" + ("" if start is None else f" AND s = {start}")
+            step = f"SELECT r.s, t.o FROM r JOIN t ON t.s = r.o WHERE t.p = {p}"
+        else:  # backward from the constant o
+            start = self.const(o)
+            seed = f"SELECT s, o FROM t WHERE p = {p} AND o = {start}"
+            step = f"SELECT t.s, r.o FROM r JOIN t ON t.o = r.s WHERE t.p = {p}"
+        zero = (
+            f" UNION SELECT {start} AS s, {start} AS o WHERE EXISTS (SELECT 1 FROM t WHERE s = {start}) "
+            f"OR EXISTS (SELECT 1 FROM t WHERE o = {start})"
+            if path.zero
+            else ""
+        )
+        return f"WITH RECURSIVE r(s, o) AS ({seed} UNION {step}) SELECT s, o FROM r{zero}"
 
     def bgp(self, triples: list[Any], graph: Any) -> Rel:
         triples = self.expand(triples)
@@ -463,8 +517,14 @@ class _Translator:
         froms, where, binds = [], [], {}
         for triple in triples:
             a = self.alias()
-            froms.append(f"{'t' if graph is None else 'quads'} {a}")
-            places = list(zip("spo", triple, strict=True)) + ([("g", graph)] if graph is not None else [])
+            if isinstance(triple[1], Closure):
+                if graph is not None:
+                    raise Refused("p+ or p* inside GRAPH")
+                froms.append(f"({self.closure(triple[1], triple[0], triple[2])}) {a}")
+                places = [("s", triple[0]), ("o", triple[2])]
+            else:
+                froms.append(f"{'t' if graph is None else 'quads'} {a}")
+                places = list(zip("spo", triple, strict=True)) + ([("g", graph)] if graph is not None else [])
             for column, term in places:
                 ref = f"{a}.{column}"
                 if isinstance(term, Variable):
@@ -532,6 +592,10 @@ class _Translator:
         if name in ("ConditionalAndExpression", "ConditionalOrExpression"):
             word = " AND " if name == "ConditionalAndExpression" else " OR "
             return "(" + word.join(self.cond(x, rel, joins) for x in [e.expr, *(e.other or [])]) + ")"
+        if name in ("Builtin_EXISTS", "Builtin_NOTEXISTS"):
+            return self.exists(e.graph, rel, negated=name == "Builtin_NOTEXISTS")
+        if name == "UnaryNot" and getattr(e.expr, "name", None) in ("Builtin_EXISTS", "Builtin_NOTEXISTS"):
+            return self.exists(e.expr.graph, rel, negated=e.expr.name == "Builtin_EXISTS")
         if name == "Builtin_BOUND":
             return self.ref(e.arg, rel, "IS NOT NULL", "FALSE")
         if name == "UnaryNot" and getattr(e.expr, "name", None) == "Builtin_BOUND":
@@ -560,6 +624,26 @@ class _Translator:
             return self.numeric(var, op, term, rel, joins)
         raise Refused("a comparison this translation does not make")
 
+    def exists(self, pattern: Any, rel: Rel, negated: bool) -> str:
+        """``[NOT] EXISTS { pattern }`` as a correlated SQL ``[NOT] EXISTS``: SPARQL substitutes the
+        solution's bound variables into the pattern, which for a pattern of triples, joins, UNION
+        and GRAPH is the same as a row of the pattern compatible with the solution (equal where
+        both are bound). Anything else in the pattern (FILTER, OPTIONAL, BIND, another EXISTS: a
+        substituted variable there is not a join) is refused, as is a variable shared with the
+        solution that may be unbound on either side. Never an error: TRUE or FALSE."""
+        pattern = translateGroupGraphPattern(pattern)
+        if not _joins_only(pattern):
+            raise Refused("EXISTS over a pattern other than triples, joins, UNION and GRAPH")
+        inner = self.rel(pattern, self.graph)
+        conds = []
+        for v in inner.cols:
+            if v in rel.cols:
+                if rel.cols[v] or inner.cols[v]:  # no equi-join: DuckDB would compare every pair
+                    raise Refused("EXISTS correlated on a variable that may be unbound")
+                conds.append(f'e."{self.col(v)}" = x."{self.col(v)}"')
+        where = f" WHERE {' AND '.join(conds)}" if conds else ""
+        return f"({'NOT ' if negated else ''}EXISTS (SELECT 1 FROM ({inner.sql}) e{where}))"
+
     def ref(self, var: Any, rel: Rel, test: str, absent: str) -> str:
         if not isinstance(var, Variable):
             raise Refused("not a variable")
@@ -585,6 +669,16 @@ class _Translator:
             f"(CASE {a}.nk WHEN 1 THEN {a}.num {sql_op} {exact} WHEN 2 THEN {double} "
             f"WHEN 9 THEN error('efreg-analytic: a number not held exactly') ELSE NULL END)"
         )
+
+
+def _joins_only(node: Any) -> bool:
+    """Whether the algebra ``node`` is made of basic graph patterns, joins, UNION and GRAPH only."""
+    name = getattr(node, "name", None)
+    if name == "BGP":
+        return True
+    if name in ("Join", "Union"):
+        return _joins_only(node.p1) and _joins_only(node.p2)
+    return name == "Graph" and _joins_only(node.p)
 
 
 # --- when it pays -------------------------------------------------------------------------------
