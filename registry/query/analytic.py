@@ -690,10 +690,13 @@ THRESHOLD = 100.0
 #: What a row costs each engine, in ms, from the mix and the questions measured side by side in one
 #: process on the 100k benchmark store (RESULTS, session 5; the same load for both): Oxigraph per
 #: row a pattern touches as :func:`work` estimates it (8–40 µs, an index look-up each), DuckDB per
-#: row of ``t`` a pattern scans (0.07–0.27 µs: a column scan and a hash probe), and the two stages'
-#: fixed cost (the SQL's planning, the VALUES text and its second parse). Their ratio decides.
+#: row of ``t`` a pattern scans, and the two stages' fixed cost (the SQL's planning, the constants'
+#: and keys' look-ups, the VALUES text and its second parse). Their ratio decides. DuckDB's figure
+#: measured again in session 7 (CPU ms of both threads, in process, nine two-stage queries of the
+#: mix and the questions at 100k, after the numeric FILTER's scan was cut): 0.014–0.089 µs a row
+#: beyond the fixed cost, median 0.026 (session 5: 0.07–0.27, taken at load 9–14).
 OXIGRAPH_ROW_MS = 0.012
-DUCKDB_ROW_MS = 0.00014
+DUCKDB_ROW_MS = 0.00004
 TWO_STAGE_MS = 5.0
 
 

@@ -37,6 +37,8 @@ from pathlib import Path
 import duckdb
 import pyoxigraph as ox
 
+from registry.store.term_keys import ENDS, KEYS, TermKeys
+
 FILE = "analytic.duckdb"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 _NUMERIC = ", ".join(
@@ -65,6 +67,8 @@ BATCH = 200
 BATCH_BYTES = 256 << 20
 #: Most keys looked up in one statement (an ``IN`` list of parameters, answered from the index).
 LOOKUP = 64
+#: Keys read from DuckDB at a time into :attr:`AnalyticReplica.term_keys`.
+KEYS_BATCH = 100_000
 #: Most term ids and keys kept in memory each way.
 CACHED = 200_000
 ALL: None = None  #: ``changed`` of :meth:`AnalyticReplica.follow`: every graph
@@ -206,6 +210,10 @@ class AnalyticReplica:
         )  # type: ignore[index]
         self._key_ids: dict[str, int] = {}
         self._id_keys: dict[int, str] = {}
+        #: the dictionary by id in files (:mod:`registry.store.term_keys`), filled in the background
+        self.term_keys = TermKeys(None if self.path is None else str(Path(self.path).parent))
+        self.term_keys.check(self._key_of)
+        self._keys_filled = False
         self.closed = False
 
     # --- following the model ----------------------------------------------------------------
@@ -233,7 +241,7 @@ class AnalyticReplica:
         no work for it)."""
         with self._lock:
             self.wanted = True
-            if self._pending or self._rebuild or not self._indexed:
+            if self._pending or self._rebuild or not self._indexed or not self._keys_filled:
                 self._start()
 
     def _start(self) -> None:
@@ -250,7 +258,12 @@ class AnalyticReplica:
         self.want()
         end = time.monotonic() + timeout
         with self._lock:
-            while self._pending or self._rebuild or self._busy or not (self._indexed or self.closed):
+            while (
+                self._pending
+                or self._rebuild
+                or self._busy
+                or not (self._indexed and self._keys_filled or self.closed)
+            ):
                 if not self._lock.wait(max(0.0, end - time.monotonic())) and time.monotonic() >= end:
                     return False
         return True
@@ -260,29 +273,52 @@ class AnalyticReplica:
     def _run(self) -> None:
         """The background thread: catches up until nothing is pending, then ends."""
         with self._lock:
-            if not self._indexed and not self.closed:
+            if not (self._indexed and self._keys_filled) and not self.closed:
                 self._index()
             while not self.closed and (self._pending or self._rebuild):
                 self._catch_up()
             self._thread = None
 
     def _index(self) -> None:
-        """With the lock held: the dictionary's index made outside it (a replica built before it)."""
+        """With the lock held: the dictionary's index (a replica built before it) and its keys by
+        id (:attr:`term_keys`) made outside it."""
         self._busy = True
         self._lock.release()
         try:
             cur = self.con.cursor()
             try:
-                cur.execute(INDEX)
+                if not self._indexed:
+                    cur.execute(INDEX)
             finally:
                 cur.close()
-        except duckdb.Error:
+            self._fill_keys()
+        except (duckdb.Error, OSError):
             pass  # look-ups scan the dictionary; tried again at the next start
         finally:
             self._lock.acquire()
             self._busy = False
-            self._indexed = True
+            self._indexed = self._keys_filled = True
             self._lock.notify_all()
+
+    def _fill_keys(self) -> None:
+        """:attr:`term_keys` brought up to the dictionary's last id (in batches; stops where ids are
+        not dense: those keys are then looked up in DuckDB)."""
+        cur = self.con.cursor()
+        try:
+            first = len(self.term_keys)
+            cur.execute("SELECT id, key FROM terms WHERE id >= ? ORDER BY id", [first])
+            while rows := cur.fetchmany(KEYS_BATCH):
+                if rows[0][0] != first or rows[-1][0] != first + len(rows) - 1:
+                    return
+                if not self.term_keys.append(first, (str(r[1]) for r in rows)):
+                    return
+                first += len(rows)
+        finally:
+            cur.close()
+
+    def _key_of(self, i: int) -> str | None:
+        row = self.con.execute("SELECT key FROM terms WHERE id = ?", [i]).fetchone()
+        return None if row is None else str(row[0])
 
     def _catch_up(self) -> None:
         """With the lock held: take what is pending and apply it outside the lock."""
@@ -296,6 +332,8 @@ class AnalyticReplica:
             if model is not None:
                 self._apply(model, None if rebuild else graphs, marker)
                 ok = True
+                with contextlib.suppress(duckdb.Error, OSError):  # else DuckDB answers them
+                    self._fill_keys()  # the new terms' keys, after the commit
             self.last_seconds = time.perf_counter() - started
         except (duckdb.Error, OSError):
             ok = False
@@ -427,20 +465,26 @@ class AnalyticReplica:
         return {k: self._key_ids[k] for k in keys if k in self._key_ids}
 
     def keys(self, ids: list[int], timeout: float) -> dict[int, str]:
-        """The N-Triples keys of the terms ``ids``."""
-        missing = [i for i in ids if i not in self._id_keys]
+        """The N-Triples keys of the terms ``ids``: from :attr:`term_keys`, else DuckDB's dictionary."""
+        held = self.term_keys.get(ids)
+        if len(held) == len(ids):
+            return held
+        missing = [i for i in ids if i not in self._id_keys and i not in held]
         if missing:
             found = self.query("SELECT id, key FROM terms WHERE id IN (SELECT unnest(?))", [missing], timeout)
             if len(self._id_keys) > CACHED:
                 self._id_keys.clear()
             self._id_keys.update((int(i), str(k)) for i, k in found)
-        return {i: self._id_keys[i] for i in ids}
+        return {i: held[i] if i in held else self._id_keys[i] for i in ids}
 
     def disk_bytes(self) -> int:
         """Bytes of the replica's file (and its write-ahead log); 0 in memory."""
         if self.path is None:
             return 0
-        return sum(p.stat().st_size for p in Path(self.path).parent.glob(FILE + "*"))
+        folder = Path(self.path).parent
+        return sum(
+            p.stat().st_size for p in [*folder.glob(FILE + "*"), folder / KEYS, folder / ENDS] if p.exists()
+        )
 
     def close(self) -> None:
         with self._lock:
@@ -450,5 +494,6 @@ class AnalyticReplica:
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=60)
+        self.term_keys.close()
         with contextlib.suppress(duckdb.Error):
             self.con.close()
