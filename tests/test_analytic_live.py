@@ -98,9 +98,7 @@ def test_a_replica_behind_the_model_is_not_used_and_a_release_is_followed(
     assert answer.json()["results"]["bindings"] == _oxigraph(store, VALUES_BY_COUNT)
 
 
-def test_a_first_stage_out_of_its_share_of_the_time_runs_on_oxigraph(
-    live_server, store, readers, monkeypatch
-):  # noqa: F811
+def test_a_first_stage_out_of_its_share_of_the_time_runs_on_oxigraph(live_server, store, monkeypatch):
     """DuckDB's join order can go wrong on one store and not another: a first stage that runs out
     of its share of the time limit is not a 503, the query runs on Oxigraph with the time left."""
     from registry.store.analytic import AnalyticTimeout
