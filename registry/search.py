@@ -120,12 +120,14 @@ def _text_match(text: str) -> str:
     """The factors whose label or identifier contains ``text`` (case-insensitive), as a subquery
     evaluated first: one scan of the labels, however many other patterns join it (joined in the
     same group, Oxigraph looked the labels up again for every factor of the type, 25 times slower)."""
+    return f"{{ SELECT DISTINCT ?f WHERE {{ {_text_found(text)} }} }}"
+
+
+def _text_found(text: str) -> str:
+    """The pattern of a factor ``?f`` whose label or identifier contains ``text`` (case-insensitive)."""
     needle = Literal(text.lower()).n3()
     test = f"FILTER(CONTAINS(LCASE(STR(?text)), {needle}))"
-    return (
-        f"{{ SELECT DISTINCT ?f WHERE {{ {{ ?f rdfs:label ?text {test} }} "
-        f"UNION {{ ?f dct:identifier ?text {test} }} }} }}"
-    )
+    return f"{{ ?f rdfs:label ?text {test} }} UNION {{ ?f dct:identifier ?text {test} }}"
 
 
 def _where(query: SearchQuery, base: str, candidates: Sequence[URIRef] | None = None) -> str:
@@ -135,11 +137,7 @@ def _where(query: SearchQuery, base: str, candidates: Sequence[URIRef] | None = 
     if candidates is not None:
         parts.append(f"VALUES ?f {{ {' '.join(c.n3() for c in candidates)} }}")
     if query.text.strip() and candidates is not None:
-        needle = Literal(query.text.strip().lower()).n3()
-        test = f"FILTER(CONTAINS(LCASE(STR(?text)), {needle}))"
-        parts.append(
-            f"FILTER EXISTS {{ {{ ?f rdfs:label ?text {test} }} UNION {{ ?f dct:identifier ?text {test} }} }}"
-        )
+        parts.append(f"FILTER EXISTS {{ {_text_found(query.text.strip())} }}")
     elif query.text.strip():
         parts.append(_text_match(query.text.strip()))
     parts.append("?f a ef:EmissionFactor .")
@@ -310,7 +308,8 @@ def kept_search(
             readable = frozenset(graphs)
             holders = {q[0] for x in named for q in store.quads(None, EF.component, x, graphs=readable)}
             candidates = sorted({*named, *(h for h in holders if isinstance(h, URIRef))})
-            members = {f: v for f, v in kept.members.items() if f not in set(candidates)}
+            checked = set(candidates)
+            members = {f: v for f, v in kept.members.items() if f not in checked}
             members.update(_matched(store, graphs, base, query, candidates))
             if members == kept.members and (kept.reads is None or not keys & kept.reads):
                 return KeptSearch(through, kept.members, kept.result, kept.reads)

@@ -443,11 +443,7 @@ class OxigraphStore(Store):
 
     def bulk_load(self, data: RDFInput, format: str) -> int:
         quads = list(parse_quads(data, format, None, None))  # a parse error: nothing written
-        try:
-            with self.writing():
-                self._store.bulk_extend(quads)  # Oxigraph's bulk loader: no transaction, 3x less CPU
-        except OSError as exc:
-            raise StoreError(f"bulk load into {self.url} failed: {exc}") from None
+        self.bulk_load_quads(quads)
         return len(quads)
 
     def load_quads(self, quads: Sequence[ox.Quad]) -> None:
@@ -463,7 +459,7 @@ class OxigraphStore(Store):
         self._writable()
         try:
             with self.writing():
-                self._store.bulk_extend(quads)
+                self._store.bulk_extend(quads)  # Oxigraph's bulk loader: no transaction, 3x less CPU
         except OSError as exc:
             raise StoreError(f"bulk load into {self.url} failed: {exc}") from None
 
