@@ -11,7 +11,8 @@ Virtuoso user of the public graphs' level, with no dataset) and to Virtuoso's ow
 side. When efreg has made exactly one access level, the mix also goes to Virtuoso as that level's
 user (no dataset, as efreg sends it): ``level / admin`` is Virtuoso's graph-permission check,
 ``efreg / level`` efreg's own share. Every answer is evaluated (a comment per round), so efreg's
-kept answers do not count.
+kept answers do not count. Every query goes on a connection of its own, to each system (Virtuoso's
+Nagle stall on kept-alive connections: ``registry.store.remote``, "Connections").
 Then requests/s of factor documents with one and with two ``efreg serve`` processes on the store.
 Results: ``benchmarks/out/on_virtuoso.json`` and a Markdown table on standard output.
 
@@ -156,6 +157,9 @@ def main(argv: list[str] | None = None) -> int:
                 def with_auth(self: requests.Session) -> None:
                     original(self)
                     self.auth = only_virtuoso
+                    # a connection per query for every system, as run_mix's default: on a kept-alive
+                    # one Virtuoso's answers of 35-120 KB wait ~40 ms for the client's delayed ACK
+                    self.headers["Connection"] = "close"
 
                 requests.Session.__init__ = with_auth  # type: ignore[method-assign]
                 try:
@@ -171,7 +175,9 @@ def main(argv: list[str] | None = None) -> int:
                         rows,
                         evaluate=True,
                         queries=MIX,
-                        keep_alive=True,  # the digest authentication above rides on requests' sessions
+                        keep_alive=True,  # requests' sessions carry the digest authentication above
+                        # (sent up front from the second request on); every request still goes on a
+                        # connection of its own (``Connection: close`` above)
                     )
                 finally:
                     requests.Session.__init__ = original  # type: ignore[method-assign]

@@ -397,6 +397,7 @@ def test_unknown_scheme_lists_supported_ones() -> None:
         "memory:/x",
         "sparql+http://127.0.0.1:1/sparql?bogus=1",
         "sparql+http://127.0.0.1:1/sparql?update=http://elsewhere/",
+        "sparql+http://127.0.0.1:1/sparql?keep_alive=yes",
     ],
 )
 def test_bad_store_urls(url: str) -> None:
@@ -409,6 +410,45 @@ def test_remote_store_unreachable_endpoint_is_a_clear_error() -> None:
     store = open_store(f"sparql+http://127.0.0.1:{port}/sparql?timeout=2")
     with pytest.raises(StoreError, match=f"cannot reach the SPARQL endpoint http://127.0.0.1:{port}/sparql"):
         store.ask("ASK {}", QueryDataset(default_graphs=(G1,)))
+
+
+@pytest.mark.parametrize(("option", "connections"), [("", 3), ("&keep_alive=1", 1), ("&server=generic", 1)])
+def test_remote_store_connection_per_request_on_virtuoso(option: str, connections: int) -> None:
+    """On Virtuoso every request goes on a connection of its own (its Nagle stall on kept-alive
+    connections: remote.py, "Connections"); keep_alive=1 and generic endpoints keep one."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen: list[tuple[int, str | None]] = []
+
+    class Endpoint(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keeps connections alive unless the client says close
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            seen.append((self.client_address[1], self.headers.get("Connection")))
+            body = b'{"head": {}, "boolean": true}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Endpoint)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    store = open_store(f"sparql+http://127.0.0.1:{server.server_address[1]}/sparql?timeout=5{option}")
+    try:
+        for _ in range(3):
+            assert store.ask("ASK {}", QueryDataset(default_graphs=(G1,), named_graphs=(G1,))) is True
+    finally:
+        store.close()
+        server.shutdown()
+        server.server_close()
+    assert len({port for port, _ in seen}) == connections
+    assert all((header == "close") == (connections == 3) for _, header in seen)
 
 
 # --- the throwaway Virtuoso ---------------------------------------------------------------------

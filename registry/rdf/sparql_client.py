@@ -82,7 +82,9 @@ class SparqlClient:
 
     ``allow``: called with every URL before it is contacted; ``False`` raises :class:`EndpointRefused`.
     ``auth``: a ``requests`` auth object for every request. ``max_bytes``: the largest answer
-    :meth:`results` reads (``None``: no limit)."""
+    :meth:`results` reads (``None``: no limit). ``keep_alive=False``: every request goes on a
+    connection of its own (``Connection: close``), for a server whose answers stall on a kept-alive
+    connection (Virtuoso 7: :mod:`registry.store.remote`, "Connections")."""
 
     def __init__(
         self,
@@ -92,6 +94,7 @@ class SparqlClient:
         auth: object | None = None,
         agent: str = f"efreg/{__version__}",
         max_bytes: int | None = 64 * 1024 * 1024,
+        keep_alive: bool = True,
     ) -> None:
         self.timeout, self.allow, self.auth, self.agent, self.max_bytes = (
             timeout,
@@ -100,6 +103,7 @@ class SparqlClient:
             agent,
             max_bytes,
         )
+        self.keep_alive = keep_alive
         self._session: requests.Session | None = None
 
     @property
@@ -111,6 +115,8 @@ class SparqlClient:
             self._session.trust_env = False  # no proxies from the environment: only the endpoint
             self._session.auth = self.auth  # type: ignore[assignment]
             self._session.headers["User-Agent"] = self.agent
+            if not self.keep_alive:
+                self._session.headers["Connection"] = "close"
         return self._session
 
     def request(

@@ -19,6 +19,8 @@ are not sent to the endpoint:
                    exactly the caller's graphs (:mod:`registry.store.virtuoso_access`) and DESCRIBE
                    answers the concise bounded description; ``generic`` relies on the dataset alone
 ``graph_ttl=SECONDS``  how long the list of graphs is cached (default 5; own writes refresh it)
+``keep_alive=0`` or ``1``  whether requests share kept-alive connections (default: 0 with
+                   ``server=virtuoso``, 1 with ``generic``; see "Connections" below)
 ``generation_ttl=SECONDS``  how often the write generations are read from the store (default 0.25):
                    another process's write is seen within that time (:mod:`registry.store.generations`)
 
@@ -41,6 +43,15 @@ query runs as a Virtuoso user of its access level, whose graph-level permissions
 (:mod:`registry.store.virtuoso_access`), and is sent with no dataset when it asks for every graph the
 caller may read (see ``_sent``); the store's own reads go as ``user=`` to the ``update=`` endpoint
 (the anonymous endpoint reads no graph once graph security is on).
+
+Connections. Virtuoso 7's HTTP server leaves Nagle's algorithm on: on a kept-alive connection, the
+last part of an answer of some sizes (35–120 KB of JSON: a crosswalk or co2e answer) waits for the
+client's delayed ACK, ~40 ms, while a new connection's first segments are ACKed at once. So with
+``server=virtuoso`` every request goes on a connection of its own (``Connection: close``; the
+digest authentication is sent up front from the second request on, so this costs no round trip):
+on loopback a 35 KB answer took 50 ms kept-alive (14 of 15 requests stalled) against 9 ms
+(benchmarks/RESULTS.md, "Session 8: efreg on Virtuoso"). ``keep_alive=1`` keeps connections (a
+remote Virtuoso over TLS, where a handshake per query costs more than the stall).
 
 ``RawResult.media_type`` is the endpoint's Content-Type header as sent (parameters included).
 
@@ -114,6 +125,7 @@ _OPTIONS = {
     "graph_ttl",
     "generation_ttl",
     "server",
+    "keep_alive",
 }
 TSV = "text/tab-separated-values"
 #: An update that is one ``DROP``/``CLEAR`` of ``ALL``, ``NAMED`` or ``DEFAULT`` (after a prologue):
@@ -171,10 +183,16 @@ class RemoteStore(Store):
             if kind not in ("basic", "digest"):
                 raise StoreError(f"auth= must be 'basic' or 'digest', not {kind!r}")
             auth = (HTTPDigestAuth if kind == "digest" else HTTPBasicAuth)(user, password)
-        self.client = SparqlClient(timeout=self.timeout, auth=auth, max_bytes=None)
         self.server = options.get("server", "virtuoso")
         if self.server not in ("virtuoso", "generic"):
             raise StoreError(f"server= must be 'virtuoso' or 'generic', not {self.server!r}")
+        keep = options.get("keep_alive", "0" if self.server == "virtuoso" else "1")
+        if keep not in ("0", "1"):
+            raise StoreError(f"keep_alive= must be 0 or 1, not {keep!r}")
+        self.keep_alive = keep == "1"
+        self.client = SparqlClient(
+            timeout=self.timeout, auth=auth, max_bytes=None, keep_alive=self.keep_alive
+        )
         #: the store's own reads: as its user where it has one
         self.read_url = self.update_url if auth is not None else self.query_url
         self.levels: Levels | None = None
@@ -184,7 +202,10 @@ class RemoteStore(Store):
             self.levels = Levels(
                 lambda query: self.client.results(self.update_url, query),
                 lambda name, secret: SparqlClient(
-                    timeout=self.timeout, auth=level_auth(name, secret), max_bytes=None
+                    timeout=self.timeout,
+                    auth=level_auth(name, secret),
+                    max_bytes=None,
+                    keep_alive=self.keep_alive,
                 ),
                 f"{user}:{options.get('password', parts.password or '')}",
             )
