@@ -15,6 +15,13 @@ process's write is seen within that bound; this process's own writes at once) an
 each write, so that anything derived while a write was under way is kept under the generation that
 write ends (never a newer answer under an older generation's key than the one that follows it).
 
+The reading is kept off the requests' path: while the process is asked for its generations (within
+the last ``idle`` seconds), a thread of its own reads them every ``ttl / 2`` seconds, so a request
+finds a value younger than ``ttl`` and does not wait for a round trip to the store (on Virtuoso one
+such read cost a light query 5-20 ms: benchmarks/RESULTS.md, "Session 8: efreg on Virtuoso"). A
+request that finds none younger (the first after a quiet spell, a slow store) reads it itself, as
+before: the bound holds either way.
+
 Concurrent writers on different processes could read the same value and both write value + 1, and
 two different writes would then share one generation. So a new value is the next multiple of 2**24
 above the current one plus 24 random bits: each bump writes a value no process has written before
@@ -83,13 +90,20 @@ class Generations:
     """The two generations of one store, as this process last read or wrote them.
 
     ``read`` runs :data:`READ_QUERY` and returns its rows as ``{predicate IRI: int}``; ``write``
-    sends an update."""
+    sends an update. ``idle``: seconds without a :meth:`current` after which the reading thread
+    stops (the next :meth:`current` reads and starts it again)."""
 
-    def __init__(self, read: Callable[[], dict[str, int]], write: Callable[[str], None], ttl: float) -> None:
-        self._read, self._write, self.ttl = read, write, ttl
+    def __init__(
+        self, read: Callable[[], dict[str, int]], write: Callable[[str], None], ttl: float, idle: float = 10.0
+    ) -> None:
+        self._read, self._write, self.ttl, self.idle = read, write, ttl, idle
         self._lock = threading.Lock()
         self._value: tuple[int, int] = (0, 0)
         self._read_at: float | None = None
+        self._epoch = 0  #: moved by expire() and bump(): a read begun before either is not kept
+        self._asked_at = 0.0
+        self._reader: threading.Thread | None = None
+        self._closed = False
         self._quiet = PublicQuiet()
 
     def _fetch(self) -> tuple[int, int]:
@@ -101,17 +115,54 @@ class Generations:
         """(generation, public generation), read from the store when older than ``ttl``."""
         now = time.monotonic()
         with self._lock:
+            self._asked_at = now
+            self._start_reader()
             if self._read_at is not None and now - self._read_at < self.ttl:
                 return self._value
+            epoch = self._epoch
         value = self._fetch()
-        with self._lock:
-            self._value, self._read_at = value, now
+        self._keep(value, now, epoch)
         return value
+
+    def _keep(self, value: tuple[int, int], read_at: float, epoch: int) -> None:
+        """Keep a value read from ``read_at`` on, unless a newer one is kept or the generations
+        were expired or moved since the read began."""
+        with self._lock:
+            if epoch == self._epoch and (self._read_at is None or read_at >= self._read_at):
+                self._value, self._read_at = value, read_at
+
+    def _start_reader(self) -> None:
+        """The reading thread, unless it runs (called holding the lock)."""
+        if self.ttl <= 0 or self._closed or (self._reader is not None and self._reader.is_alive()):
+            return
+        self._reader = threading.Thread(target=self._read_ahead, name="efreg-generations", daemon=True)
+        self._reader.start()
+
+    def _read_ahead(self) -> None:
+        """Read the generations every ``ttl / 2`` while asked for them; a failed read is retried
+        (a request that finds no value younger than ``ttl`` reads, and reports, itself)."""
+        while True:
+            now = time.monotonic()
+            with self._lock:
+                if self._closed or now - self._asked_at > self.idle:
+                    return
+                due = 0.0 if self._read_at is None else self._read_at + self.ttl / 2 - now
+                epoch = self._epoch
+            if due > 0:
+                time.sleep(due)
+                continue
+            try:
+                value = self._fetch()
+            except Exception:  # noqa: BLE001 - any failure of the store: the requests' path reports it
+                time.sleep(self.ttl)
+                continue
+            self._keep(value, now, epoch)
 
     def expire(self) -> None:
         """Read the generations from the store at the next :meth:`current`."""
         with self._lock:
             self._read_at = None
+            self._epoch += 1
 
     def bump(self) -> None:
         """Move the generations after a write of this process (the public one unless inside
@@ -123,6 +174,12 @@ class Generations:
         with self._lock:
             self._value = (new, new if public else current[1])
             self._read_at = time.monotonic()
+            self._epoch += 1
+
+    def close(self) -> None:
+        """Stop the reading thread (it ends after its current read)."""
+        with self._lock:
+            self._closed = True
 
     def public_unchanged(self) -> AbstractContextManager[None]:
         """Writes of this thread inside leave the public generation where it is."""

@@ -603,6 +603,7 @@ class RemoteStore(Store):
 
     def close(self) -> None:
         super().close()
+        self.generations.close()
         self.client.close()
         if self.levels is not None:
             self.levels.close()
