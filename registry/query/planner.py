@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from registry.query.statistics import GraphStats, PropertyStats
 from registry.rdf.sparql_lexer import resolve_iri
@@ -57,8 +58,10 @@ _SKIP_BLOCK = frozenset({"VALUES", "SERVICE", "LATERAL"})
 _EXPRESSION = frozenset({"FILTER", "BIND"})
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
+    """A token (a tuple: made for every token of every query planned, which a frozen dataclass
+    made three times slower)."""
+
     kind: str  #: iri, pname, var, string, number, word, op, bnode, a
     text: str
     start: int
@@ -73,39 +76,40 @@ def tokenize(text: str) -> list[Token]:
     """The tokens of ``text`` (whitespace and comments dropped). Inside parentheses a ``<`` after an
     operand is a comparison and a sign after an operand an operator, as the grammar reads them."""
     tokens: list[Token] = []
+    append, match_at = tokens.append, _TOKEN.match
     i, n, parens = 0, len(text), 0
+    after_operand = False  # the last token is an operand (a term or ")")
     while i < n:
-        match = _TOKEN.match(text, i)
+        match = match_at(text, i)
         if match is None:
             raise Unplannable(f"unexpected character at {i}")
-        kind, value = match.lastgroup or "", match.group()
-        after_operand = parens > 0 and bool(tokens) and _operand(tokens[-1])
-        if kind == "iri" and after_operand:
-            kind, value = "op", "<=" if text.startswith("<=", i) else "<"
-        elif kind == "number" and value[0] in "+-" and after_operand:
-            kind, value = "op", value[0]
-        elif kind in ("pname", "bnode"):
-            value = value.rstrip(".")
+        kind = match.lastgroup or ""
         if kind == "ws":
             i = match.end()
             continue
-        if kind == "word" and value == "a":
-            kind = "a"
-        elif kind == "word" and value.lower() in ("true", "false"):
-            kind = "number"
+        value = match.group()
+        if kind == "iri" and parens > 0 and after_operand:
+            kind, value = "op", "<=" if text.startswith("<=", i) else "<"
+        elif kind == "number" and value[0] in "+-" and parens > 0 and after_operand:
+            kind, value = "op", value[0]
+        elif kind in ("pname", "bnode"):
+            value = value.rstrip(".")
+        if kind == "word":
+            if value == "a":
+                kind = "a"
+            elif value.lower() in ("true", "false"):
+                kind = "number"
         elif kind == "op":
             parens += (value == "(") - (value == ")")
-        tokens.append(Token(kind, value, i, i + len(value)))
-        i += len(value)
+        end = i + len(value)
+        append(Token(kind, value, i, end))
+        after_operand = kind in TERMS or value == ")"
+        i = end
     return tokens
 
 
 def _in_run(token: Token) -> bool:
     return token.kind in TERMS or token.kind == "a" or (token.kind == "op" and token.text in ".;,")
-
-
-def _operand(token: Token) -> bool:
-    return token.kind in TERMS or token.text == ")"
 
 
 # --- reading the query ----------------------------------------------------------------------------
