@@ -107,6 +107,66 @@ def read_mix(sizes: Sizes, seed: int, count: int = 2000) -> list[str]:
     return lines
 
 
+def kind_of(line: str) -> str:
+    """The kind of a read line of :func:`read_mix` (the per-kind figures of :class:`Probes`)."""
+    accept, path = line.split("\t", 1)
+    if path.startswith("/sparql"):
+        return "sparql"
+    if path.startswith("/search"):
+        return "search"
+    if path.startswith("/void"):
+        return "void"
+    if path.startswith("/dataset/"):
+        return "dataset-html"
+    return "factor-html" if accept == "text/html" else "factor-ttl"
+
+
+@dataclass
+class Probes:
+    """A few readers besides wrk (``--probes``) that time each read by kind and note when it began,
+    so the tail can be put down to a kind of read, and to the releases under way at the time."""
+
+    samples: list[tuple[float, str, float, int]] = field(default_factory=list)  #: (start, kind, s, status)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def run(self, url: str, lines: list[str], offset: int, deadline: float) -> None:
+        session = requests.Session()
+        i = offset
+        while time.perf_counter() < deadline:
+            line = lines[i % len(lines)]
+            i += 1
+            accept, path = line.split("\t", 1)
+            started = time.perf_counter()
+            try:
+                status = session.get(
+                    url.rstrip("/") + path, headers={"Accept": accept}, timeout=60
+                ).status_code
+            except requests.RequestException:
+                status = 0
+            with self.lock:
+                self.samples.append((started, kind_of(line), time.perf_counter() - started, status))
+
+    def figures(self, releases: list[tuple[float, float]]) -> dict[str, dict]:
+        """p50/p99/max (ms) by kind, and of all reads begun during a release (approve) or outside."""
+
+        def during(start: float, seconds: float) -> bool:
+            return any(a < start + seconds and start < b for a, b in releases)
+
+        groups: dict[str, list[float]] = {}
+        for start, kind, seconds, _status in self.samples:
+            for name in (kind, "during-approve" if during(start, seconds) else "outside-approve", "all"):
+                groups.setdefault(name, []).append(seconds)
+        return {
+            name: {
+                "n": len(v),
+                "p50_ms": round(percentile(v, 0.5) * 1000, 1),
+                "p99_ms": round(percentile(v, 0.99) * 1000, 1),
+                "max_ms": round(max(v) * 1000, 1),
+            }
+            for name, v in sorted(groups.items())
+        }
+
+
 def warm(url: str, lines: list[str], threads: int = 8) -> None:
     """Every distinct read of the mix once (``threads`` at a time), before anything is measured: the
     run then measures a server whose kept documents and answers are built, under writes, not its
@@ -170,6 +230,10 @@ class Server:
 @dataclass
 class Writes:
     latencies: list[float] = field(default_factory=list)
+    #: (start, end) of each approve (a release), for :meth:`Probes.figures`
+    releases: list[tuple[float, float]] = field(default_factory=list)
+    #: (step, start, end) of every write, for the time line (``--timeline``)
+    steps: list[tuple[str, float, float]] = field(default_factory=list)
     statuses: dict[str, int] = field(default_factory=dict)
     acknowledged: dict[str, str] = field(default_factory=dict)  #: dataset -> last state answered
     attempted: dict[str, str] = field(default_factory=dict)  #: dataset -> the state asked for next
@@ -208,6 +272,10 @@ def writer(url: str, name: str, tokens: dict[str, str], rows: int, deadline: flo
             except requests.RequestException as exc:
                 status = type(exc).__name__
             out.note(started, status)
+            with out.lock:
+                out.steps.append((state, started, time.perf_counter()))
+                if state == "Published":
+                    out.releases.append((started, time.perf_counter()))
             if status != str(expected):
                 break
             with out.lock:
@@ -246,15 +314,45 @@ def run_once(
         if args.warm:
             warm(server.url, lines)
         run_wrk("wrk", server.url, lines, 2, min(8, args.clients), 1)  # warm-up, not recorded
-        writes = Writes()
+        writes, probes = Writes(), Probes()
         deadline = time.perf_counter() + args.seconds
         threads = [
             threading.Thread(target=writer, args=(server.url, name, tokens, args.rows, deadline, writes))
             for name in WRITERS[: args.writers]
+        ] + [
+            threading.Thread(target=probes.run, args=(server.url, lines, 137 * k, deadline))
+            for k in range(args.probes)
         ]
         for t in threads:
             t.start()
-        reads = run_wrk("wrk", server.url, lines, args.seconds, args.clients - args.writers, args.wrk_threads)
+        spies = []
+        for how in ("idle", "gil") if args.profile else ():  # every thread's stack; the GIL holder's
+            spies.append(
+                subprocess.Popen(
+                    [shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy")), "record"]
+                    + ["--nonblocking", "--threads", f"--{how}", "-r", "50", "-f", "raw"]
+                    + ["-d", str(round(args.seconds)), "-p", str(server.process.pid)]
+                    + ["-o", f"{args.profile}.{how}.txt"],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+        readers = args.clients - args.writers - args.probes
+        reads = run_wrk("wrk", server.url, lines, args.seconds, readers, args.wrk_threads)
+        for spy in spies:
+            spy.wait(timeout=120)
+        if args.timeline:  # every probe's read and every write, in seconds from the measured start
+            start = deadline - args.seconds
+            args.timeline.write_text(
+                json.dumps(
+                    {
+                        "reads": [
+                            (round(a - start, 4), k, round(s, 4), st) for a, k, s, st in probes.samples
+                        ],
+                        "writes": [(w, round(a - start, 4), round(b - start, 4)) for w, a, b in writes.steps],
+                    }
+                )
+            )
         for t in threads:
             t.join(timeout=300)
         lost = lost_writes(server.url, tokens, writes)
@@ -269,11 +367,12 @@ def run_once(
         "code": str(code),
         "reads": reads["requests"],
         "reads_per_s": reads["requests"] / seconds,
-        "requests_per_s": (reads["requests"] + len(writes.latencies)) / seconds,
+        "requests_per_s": (reads["requests"] + len(probes.samples) + len(writes.latencies)) / seconds,
         "read_p50_ms": reads["p50_us"] / 1000,
         "read_p99_ms": reads["p99_us"] / 1000,
         "read_max_ms": reads["max_us"] / 1000,
         "read_errors": statuses,
+        "by_kind": probes.figures(writes.releases),
         "read_5xx": sum(n for s, n in statuses.items() if s.startswith("5")),
         "writes": len(writes.latencies),
         "write_statuses": writes.statuses,
@@ -296,6 +395,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=20, help="factors of each uploaded dataset")
     parser.add_argument("--threads", type=int, default=8, help="efreg serve --workers")
     parser.add_argument("--wrk-threads", type=int, default=2)
+    parser.add_argument(
+        "--probes", type=int, default=4, help="of the readers, those timing each read by kind (Python)"
+    )
+    parser.add_argument(
+        "--timeline", type=Path, default=None, help="the probes' reads and the writes, timed, to this file"
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        help="py-spy's collapsed stacks of the server (PROFILE.idle.txt: every thread; PROFILE.gil.txt: "
+        "the thread holding the GIL)",
+    )
     parser.add_argument(
         "--code", type=Path, action="append", help="code tree(s) to serve (default: this one)"
     )
@@ -347,6 +459,13 @@ def main(argv: list[str] | None = None) -> int:
             f"| {r['read_p50_ms']:.0f} | {r['read_p99_ms']:.0f} | {r['read_5xx'] + r['write_5xx']} "
             f"| {r['writes']} | {r['datasets_published']} | {len(r['lost_writes'])} |"
         )
+    print("\n| code | round | kind | reads | p50 ms | p99 ms | max ms |\n|---|---|---|---|---|---|---|")
+    for r in runs:
+        for kind, f in r["by_kind"].items():
+            print(
+                f"| {Path(r['code']).name} | {r['round']} | {kind} | {f['n']} | {f['p50_ms']} "
+                f"| {f['p99_ms']} | {f['max_ms']} |"
+            )
     if args.workdir is None:
         shutil.rmtree(workdir, ignore_errors=True)
     return 0

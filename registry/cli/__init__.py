@@ -157,6 +157,10 @@ def serve(
         err=True,
     )
     signal.signal(signal.SIGTERM, _stop)
+    # Reads under writes: a thread that gave up the GIL (a socket send, a store query, a lock) waits
+    # for it up to the switch interval while another computes; a read does that dozens of times, so
+    # at the default 5 ms one CPU-heavy build or write made every read around it slow (issue 14).
+    sys.setswitchinterval(SWITCH_INTERVAL)
     try:
         run()
     except (KeyboardInterrupt, SystemExit):
@@ -166,6 +170,10 @@ def serve(
             server_file.remove(directory)
         close()
         store.close()
+
+
+#: seconds (Python's default 0.005): see ``serve``
+SWITCH_INTERVAL = 0.0005
 
 
 def _stop(signum: int, frame: object) -> None:
