@@ -64,6 +64,8 @@ MAX_TOUCHED_QUADS = 3_000_000
 MAX_KEYS = 2_000_000
 #: Releases whose keys are listed one by one (:func:`touched_since`).
 MAX_LOGGED = 256
+#: Answers of :meth:`_Touched.last_touch` kept until the next release (by the reads' key set).
+MAX_MEMO = 100_000
 
 
 def store_generation(store: Store) -> int | None:
@@ -183,6 +185,10 @@ class _Touched:
     log: deque[tuple[int, frozenset[Key]]] = field(default_factory=lambda: deque(maxlen=MAX_LOGGED))
     #: :meth:`since` knows every release after this generation
     logged_from: int = 0
+    #: :meth:`last_touch` by the key set asked about, until ``keys`` or ``floor`` change: a kept
+    #: document asks with its own set at every request (one dict lookup per key it read, ~6% of the
+    #: serving process's CPU under writes, issue 14); the set's hash is kept by Python
+    memo: dict[frozenset[Key], int] = field(default_factory=dict)
 
     def _settle(self, store: Store) -> None:
         """A public write that was not a release (outside one) touched everything."""
@@ -191,6 +197,7 @@ class _Touched:
             self.floor = self.through = self.logged_from = current
             self.keys.clear()
             self.log.clear()
+            self.memo.clear()
 
     def last_touch(self, store: Store, reads: frozenset[Key]) -> int | None:
         """The generation of the last release that touched ``reads`` (or of the last public write
@@ -199,8 +206,14 @@ class _Touched:
         while it ran is then renewed if it read what the release touched."""
         with self.lock:
             self._settle(store)
-            keys, floor = self.keys, self.floor
-            return max((keys.get(k, floor) for k in reads), default=floor)
+            found = self.memo.get(reads)
+            if found is None:
+                keys, floor = self.keys, self.floor
+                found = max((keys.get(k, floor) for k in reads), default=floor)
+                if len(self.memo) >= MAX_MEMO:
+                    self.memo.clear()
+                self.memo[reads] = found
+            return found
 
     def since(self, store: Store, generation: int) -> tuple[int, set[Key]] | None:
         """(the generation up to which releases are known, every key a release that ended after
@@ -218,6 +231,7 @@ class _Touched:
 
     def record(self, generation: int, touched: set[Key] | None) -> None:
         with self.lock:
+            self.memo.clear()
             if touched is None or len(self.keys) + len(touched) > MAX_KEYS:
                 self.floor = self.logged_from = generation
                 self.keys.clear()
@@ -324,6 +338,14 @@ def _quads(store: Store, graph: str, limit: int) -> set | None:
     return store.graph_content(graph, limit)  # type: ignore[attr-defined]
 
 
+def _raw(store: Store, graph: str, limit: int) -> set | None:
+    """The quads of ``graph`` as the store's own objects (``OxigraphStore.graph_quads``), for
+    comparing it before and after a release (a registry graph: the catalog, the system graph — the
+    whole catalog twice per release, the largest share of a release's CPU in the serving process);
+    ``None`` beyond ``limit``."""
+    return store.graph_quads(graph, limit)  # type: ignore[attr-defined]
+
+
 def _keys_of(triples: set, keys: set[Key]) -> None:
     """The keys a triple touches: its subject, and its object, alone and with the predicate."""
     for s, p, o, literal in triples:
@@ -349,9 +371,7 @@ class _Before:
     @classmethod
     def take(cls, store: Store) -> _Before:
         graphs = cls.registry_graphs(store)
-        return cls(
-            access.snapshot(store).public_set, {g: _quads(store, g, MAX_TOUCHED_QUADS) for g in graphs}
-        )
+        return cls(access.snapshot(store).public_set, {g: _raw(store, g, MAX_TOUCHED_QUADS) for g in graphs})
 
     def touched(self, store: Store) -> set[Key] | None:
         """Every key the release touched; ``None``: too many to list (everything)."""
@@ -368,10 +388,10 @@ class _Before:
             budget -= len(content)
             _keys_of(content, keys)
         for graph in sorted(set(self.registry) | set(self.registry_graphs(store))):
-            old, new = self.registry.get(graph, set()), _quads(store, graph, MAX_TOUCHED_QUADS)
+            old, new = self.registry.get(graph, set()), _raw(store, graph, MAX_TOUCHED_QUADS)
             if old is None or new is None:
                 return None
-            if old != new:
+            if old != new:  # compared as the store's quads; keyed only where they differ
                 keys.add(("g", graph))
-                _keys_of(old ^ new, keys)
+                _keys_of(store.quad_keys(old ^ new), keys)  # type: ignore[attr-defined]
         return keys
