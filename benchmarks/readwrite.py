@@ -16,6 +16,12 @@ reviewer with real tokens, and copied afresh for every server. Then, for ``--sec
 Before the measured seconds every distinct read is requested once (``--warm``, the default since
 session 7; ``--no-warm``: only a 2 s warm-up, as the earlier sessions measured).
 
+Of the readers, ``--probes`` (4) are Python threads that time each read by kind (factor Turtle and
+HTML, dataset page, SPARQL, search, VoID) and note whether an approve was under way: the table by
+kind says which reads make the tail. ``--timeline FILE``: each probe's read and each write, timed
+from the measured start; ``--profile PREFIX``: py-spy's stacks of the server for the measured
+seconds (``PREFIX.idle.txt`` every thread, waiting or not; ``PREFIX.gil.txt`` the GIL's holder).
+
 Afterwards every acknowledged write is read back (a lost write is one answered 201/200 whose
 version is not there in that state), and the server's log is searched for tracebacks. With several
 ``--code`` trees the runs alternate tree by tree (``--rounds``), each on a fresh copy of the same
