@@ -160,12 +160,14 @@ def serve(
     # Reads under writes: a thread that gave up the GIL (a socket send, a store query, a lock) waits
     # for it up to the switch interval while another computes; a read does that dozens of times, so
     # at the default 5 ms one CPU-heavy build or write made every read around it slow (issue 14).
+    interval = sys.getswitchinterval()
     sys.setswitchinterval(SWITCH_INTERVAL)
     try:
         run()
     except (KeyboardInterrupt, SystemExit):
         click.echo("efreg serve: stopping", err=True)
     finally:
+        sys.setswitchinterval(interval)  # served in process (a test): the caller's own again
         if directory is not None:
             server_file.remove(directory)
         close()
