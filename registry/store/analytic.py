@@ -13,8 +13,12 @@ to query for a public caller as the model) dictionary-encoded for an analytical 
 * ``numbers(id, m, integer)``: the exact numbers (``nk`` 1) again, narrow, for aggregates computed
   in SQL (:mod:`registry.query.analytic_numbers`): the i128 value Oxigraph holds (``m``, the number
   times 10^18) and whether an ``xsd:integer``;
-* ``quads(g, s, p, o)``: term ids; ``t(s, p, o)``: the distinct triples of all graphs (the union
-  default graph the public model answers with), ordered by predicate.
+* ``quads(g, s, p, o)``: term ids; ``t(s, p, o)``: the triples of the union default graph the
+  public model answers with, ordered by predicate, each as many times as the engine's union holds
+  it (:data:`PER_GRAPH`): Oxigraph 0.5 matches a triple once per graph holding it (COUNT, SUM and a
+  SELECT without DISTINCT count it per graph), so ``t`` holds it once per graph too and an answer
+  does not depend on which path evaluated it; an engine that answers with the RDF merge (one copy,
+  as SPARQL defines it and Oxigraph does after oxigraph#1920) gets distinct triples.
 
 It follows the model: :func:`registry.publishing.public_view.sync` hands it the graphs each sync
 changed (:meth:`AnalyticReplica.follow`) and a background thread deletes and inserts their rows and
@@ -74,6 +78,22 @@ CACHED = 200_000
 ALL: None = None  #: ``changed`` of :meth:`AnalyticReplica.follow`: every graph
 
 
+def _per_graph() -> bool:
+    """Whether the engine's union default graph yields a triple once per named graph holding it
+    (Oxigraph 0.5) rather than once (the RDF merge SPARQL defines the default graph of FROM clauses
+    to be; Oxigraph after oxigraph#1920, Jena's union graph)."""
+    probe, here = ox.Store(), ox.NamedNode("urn:x-efreg:probe")
+    probe.extend(ox.Quad(here, here, here, ox.NamedNode(f"urn:x-efreg:g{n}")) for n in (1, 2))
+    found = probe.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
+    return int(next(iter(found))[0].value) == 2  # type: ignore[index, union-attr]
+
+
+#: Whether ``t`` holds a triple once per graph holding it (see the module doc), probed at import.
+PER_GRAPH = _per_graph()
+#: The layout of ``t`` a replica file was made with: a file of another (an older release's
+#: distinct ``t``, another engine's semantics) is rebuilt at its first catch-up.
+LAYOUT = "t-per-graph-1" if PER_GRAPH else "t-merged-1"
+
 _CANON = ox.Store()
 _CANON_LOCK = threading.Lock()
 _HERE = ox.NamedNode("urn:x-efreg:canonical")
@@ -105,6 +125,7 @@ CREATE TABLE IF NOT EXISTS terms (id BIGINT, key VARCHAR, nk TINYINT, num DECIMA
 CREATE TABLE IF NOT EXISTS quads (g BIGINT, s BIGINT, p BIGINT, o BIGINT);
 CREATE TABLE IF NOT EXISTS t (s BIGINT, p BIGINT, o BIGINT);
 CREATE TABLE IF NOT EXISTS meta (marker VARCHAR);
+CREATE TABLE IF NOT EXISTS layout (name VARCHAR);
 CREATE TABLE IF NOT EXISTS unsorted (n BIGINT);
 CREATE TABLE IF NOT EXISTS numbers (id BIGINT, m HUGEINT, integer BOOLEAN);
 """
@@ -126,10 +147,12 @@ RESORT = 0.1
 
 
 def _sort_union(cur: duckdb.DuckDBPyConnection) -> None:
-    """``t`` made anew from ``quads``: distinct triples, ordered by predicate (each pattern's scan
-    reads only the row groups of its predicate)."""
-    cur.execute("CREATE OR REPLACE TABLE t AS SELECT DISTINCT s, p, o FROM quads ORDER BY p, s")
+    """``t`` made anew from ``quads``: the union's triples (:data:`PER_GRAPH`: once per graph),
+    ordered by predicate (each pattern's scan reads only the row groups of its predicate)."""
+    distinct = "" if PER_GRAPH else "DISTINCT "
+    cur.execute(f"CREATE OR REPLACE TABLE t AS SELECT {distinct}s, p, o FROM quads ORDER BY p, s")
     cur.execute("DELETE FROM unsorted; INSERT INTO unsorted VALUES (0)")
+    cur.execute("DELETE FROM layout; INSERT INTO layout VALUES (?)", [LAYOUT])
 
 
 def _changed_graphs(cur: duckdb.DuckDBPyConnection, keys: list[str]) -> None:
@@ -140,31 +163,46 @@ def _changed_graphs(cur: duckdb.DuckDBPyConnection, keys: list[str]) -> None:
 
 def _patch_union(cur: duckdb.DuckDBPyConnection) -> None:
     """``t`` brought up to date after the rows of the graphs ``gids`` were replaced (their earlier
-    distinct triples in ``old``): the triples of ``old`` no graph holds any more are deleted, the
-    triples of those graphs ``t`` lacks appended. Work in proportion to the changed graphs (hash
-    tables of their triples, one scan of ``quads`` and ``t``); once the appended rows pass
-    :data:`RESORT` of the table, ``t`` is sorted again."""
+    distinct triples in ``old``): for each triple of ``old`` or of those graphs now, the copies
+    ``t`` should hold (the graphs of ``quads`` holding it; one under the RDF merge, none once no
+    graph does) against those it holds: the missing copies appended, or where it holds too many
+    its rows deleted and the right number appended. Work in
+    proportion to the changed graphs (hash tables of their triples, one scan of ``quads`` and
+    ``t``); once the appended rows pass :data:`RESORT` of the table, ``t`` is sorted again."""
+    copies = "count(*)" if PER_GRAPH else "1"
     cur.execute(
-        "CREATE OR REPLACE TEMP TABLE new AS SELECT DISTINCT s, p, o FROM quads SEMI JOIN gids ON g = gids.id"
+        "CREATE OR REPLACE TEMP TABLE touched AS SELECT s, p, o FROM old UNION "
+        "SELECT s, p, o FROM quads SEMI JOIN gids ON g = gids.id"
     )
     cur.execute(
-        "CREATE OR REPLACE TEMP TABLE gone AS SELECT s, p, o FROM old EXCEPT "
-        "SELECT q.s, q.p, q.o FROM quads q JOIN old USING (s, p, o)"
+        "CREATE OR REPLACE TEMP TABLE want AS "
+        f"SELECT s, p, o, {copies} AS n FROM quads SEMI JOIN touched USING (s, p, o) GROUP BY s, p, o"
     )
-    cur.execute("DELETE FROM t USING gone WHERE t.s = gone.s AND t.p = gone.p AND t.o = gone.o")
     cur.execute(
-        "CREATE OR REPLACE TEMP TABLE added AS SELECT s, p, o FROM new EXCEPT "
-        "SELECT t.s, t.p, t.o FROM t JOIN new USING (s, p, o)"
+        "CREATE OR REPLACE TEMP TABLE have AS "
+        "SELECT s, p, o, count(*) AS n FROM t SEMI JOIN touched USING (s, p, o) GROUP BY s, p, o"
     )
-    cur.execute("INSERT INTO t SELECT s, p, o FROM added ORDER BY p, s")
+    cur.execute(  # cut: too many copies, all deleted; n: the copies then appended
+        "CREATE OR REPLACE TEMP TABLE moved AS SELECT s, p, o, w < h AS cut, "
+        "CASE WHEN w < h THEN w ELSE w - h END AS n FROM (SELECT s, p, o, coalesce(want.n, 0) AS w, "
+        "coalesce(have.n, 0) AS h FROM want FULL JOIN have USING (s, p, o)) WHERE w <> h"
+    )
+    cur.execute(
+        "DELETE FROM t USING moved WHERE moved.cut AND t.s = moved.s AND t.p = moved.p AND t.o = moved.o"
+    )
+    cur.execute(
+        "INSERT INTO t SELECT s, p, o FROM (SELECT s, p, o, unnest(range(n)) FROM moved) ORDER BY p, s"
+    )
     appended = (cur.execute("SELECT coalesce(sum(n), 0) FROM unsorted").fetchone() or (0,))[0]
-    appended += (cur.execute("SELECT count(*) FROM added").fetchone() or (0,))[0]
+    appended += (cur.execute("SELECT coalesce(sum(n), 0) FROM moved").fetchone() or (0,))[0]
     total = (cur.execute("SELECT count(*) FROM t").fetchone() or (0,))[0]
     if appended > RESORT * total:
         _sort_union(cur)
     else:
         cur.execute("DELETE FROM unsorted; INSERT INTO unsorted VALUES (?)", [appended])
-    cur.execute("DROP TABLE old; DROP TABLE new; DROP TABLE gone; DROP TABLE added; DROP TABLE gids")
+    cur.execute(
+        "DROP TABLE old; DROP TABLE touched; DROP TABLE want; DROP TABLE have; DROP TABLE moved; DROP TABLE gids"
+    )
 
 
 class AnalyticReplica:
@@ -193,8 +231,10 @@ class AnalyticReplica:
         if not self.con.execute("SELECT count(*) FROM numbers").fetchone()[0]:  # type: ignore[index]
             self.con.execute(_NUMBERS, [-1])  # a replica made before the table: from its terms
         row = self.con.execute("SELECT marker FROM meta").fetchone()
-        #: the model marker the replica's committed content equals ("" for none)
-        self.marker: str = row[0] if row else ""
+        layout = self.con.execute("SELECT name FROM layout").fetchone()
+        #: the model marker the replica's committed content equals ("" for none; a file of another
+        #: layout of ``t`` (:data:`LAYOUT`) equals none: rebuilt)
+        self.marker: str = row[0] if row and layout and layout[0] == LAYOUT else ""
         #: the store generation at which it equals the model (``None``: not known in this process)
         self.generation: int | None = None
         self._expect, self._pending, self._target = self.marker, set[str](), (None, "")
