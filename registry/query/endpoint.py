@@ -275,7 +275,8 @@ class Endpoint:
         """The query rewritten over the rows the analytic replica found for its WHERE pattern
         (:mod:`registry.query.analytic`), for a public caller's SELECT over the union default
         graph while the replica equals the public read model; else ``None``."""
-        replica = getattr(self.store, "analytic", None)
+        # switched off here, the store's replica (kept for another endpoint, a test's) is not used
+        replica = getattr(self.store, "analytic", None) if self.settings.analytic_replica else None
         dataset = prepared.dataset
         if replica is None or prepared.form != "select" or not isinstance(dataset, PublicDataset):
             return None
