@@ -205,7 +205,7 @@ def test_tokens_revoked_and_listed(store):
     caller = authenticate(store, token)
     assert caller is not None and caller.agent(BASE) == BASE + "publisher/acme"
     listed = {t.token_id: t for t in list_tokens(store)}
-    assert listed[caller.token_id].revoked is None and token.split("_")[2] not in json.dumps(
+    assert listed[caller.token_id].revoked is None and token.split("_", 2)[2] not in json.dumps(
         [t.__dict__ for t in listed.values()]
     )
     revoke_token(store, caller.token_id)
